@@ -1,0 +1,59 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import * as schema from '../schema/index.js';
+
+export type Schema = typeof schema;
+/** The raw handle. Only src/db may hold it: everything else gets a scope from withTenant/withPlatform. */
+export type Database = PgDatabase<PgQueryResultHKT, Schema>;
+export type Transaction = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+
+export interface DbHandle {
+  db: Database;
+  kind: 'postgres' | 'pglite';
+  /** Counts SQL statements sent, so tests and benchmarks can check N+1 behaviour. */
+  stats: { statements: number };
+  close(): Promise<void>;
+}
+
+export interface DbOptions {
+  databaseUrl?: string;
+  dataDir?: string;
+  poolSize?: number;
+  /** An existing PGlite instance (tests clone one migrated instance). */
+  pglite?: PGlite;
+}
+
+export async function openDatabase(opts: DbOptions): Promise<DbHandle> {
+  const stats = { statements: 0 };
+  const logger = { logQuery: () => void stats.statements++ };
+  if (opts.databaseUrl) {
+    const client = postgres(opts.databaseUrl, {
+      max: opts.poolSize ?? 10,
+      onnotice: () => {},
+      connection: { application_name: 'kabar' },
+    });
+    const db = drizzlePostgres(client, { schema, logger }) as unknown as Database;
+    return { db, kind: 'postgres', stats, close: () => client.end({ timeout: 5 }) };
+  }
+  let pg = opts.pglite;
+  if (!pg) {
+    const dir = opts.dataDir ? join(opts.dataDir, 'pgdata') : undefined;
+    if (dir) mkdirSync(dir, { recursive: true });
+    pg = dir ? new PGlite(dir) : new PGlite();
+  }
+  const db = drizzlePglite(pg, { schema, logger }) as unknown as Database;
+  const instance = pg;
+  return { db, kind: 'pglite', stats, close: () => instance.close() };
+}
+
+/** `execute()` returns `{ rows }` on PGlite and an array on postgres.js: one shape for callers. */
+export function rowsOf<T>(result: unknown): T[] {
+  if (Array.isArray(result)) return result as T[];
+  return ((result as { rows?: T[] }).rows ?? []) as T[];
+}

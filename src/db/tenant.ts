@@ -1,0 +1,91 @@
+import { sql } from 'drizzle-orm';
+import { ConflictError, ErrorCode, KabarError } from '../errors.js';
+import type { DbHandle, Transaction } from './client.js';
+
+declare const tenantBrand: unique symbol;
+declare const platformBrand: unique symbol;
+/** A transaction running as kabar_app with app.tenant_id set: RLS limits it to one tenant. */
+export type TenantTx = Transaction & { readonly [tenantBrand]: true };
+/** A transaction running as kabar_platform: sees only the platform-wide tables' rows. */
+export type PlatformTx = Transaction & { readonly [platformBrand]: true };
+
+interface BaseScope {
+  /** JWT subject, or "system" for Kabar's own work. Recorded in the audit log. */
+  readonly actor: string;
+  /** Runs after a successful commit (publishing events must never announce a rolled-back change). */
+  afterCommit(fn: () => void | Promise<void>): void;
+}
+export interface TenantScope extends BaseScope {
+  readonly tx: TenantTx;
+  readonly tenantId: string;
+}
+export interface PlatformScope extends BaseScope {
+  readonly tx: PlatformTx;
+}
+
+export interface ScopeContext {
+  db: DbHandle;
+  actor: string;
+}
+export interface TenantContext extends ScopeContext {
+  tenantId: string;
+}
+
+/** The one way into tenant data: a transaction whose role and tenant make RLS hold. */
+export async function withTenant<T>(ctx: TenantContext, fn: (scope: TenantScope) => Promise<T>): Promise<T> {
+  return run(ctx, 'kabar_app', ctx.tenantId, (tx, afterCommit) =>
+    fn({ tx: tx as TenantTx, tenantId: ctx.tenantId, actor: ctx.actor, afterCommit }),
+  );
+}
+
+/** Platform-wide work (tenants, prices, cross-tenant purchase lookups); no tenant is set. */
+export async function withPlatform<T>(ctx: ScopeContext, fn: (scope: PlatformScope) => Promise<T>): Promise<T> {
+  return run(ctx, 'kabar_platform', '', (tx, afterCommit) => fn({ tx: tx as PlatformTx, actor: ctx.actor, afterCommit }));
+}
+
+type Hook = () => void | Promise<void>;
+
+async function run<T>(
+  ctx: ScopeContext,
+  role: 'kabar_app' | 'kabar_platform',
+  tenantId: string,
+  fn: (tx: Transaction, afterCommit: (h: Hook) => void) => Promise<T>,
+): Promise<T> {
+  const hooks: Hook[] = [];
+  let result: T;
+  try {
+    result = await ctx.db.db.transaction(async (tx) => {
+      // One round trip: `role` is an ordinary setting, so set_config can switch it locally.
+      await tx.execute(sql`select set_config('role', ${role}, true), set_config('app.tenant_id', ${tenantId}, true)`);
+      return fn(tx, (h) => hooks.push(h));
+    });
+  } catch (err) {
+    throw translateDbError(err);
+  }
+  for (const hook of hooks) await hook();
+  return result;
+}
+
+/** The Postgres SQLSTATE of an error, looking through driver and drizzle wrappers. */
+export function pgErrorCode(err: unknown): string | undefined {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, i = 0; e && i < 5; e = e.cause as typeof e, i++) {
+    if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
+  }
+  return undefined;
+}
+
+function isConnectionError(err: unknown): boolean {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, i = 0; e && i < 5; e = e.cause as typeof e, i++) {
+    if (typeof e.code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|CONNECTION_|08|57P0)/.test(e.code)) return true;
+  }
+  return false;
+}
+
+function translateDbError(err: unknown): unknown {
+  if (err instanceof KabarError) return err;
+  if (pgErrorCode(err) === '23505') return new ConflictError('A record with the same key already exists');
+  if (isConnectionError(err)) {
+    return new KabarError(ErrorCode.SERVICE_UNAVAILABLE, 'The database is unavailable; try again shortly');
+  }
+  return err;
+}

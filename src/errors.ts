@@ -1,0 +1,68 @@
+// Typed domain errors. Services throw these; src/graphql/errors.ts maps them to GraphQL once.
+export enum ErrorCode {
+  UNAUTHENTICATED = 'UNAUTHENTICATED',
+  FORBIDDEN = 'FORBIDDEN',
+  BAD_USER_INPUT = 'BAD_USER_INPUT',
+  NOT_FOUND = 'NOT_FOUND',
+  CONFLICT = 'CONFLICT',
+  INSUFFICIENT_CREDIT = 'INSUFFICIENT_CREDIT',
+  INVALID_STATE_TRANSITION = 'INVALID_STATE_TRANSITION',
+  SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
+}
+
+export class KabarError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class UnauthenticatedError extends KabarError {
+  constructor(message = 'A valid bearer token is required') {
+    super(ErrorCode.UNAUTHENTICATED, message);
+  }
+}
+
+export class ForbiddenError extends KabarError {
+  constructor(message = 'Your roles do not allow this operation') {
+    super(ErrorCode.FORBIDDEN, message);
+  }
+}
+
+/** Bad input, naming the offending field (e.g. "input.senderNumber"). */
+export class ValidationError extends KabarError {
+  constructor(readonly field: string, message: string) {
+    super(ErrorCode.BAD_USER_INPUT, message, { field });
+  }
+}
+
+export class NotFoundError extends KabarError {
+  constructor(entity: string, id?: string) {
+    super(ErrorCode.NOT_FOUND, id ? `${entity} ${id} not found` : `${entity} not found`, { entity });
+  }
+}
+
+export class ConflictError extends KabarError {
+  constructor(message: string) {
+    super(ErrorCode.CONFLICT, message);
+  }
+}
+
+export class InsufficientCreditError extends KabarError {
+  constructor(balance: string, required: string) {
+    super(ErrorCode.INSUFFICIENT_CREDIT, `Insufficient WhatsApp credit: balance ${balance}, required ${required}`, {
+      balance,
+      required,
+    });
+  }
+}
+
+export class InvalidStateTransitionError extends KabarError {
+  constructor(entity: string, from: string, to: string) {
+    super(ErrorCode.INVALID_STATE_TRANSITION, `${entity} cannot move from ${from} to ${to}`, { from, to });
+  }
+}

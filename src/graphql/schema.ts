@@ -1,0 +1,54 @@
+import 'reflect-metadata';
+import type { GraphQLSchema } from 'graphql';
+import { DateTimeResolver } from 'graphql-scalars';
+import { buildSchema, type AuthChecker } from 'type-graphql';
+import type { Bus } from '../events/bus.js';
+import { UnauthenticatedError } from '../errors.js';
+import { AuditResolver } from '../resolvers/audit.resolver.js';
+import { CreditsResolver } from '../resolvers/credits.resolver.js';
+import { DeliveriesResolver } from '../resolvers/deliveries.resolver.js';
+import { EventChannelsResolver } from '../resolvers/event-channels.resolver.js';
+import { EventsResolver } from '../resolvers/events.resolver.js';
+import { PricingResolver } from '../resolvers/pricing.resolver.js';
+import { ReferenceDataResolver } from '../resolvers/reference-data.resolver.js';
+import { RoutingResolver } from '../resolvers/routing.resolver.js';
+import { StaffResolver } from '../resolvers/staff.resolver.js';
+import { TemplatesResolver } from '../resolvers/templates.resolver.js';
+import { TenantResolver } from '../resolvers/tenants.resolver.js';
+import { ViewerResolver } from '../resolvers/viewer.resolver.js';
+import { WhatsAppResolver } from '../resolvers/whatsapp.resolver.js';
+import type { GqlContext } from './context.js';
+
+/** No token: UNAUTHENTICATED. A token without one of the roles: FORBIDDEN (type-graphql's, mapped in errors.ts). */
+const authChecker: AuthChecker<GqlContext> = ({ context }, roles) => {
+  if (!context.auth) throw new UnauthenticatedError();
+  return roles.length === 0 || roles.some((r) => context.auth!.roles.includes(r as never));
+};
+
+export const RESOLVERS = [
+  TenantResolver,
+  ReferenceDataResolver,
+  WhatsAppResolver,
+  PricingResolver,
+  CreditsResolver,
+  StaffResolver,
+  RoutingResolver,
+  EventChannelsResolver,
+  TemplatesResolver,
+  DeliveriesResolver,
+  AuditResolver,
+  EventsResolver,
+  ViewerResolver,
+] as const;
+
+export function createSchema(bus: Bus): Promise<GraphQLSchema> {
+  return buildSchema({
+    resolvers: RESOLVERS,
+    authChecker,
+    authMode: 'error',
+    pubSub: bus.pubSub as never,
+    scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
+    validate: false,
+    emitSchemaFile: false,
+  });
+}

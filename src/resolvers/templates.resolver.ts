@@ -1,0 +1,60 @@
+import { Arg, Authorized, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { inTenant, type GqlContext } from '../graphql/context.js';
+import { listTemplates, resetTemplate, upsertTemplate } from '../services/templates.js';
+import { Channel, Language, Node, WhatsAppCategory } from './common.types.js';
+
+@ObjectType({ implements: Node })
+export class Template implements Node {
+  @Field(() => ID) id!: string;
+  @Field(() => String) eventType!: string;
+  @Field(() => Channel) channel!: Channel;
+  @Field(() => Language) language!: Language;
+  @Field(() => String, { nullable: true, description: 'Email only' }) subject!: string | null;
+  @Field(() => String, { description: 'With {{variables}}; {{#x}}…{{/x}} renders only when x is present' }) body!: string;
+  @Field(() => String, { nullable: true }) whatsAppTemplateName!: string | null;
+  @Field(() => WhatsAppCategory, { nullable: true }) whatsAppCategory!: WhatsAppCategory | null;
+  @Field(() => Boolean, { description: "True = Kabar's shipped default, not a tenant override" }) isDefault!: boolean;
+  @Field(() => Date) updatedAt!: Date;
+}
+
+@InputType()
+export class TemplateInput {
+  @Field(() => String) eventType!: string;
+  @Field(() => Channel) channel!: Channel;
+  @Field(() => Language) language!: Language;
+  @Field(() => String, { nullable: true }) subject?: string | null;
+  @Field(() => String) body!: string;
+  @Field(() => String, { nullable: true }) whatsAppTemplateName?: string | null;
+  @Field(() => WhatsAppCategory, { nullable: true }) whatsAppCategory?: WhatsAppCategory | null;
+}
+
+@Authorized()
+@Resolver()
+export class TemplatesResolver {
+  @Query(() => [Template])
+  templates(
+    @Ctx() ctx: GqlContext,
+    @Arg('eventType', () => String, { nullable: true }) eventType?: string | null,
+    @Arg('channel', () => Channel, { nullable: true }) channel?: Channel | null,
+    @Arg('language', () => Language, { nullable: true }) language?: Language | null,
+  ) {
+    return inTenant(ctx, (s) => listTemplates(s, { eventType, channel, language }));
+  }
+
+  @Authorized('TENANT_ADMIN')
+  @Mutation(() => Template)
+  upsertTemplate(@Arg('input', () => TemplateInput) input: TemplateInput, @Ctx() ctx: GqlContext) {
+    return inTenant(ctx, (s) => upsertTemplate(s, input));
+  }
+
+  @Authorized('TENANT_ADMIN')
+  @Mutation(() => Template, { description: "Removes the tenant's override; returns Kabar's default, now in force again" })
+  resetTemplate(
+    @Arg('eventType', () => String) eventType: string,
+    @Arg('channel', () => Channel) channel: Channel,
+    @Arg('language', () => Language) language: Language,
+    @Ctx() ctx: GqlContext,
+  ) {
+    return inTenant(ctx, (s) => resetTemplate(s, { eventType, channel, language }));
+  }
+}

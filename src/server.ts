@@ -1,0 +1,100 @@
+import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import { bearer, type Auth } from './auth/jwt.js';
+import type { App } from './app.js';
+import { KabarError } from './errors.js';
+import { buildContext, type GqlContext } from './graphql/context.js';
+import { formatError } from './graphql/errors.js';
+import { graphiqlHtml } from './graphql/graphiql.js';
+
+const require = createRequire(import.meta.url);
+const assetDir = (pkg: string) => dirname(require.resolve(`${pkg}/package.json`));
+
+export interface RunningServer {
+  http: Server;
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function authenticate(app: App, header: unknown): Promise<Auth | null> {
+  const token = bearer(header);
+  return token ? app.verify(token) : null;
+}
+
+/** GraphQL over HTTP and graphql-ws subscriptions on one server, one port, one path. */
+export async function startServer(app: App, port = app.config.PORT, host = app.config.HOST): Promise<RunningServer> {
+  const web = express();
+  web.disable('x-powered-by');
+  const http = createServer(web);
+  const wss = new WebSocketServer({ server: http, path: '/graphql', maxPayload: 1024 * 1024 });
+  const ws = useServer<Record<string, unknown>, { ctx?: GqlContext }>(
+    {
+      schema: app.schema,
+      // The token is checked once, when the socket opens; a bad one closes it (4403).
+      onConnect: async (c) => {
+        try {
+          c.extra.ctx = buildContext(app, await authenticate(app, c.connectionParams?.authorization ?? c.connectionParams?.Authorization));
+          return !!c.extra.ctx.auth;
+        } catch {
+          return false;
+        }
+      },
+      context: (c) => c.extra.ctx!,
+    },
+    wss,
+  );
+
+  const apollo = new ApolloServer<GqlContext>({
+    schema: app.schema,
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer: http }),
+      ApolloServerPluginLandingPageDisabled(),
+      { async serverWillStart() { return { async drainServer() { await ws.dispose(); } }; } },
+    ],
+  });
+  await apollo.start();
+
+  // GraphiQL, served from node_modules so it works offline.
+  web.use('/graphiql/graphiql', express.static(assetDir('graphiql'), { maxAge: '1h' }));
+  web.use('/graphiql/react', express.static(`${assetDir('react')}/umd`, { maxAge: '1h' }));
+  web.use('/graphiql/react-dom', express.static(`${assetDir('react-dom')}/umd`, { maxAge: '1h' }));
+  web.get('/graphql', (req, res, next) => (req.accepts(['application/json', 'text/html']) === 'text/html' ? res.type('html').send(graphiqlHtml()) : next()));
+
+  web.use(
+    '/graphql',
+    express.json({ limit: '1mb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => {
+        try {
+          return buildContext(app, await authenticate(app, req.headers.authorization));
+        } catch (err) {
+          // An invalid token gets a GraphQL answer (UNAUTHENTICATED from the auth checker), not a 500.
+          if (err instanceof KabarError) return buildContext(app, null);
+          throw err;
+        }
+      },
+    }),
+  );
+
+  await new Promise<void>((resolve) => http.listen(port, host, resolve));
+  const address = http.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  const url = `http://${host === '0.0.0.0' ? 'localhost' : host}:${actualPort}/graphql`;
+  return {
+    http,
+    url,
+    stop: async () => {
+      await apollo.stop();
+    },
+  };
+}

@@ -1,0 +1,124 @@
+import { Decimal } from 'decimal.js';
+import { and, desc, eq, lt, sql } from 'drizzle-orm';
+import { creditBalances, creditTransactions } from '../schema/index.js';
+import type { TenantScope } from '../db/tenant.js';
+import type { Bus } from '../events/bus.js';
+import { audit } from './audit.js';
+import { decodeCursor, pageOf, type Page, type PageArgs } from './pagination.js';
+import { getTenant } from './tenants.js';
+
+export type TransactionRow = typeof creditTransactions.$inferSelect;
+export type TransactionKind = TransactionRow['kind'];
+export interface BalanceView {
+  currency: string;
+  balance: string;
+  updatedAt: Date;
+}
+
+/** The tenant's balance; a tenant that never bought credit has zero in its own currency. */
+export async function getBalance(scope: TenantScope): Promise<BalanceView> {
+  const [row] = await scope.tx.select().from(creditBalances).where(eq(creditBalances.tenantId, scope.tenantId));
+  if (row) return { currency: row.currency, balance: new Decimal(row.balance).toFixed(), updatedAt: row.updatedAt };
+  const tenant = await getTenant(scope);
+  return { currency: tenant.currency, balance: '0', updatedAt: tenant.createdAt };
+}
+
+export async function listTransactions(scope: TenantScope, page: PageArgs): Promise<Page<TransactionRow>> {
+  const after = decodeCursor(page.after);
+  const rows = await scope.tx
+    .select()
+    .from(creditTransactions)
+    .where(after !== null ? lt(creditTransactions.seq, after) : undefined)
+    .orderBy(desc(creditTransactions.seq))
+    .limit(page.first + 1);
+  return pageOf(rows, page.first, (r) => r.seq);
+}
+
+interface Movement {
+  kind: TransactionKind;
+  amount: string; // signed
+  deliveryId?: string | null;
+  purchaseId?: string | null;
+  note?: string | null;
+}
+
+/**
+ * The only writer of balances: moves the balance and appends the ledger row in one transaction,
+ * so the balance always equals the ledger's sum. The CHECK constraint keeps it non-negative.
+ * Returns null when a debit would take the balance below zero (nothing is written then).
+ */
+export async function applyMovement(scope: TenantScope, m: Movement, bus?: Bus): Promise<TransactionRow | null> {
+  const now = new Date();
+  const [bal] = new Decimal(m.amount).isNeg()
+    ? await scope.tx
+        .update(creditBalances)
+        .set({ balance: sql`${creditBalances.balance} + ${m.amount}::numeric`, updatedAt: now })
+        .where(and(eq(creditBalances.tenantId, scope.tenantId), sql`${creditBalances.balance} + ${m.amount}::numeric >= 0`))
+        .returning()
+    : await scope.tx
+        .insert(creditBalances)
+        .values({ tenantId: scope.tenantId, currency: (await getTenant(scope)).currency, balance: m.amount, updatedAt: now })
+        .onConflictDoUpdate({ target: creditBalances.tenantId, set: { balance: sql`${creditBalances.balance} + ${m.amount}::numeric`, updatedAt: now } })
+        .returning();
+  if (!bal) return null;
+  const [row] = await scope.tx
+    .insert(creditTransactions)
+    .values({
+      tenantId: scope.tenantId,
+      kind: m.kind,
+      amount: m.amount,
+      balanceAfter: bal.balance,
+      deliveryId: m.deliveryId ?? null,
+      purchaseId: m.purchaseId ?? null,
+      note: m.note ?? null,
+    })
+    .returning();
+  await audit(scope, {
+    action: `credit.${m.kind.toLowerCase()}`,
+    entityType: 'credit_transaction',
+    entityId: row!.id,
+    details: { amount: new Decimal(m.amount).toFixed(), balanceAfter: new Decimal(bal.balance).toFixed(), deliveryId: m.deliveryId ?? null, purchaseId: m.purchaseId ?? null },
+  });
+  const payload = { tenantId: scope.tenantId, currency: bal.currency, balance: new Decimal(bal.balance).toFixed(), updatedAt: bal.updatedAt };
+  if (bus) scope.afterCommit(() => bus.publish('credit.balance', payload));
+  return row!;
+}
+
+async function ledgerFor(scope: TenantScope, kind: TransactionKind, deliveryId: string): Promise<TransactionRow | undefined> {
+  const [row] = await scope.tx
+    .select()
+    .from(creditTransactions)
+    .where(and(eq(creditTransactions.kind, kind), eq(creditTransactions.deliveryId, deliveryId)));
+  return row;
+}
+
+async function lockBalance(scope: TenantScope): Promise<void> {
+  // Serialises money movements of one tenant, so the "already charged?" check below cannot race.
+  await scope.tx.select({ t: creditBalances.tenantId }).from(creditBalances).where(eq(creditBalances.tenantId, scope.tenantId)).for('update');
+}
+
+export type DebitOutcome =
+  | { charged: true; transaction: TransactionRow; reused: boolean }
+  | { charged: false; balance: string; required: string };
+
+/** Charges one WhatsApp message. Idempotent per delivery: a retry gets the same debit back. */
+export async function debitForDelivery(scope: TenantScope, deliveryId: string, price: string, bus?: Bus): Promise<DebitOutcome> {
+  await lockBalance(scope);
+  const existing = await ledgerFor(scope, 'DEBIT', deliveryId);
+  if (existing) return { charged: true, transaction: existing, reused: true };
+  const amount = new Decimal(price);
+  const row = await applyMovement(scope, { kind: 'DEBIT', amount: amount.neg().toFixed(), deliveryId, note: 'WhatsApp message' }, bus);
+  if (row) return { charged: true, transaction: row, reused: false };
+  return { charged: false, balance: (await getBalance(scope)).balance, required: amount.toFixed() };
+}
+
+/** Gives back a delivery's debit once (provider rejected the message outright). Null if it was never charged. */
+export async function refundDelivery(scope: TenantScope, deliveryId: string, note: string, bus?: Bus): Promise<TransactionRow | null> {
+  await lockBalance(scope);
+  const debit = await ledgerFor(scope, 'DEBIT', deliveryId);
+  if (!debit) return null;
+  const existing = await ledgerFor(scope, 'REFUND', deliveryId);
+  if (existing) return existing;
+  return applyMovement(scope, { kind: 'REFUND', amount: new Decimal(debit.amount).neg().toFixed(), deliveryId, note }, bus);
+}
+

@@ -1,0 +1,89 @@
+import { and, asc, count, desc, eq, gte, inArray, lt, lte } from 'drizzle-orm';
+import { deliveries, deliveryStatusHistory } from '../schema/index.js';
+import { InvalidStateTransitionError, NotFoundError } from '../errors.js';
+import type { TenantScope } from '../db/tenant.js';
+import type { Bus } from '../events/bus.js';
+import { isId } from '../validation.js';
+import { audit } from './audit.js';
+import { decodeCursor, pageOf, type Page, type PageArgs } from './pagination.js';
+
+export type DeliveryRow = typeof deliveries.$inferSelect;
+export type HistoryRow = typeof deliveryStatusHistory.$inferSelect;
+
+export interface DeliveryFilter {
+  eventId?: string | null;
+  eventType?: string | null;
+  channel?: DeliveryRow['channel'] | null;
+  status?: DeliveryRow['status'] | null;
+  recipient?: string | null;
+  since?: Date | null;
+  until?: Date | null;
+}
+
+function filterSql(f: DeliveryFilter) {
+  return and(
+    f.eventId ? eq(deliveries.eventId, f.eventId) : undefined,
+    f.eventType ? eq(deliveries.eventType, f.eventType) : undefined,
+    f.channel ? eq(deliveries.channel, f.channel) : undefined,
+    f.status ? eq(deliveries.status, f.status) : undefined,
+    f.recipient ? eq(deliveries.recipient, f.recipient) : undefined,
+    f.since ? gte(deliveries.createdAt, f.since) : undefined,
+    f.until ? lte(deliveries.createdAt, f.until) : undefined,
+  );
+}
+
+/** Newest first, with the total matching the filter (not just this page). */
+export async function listDeliveries(scope: TenantScope, f: DeliveryFilter, page: PageArgs): Promise<Page<DeliveryRow> & { totalCount: number }> {
+  const after = decodeCursor(page.after);
+  const where = filterSql(f);
+  const rows = await scope.tx
+    .select()
+    .from(deliveries)
+    .where(and(where, after !== null ? lt(deliveries.seq, after) : undefined))
+    .orderBy(desc(deliveries.seq))
+    .limit(page.first + 1);
+  const [total] = await scope.tx.select({ n: count() }).from(deliveries).where(where);
+  return { ...pageOf(rows, page.first, (r) => r.seq), totalCount: Number(total?.n ?? 0) };
+}
+
+export async function getDelivery(scope: TenantScope, id: string): Promise<DeliveryRow | undefined> {
+  if (!isId(id)) return undefined;
+  const [row] = await scope.tx.select().from(deliveries).where(eq(deliveries.id, id));
+  return row;
+}
+
+/** History of many deliveries in one statement (the GraphQL dataloader batches through this). */
+export async function historyFor(scope: TenantScope, ids: readonly string[]): Promise<Map<string, HistoryRow[]>> {
+  const out = new Map<string, HistoryRow[]>(ids.map((id) => [id, []]));
+  if (ids.length === 0) return out;
+  const rows = await scope.tx
+    .select()
+    .from(deliveryStatusHistory)
+    .where(inArray(deliveryStatusHistory.deliveryId, [...ids]))
+    .orderBy(asc(deliveryStatusHistory.id));
+  for (const r of rows) out.get(r.deliveryId)?.push(r);
+  return out;
+}
+
+/**
+ * A FAILED delivery goes back to QUEUED for the dispatcher to send again; its WhatsApp debit,
+ * if any, is reused rather than charged twice. Any other status cannot be retried.
+ */
+export async function retryDelivery(scope: TenantScope, id: string, bus?: Bus): Promise<DeliveryRow> {
+  const current = await getDelivery(scope, id);
+  if (!current) throw new NotFoundError('Delivery', id);
+  const now = new Date();
+  const [row] = await scope.tx
+    .update(deliveries)
+    .set({ status: 'QUEUED', reason: null, updatedAt: now })
+    .where(and(eq(deliveries.id, id), eq(deliveries.status, 'FAILED')))
+    .returning();
+  if (!row) throw new InvalidStateTransitionError('Delivery', current.status, 'QUEUED');
+  await scope.tx.insert(deliveryStatusHistory).values({ tenantId: scope.tenantId, deliveryId: id, status: 'QUEUED', reason: 'retry requested', at: now });
+  await audit(scope, { action: 'delivery.retry', entityType: 'delivery', entityId: id, details: { previousReason: current.reason } });
+  if (bus) {
+    const payload = { tenantId: scope.tenantId, deliveryId: id, eventType: row.eventType, channel: row.channel, status: row.status };
+    scope.afterCommit(() => bus.publish('delivery.status', payload));
+  }
+  return row;
+}

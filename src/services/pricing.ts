@@ -1,0 +1,74 @@
+import { and, asc, desc, eq, lte } from 'drizzle-orm';
+import { whatsAppPrices } from '../schema/index.js';
+import { ValidationError } from '../errors.js';
+import type { PlatformScope, TenantScope } from '../db/tenant.js';
+import { checkCountry, checkCurrency, checkMoney } from '../validation.js';
+import { auditPlatform } from './audit.js';
+
+export type PriceRow = typeof whatsAppPrices.$inferSelect;
+export type WhatsAppCategory = PriceRow['category'];
+
+export interface PriceInput {
+  country: string;
+  currency: string;
+  category: WhatsAppCategory;
+  pricePerMessage: string;
+  effectiveFrom: Date;
+}
+
+/** A new price is always a new row; an existing (country, currency, category, date) is a CONFLICT. */
+export async function setWhatsAppPrice(scope: PlatformScope, input: PriceInput): Promise<PriceRow> {
+  const currency = checkCurrency('input.currency', input.currency);
+  const values = {
+    country: checkCountry('input.country', input.country),
+    currency,
+    category: input.category,
+    pricePerMessage: checkMoney('input.pricePerMessage', input.pricePerMessage, currency),
+    effectiveFrom: input.effectiveFrom,
+    createdBy: scope.actor,
+  };
+  if (Number.isNaN(values.effectiveFrom.getTime())) throw new ValidationError('input.effectiveFrom', 'input.effectiveFrom is not a valid date');
+  const [row] = await scope.tx.insert(whatsAppPrices).values(values).returning();
+  await auditPlatform(scope, {
+    action: 'pricing.set',
+    entityType: 'whatsapp_price',
+    entityId: row!.id,
+    details: { ...values, effectiveFrom: values.effectiveFrom.toISOString() },
+  });
+  return row!;
+}
+
+type AnyScope = TenantScope | PlatformScope;
+
+export async function listWhatsAppPrices(scope: AnyScope, country?: string | null, currency?: string | null): Promise<PriceRow[]> {
+  const where = and(country ? eq(whatsAppPrices.country, country) : undefined, currency ? eq(whatsAppPrices.currency, currency) : undefined);
+  return scope.tx
+    .select()
+    .from(whatsAppPrices)
+    .where(where)
+    .orderBy(asc(whatsAppPrices.country), asc(whatsAppPrices.currency), asc(whatsAppPrices.category), desc(whatsAppPrices.effectiveFrom));
+}
+
+/** The latest price whose effective date has come (at `at`, default now). */
+export async function effectiveWhatsAppPrice(
+  scope: AnyScope,
+  country: string,
+  currency: string,
+  category: WhatsAppCategory,
+  at: Date = new Date(),
+): Promise<PriceRow | null> {
+  const [row] = await scope.tx
+    .select()
+    .from(whatsAppPrices)
+    .where(
+      and(
+        eq(whatsAppPrices.country, checkCountry('country', country)),
+        eq(whatsAppPrices.currency, checkCurrency('currency', currency)),
+        eq(whatsAppPrices.category, category),
+        lte(whatsAppPrices.effectiveFrom, at),
+      ),
+    )
+    .orderBy(desc(whatsAppPrices.effectiveFrom))
+    .limit(1);
+  return row ?? null;
+}

@@ -1,0 +1,136 @@
+import { and, eq } from 'drizzle-orm';
+import { templates } from '../schema/index.js';
+import { NotFoundError, ValidationError } from '../errors.js';
+import type { TenantScope } from '../db/tenant.js';
+import { CHANNELS, LANGUAGES, notifyingEventTypes } from '../events/catalogue.js';
+import { DEFAULT_TEMPLATES, defaultTemplate } from '../templates/defaults.js';
+import { checkTemplate } from '../templates/render.js';
+import { audit } from './audit.js';
+
+type Row = typeof templates.$inferSelect;
+export type ChannelName = Row['channel'];
+export type LanguageName = Row['language'];
+export type CategoryName = NonNullable<Row['whatsAppCategory']>;
+
+export interface TemplateView {
+  id: string;
+  eventType: string;
+  channel: ChannelName;
+  language: LanguageName;
+  subject: string | null;
+  body: string;
+  whatsAppTemplateName: string | null;
+  whatsAppCategory: CategoryName | null;
+  isDefault: boolean;
+  updatedAt: Date;
+}
+
+export interface TemplateInput {
+  eventType: string;
+  channel: ChannelName;
+  language: LanguageName;
+  subject?: string | null;
+  body: string;
+  whatsAppTemplateName?: string | null;
+  whatsAppCategory?: CategoryName | null;
+}
+
+export interface TemplateFilter {
+  eventType?: string | null;
+  channel?: ChannelName | null;
+  language?: LanguageName | null;
+}
+
+/** When the shipped defaults were last revised; shown as their updatedAt. */
+const DEFAULTS_RELEASED = new Date('2026-11-23T00:00:00Z');
+
+const keyOf = (t: { eventType: string; channel: string; language: string }) => `${t.eventType}:${t.channel}:${t.language}`;
+
+function fromRow(r: Row): TemplateView {
+  const { id, eventType, channel, language, subject, body, whatsAppTemplateName, whatsAppCategory, updatedAt } = r;
+  return { id, eventType, channel, language, subject, body, whatsAppTemplateName, whatsAppCategory, isDefault: false, updatedAt };
+}
+
+function fromDefault(d: (typeof DEFAULT_TEMPLATES)[number]): TemplateView {
+  return { ...d, id: `default:${keyOf(d)}`, channel: d.channel, language: d.language, isDefault: true, updatedAt: DEFAULTS_RELEASED };
+}
+
+/** The templates in force: the tenant's overrides, and Kabar's defaults where there is none. */
+export async function listTemplates(scope: TenantScope, f: TemplateFilter): Promise<TemplateView[]> {
+  const rows = await scope.tx
+    .select()
+    .from(templates)
+    .where(
+      and(
+        f.eventType ? eq(templates.eventType, f.eventType) : undefined,
+        f.channel ? eq(templates.channel, f.channel) : undefined,
+        f.language ? eq(templates.language, f.language) : undefined,
+      ),
+    );
+  const overrides = new Map(rows.map((r) => [keyOf(r), fromRow(r)]));
+  return DEFAULT_TEMPLATES.filter(
+    (d) => (!f.eventType || d.eventType === f.eventType) && (!f.channel || d.channel === f.channel) && (!f.language || d.language === f.language),
+  ).map((d) => overrides.get(keyOf(d)) ?? fromDefault(d));
+}
+
+/** The template dispatch renders for one message. */
+export async function templateFor(scope: TenantScope, eventType: string, channel: ChannelName, language: LanguageName): Promise<TemplateView | undefined> {
+  const [found] = await listTemplates(scope, { eventType, channel, language });
+  return found;
+}
+
+function validate(input: TemplateInput) {
+  if (!notifyingEventTypes().includes(input.eventType)) throw new ValidationError('input.eventType', `input.eventType "${input.eventType}" is not an event type that sends messages`);
+  if (!CHANNELS.includes(input.channel) || !LANGUAGES.includes(input.language)) throw new ValidationError('input.channel', 'unknown channel or language');
+  const body = input.body;
+  if (!body.trim() || body.length > 10_000) throw new ValidationError('input.body', 'input.body must be 1 to 10000 characters');
+  const bodyCheck = checkTemplate(input.eventType, body);
+  if (!bodyCheck.ok) throw new ValidationError('input.body', `input.body: ${bodyCheck.message}`);
+  const isEmail = input.channel === 'EMAIL';
+  const isWhatsApp = input.channel === 'WHATSAPP';
+  const subject = input.subject?.trim() || null;
+  if (isEmail && !subject) throw new ValidationError('input.subject', 'input.subject is required for EMAIL templates');
+  // PUSH uses the subject as the notification title; WhatsApp and SMS have none.
+  if (subject && !isEmail && input.channel !== 'PUSH') throw new ValidationError('input.subject', 'input.subject is only used by EMAIL (subject) and PUSH (title) templates');
+  if (subject) {
+    const c = checkTemplate(input.eventType, subject);
+    if (!c.ok) throw new ValidationError('input.subject', `input.subject: ${c.message}`);
+  }
+  const name = input.whatsAppTemplateName?.trim() || null;
+  const category = input.whatsAppCategory ?? null;
+  if (isWhatsApp) {
+    if (!name || !/^[a-z0-9_]{1,512}$/.test(name)) throw new ValidationError('input.whatsAppTemplateName', 'input.whatsAppTemplateName must be the approved Meta template name (lowercase letters, digits and _)');
+    if (!category) throw new ValidationError('input.whatsAppCategory', 'input.whatsAppCategory is required for WHATSAPP templates');
+  } else if (name || category) {
+    throw new ValidationError(name ? 'input.whatsAppTemplateName' : 'input.whatsAppCategory', 'WhatsApp template name and category apply only to WHATSAPP templates');
+  }
+  return { eventType: input.eventType, channel: input.channel, language: input.language, subject, body, whatsAppTemplateName: name, whatsAppCategory: category };
+}
+
+export async function upsertTemplate(scope: TenantScope, input: TemplateInput): Promise<TemplateView> {
+  const values = validate(input);
+  const now = new Date();
+  const [row] = await scope.tx
+    .insert(templates)
+    .values({ ...values, tenantId: scope.tenantId, updatedAt: now })
+    .onConflictDoUpdate({
+      target: [templates.tenantId, templates.eventType, templates.channel, templates.language],
+      set: { subject: values.subject, body: values.body, whatsAppTemplateName: values.whatsAppTemplateName, whatsAppCategory: values.whatsAppCategory, updatedAt: now },
+    })
+    .returning();
+  await audit(scope, { action: 'config.template.upsert', entityType: 'template', entityId: keyOf(values), details: values });
+  return fromRow(row!);
+}
+
+/** Drops the tenant's override so Kabar's default applies again. */
+export async function resetTemplate(scope: TenantScope, key: { eventType: string; channel: ChannelName; language: LanguageName }): Promise<TemplateView> {
+  const [row] = await scope.tx
+    .delete(templates)
+    .where(and(eq(templates.eventType, key.eventType), eq(templates.channel, key.channel), eq(templates.language, key.language)))
+    .returning();
+  if (!row) throw new NotFoundError('Template override', keyOf(key));
+  await audit(scope, { action: 'config.template.reset', entityType: 'template', entityId: keyOf(key), details: {} });
+  const d = defaultTemplate(key.eventType, key.channel, key.language);
+  if (!d) throw new NotFoundError('Default template', keyOf(key));
+  return fromDefault(d);
+}
