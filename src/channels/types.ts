@@ -1,0 +1,80 @@
+// What every channel adapter promises. Adapters never throw for a provider's answer:
+// the outcome is data (sent, transient failure, permanent failure). They throw only for
+// programming errors.
+
+export type SendOutcome =
+  | { ok: true; providerMessageId: string }
+  | {
+      ok: false;
+      /** Timeouts, 429, 5xx and the provider's documented transient codes: retry with backoff. */
+      transient: boolean;
+      /** Provider's reason, e.g. "131026 Message undeliverable" or "MessageRejected: Email address is not verified". */
+      reason: string;
+      /** From a Retry-After header, when the provider gives one. */
+      retryAfterMs?: number;
+    };
+
+export interface WhatsAppMessage {
+  /** The tenant's 360dialog API key (decrypted by the caller, never logged). */
+  apiKey: string;
+  /** E.164 with "+"; the adapter strips it for the wire. */
+  to: string;
+  templateName: string;
+  /** Meta language code: "id", "en" or "fr". */
+  language: string;
+  /** Body parameters in order. */
+  parameters: string[];
+}
+
+export interface EmailMessage {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  /** SES message tags, e.g. { tenant: "...", delivery: "..." } (values [A-Za-z0-9_.-]). */
+  tags?: Record<string, string>;
+}
+
+export interface SmsMessage {
+  to: string;
+  body: string;
+  /** Kabar's status callback URL for this tenant. */
+  statusCallback: string;
+}
+
+export interface PushMessage {
+  deviceToken: string;
+  title: string;
+  body: string;
+  data?: Record<string, string>;
+}
+
+/** A provider's status report, normalised (webhooks of WhatsApp, SES via SNS, SMS callback). */
+export interface ProviderStatus {
+  providerMessageId: string;
+  status: 'SENT' | 'DELIVERED' | 'READ' | 'FAILED';
+  at: Date;
+  reason?: string;
+}
+
+export interface WhatsAppChannel {
+  send(msg: WhatsAppMessage): Promise<SendOutcome>;
+  /** Registers Kabar's status webhook with a secret header (360dialog POST /v1/configs/webhook). */
+  registerWebhook(apiKey: string, url: string, secret: string): Promise<SendOutcome>;
+}
+export interface EmailChannel {
+  send(msg: EmailMessage): Promise<SendOutcome>;
+}
+export interface SmsChannel {
+  send(msg: SmsMessage): Promise<SendOutcome>;
+}
+export interface PushChannel {
+  send(msg: PushMessage): Promise<SendOutcome>;
+}
+
+export interface Channels {
+  whatsapp: WhatsAppChannel;
+  email: EmailChannel;
+  sms: SmsChannel;
+  push: PushChannel;
+}
