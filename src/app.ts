@@ -10,6 +10,7 @@ import { runMigrations } from './db/migrate.js';
 import { createBus, type Bus } from './events/bus.js';
 import { createSchema } from './graphql/schema.js';
 import { logger as rootLogger } from './logger.js';
+import type { EventSink } from './ingest.js';
 
 /** Everything a request, a consumer or a job needs, built once per process. */
 export interface App {
@@ -21,6 +22,8 @@ export interface App {
   jwtSecret: string | undefined;
   schema: GraphQLSchema;
   logger: Logger;
+  /** Where accepted events go (set by the runtime: Kafka or the in-process dispatcher). */
+  sink: EventSink;
   close(): Promise<void>;
 }
 
@@ -46,5 +49,10 @@ export async function createApp(config: Config, opts: { db?: DbHandle; migrate?:
   if (opts.migrate ?? config.embedded) await runMigrations(db);
   const bus = createBus();
   const schema = await createSchema(bus);
-  return { config, db, box, bus, verify, jwtSecret, schema, logger: rootLogger, close: () => db.close() };
+  const sink: EventSink = {
+    publish: async () => {
+      throw new Error('No event sink: start the dispatcher or Kafka producer (src/runtime.ts)');
+    },
+  };
+  return { config, db, box, bus, verify, jwtSecret, schema, logger: rootLogger, sink, close: () => db.close() };
 }

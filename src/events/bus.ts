@@ -8,18 +8,21 @@ export interface BalancePayload {
   updatedAt: Date;
 }
 
-/** A delivery's new state, as the deliveryStatusChanged subscription returns it. */
+/** A delivery's new state (also the value partners read on kabar.delivery-status). */
 export interface DeliveryStatusPayload {
   tenantId: string;
   deliveryId: string;
+  eventId: string;
   eventType: string;
   channel: string;
   status: string;
+  reason: string | null;
+  at: Date;
 }
 
 /**
  * The one typed event map: topic name -> payload. GraphQL pubsub topics, the in-process bus
- * and (with Kafka) kabar.delivery-status all use these names, keyed by tenant id, so a
+ * and (in servers mode) the Kafka live topic all use these names, keyed by tenant id, so a
  * subscriber can only ever listen to its own tenant's topic.
  */
 export interface KabarEventMap {
@@ -27,15 +30,27 @@ export interface KabarEventMap {
   'delivery.status': DeliveryStatusPayload;
 }
 export type KabarTopic = keyof KabarEventMap;
+export type LiveMessage = { [K in KabarTopic]: { topic: K; payload: KabarEventMap[K] } }[KabarTopic];
 
 type PubSubMap = { [K in KabarTopic]: [tenantId: string, payload: KabarEventMap[K]] };
 
 export function createBus() {
   const pubSub = createPubSub<PubSubMap>();
+  let remote: ((m: LiveMessage) => void) | undefined;
+  const deliverLocal = (m: LiveMessage) => (pubSub.publish as (t: string, id: string, p: unknown) => void)(m.topic, m.payload.tenantId, m.payload);
   return {
     pubSub,
+    /** Announces a change: locally, or through Kafka so every API instance's subscribers see it. */
     publish<K extends KabarTopic>(topic: K, payload: KabarEventMap[K]): void {
-      (pubSub.publish as (t: string, id: string, p: unknown) => void)(topic, payload.tenantId, payload);
+      const m = { topic, payload } as LiveMessage;
+      if (remote) remote(m);
+      else deliverLocal(m);
+    },
+    /** Hands a change (from Kafka) to this process's subscribers. */
+    deliverLocal,
+    /** Servers mode: publish goes to Kafka; the live consumer brings it back to every instance. */
+    forwardTo(fn: (m: LiveMessage) => void) {
+      remote = fn;
     },
   };
 }

@@ -1,8 +1,8 @@
 import { GraphQLJSON } from 'graphql-scalars';
 import { Arg, Authorized, Ctx, Field, InputType, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
-import { inTenant, type GqlContext } from '../graphql/context.js';
+import { tenantContext, type GqlContext } from '../graphql/context.js';
 import { eventSchema, EVENT_TYPES } from '../events/catalogue.js';
-import { acceptEvent } from '../services/events.js';
+import { ingestEvent } from '../ingest.js';
 
 @ObjectType()
 export class PublishEventResult {
@@ -35,7 +35,7 @@ export class EventsResolver {
   @Authorized('SERVICE', 'TENANT_ADMIN')
   @Mutation(() => PublishEventResult)
   async publishEvent(@Arg('input', () => EventInput) input: EventInput, @Ctx() ctx: GqlContext) {
-    const { duplicate } = await inTenant(ctx, (s) => acceptEvent(s, input));
+    const { duplicate } = await ingestEvent(tenantContext(ctx), ctx.app.sink, input);
     return { eventId: input.id, accepted: true, duplicate };
   }
 }

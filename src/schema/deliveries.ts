@@ -1,6 +1,7 @@
-import { bigserial, index, jsonb, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { bigserial, index, integer, jsonb, numeric, pgPolicy, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { channelEnum, deliveryStatusEnum, languageEnum } from './enums.js';
-import { tenantPolicy } from './roles.js';
+import { platformRole, tenantPolicy } from './roles.js';
 import { tenants } from './tenants.js';
 
 // Events accepted from partners (Kafka or HTTP ingest); the primary key is the dedupe guard.
@@ -13,6 +14,8 @@ export const events = pgTable(
     occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
     data: jsonb('data').notNull(),
     receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+    /** Set once every delivery of the event is durably recorded: a re-read event is then a duplicate. */
+    processedAt: timestamp('processed_at', { withTimezone: true }),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.id] }), tenantPolicy(t.tenantId)],
 );
@@ -34,6 +37,15 @@ export const deliveries = pgTable(
     providerMessageId: text('provider_message_id'),
     cost: numeric('cost', { precision: 20, scale: 4 }),
     renderedBody: text('rendered_body').notNull(),
+    /** Who it is for inside the tenant: "patient:<id>" or "staff:<id>". */
+    recipientRef: text('recipient_ref'),
+    /** What the channel adapter needs to (re)send: subject, html, WhatsApp template and parameters, push title. */
+    content: jsonb('content'),
+    attempts: integer('attempts').notNull().default(0),
+    /** A transient failure schedules the next attempt; the retry worker picks it up. */
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),
+    /** Set just before calling the provider: a crash after it leaves an uncertain send we never repeat blindly. */
+    sendingSince: timestamp('sending_since', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -42,7 +54,10 @@ export const deliveries = pgTable(
     uniqueIndex('deliveries_once').on(t.tenantId, t.eventId, t.recipient, t.channel),
     index('deliveries_page').on(t.tenantId, t.seq),
     index('deliveries_provider_id').on(t.providerMessageId),
+    index('deliveries_due').on(t.nextAttemptAt).where(sql`status = 'QUEUED' and next_attempt_at is not null`),
     tenantPolicy(t.tenantId),
+    // The retry worker finds due deliveries of every tenant, then handles each inside withTenant.
+    pgPolicy('platform_due', { for: 'select', to: platformRole, using: sql`true` }),
   ],
 );
 

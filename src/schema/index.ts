@@ -11,3 +11,4 @@ export * from './event-channels.js';
 export * from './templates.js';
 export * from './deliveries.js';
 export * from './audit.js';
+export * from './scheduling.js';

@@ -3,6 +3,7 @@ import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import { creditBalances, creditTransactions } from '../schema/index.js';
 import type { TenantScope } from '../db/tenant.js';
 import type { Bus } from '../events/bus.js';
+import { InsufficientCreditError } from '../errors.js';
 import { audit } from './audit.js';
 import { decodeCursor, pageOf, type Page, type PageArgs } from './pagination.js';
 import { getTenant } from './tenants.js';
@@ -112,13 +113,30 @@ export async function debitForDelivery(scope: TenantScope, deliveryId: string, p
   return { charged: false, balance: (await getBalance(scope)).balance, required: amount.toFixed() };
 }
 
-/** Gives back a delivery's debit once (provider rejected the message outright). Null if it was never charged. */
-export async function refundDelivery(scope: TenantScope, deliveryId: string, note: string, bus?: Bus): Promise<TransactionRow | null> {
-  await lockBalance(scope);
-  const debit = await ledgerFor(scope, 'DEBIT', deliveryId);
-  if (!debit) return null;
-  const existing = await ledgerFor(scope, 'REFUND', deliveryId);
-  if (existing) return existing;
-  return applyMovement(scope, { kind: 'REFUND', amount: new Decimal(debit.amount).neg().toFixed(), deliveryId, note }, bus);
+/** What a delivery costs the tenant right now: the sum of its ledger rows (negative = charged). */
+async function netFor(scope: TenantScope, deliveryId: string): Promise<Decimal> {
+  const rows = await scope.tx.select({ amount: creditTransactions.amount }).from(creditTransactions).where(eq(creditTransactions.deliveryId, deliveryId));
+  return rows.reduce((acc, r) => acc.plus(r.amount), new Decimal(0));
 }
 
+/**
+ * Gives back what a delivery was charged (the provider rejected it outright). Idempotent: once
+ * the delivery's ledger nets to zero there is nothing more to refund. Null if nothing was due.
+ */
+export async function refundDelivery(scope: TenantScope, deliveryId: string, note: string, bus?: Bus): Promise<TransactionRow | null> {
+  await lockBalance(scope);
+  const net = await netFor(scope, deliveryId);
+  if (!net.isNeg()) return null;
+  // The first refund is a REFUND (unique per delivery); a refund after a manual retry's re-charge is an ADJUSTMENT.
+  const kind: TransactionKind = (await ledgerFor(scope, 'REFUND', deliveryId)) ? 'ADJUSTMENT' : 'REFUND';
+  return applyMovement(scope, { kind, amount: net.neg().toFixed(), deliveryId, note }, bus);
+}
+
+/** A manual retry of a refunded WhatsApp message charges its price again (ADJUSTMENT), or throws INSUFFICIENT_CREDIT. */
+export async function rechargeForRetry(scope: TenantScope, deliveryId: string, bus?: Bus): Promise<void> {
+  await lockBalance(scope);
+  const debit = await ledgerFor(scope, 'DEBIT', deliveryId);
+  if (!debit || (await netFor(scope, deliveryId)).isNeg()) return;
+  const row = await applyMovement(scope, { kind: 'ADJUSTMENT', amount: debit.amount, deliveryId, note: 'WhatsApp message (manual retry)' }, bus);
+  if (!row) throw new InsufficientCreditError((await getBalance(scope)).balance, new Decimal(debit.amount).neg().toFixed());
+}

@@ -2,9 +2,10 @@ import { and, asc, count, desc, eq, gte, inArray, lt, lte } from 'drizzle-orm';
 import { deliveries, deliveryStatusHistory } from '../schema/index.js';
 import { InvalidStateTransitionError, NotFoundError } from '../errors.js';
 import type { TenantScope } from '../db/tenant.js';
-import type { Bus } from '../events/bus.js';
+import type { Bus, DeliveryStatusPayload } from '../events/bus.js';
 import { isId } from '../validation.js';
 import { audit } from './audit.js';
+import { rechargeForRetry } from './credits.js';
 import { decodeCursor, pageOf, type Page, type PageArgs } from './pagination.js';
 
 export type DeliveryRow = typeof deliveries.$inferSelect;
@@ -75,15 +76,22 @@ export async function retryDelivery(scope: TenantScope, id: string, bus?: Bus): 
   const now = new Date();
   const [row] = await scope.tx
     .update(deliveries)
-    .set({ status: 'QUEUED', reason: null, updatedAt: now })
+    // Due now: the dispatcher's retry sweep sends it.
+    .set({ status: 'QUEUED', reason: null, updatedAt: now, nextAttemptAt: now, sendingSince: null, attempts: 0 })
     .where(and(eq(deliveries.id, id), eq(deliveries.status, 'FAILED')))
     .returning();
   if (!row) throw new InvalidStateTransitionError('Delivery', current.status, 'QUEUED');
+  if (row.channel === 'WHATSAPP') await rechargeForRetry(scope, id, bus);
   await scope.tx.insert(deliveryStatusHistory).values({ tenantId: scope.tenantId, deliveryId: id, status: 'QUEUED', reason: 'retry requested', at: now });
   await audit(scope, { action: 'delivery.retry', entityType: 'delivery', entityId: id, details: { previousReason: current.reason } });
   if (bus) {
-    const payload = { tenantId: scope.tenantId, deliveryId: id, eventType: row.eventType, channel: row.channel, status: row.status };
+    const payload = statusPayload(row);
     scope.afterCommit(() => bus.publish('delivery.status', payload));
   }
   return row;
+}
+
+/** A delivery's change as subscribers and kabar.delivery-status see it. */
+export function statusPayload(row: DeliveryRow): DeliveryStatusPayload {
+  return { tenantId: row.tenantId, deliveryId: row.id, eventId: row.eventId, eventType: row.eventType, channel: row.channel, status: row.status, reason: row.reason, at: row.updatedAt };
 }

@@ -1,6 +1,4 @@
-import { events } from '../schema/index.js';
 import { ValidationError } from '../errors.js';
-import type { TenantScope } from '../db/tenant.js';
 import { eventTypeInfo, validateEventData } from '../events/catalogue.js';
 
 export interface EventEnvelope {
@@ -23,20 +21,4 @@ export function validateEnvelope(e: EventEnvelope): void {
     const field = `input.data${first.path ? first.path.replace(/^\/?/, '.').replace(/\//g, '.') : ''}`;
     throw new ValidationError(field, `${field}: ${first.message}`);
   }
-}
-
-/**
- * Records an accepted event. The (tenant, id) key makes a re-sent event a duplicate rather than
- * a second set of messages. Dispatch (issue 4) consumes what is recorded here.
- */
-export async function acceptEvent(scope: TenantScope, e: EventEnvelope): Promise<{ duplicate: boolean }> {
-  validateEnvelope(e);
-  // Plain JSON from here on: GraphQL's JSON scalar builds null-prototype objects drizzle cannot map.
-  const data = JSON.parse(JSON.stringify(e.data)) as object;
-  const inserted = await scope.tx
-    .insert(events)
-    .values({ tenantId: scope.tenantId, id: e.id, type: e.type, occurredAt: e.occurredAt, data })
-    .onConflictDoNothing()
-    .returning({ id: events.id });
-  return { duplicate: inserted.length === 0 };
 }

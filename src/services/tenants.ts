@@ -45,3 +45,9 @@ export async function findTenant(scope: PlatformScope, id: string): Promise<Tena
   const [row] = await scope.tx.select().from(tenants).where(eq(tenants.id, id));
   return row;
 }
+
+/** The scope's tenant, or undefined when no such tenant exists (an event naming a stranger). */
+export async function getTenantIfExists(scope: TenantScope): Promise<TenantRow | undefined> {
+  const [row] = await scope.tx.select().from(tenants).where(eq(tenants.id, scope.tenantId));
+  return row;
+}

@@ -14,6 +14,7 @@ import { setReferenceData } from '../../src/services/reference-data.js';
 const TENANT_TABLES = [
   'reference_data', 'whatsapp_configs', 'credit_balances', 'credit_transactions', 'credit_purchases', 'staff_members',
   'routing_rules', 'event_channel_settings', 'templates', 'events', 'deliveries', 'delivery_status_history', 'audit_log',
+  'reminders', 'walkin_alerts', 'credit_alerts',
 ];
 
 /** Seeds two tenants with a staff member and a reference-data row each. */

@@ -1,0 +1,105 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { excerpt, failure, isRecord, isTransientHttpStatus, parseJson, parseRetryAfter, post, trimBase } from './http.js';
+import type { ProviderStatus, SendOutcome, SmsChannel, SmsMessage } from './types.js';
+
+// SMS through a Twilio-style Messages API (PROVIDERS.md "SMS: Twilio-style Messages API").
+
+export interface SmsSettings {
+  /** e.g. https://api.twilio.com (SMS_API_URL). */
+  baseUrl: string;
+  accountSid: string;
+  authToken: string;
+  /** Sender number or alphanumeric sender id. */
+  from: string;
+  timeoutMs: number;
+}
+
+/** Twilio error codes no retry will fix: invalid number, opted out, authentication. */
+export const SMS_PERMANENT_CODES: ReadonlySet<number> = new Set([21211, 21610, 20003]);
+/** 20429 is Twilio's "Too Many Requests" code (comes with HTTP 429). */
+export const SMS_TRANSIENT_CODES: ReadonlySet<number> = new Set([20429]);
+
+export function createSmsChannel(settings: SmsSettings): SmsChannel {
+  const url = `${trimBase(settings.baseUrl)}/2010-04-01/Accounts/${encodeURIComponent(settings.accountSid)}/Messages.json`;
+  const auth = `Basic ${Buffer.from(`${settings.accountSid}:${settings.authToken}`).toString('base64')}`;
+
+  return {
+    async send(msg: SmsMessage): Promise<SendOutcome> {
+      const form = new URLSearchParams({ To: msg.to, From: settings.from, Body: msg.body, StatusCallback: msg.statusCallback });
+      const answer = await post(
+        url,
+        { headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: form.toString() },
+        settings.timeoutMs,
+      );
+      if (!answer.ok) return answer.outcome;
+      const body = parseJson(answer.text);
+      if (answer.status >= 200 && answer.status < 300) {
+        const sid = isRecord(body) ? body.sid : undefined;
+        if (typeof sid === 'string' && sid) return { ok: true, providerMessageId: sid };
+        return failure(false, `HTTP ${answer.status} without a sid: ${excerpt(answer.text)}`);
+      }
+      return classifySmsError(answer.status, body, answer.text, parseRetryAfter(answer.headers.get('retry-after')));
+    },
+  };
+}
+
+export function classifySmsError(status: number, body: unknown, rawText = '', retryAfterMs?: number): SendOutcome {
+  const byStatus = isTransientHttpStatus(status);
+  if (isRecord(body) && typeof body.code === 'number') {
+    const { code } = body;
+    const transient = SMS_PERMANENT_CODES.has(code) ? false : SMS_TRANSIENT_CODES.has(code) ? true : byStatus;
+    return failure(transient, `${code}: ${String(body.message ?? 'error')}`, retryAfterMs);
+  }
+  return failure(byStatus, `HTTP ${status}${rawText ? `: ${excerpt(rawText)}` : ''}`, retryAfterMs);
+}
+
+/**
+ * Twilio's request signature: base64(HMAC-SHA1(authToken, url + each param key+value sorted
+ * by key)). Like Twilio's own helper, also tries the URL with the default port added or
+ * removed, since proxies differ on whether the port appears.
+ */
+export function verifyTwilioSignature(authToken: string, fullUrl: string, params: Record<string, string>, signatureHeader: string | undefined | null): boolean {
+  if (!authToken || !signatureHeader) return false;
+  const given = Buffer.from(signatureHeader, 'utf8');
+  const sorted = Object.keys(params).sort().map((k) => k + params[k]).join('');
+  return urlVariants(fullUrl).some((u) => {
+    const expected = Buffer.from(createHmac('sha1', authToken).update(u + sorted, 'utf8').digest('base64'), 'utf8');
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  });
+}
+
+function urlVariants(fullUrl: string): string[] {
+  const m = /^(https?):\/\/([^/?#]+)(.*)$/s.exec(fullUrl);
+  if (!m) return [fullUrl];
+  const [, scheme, authority, rest] = m as unknown as [string, string, string, string];
+  const defaultPort = scheme === 'https' ? '443' : '80';
+  if (authority.endsWith(`:${defaultPort}`)) return [fullUrl, `${scheme}://${authority.slice(0, -defaultPort.length - 1)}${rest}`];
+  if (/:\d+$/.test(authority)) return [fullUrl];
+  return [fullUrl, `${scheme}://${authority}:${defaultPort}${rest}`];
+}
+
+const SMS_STATUS: Record<string, ProviderStatus['status']> = {
+  sent: 'SENT',
+  delivered: 'DELIVERED',
+  read: 'READ',
+  undelivered: 'FAILED',
+  failed: 'FAILED',
+};
+
+/**
+ * A status callback's form fields → a normalised status; null for queued/sending/accepted and
+ * anything unknown (not yet a state Kabar records). Twilio sends no event time, so `at` is
+ * the time of receipt.
+ */
+export function parseSmsStatus(params: Record<string, string>, now: Date = new Date()): ProviderStatus | null {
+  const sid = params.MessageSid ?? params.SmsSid;
+  const raw = (params.MessageStatus ?? params.SmsStatus ?? '').toLowerCase();
+  const status = SMS_STATUS[raw];
+  if (!sid || !status) return null;
+  const result: ProviderStatus = { providerMessageId: sid, status, at: now };
+  if (status === 'FAILED') {
+    const code = params.ErrorCode;
+    result.reason = code ? `${code}${params.ErrorMessage ? `: ${params.ErrorMessage}` : ''}` : raw;
+  }
+  return result;
+}

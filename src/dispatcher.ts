@@ -1,0 +1,114 @@
+import type { Logger } from 'pino';
+import type { App } from './app.js';
+import type { Channels } from './channels/types.js';
+import { withPlatform, withTenant } from './db/tenant.js';
+import { deliveries } from './schema/index.js';
+import { and, eq, isNotNull, isNull, lte, lt, sql } from 'drizzle-orm';
+import { recordStatus, type StatusPublisher } from './services/delivery-status.js';
+import { dispatchEvent, type DispatchOutcome } from './services/dispatch.js';
+import type { EventEnvelope } from './services/events.js';
+import { claimDelivery, recordOutcome, type SendContext } from './services/sender.js';
+import { getDelivery } from './services/deliveries.js';
+
+export interface DispatcherOptions {
+  channels: Channels;
+  publishStatus: StatusPublisher;
+  now?: () => Date;
+  logger?: Logger;
+}
+
+/**
+ * The dispatch runtime: the same entry for a Kafka message, the HTTP ingest in embedded mode
+ * and Kabar's own follow-up events. `handle` returns once the event's outcome is durable and
+ * its messages have had their first attempt; transient failures are left to the retry sweep.
+ */
+export function createDispatcher(app: App, opts: DispatcherOptions) {
+  const now = opts.now ?? (() => new Date());
+  const log = opts.logger ?? app.logger;
+  const c = app.config;
+  const sendCtx: SendContext = {
+    box: app.box,
+    bus: app.bus,
+    channels: opts.channels,
+    publishStatus: opts.publishStatus,
+    publicUrl: c.KABAR_PUBLIC_URL,
+    maxAttempts: c.KABAR_MAX_SEND_ATTEMPTS,
+    retryBaseMs: c.KABAR_RETRY_BASE_MS,
+    now,
+  };
+  const system = (tenantId: string) => ({ db: app.db, actor: 'system', tenantId });
+
+  async function send(tenantId: string, id: string, dueOnly: boolean): Promise<void> {
+    const claimed = await withTenant(system(tenantId), (s) => claimDelivery(s, sendCtx, id, dueOnly));
+    if (!claimed) return;
+    const outcome = await claimed.call();
+    await withTenant(system(tenantId), (s) => recordOutcome(s, sendCtx, claimed.row, outcome));
+  }
+
+  async function handle(tenantId: string, e: EventEnvelope): Promise<DispatchOutcome> {
+    const outcome = await withTenant(system(tenantId), (s) =>
+      dispatchEvent(s, { box: app.box, bus: app.bus, publishStatus: opts.publishStatus, now, creditAlertIntervalSeconds: c.KABAR_CREDIT_ALERT_INTERVAL_SECONDS }, e),
+    );
+    if (outcome.kind !== 'dispatched') return outcome;
+    await Promise.all(outcome.queued.map((id) => send(tenantId, id, false).catch((err) => log.error({ err, tenantId, deliveryId: id }, 'send failed; the retry sweep will pick it up'))));
+    for (const d of outcome.derived) await handle(tenantId, { id: d.id, type: d.type, occurredAt: now(), data: d.data });
+    return outcome;
+  }
+
+  /**
+   * Sends what is due: scheduled retries, and messages whose first attempt never happened
+   * (a crash between commit and send). A send interrupted mid-call is not repeated blindly:
+   * the provider may have it, so it ends FAILED with a reason an administrator can retry.
+   */
+  async function sweep(limit = 200, stuckAfterMs = 5 * 60_000): Promise<number> {
+    const at = now();
+    const due = await withPlatform({ db: app.db, actor: 'system' }, (s) =>
+      s.tx
+        .select({ id: deliveries.id, tenantId: deliveries.tenantId, sendingSince: deliveries.sendingSince })
+        .from(deliveries)
+        .where(
+          and(
+            eq(deliveries.status, 'QUEUED'),
+            isNotNull(deliveries.nextAttemptAt),
+            sql`(${deliveries.sendingSince} is null and ${deliveries.nextAttemptAt} <= ${at.toISOString()}::timestamptz) or ${deliveries.sendingSince} < ${new Date(at.getTime() - stuckAfterMs).toISOString()}::timestamptz`,
+          ),
+        )
+        .limit(limit),
+    );
+    await Promise.all(
+      due.map(async (d) => {
+        if (d.sendingSince) return abandon(d.tenantId, d.id);
+        await send(d.tenantId, d.id, true).catch((err) => log.error({ err, deliveryId: d.id }, 'retry failed'));
+      }),
+    );
+    return due.length;
+  }
+
+  async function abandon(tenantId: string, id: string) {
+    await withTenant(system(tenantId), async (s) => {
+      const row = await getDelivery(s, id);
+      if (row?.status === 'QUEUED' && row.sendingSince) {
+        await recordStatus(s, row, { status: 'FAILED', reason: 'INTERRUPTED: the send was cut off and may or may not have reached the provider; not resent to avoid a duplicate', patch: { sendingSince: null, nextAttemptAt: null } }, opts.publishStatus);
+      }
+    });
+  }
+
+  let timer: NodeJS.Timeout | undefined;
+  let sweeping: Promise<unknown> = Promise.resolve();
+  return {
+    handle,
+    sweep,
+    /** Starts the retry sweep (dispatcher role). */
+    start(intervalMs = 250) {
+      timer ??= setInterval(() => {
+        sweeping = sweeping.then(() => sweep()).catch((err) => log.error({ err }, 'retry sweep failed'));
+      }, intervalMs);
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      await sweeping;
+    },
+  };
+}
+export type Dispatcher = ReturnType<typeof createDispatcher>;

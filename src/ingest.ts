@@ -1,0 +1,49 @@
+import { eq } from 'drizzle-orm';
+import type { Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+import { createKeyedQueue, orderingKey } from './consumers/keyed-queue.js';
+import { withTenant, type TenantContext } from './db/tenant.js';
+import type { Dispatcher } from './dispatcher.js';
+import { events } from './schema/index.js';
+import { validateEnvelope, type EventEnvelope } from './services/events.js';
+
+/** Where accepted partner events go: Kafka in servers mode, the in-process dispatcher in embedded mode. */
+export interface EventSink {
+  publish(tenantId: string, e: EventEnvelope): Promise<void>;
+}
+
+/** The wire form on kabar.events (plain envelope, key = tenant id). */
+export function envelopeJson(tenantId: string, e: EventEnvelope): string {
+  return JSON.stringify({ id: e.id, type: e.type, tenantId, occurredAt: e.occurredAt.toISOString(), data: e.data });
+}
+
+export function kafkaSink(producer: Producer, topic: string): EventSink {
+  return {
+    async publish(tenantId, e) {
+      await producer.send({ topic, messages: [{ key: tenantId, value: envelopeJson(tenantId, e), headers: { 'content-type': 'application/json' } }] });
+    },
+  };
+}
+
+/** Embedded mode: the same ordering and in-flight rules as the Kafka consumer, without Kafka. */
+export function localSink(dispatcher: Dispatcher, maxInFlight: number, log: Logger): EventSink {
+  const queue = createKeyedQueue(maxInFlight);
+  return {
+    async publish(tenantId, e) {
+      void queue.run(orderingKey(tenantId, e.id, e.data), () => dispatcher.handle(tenantId, e)).catch((err) => log.error({ err, tenantId, eventId: e.id }, 'dispatch failed'));
+    },
+  };
+}
+
+/**
+ * publishEvent and POST /events: validate like the Kafka path, answer "duplicate" for an id
+ * already recorded, otherwise hand the event to the sink. The dispatcher stays the real
+ * dedupe guard (two racing publishes of one id still yield one set of messages).
+ */
+export async function ingestEvent(ctx: TenantContext, sink: EventSink, e: EventEnvelope): Promise<{ duplicate: boolean }> {
+  validateEnvelope(e);
+  const seen = await withTenant(ctx, (s) => s.tx.select({ id: events.id }).from(events).where(eq(events.id, e.id)));
+  if (seen.length > 0) return { duplicate: true };
+  await sink.publish(ctx.tenantId, { ...e, data: JSON.parse(JSON.stringify(e.data)) });
+  return { duplicate: false };
+}

@@ -1,0 +1,34 @@
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+
+/** One kafkajs client per process, logging through pino at warn and above. */
+export function createKafka(brokers: string, clientId: string, log: Logger): Kafka {
+  return new Kafka({
+    clientId,
+    brokers: brokers.split(',').map((b) => b.trim()).filter(Boolean),
+    logLevel: logLevel.WARN,
+    retry: { initialRetryTime: 200, retries: 10 },
+    logCreator: () => ({ level, log: entry }) => {
+      const { message, ...extra } = entry.log;
+      if (level <= logLevel.ERROR) log.error({ kafka: extra }, message);
+      else log.warn({ kafka: extra }, message);
+    },
+  });
+}
+
+export async function createProducer(kafka: Kafka): Promise<Producer> {
+  // Idempotent producer: a retried send cannot write the same record twice.
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  await producer.connect();
+  return producer;
+}
+
+/** kafkajs header values as plain strings. */
+export function headerStrings(headers: Record<string, unknown> | undefined): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) {
+    const first = Array.isArray(v) ? v[0] : v;
+    out[k.toLowerCase()] = first == null ? undefined : Buffer.isBuffer(first) ? first.toString('utf8') : String(first);
+  }
+  return out;
+}

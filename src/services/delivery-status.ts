@@ -1,0 +1,60 @@
+import { and, eq } from 'drizzle-orm';
+import { deliveries, deliveryStatusHistory } from '../schema/index.js';
+import type { TenantScope } from '../db/tenant.js';
+import type { DeliveryRow } from './deliveries.js';
+import { audit } from './audit.js';
+
+export type Status = DeliveryRow['status'];
+
+// Status only moves forward: QUEUED < SENT < DELIVERED < READ. FAILED and SKIPPED end a
+// delivery, but a provider saying "failed" after "delivered" cannot undo the delivery.
+const RANK: Record<Status, number> = { QUEUED: 0, SENT: 1, DELIVERED: 2, READ: 3, FAILED: 1.5, SKIPPED: 9 };
+
+export function movesForward(from: Status, to: Status): boolean {
+  if (from === to) return false;
+  if (from === 'SKIPPED' || from === 'FAILED' || from === 'READ') return false;
+  if (to === 'FAILED') return from === 'QUEUED' || from === 'SENT';
+  return RANK[to] > RANK[from];
+}
+
+/** Publishes a delivery's change after commit: the in-process bus (GraphQL) and, in servers mode, Kafka. */
+export type StatusPublisher = (row: DeliveryRow) => void;
+
+export interface StatusChange {
+  status: Status;
+  reason?: string | null;
+  at?: Date;
+  /** Extra columns to set with a forward move (provider id, cost…). */
+  patch?: Partial<Pick<DeliveryRow, 'providerMessageId' | 'nextAttemptAt' | 'sendingSince' | 'attempts'>>;
+}
+
+/**
+ * Records a status report. History keeps every report, even a late one; the delivery's status
+ * changes only when the report moves it forward. Returns the row when it changed.
+ */
+export async function recordStatus(scope: TenantScope, current: DeliveryRow, change: StatusChange, publish?: StatusPublisher): Promise<DeliveryRow | null> {
+  const at = change.at ?? new Date();
+  await scope.tx.insert(deliveryStatusHistory).values({ tenantId: scope.tenantId, deliveryId: current.id, status: change.status, reason: change.reason ?? null, at });
+  if (!movesForward(current.status, change.status)) return null;
+  const [row] = await scope.tx
+    .update(deliveries)
+    .set({ status: change.status, reason: change.reason ?? null, updatedAt: new Date(), ...change.patch })
+    // Guard on the status we read: a concurrent report that already moved it wins.
+    .where(and(eq(deliveries.id, current.id), eq(deliveries.status, current.status)))
+    .returning();
+  if (!row) return null;
+  await audit(scope, {
+    action: `delivery.${change.status.toLowerCase()}`,
+    entityType: 'delivery',
+    entityId: row.id,
+    details: { from: current.status, to: row.status, reason: row.reason, channel: row.channel, eventId: row.eventId },
+  });
+  if (publish) scope.afterCommit(() => publish(row));
+  return row;
+}
+
+/** The delivery a provider's message id belongs to, inside the tenant. */
+export async function deliveryByProviderId(scope: TenantScope, providerMessageId: string): Promise<DeliveryRow | undefined> {
+  const [row] = await scope.tx.select().from(deliveries).where(eq(deliveries.providerMessageId, providerMessageId));
+  return row;
+}

@@ -1,0 +1,61 @@
+import type { TenantScope } from '../db/tenant.js';
+import { buildVariables } from '../templates/variables.js';
+import { escapeHtml, renderTemplate, whatsAppParameters } from '../templates/render.js';
+import type { PlannedMessage } from './recipients.js';
+import { templateFor, type TemplateView } from './templates.js';
+import type { TenantRow } from './tenants.js';
+
+/** What a channel adapter needs to send (and re-send on retry) one message. */
+export type MessageContent =
+  | { channel: 'WHATSAPP'; templateName: string; category: string; language: string; parameters: string[] }
+  | { channel: 'EMAIL'; subject: string; text: string; html: string }
+  | { channel: 'SMS'; body: string }
+  | { channel: 'PUSH'; title: string; body: string };
+
+export type Rendered = { ok: true; body: string; content: MessageContent } | { ok: false; reason: string };
+
+/** Looks templates up once per (channel, language) for one event. */
+export function templateCache(scope: TenantScope, eventType: string) {
+  const cache = new Map<string, Promise<TemplateView | undefined>>();
+  return (channel: PlannedMessage['channel'], language: PlannedMessage['language']) => {
+    const key = `${channel}:${language}`;
+    if (!cache.has(key)) cache.set(key, templateFor(scope, eventType, channel, language));
+    return cache.get(key)!;
+  };
+}
+
+const missing = (names: string[]) => ({ ok: false as const, reason: `MISSING_VARIABLE: ${names.join(', ')}` });
+
+function emailHtml(text: string): string {
+  // Values were escaped while rendering; paragraphs and line breaks are the only markup added.
+  const paragraphs = text.split(/\n{2,}/).map((p) => `<p>${p.replace(/\n/g, '<br>')}</p>`);
+  return `<!doctype html><html><body style="font-family:Arial,Helvetica,sans-serif;font-size:15px;line-height:1.5;color:#222">${paragraphs.join('')}</body></html>`;
+}
+
+/** Renders one planned message in its language, dates in the centre's (else tenant's) time zone. */
+export function renderMessage(template: TemplateView | undefined, tenant: TenantRow, eventType: string, data: unknown, m: PlannedMessage): Rendered {
+  if (!template) return { ok: false, reason: `NO_TEMPLATE: ${eventType} ${m.channel} ${m.language}` };
+  const vars = buildVariables(eventType, data, { language: m.language, timeZone: tenant.timezone, affectedIndex: m.affectedIndex });
+  vars['tenant.name'] ??= tenant.name;
+  const text = renderTemplate(template.body, vars);
+  if (!text.ok) return missing(text.missing);
+  const subject = template.subject ? renderTemplate(template.subject, vars) : null;
+  if (subject && !subject.ok) return missing(subject.missing);
+  const subjectText = subject?.ok ? subject.text : '';
+  switch (m.channel) {
+    case 'WHATSAPP': {
+      if (!template.whatsAppTemplateName || !template.whatsAppCategory) return { ok: false, reason: 'NO_TEMPLATE: WhatsApp template name or category missing' };
+      const parameters = whatsAppParameters(template.body, vars);
+      return { ok: true, body: text.text, content: { channel: 'WHATSAPP', templateName: template.whatsAppTemplateName, category: template.whatsAppCategory, language: m.language.toLowerCase(), parameters } };
+    }
+    case 'EMAIL': {
+      const html = renderTemplate(template.body, vars, { escape: escapeHtml });
+      if (!html.ok) return missing(html.missing);
+      return { ok: true, body: text.text, content: { channel: 'EMAIL', subject: subjectText || eventType, text: text.text, html: emailHtml(html.text) } };
+    }
+    case 'SMS':
+      return { ok: true, body: text.text, content: { channel: 'SMS', body: text.text } };
+    case 'PUSH':
+      return { ok: true, body: text.text, content: { channel: 'PUSH', title: subjectText || tenant.name, body: text.text } };
+  }
+}

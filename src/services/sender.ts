@@ -1,0 +1,90 @@
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import { deliveries, deliveryStatusHistory } from '../schema/index.js';
+import type { Channels, SendOutcome } from '../channels/types.js';
+import type { SecretBox } from '../crypto.js';
+import type { TenantScope } from '../db/tenant.js';
+import type { Bus } from '../events/bus.js';
+import { refundDelivery } from './credits.js';
+import { recordStatus, type StatusPublisher } from './delivery-status.js';
+import type { DeliveryRow } from './deliveries.js';
+import type { MessageContent } from './rendering.js';
+import { whatsAppCredentials } from './whatsapp.js';
+
+export interface SendContext {
+  box: SecretBox;
+  bus: Bus;
+  channels: Channels;
+  publishStatus: StatusPublisher;
+  publicUrl: string;
+  maxAttempts: number;
+  retryBaseMs: number;
+  now: () => Date;
+}
+
+/** What the provider call needs, resolved inside the claim transaction (secrets decrypted there). */
+export interface Claimed {
+  row: DeliveryRow;
+  call: () => Promise<SendOutcome>;
+}
+
+/**
+ * Claims a QUEUED delivery for one send attempt. The conditional UPDATE makes the claim
+ * exclusive: the dispatcher's fast path and the retry worker never send the same delivery at
+ * once, and a delivery already marked "sending" is never sent blindly again.
+ */
+export async function claimDelivery(scope: TenantScope, ctx: SendContext, id: string, dueOnly: boolean): Promise<Claimed | null> {
+  const now = ctx.now();
+  const [row] = await scope.tx
+    .update(deliveries)
+    .set({ sendingSince: now, attempts: sql`${deliveries.attempts} + 1` })
+    .where(
+      and(
+        eq(deliveries.id, id),
+        eq(deliveries.status, 'QUEUED'),
+        isNull(deliveries.sendingSince),
+        dueOnly ? sql`${deliveries.nextAttemptAt} <= ${now.toISOString()}::timestamptz` : undefined,
+      ),
+    )
+    .returning();
+  if (!row) return null;
+  const content = row.content as MessageContent;
+  const ch = ctx.channels;
+  switch (content.channel) {
+    case 'WHATSAPP': {
+      const creds = await whatsAppCredentials(scope, ctx.box);
+      if (!creds) return { row, call: async () => ({ ok: false, transient: false, reason: 'WHATSAPP_NOT_CONFIGURED' }) };
+      return { row, call: () => ch.whatsapp.send({ apiKey: creds.token, to: row.recipient, templateName: content.templateName, language: content.language, parameters: content.parameters }) };
+    }
+    case 'EMAIL':
+      return { row, call: () => ch.email.send({ to: row.recipient, subject: content.subject, text: content.text, html: content.html, tags: { tenant: scope.tenantId, delivery: row.id } }) };
+    case 'SMS':
+      return { row, call: () => ch.sms.send({ to: row.recipient, body: content.body, statusCallback: `${ctx.publicUrl}/webhooks/sms/${scope.tenantId}` }) };
+    case 'PUSH':
+      return { row, call: () => ch.push.send({ deviceToken: row.recipient, title: content.title, body: content.body, data: { deliveryId: row.id, eventType: row.eventType } }) };
+  }
+}
+
+/** Exponential backoff with full jitter, capped at five minutes. */
+export function backoffMs(attempt: number, baseMs: number, random = Math.random): number {
+  const cap = Math.min(300_000, baseMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(cap / 2 + random() * (cap / 2));
+}
+
+/** Records what the provider said: SENT, a scheduled retry, or FAILED (refunding WhatsApp). */
+export async function recordOutcome(scope: TenantScope, ctx: SendContext, row: DeliveryRow, outcome: SendOutcome): Promise<void> {
+  const now = ctx.now();
+  if (outcome.ok) {
+    await recordStatus(scope, row, { status: 'SENT', at: now, patch: { providerMessageId: outcome.providerMessageId, sendingSince: null, nextAttemptAt: null } }, ctx.publishStatus);
+    return;
+  }
+  if (outcome.transient && row.attempts < ctx.maxAttempts) {
+    const wait = Math.max(outcome.retryAfterMs ?? 0, backoffMs(row.attempts, ctx.retryBaseMs));
+    const reason = `attempt ${row.attempts} failed (${outcome.reason}); retrying`;
+    await scope.tx.update(deliveries).set({ sendingSince: null, nextAttemptAt: new Date(now.getTime() + wait), reason, updatedAt: now }).where(eq(deliveries.id, row.id));
+    await scope.tx.insert(deliveryStatusHistory).values({ tenantId: scope.tenantId, deliveryId: row.id, status: 'QUEUED', reason, at: now });
+    return;
+  }
+  const reason = outcome.transient ? `${outcome.reason} (gave up after ${row.attempts} attempts)` : outcome.reason;
+  await recordStatus(scope, row, { status: 'FAILED', reason, at: now, patch: { sendingSince: null, nextAttemptAt: null } }, ctx.publishStatus);
+  if (row.channel === 'WHATSAPP') await refundDelivery(scope, row.id, `Refund: ${reason}`.slice(0, 500), ctx.bus);
+}

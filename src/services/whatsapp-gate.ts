@@ -1,0 +1,27 @@
+import type { SecretBox } from '../crypto.js';
+import type { TenantScope } from '../db/tenant.js';
+import { effectiveWhatsAppPrice, type WhatsAppCategory } from './pricing.js';
+import { whatsAppEnabled } from './reference-data.js';
+import { whatsAppCredentials } from './whatsapp.js';
+
+export type WhatsAppGate = { ok: true; price: (category: string) => Promise<string | null> } | { ok: false; reason: 'WHATSAPP_DISABLED' | 'WHATSAPP_NOT_CONFIGURED' };
+
+/**
+ * The business rules that decide whether a tenant may send WhatsApp at all right now:
+ * the WhatsApp_Notification switch and an active configuration. Prices are per category.
+ */
+export async function whatsAppGate(scope: TenantScope, box: SecretBox, at: Date): Promise<WhatsAppGate> {
+  if (!(await whatsAppEnabled(scope))) return { ok: false, reason: 'WHATSAPP_DISABLED' };
+  const creds = await whatsAppCredentials(scope, box);
+  if (!creds) return { ok: false, reason: 'WHATSAPP_NOT_CONFIGURED' };
+  const prices = new Map<string, Promise<string | null>>();
+  return {
+    ok: true,
+    price: (category) => {
+      if (!prices.has(category)) {
+        prices.set(category, effectiveWhatsAppPrice(scope, creds.country, creds.currency, category as WhatsAppCategory, at).then((p) => p?.pricePerMessage ?? null));
+      }
+      return prices.get(category)!;
+    },
+  };
+}
