@@ -11,6 +11,7 @@ import { createBus, type Bus } from './events/bus.js';
 import { createSchema } from './graphql/schema.js';
 import { logger as rootLogger } from './logger.js';
 import type { EventSink } from './ingest.js';
+import type { Channels } from './channels/types.js';
 
 /** Everything a request, a consumer or a job needs, built once per process. */
 export interface App {
@@ -24,6 +25,8 @@ export interface App {
   logger: Logger;
   /** Where accepted events go (set by the runtime: Kafka or the in-process dispatcher). */
   sink: EventSink;
+  /** Provider adapters (real, or sandbox in embedded mode). */
+  channels: Channels;
   close(): Promise<void>;
 }
 
@@ -39,7 +42,7 @@ function embeddedSecret(config: Config, name: string): string {
   return readFileSync(file, 'utf8').trim();
 }
 
-export async function createApp(config: Config, opts: { db?: DbHandle; migrate?: boolean } = {}): Promise<App> {
+export async function createApp(config: Config, opts: { db?: DbHandle; migrate?: boolean; channels: Channels }): Promise<App> {
   const encryptionKey = config.KABAR_ENCRYPTION_KEY ?? (config.embedded ? embeddedSecret(config, 'encryption.key') : undefined);
   if (!encryptionKey) throw new Error('KABAR_ENCRYPTION_KEY is required with DATABASE_URL (32 bytes as 64 hex characters)');
   const jwtSecret = config.KABAR_JWT_SECRET ?? (config.embedded && !config.KABAR_JWKS_URL ? embeddedSecret(config, 'jwt.secret') : undefined);
@@ -54,5 +57,5 @@ export async function createApp(config: Config, opts: { db?: DbHandle; migrate?:
       throw new Error('No event sink: start the dispatcher or Kafka producer (src/runtime.ts)');
     },
   };
-  return { config, db, box, bus, verify, jwtSecret, schema, logger: rootLogger, sink, close: () => db.close() };
+  return { config, db, box, bus, verify, jwtSecret, schema, logger: rootLogger, sink, channels: opts.channels, close: () => db.close() };
 }

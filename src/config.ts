@@ -22,6 +22,7 @@ const schema = z.object({
   KAFKA_EVENTS_TOPIC: z.string().default('kabar.events'),
   KAFKA_DLQ_TOPIC: z.string().default('kabar.events.dlq'),
   KAFKA_STATUS_TOPIC: z.string().default('kabar.delivery-status'),
+  KAFKA_LIVE_TOPIC: z.string().default('kabar.live'),
   KAFKA_PARTITIONS: z.coerce.number().int().positive().default(6),
   KAFKA_CONSUMER_GROUP: z.string().default('kabar-dispatcher'),
   KABAR_ROLES: z.string().default('api,dispatcher,scheduler'),

@@ -14,6 +14,8 @@ import { KabarError } from './errors.js';
 import { buildContext, type GqlContext } from './graphql/context.js';
 import { formatError } from './graphql/errors.js';
 import { graphiqlHtml } from './graphql/graphiql.js';
+import { eventsRouter } from './http/events.route.js';
+import { webhooksRouter } from './http/webhooks.route.js';
 
 const require = createRequire(import.meta.url);
 const assetDir = (pkg: string) => dirname(require.resolve(`${pkg}/package.json`));
@@ -85,6 +87,9 @@ export async function startServer(app: App, port = app.config.PORT, host = app.c
       },
     }),
   );
+
+  web.use('/webhooks', webhooksRouter(app));
+  web.use('/events', eventsRouter(app));
 
   await new Promise<void>((resolve) => http.listen(port, host, resolve));
   const address = http.address();

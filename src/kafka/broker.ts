@@ -74,8 +74,9 @@ export async function startKafkaBroker(opts: StartKafkaOptions = {}): Promise<Ka
   const log = opts.log ?? quiet;
   const libs = await ensureKafkaJars({ cacheDir: opts.cacheDir, log });
   const java = await requireTool('java', 'a Java runtime (17+)');
-  const port = opts.port ?? (await freePort());
-  const controllerPort = opts.controllerPort ?? (await freePort());
+  // A taken port would make us "find" someone else's broker there: check it is free first.
+  const port = await reservePort(opts.port ?? 0);
+  const controllerPort = await reservePort(opts.controllerPort ?? 0);
   const keep = opts.dataDir !== undefined;
   const workDir = keep ? resolve(opts.dataDir!) : await mkdtemp(join(tmpdir(), 'kabar-kafka-'));
   const dataDir = join(workDir, 'data');
@@ -92,10 +93,13 @@ export async function startKafkaBroker(opts: StartKafkaOptions = {}): Promise<Ka
   // Formatting twice would fail ("already formatted"): a kept data dir is formatted once.
   if (!existsSync(join(dataDir, 'meta.properties'))) {
     const { code, output } = await run(java, [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', props]);
-    if (code !== 0) throw new Error(`Kafka storage format failed (exit ${code}):\n${tail(output, 30)}`);
+    if (code !== 0) {
+      if (!keep) await rm(workDir, { recursive: true, force: true });
+      throw new Error(`Kafka storage format failed (exit ${code}):\n${tail(output, 30)}`);
+    }
   }
 
-  const out = openSync(outFile, 'a');
+  const out = openSync(outFile, 'w');
   const child = spawn(java, ['-Xms256m', '-Xmx512m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:+ExitOnOutOfMemoryError', ...jvm, 'kafka.Kafka', props], {
     stdio: ['ignore', out, out],
   });
@@ -179,6 +183,7 @@ function log4jProperties(file: string): string {
   return [
     'log4j.rootLogger=WARN, file',
     'log4j.appender.file=org.apache.log4j.FileAppender',
+    'log4j.appender.file.Append=false',
     `log4j.appender.file.File=${file}`,
     'log4j.appender.file.layout=org.apache.log4j.PatternLayout',
     'log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n',
@@ -220,7 +225,9 @@ function startWatchdog(pid: number, removeDir: string): ChildProcess {
   const script = [
     'read _',
     'kill -TERM "$0" 2>/dev/null',
-    'i=0; while kill -0 "$0" 2>/dev/null && [ $i -lt 40 ]; do sleep 0.25; i=$((i+1)); done',
+    // An orphaned JVM can linger as a zombie until init reaps it: count that as gone.
+    'alive() { kill -0 "$0" 2>/dev/null && ! grep -qs "^State:[[:space:]]*Z" "/proc/$0/status"; }',
+    'i=0; while alive && [ $i -lt 40 ]; do sleep 0.25; i=$((i+1)); done',
     'kill -KILL "$0" 2>/dev/null',
     '[ -n "$1" ] && rm -rf "$1"',
   ].join('\n');
@@ -273,11 +280,14 @@ function clusterId(): string {
   }
 }
 
-function freePort(): Promise<number> {
+/** Port 0 = any free one. Rejects when the port is taken. */
+function reservePort(port: number): Promise<number> {
   return new Promise((done, fail) => {
     const srv = createServer();
-    srv.once('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
+    srv.once('error', (err: NodeJS.ErrnoException) =>
+      fail(err.code === 'EADDRINUSE' ? new Error(`Cannot start Kafka: 127.0.0.1:${port} is already in use`) : err),
+    );
+    srv.listen(port, '127.0.0.1', () => {
       const { port } = srv.address() as { port: number };
       srv.close(() => done(port));
     });

@@ -3,6 +3,8 @@ import { eq } from 'drizzle-orm';
 import { whatsAppConfigs } from '../schema/index.js';
 import { ValidationError } from '../errors.js';
 import type { SecretBox } from '../crypto.js';
+import type { WhatsAppChannel } from '../channels/types.js';
+import { logger } from '../logger.js';
 import type { TenantScope } from '../db/tenant.js';
 import { checkCountry, checkCurrency, checkPhone } from '../validation.js';
 import { audit } from './audit.js';
@@ -44,7 +46,7 @@ export async function getWhatsAppConfig(scope: TenantScope): Promise<WhatsAppCon
   return row ? view(row) : null;
 }
 
-export async function upsertWhatsAppConfig(scope: TenantScope, input: WhatsAppConfigInput, box: SecretBox): Promise<WhatsAppConfigView> {
+export async function upsertWhatsAppConfig(scope: TenantScope, input: WhatsAppConfigInput, box: SecretBox, channel?: WhatsAppChannel, publicUrl?: string): Promise<WhatsAppConfigView> {
   const tenant = await getTenant(scope);
   const senderNumber = checkPhone('input.senderNumber', input.senderNumber);
   const country = checkCountry('input.country', input.country);
@@ -83,6 +85,16 @@ export async function upsertWhatsAppConfig(scope: TenantScope, input: WhatsAppCo
     entityId: scope.tenantId,
     details: { senderNumber, country, currency, isActive: input.isActive, tokenChanged: token !== null },
   });
+  if (input.isActive && channel && publicUrl) {
+    // After commit: register Kabar's status webhook with 360dialog, with this tenant's secret header.
+    const apiKey = box.open(row!.tokenEnc!);
+    const secret = box.open(row!.webhookSecretEnc);
+    const url = `${publicUrl}/webhooks/whatsapp/${scope.tenantId}`;
+    scope.afterCommit(async () => {
+      const outcome = await channel.registerWebhook(apiKey, url, secret);
+      if (!outcome.ok) logger.warn({ tenantId: scope.tenantId, reason: outcome.reason }, 'WhatsApp webhook registration failed; statuses will not arrive until it succeeds');
+    });
+  }
   return view(row!);
 }
 

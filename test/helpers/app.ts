@@ -1,15 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
-import { createApp, type App } from '../../src/app.js';
+import type { App } from '../../src/app.js';
+import { createSandboxChannels } from '../../src/channels/sandbox.js';
+import type { Channels } from '../../src/channels/types.js';
+import { startRuntime, type RoleName, type Runtime } from '../../src/runtime.js';
 import { signToken, type Role } from '../../src/auth/jwt.js';
 import { loadConfig } from '../../src/config.js';
 import { generateKey } from '../../src/crypto.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import type { RunningServer } from '../../src/server.js';
 
 export const JWT = { secret: 'test-secret-that-is-long-enough-0123456789', issuer: 'kabar', audience: 'kabar-api' };
 
 export interface TestKabar {
   app: App;
+  runtime: Runtime;
   server: RunningServer;
   url: string;
   /** Runs a GraphQL operation as the given token; returns the parsed response. */
@@ -34,17 +38,37 @@ export interface GqlResponse<T> {
   errors?: { message: string; path?: string[]; extensions: { code: string; field?: string } & Record<string, unknown> }[];
 }
 
-/** Starts Kabar (API) on a free port against the run's PostgreSQL database. */
-export async function startKabar(env: Record<string, string> = {}): Promise<TestKabar> {
+export interface StartOptions {
+  env?: Record<string, string>;
+  /** Real adapters pointed at fake providers; default: sandbox adapters. */
+  channels?: Channels;
+  roles?: RoleName[];
+  now?: () => Date;
+  /** Retry sweep and scheduler loops (default on). */
+  loops?: boolean;
+}
+
+/** Starts Kabar (API and, by default, an in-process dispatcher) on a free port against the run's PostgreSQL. */
+export async function startKabar(opts: StartOptions = {}): Promise<TestKabar> {
   const config = loadConfig({
     DATABASE_URL: inject('databaseUrl'),
     KABAR_JWT_SECRET: JWT.secret,
     KABAR_ENCRYPTION_KEY: generateKey(),
+    KABAR_PUBLIC_URL: 'http://kabar.test',
     LOG_LEVEL: 'silent',
-    ...env,
+    ...opts.env,
   });
-  const app = await createApp(config, { migrate: false });
-  const server = await startServer(app, 0, '127.0.0.1');
+  const runtime = await startRuntime(config, {
+    channels: opts.channels ?? createSandboxChannels(() => {}),
+    roles: opts.roles ?? ['api', 'dispatcher', 'scheduler'],
+    migrate: false,
+    port: 0,
+    host: '127.0.0.1',
+    now: opts.now,
+    loops: opts.loops,
+  });
+  const { app } = runtime;
+  const server = runtime.server!;
   const platform = await signToken(JWT, { sub: 'platform-test', roles: ['PLATFORM_ADMIN'] });
 
   const gql: TestKabar['gql'] = async (token, query, variables) => {
@@ -77,9 +101,9 @@ export async function startKabar(env: Record<string, string> = {}): Promise<Test
         service: await token(id, ['SERVICE']),
       };
     },
+    runtime,
     async stop() {
-      await server.stop();
-      await app.close();
+      await runtime.stop();
     },
   };
 }

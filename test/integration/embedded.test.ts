@@ -2,20 +2,21 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { demoTokens, ensureDemoTenant } from '../../src/embedded.js';
-import { startServer } from '../../src/server.js';
+import { channelsFor, startRuntime } from '../../src/runtime.js';
 
 /** What `npm start` does with no configuration: PGlite in a data folder, demo tenant, tokens. */
 async function boot(dataDir: string) {
-  const app = await createApp(loadConfig({ KABAR_DATA_DIR: dataDir, LOG_LEVEL: 'silent' }));
-  const server = await startServer(app, 0, '127.0.0.1');
+  const config = loadConfig({ KABAR_DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
+  const runtime = await startRuntime(config, { channels: channelsFor(config), port: 0, host: '127.0.0.1' });
+  const { app } = runtime;
+  const server = runtime.server!;
   const tenantId = await ensureDemoTenant(app);
   const tokens = await demoTokens(app, tenantId);
   const gql = async (token: string, query: string) =>
     (await (await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query }) })).json()) as any;
-  return { app, server, tenantId, tokens, gql, stop: async () => { await server.stop(); await app.close(); } };
+  return { app, server, tenantId, tokens, gql, stop: () => runtime.stop() };
 }
 
 describe('embedded mode', () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startKabar, type TestKabar } from '../helpers/app.js';
+import { eventually, startKabar, type TestKabar } from '../helpers/app.js';
 
 const PUBLISH = 'mutation($input: EventInput!) { publishEvent(input: $input) { eventId accepted duplicate } }';
 const confirmed = () => ({
@@ -37,8 +37,14 @@ describe('event catalogue and ingest', () => {
     const input = confirmed();
     const first = await k.gql(t.service, PUBLISH, { input });
     expect(first.data.publishEvent).toEqual({ eventId: input.id, accepted: true, duplicate: false });
+    // A racing re-publish before the first is recorded still yields one set of messages.
+    await k.gql(t.service, PUBLISH, { input });
+    const count = async () => (await k.gql(t.admin, 'query($e: String) { deliveries(filter: { eventId: $e }) { totalCount } }', { e: input.id })).data.deliveries.totalCount;
+    await eventually(async () => expect(await count()).toBe(2)); // WhatsApp + Email defaults
     const again = await k.gql(t.service, PUBLISH, { input });
     expect(again.data.publishEvent).toEqual({ eventId: input.id, accepted: true, duplicate: true });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await count()).toBe(2);
     // Event ids are per tenant: another tenant's identical id is its own event.
     const other = await k.newTenant();
     expect((await k.gql(other.service, PUBLISH, { input })).data.publishEvent.duplicate).toBe(false);

@@ -1,0 +1,139 @@
+import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { isRecord } from './http.js';
+import type { ProviderStatus } from './types.js';
+
+// SES delivery events arrive through SNS HTTP(S) subscriptions. Authenticity rests on SNS's
+// RSA signature over a canonical string, with a certificate fetched from an AWS host.
+
+export interface SnsVerifyOptions {
+  /** Allowed SigningCertURL hosts, e.g. /^sns\.[a-z0-9-]+\.amazonaws\.com$/ (SNS_CERT_HOST_PATTERN). */
+  certHostPattern: RegExp;
+  /** Returns the PEM (certificate or public key) at the URL; defaults to an HTTPS GET. */
+  fetchCert?: (url: string) => Promise<string>;
+}
+
+const NOTIFICATION_FIELDS = ['Message', 'MessageId', 'Subject', 'Timestamp', 'TopicArn', 'Type'] as const;
+const CONFIRMATION_FIELDS = ['Message', 'MessageId', 'SubscribeURL', 'Timestamp', 'Token', 'TopicArn', 'Type'] as const;
+const ALGORITHMS: Record<string, string> = { '1': 'RSA-SHA1', '2': 'RSA-SHA256' };
+const MAX_CACHED_CERTS = 50;
+
+/** The string SNS signs: "Key\nValue\n" per field, in AWS's documented order. Null if a field is missing. */
+export function snsCanonicalString(envelope: Record<string, unknown>): string | null {
+  const type = envelope.Type;
+  const fields = type === 'Notification' ? NOTIFICATION_FIELDS
+    : type === 'SubscriptionConfirmation' || type === 'UnsubscribeConfirmation' ? CONFIRMATION_FIELDS
+    : null;
+  if (!fields) return null;
+  let out = '';
+  for (const key of fields) {
+    const value = envelope[key];
+    if (value === undefined || value === null) {
+      if (key === 'Subject') continue; // only Subject is optional
+      return null;
+    }
+    if (typeof value !== 'string') return null;
+    out += `${key}\n${value}\n`;
+  }
+  return out;
+}
+
+// Per fetcher, so tests with their own keys never see another test's certificate.
+const caches = new WeakMap<(url: string) => Promise<string>, Map<string, Promise<KeyObject>>>();
+
+export async function verifySnsMessage(envelope: unknown, options: SnsVerifyOptions): Promise<boolean> {
+  if (!isRecord(envelope)) return false;
+  const algorithm = ALGORITHMS[String(envelope.SignatureVersion ?? '')];
+  const canonical = snsCanonicalString(envelope);
+  const { Signature: signature, SigningCertURL: certUrl } = envelope;
+  if (!algorithm || canonical === null || typeof signature !== 'string' || typeof certUrl !== 'string') return false;
+  if (!trustedCertUrl(certUrl, options.certHostPattern)) return false;
+
+  const fetchCert = options.fetchCert ?? defaultFetchCert;
+  let key: KeyObject;
+  try {
+    key = await cachedKey(fetchCert, certUrl);
+  } catch {
+    return false;
+  }
+  try {
+    return verify(algorithm, Buffer.from(canonical, 'utf8'), key, Buffer.from(signature, 'base64'));
+  } catch {
+    return false;
+  }
+}
+
+function trustedCertUrl(certUrl: string, hostPattern: RegExp): boolean {
+  let url: URL;
+  try {
+    url = new URL(certUrl);
+  } catch {
+    return false;
+  }
+  // Credentials in the URL could make a hostile host look like an AWS one to a sloppy parser.
+  return url.protocol === 'https:' && !url.username && !url.password && hostPattern.test(url.hostname);
+}
+
+function cachedKey(fetchCert: (url: string) => Promise<string>, url: string): Promise<KeyObject> {
+  let cache = caches.get(fetchCert);
+  if (!cache) caches.set(fetchCert, (cache = new Map()));
+  let key = cache.get(url);
+  if (!key) {
+    if (cache.size >= MAX_CACHED_CERTS) cache.delete(cache.keys().next().value as string);
+    // createPublicKey takes a PEM certificate as well as a PEM public key.
+    key = fetchCert(url).then((pem) => createPublicKey(pem));
+    cache.set(url, key);
+    key.catch(() => cache.delete(url)); // a failed fetch must not be cached
+  }
+  return key;
+}
+
+async function defaultFetchCert(url: string): Promise<string> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(5000), redirect: 'error' });
+  if (!res.ok) throw new Error(`certificate fetch ${url}: HTTP ${res.status}`);
+  return res.text();
+}
+
+/**
+ * SES event (inside an SNS Notification) → statuses, joined on mail.messageId.
+ * Delivery → DELIVERED; permanent Bounce → FAILED; Reject (event publishing) → FAILED.
+ * Transient/undetermined bounces are not final (SES keeps retrying) and complaints come
+ * after delivery, so both yield nothing.
+ */
+export function parseSesNotification(envelope: unknown): ProviderStatus[] {
+  if (!isRecord(envelope) || envelope.Type !== 'Notification') return [];
+  let message: unknown = envelope.Message;
+  if (typeof message === 'string') {
+    try {
+      message = JSON.parse(message);
+    } catch {
+      return [];
+    }
+  }
+  if (!isRecord(message) || !isRecord(message.mail) || typeof message.mail.messageId !== 'string') return [];
+  const providerMessageId = message.mail.messageId;
+  const kind = message.notificationType ?? message.eventType;
+  const fallbackAt = dateOf(envelope.Timestamp) ?? dateOf(message.mail.timestamp) ?? new Date();
+
+  if (kind === 'Delivery') {
+    const delivery = isRecord(message.delivery) ? message.delivery : {};
+    return [{ providerMessageId, status: 'DELIVERED', at: dateOf(delivery.timestamp) ?? fallbackAt }];
+  }
+  if (kind === 'Bounce' && isRecord(message.bounce) && message.bounce.bounceType === 'Permanent') {
+    const { bounce } = message;
+    const first = Array.isArray(bounce.bouncedRecipients) && isRecord(bounce.bouncedRecipients[0]) ? bounce.bouncedRecipients[0] : undefined;
+    const diagnostic = first && typeof first.diagnosticCode === 'string' ? `: ${first.diagnosticCode}` : '';
+    const reason = `Bounce Permanent/${String(bounce.bounceSubType ?? 'General')}${diagnostic}`;
+    return [{ providerMessageId, status: 'FAILED', at: dateOf(bounce.timestamp) ?? fallbackAt, reason }];
+  }
+  if (kind === 'Reject') {
+    const reject = isRecord(message.reject) ? message.reject : {};
+    return [{ providerMessageId, status: 'FAILED', at: fallbackAt, reason: `Reject: ${String(reject.reason ?? 'rejected')}` }];
+  }
+  return [];
+}
+
+function dateOf(value: unknown): Date | undefined {
+  if (typeof value !== 'string') return undefined;
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}

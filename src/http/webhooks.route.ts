@@ -1,0 +1,80 @@
+import express, { type Request, type Response, Router } from 'express';
+import { parseSesNotification, parseSmsStatus, parseWhatsAppWebhook, verifySnsMessage, verifyTwilioSignature, WEBHOOK_SECRET_HEADER } from '../channels/index.js';
+import type { App } from '../app.js';
+import { withTenant } from '../db/tenant.js';
+import type { StatusPublisher } from '../services/delivery-status.js';
+import { statusPayload } from '../services/deliveries.js';
+import { getTenantIfExists } from '../services/tenants.js';
+import { applyProviderStatuses, whatsAppWebhookAuthentic } from '../services/webhooks.js';
+import { isId } from '../validation.js';
+
+/**
+ * Provider status webhooks, each authenticated by the provider's own mechanism (never a JWT):
+ * 360dialog by the per-tenant secret header Kabar registered, Twilio by its HMAC signature,
+ * SES events by SNS's RSA signature. Anything unauthenticated is rejected and changes nothing.
+ */
+export function webhooksRouter(app: App, fetchCert?: (url: string) => Promise<string>): Router {
+  const router = Router();
+  const publish: StatusPublisher = (row) => app.bus.publish('delivery.status', statusPayload(row));
+  const c = app.config;
+  const system = (tenantId: string) => ({ db: app.db, actor: 'webhook', tenantId });
+  const reject = (res: Response, status: number, message: string) => res.status(status).json({ error: message });
+
+  router.post('/whatsapp/:tenantId', express.json({ limit: '1mb' }), async (req: Request, res: Response) => {
+    const tenantId = String(req.params.tenantId);
+    if (!isId(tenantId)) return reject(res, 404, 'unknown tenant');
+    const applied = await withTenant(system(tenantId), async (s) => {
+      if (!(await getTenantIfExists(s)) || !(await whatsAppWebhookAuthentic(s, app.box, req.get(WEBHOOK_SECRET_HEADER)))) return null;
+      return applyProviderStatuses(s, parseWhatsAppWebhook(req.body), publish, app.bus);
+    });
+    if (applied === null) return reject(res, 401, 'invalid webhook secret');
+    res.status(200).json({ ok: true, applied });
+  });
+
+  router.post('/sms/:tenantId', express.urlencoded({ extended: false, limit: '256kb' }), async (req: Request, res: Response) => {
+    const tenantId = String(req.params.tenantId);
+    if (!isId(tenantId)) return reject(res, 404, 'unknown tenant');
+    const params = Object.fromEntries(Object.entries(req.body ?? {}).map(([k, v]) => [k, String(v)]));
+    // Twilio signs the URL it called: Kabar's public URL for this tenant.
+    const url = `${c.KABAR_PUBLIC_URL}/webhooks/sms/${tenantId}`;
+    if (!c.SMS_AUTH_TOKEN || !verifyTwilioSignature(c.SMS_AUTH_TOKEN, url, params, req.get('X-Twilio-Signature') ?? '')) return reject(res, 401, 'invalid signature');
+    const status = parseSmsStatus(params);
+    const applied = status ? await withTenant(system(tenantId), (s) => applyProviderStatuses(s, [status], publish, app.bus)) : 0;
+    res.status(200).json({ ok: true, applied });
+  });
+
+  // SNS posts JSON with content-type text/plain.
+  router.post('/ses', express.text({ type: () => true, limit: '256kb' }), async (req: Request, res: Response) => {
+    let envelope: Record<string, unknown>;
+    try {
+      envelope = JSON.parse(String(req.body));
+    } catch {
+      return reject(res, 400, 'not JSON');
+    }
+    const ok = await verifySnsMessage(envelope, { certHostPattern: new RegExp(c.SNS_CERT_HOST_PATTERN), ...(fetchCert ? { fetchCert } : {}) }).catch(() => false);
+    if (!ok) return reject(res, 401, 'invalid SNS signature');
+    if (envelope.Type === 'SubscriptionConfirmation') {
+      const url = String(envelope.SubscribeURL ?? '');
+      const host = (() => { try { return new URL(url).hostname; } catch { return ''; } })();
+      if (url.startsWith('https://') && new RegExp(c.SNS_CERT_HOST_PATTERN).test(host)) await fetch(url).catch(() => undefined);
+      return res.status(200).json({ ok: true, confirmed: true });
+    }
+    const statuses = parseSesNotification(envelope);
+    // SES messages carry Kabar's tags: the tenant comes from the signed message, never from the URL.
+    const tenantId = sesTenant(envelope);
+    const applied = tenantId ? await withTenant(system(tenantId), (s) => applyProviderStatuses(s, statuses, publish, app.bus)) : 0;
+    res.status(200).json({ ok: true, applied });
+  });
+
+  return router;
+}
+
+function sesTenant(envelope: Record<string, unknown>): string | null {
+  try {
+    const message = JSON.parse(String(envelope.Message)) as { mail?: { tags?: Record<string, string[]> } };
+    const tenant = message.mail?.tags?.tenant?.[0];
+    return tenant && isId(tenant) ? tenant : null;
+  } catch {
+    return null;
+  }
+}

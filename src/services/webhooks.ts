@@ -1,0 +1,36 @@
+import { timingSafeEqual } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { whatsAppConfigs } from '../schema/index.js';
+import type { ProviderStatus } from '../channels/types.js';
+import type { SecretBox } from '../crypto.js';
+import type { TenantScope } from '../db/tenant.js';
+import type { Bus } from '../events/bus.js';
+import { refundDelivery } from './credits.js';
+import { deliveryByProviderId, recordStatus, type StatusPublisher } from './delivery-status.js';
+
+/** The tenant's WhatsApp webhook secret matches the header 360dialog sends back (timing-safe). */
+export async function whatsAppWebhookAuthentic(scope: TenantScope, box: SecretBox, header: string | undefined): Promise<boolean> {
+  if (!header) return false;
+  const [row] = await scope.tx.select({ secret: whatsAppConfigs.webhookSecretEnc }).from(whatsAppConfigs).where(eq(whatsAppConfigs.tenantId, scope.tenantId));
+  if (!row) return false;
+  const expected = Buffer.from(box.open(row.secret));
+  const given = Buffer.from(header);
+  return expected.length === given.length && timingSafeEqual(expected, given);
+}
+
+/**
+ * Applies provider status reports to the tenant's deliveries. Unknown message ids are ignored
+ * (another tenant's, or not Kabar's): a webhook can only ever touch its own tenant's rows.
+ * A WhatsApp message that finally fails is refunded (Meta bills delivered messages).
+ */
+export async function applyProviderStatuses(scope: TenantScope, statuses: ProviderStatus[], publish: StatusPublisher, bus?: Bus): Promise<number> {
+  let applied = 0;
+  for (const s of statuses) {
+    const row = await deliveryByProviderId(scope, s.providerMessageId);
+    if (!row) continue;
+    const moved = await recordStatus(scope, row, { status: s.status, reason: s.reason ?? null, at: s.at }, publish);
+    if (moved?.status === 'FAILED' && moved.channel === 'WHATSAPP') await refundDelivery(scope, moved.id, `Refund: ${s.reason ?? 'failed'}`, bus);
+    applied++;
+  }
+  return applied;
+}

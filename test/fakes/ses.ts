@@ -1,0 +1,157 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import { FaultPlan, hang, send, startFakeServer, type Fault, type FaultControls } from './server.js';
+
+// A fake SES v1 Query API endpoint: POST / form-encoded Action=SendEmail with a SigV4 Authorization header.
+
+export interface SesFakeOptions {
+  /** The region the SigV4 credential scope must name; unset = any. */
+  region?: string;
+  /** Verified identities (addresses or domains); unset = every Source is verified. */
+  verifiedIdentities?: string[];
+  /** Existing configuration sets; unset = any name exists. */
+  configurationSets?: string[];
+  hangMs?: number;
+}
+
+export interface SesReceived {
+  messageId: string;
+  accessKeyId: string;
+  region: string;
+  source: string;
+  to: string[];
+  subject: string;
+  text: string | undefined;
+  html: string | undefined;
+  tags: Record<string, string>;
+  configurationSet: string | undefined;
+  form: Record<string, string>;
+}
+
+export interface SesFake extends FaultControls {
+  url: string;
+  received: SesReceived[];
+}
+
+const XMLNS = 'http://ses.amazonaws.com/doc/2010-12-01/';
+const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+function sesError(res: ServerResponse, httpStatus: number, code: string, message: string): void {
+  const type = httpStatus >= 500 ? 'Receiver' : 'Sender';
+  send(res, httpStatus, { 'content-type': 'text/xml', 'x-amzn-requestid': randomUUID() },
+    `<ErrorResponse xmlns="${XMLNS}">\n  <Error>\n    <Type>${type}</Type>\n    <Code>${xml(code)}</Code>\n    <Message>${xml(message)}</Message>\n  </Error>\n  <RequestId>${randomUUID()}</RequestId>\n</ErrorResponse>\n`);
+}
+
+const PERMANENT: Record<string, string> = {
+  MessageRejected: 'Email address is not verified. The following identities failed the check in region AP-SOUTHEAST-1: no-reply@kabar.test',
+  MailFromDomainNotVerifiedException: 'The MAIL FROM domain is not verified.',
+  AccountSendingPausedException: 'Sending is paused for this account.',
+  ConfigurationSetDoesNotExist: 'Configuration set <kabar> does not exist.',
+};
+
+/** Form fields like Destination.ToAddresses.member.1, .member.2 … in order. */
+function members(form: Record<string, string>, prefix: string): string[] {
+  const out: string[] = [];
+  for (let i = 1; form[`${prefix}.member.${i}`] !== undefined; i++) out.push(form[`${prefix}.member.${i}`]!);
+  return out;
+}
+
+export async function startSesFake(options: SesFakeOptions = {}): Promise<SesFake> {
+  const plan = new FaultPlan();
+  const received: SesReceived[] = [];
+  let attempts = 0;
+  const hangMs = options.hangMs ?? 10_000;
+
+  const injectFault = (res: ServerResponse, fault: Fault): void => {
+    switch (fault.kind) {
+      case 'timeout':
+        return hang(res, hangMs);
+      case '429':
+        // SES v1 signals throttling as HTTP 400 with code Throttling, not HTTP 429.
+        return sesError(res, 400, 'Throttling', fault.code === 'daily' ? 'Daily message quota exceeded.' : 'Maximum sending rate exceeded.');
+      case '5xx':
+        return fault.code === 'ServiceUnavailable' || fault.code === 503
+          ? sesError(res, 503, 'ServiceUnavailable', 'Service is unable to handle request.')
+          : sesError(res, 500, 'InternalFailure', 'The request processing has failed because of an unknown error, exception or failure.');
+      case 'permanent': {
+        const code = String(fault.code ?? 'MessageRejected');
+        return sesError(res, 400, code, PERMANENT[code] ?? code);
+      }
+    }
+  };
+
+  const server = await startFakeServer(({ req, res, method, path, body }) => {
+    attempts++;
+    if (method !== 'POST' || path !== '/') return sesError(res, 404, 'UnknownOperationException', 'Unknown operation');
+    // SigV4: check shape and scope; the signature itself is not recomputed (we trust the SDK's signer).
+    const auth = String(req.headers.authorization ?? '');
+    const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(auth);
+    if (!auth) return sesError(res, 403, 'MissingAuthenticationToken', 'Request is missing Authentication Token');
+    if (!m || !req.headers['x-amz-date']) return sesError(res, 403, 'IncompleteSignature', 'Request must contain a signature that conforms to AWS standards');
+    const [, accessKeyId, , region, service, signedHeaders] = m as unknown as string[];
+    if (service !== 'ses' && service !== 'email') return sesError(res, 403, 'SignatureDoesNotMatch', `Credential should be scoped to correct service: 'ses'.`);
+    if (options.region && region !== options.region) return sesError(res, 403, 'SignatureDoesNotMatch', `Credential should be scoped to a valid region, not '${region}'.`);
+    if (!signedHeaders!.split(';').includes('host')) return sesError(res, 403, 'IncompleteSignature', 'Host header must be signed');
+    if (!String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
+      return sesError(res, 400, 'InvalidParameterValue', 'Content-Type must be application/x-www-form-urlencoded');
+    }
+    const form = Object.fromEntries(new URLSearchParams(body));
+    if (form.Action !== 'SendEmail') return sesError(res, 400, 'InvalidAction', `The action ${form.Action ?? ''} is not valid for this web service.`);
+    if (form.Version !== '2010-12-01') return sesError(res, 400, 'InvalidParameterValue', 'Version must be 2010-12-01');
+    const fault = plan.next();
+    if (fault) return injectFault(res, fault);
+
+    const to = members(form, 'Destination.ToAddresses');
+    // Missing required members: our guess at SES's code and wording.
+    if (!form.Source) return sesError(res, 400, 'ValidationError', "1 validation error detected: Value null at 'source' failed to satisfy constraint: Member must not be null");
+    if (to.length === 0 && members(form, 'Destination.CcAddresses').length === 0 && members(form, 'Destination.BccAddresses').length === 0) {
+      return sesError(res, 400, 'InvalidParameterValue', 'Missing final destination');
+    }
+    if (form['Message.Subject.Data'] === undefined) return sesError(res, 400, 'ValidationError', "1 validation error detected: Value null at 'message.subject' failed to satisfy constraint: Member must not be null");
+    if (form['Message.Body.Text.Data'] === undefined && form['Message.Body.Html.Data'] === undefined) {
+      return sesError(res, 400, 'InvalidParameterValue', 'Message body must contain Text or Html');
+    }
+    const tags: Record<string, string> = {};
+    for (let i = 1; form[`Tags.member.${i}.Name`] !== undefined; i++) {
+      const name = form[`Tags.member.${i}.Name`]!;
+      const value = form[`Tags.member.${i}.Value`] ?? '';
+      if (!/^[A-Za-z0-9_.-]{1,256}$/.test(name) || !/^[A-Za-z0-9_.-]{1,256}$/.test(value)) {
+        return sesError(res, 400, 'InvalidParameterValue', `Invalid tag: ${name}=${value}`);
+      }
+      tags[name] = value;
+    }
+    const address = /<([^>]+)>\s*$/.exec(form.Source)?.[1] ?? form.Source;
+    const domain = address.split('@')[1] ?? '';
+    if (options.verifiedIdentities && !options.verifiedIdentities.includes(address) && !options.verifiedIdentities.includes(domain)) {
+      return sesError(res, 400, 'MessageRejected', `Email address is not verified. The following identities failed the check in region ${region!.toUpperCase()}: ${address}`);
+    }
+    const configurationSet = form.ConfigurationSetName;
+    if (configurationSet !== undefined && options.configurationSets && !options.configurationSets.includes(configurationSet)) {
+      return sesError(res, 400, 'ConfigurationSetDoesNotExist', `Configuration set <${configurationSet}> does not exist.`);
+    }
+
+    const messageId = `0100${randomBytes(6).toString('hex')}-${randomUUID()}-000000`;
+    received.push({
+      messageId, accessKeyId: accessKeyId!, region: region!, source: form.Source, to, subject: form['Message.Subject.Data'],
+      text: form['Message.Body.Text.Data'], html: form['Message.Body.Html.Data'], tags, configurationSet, form,
+    });
+    send(res, 200, { 'content-type': 'text/xml', 'x-amzn-requestid': randomUUID() },
+      `<SendEmailResponse xmlns="${XMLNS}">\n  <SendEmailResult>\n    <MessageId>${messageId}</MessageId>\n  </SendEmailResult>\n  <ResponseMetadata>\n    <RequestId>${randomUUID()}</RequestId>\n  </ResponseMetadata>\n</SendEmailResponse>\n`);
+  });
+
+  return {
+    url: server.url,
+    received,
+    fail: (n, kind, code) => plan.fail(n, kind, code),
+    failureRate: (p, kinds, seed) => plan.failureRate(p, kinds, seed),
+    get attempts() {
+      return attempts;
+    },
+    reset() {
+      plan.reset();
+      received.length = 0;
+      attempts = 0;
+    },
+    close: () => server.close(),
+  };
+}

@@ -1,0 +1,150 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import { FaultPlan, hang, sendJson, startFakeServer, type Fault, type FaultControls } from './server.js';
+
+// A fake Twilio Messages API: POST /2010-04-01/Accounts/{sid}/Messages.json, form-encoded, Basic auth.
+
+export interface SmsFakeOptions {
+  accountSid?: string;
+  authToken?: string;
+  hangMs?: number;
+}
+
+export interface SmsReceived {
+  sid: string;
+  accountSid: string;
+  to: string;
+  from: string;
+  body: string;
+  statusCallback: string | undefined;
+  form: Record<string, string>;
+}
+
+export interface SmsFake extends FaultControls {
+  url: string;
+  accountSid: string;
+  authToken: string;
+  received: SmsReceived[];
+  /** Posts a signed status callback for an accepted message to the StatusCallback it named (or `url`). */
+  sendStatus(sid: string, status: string, extra?: { errorCode?: string; url?: string }): Promise<Response>;
+}
+
+const MESSAGES: Record<number, [number, string]> = {
+  20003: [401, 'Authenticate'],
+  20429: [429, 'Too Many Requests'],
+  20500: [500, 'Internal Server Error'],
+  21211: [400, "The 'To' number is not a valid phone number."],
+  21610: [400, 'Attempt to send to unsubscribed recipient'],
+  21602: [400, 'Message body is required.'],
+  21603: [400, "A 'From' phone number is required."],
+  21604: [400, "A 'To' phone number is required."],
+  21609: [400, 'Invalid StatusCallback url'],
+};
+
+function twilioError(res: ServerResponse, code: number, message?: string, httpStatus?: number): void {
+  const [status, text] = MESSAGES[code] ?? [400, 'Error'];
+  const s = httpStatus ?? status;
+  sendJson(res, s, { code, message: message ?? text, more_info: `https://www.twilio.com/docs/errors/${code}`, status: s });
+}
+
+export async function startSmsFake(options: SmsFakeOptions = {}): Promise<SmsFake> {
+  const accountSid = options.accountSid ?? `AC${randomBytes(16).toString('hex')}`;
+  const authToken = options.authToken ?? randomBytes(16).toString('hex');
+  const plan = new FaultPlan();
+  const received: SmsReceived[] = [];
+  let attempts = 0;
+  const hangMs = options.hangMs ?? 10_000;
+  const expectedAuth = `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`;
+
+  const injectFault = (res: ServerResponse, fault: Fault): void => {
+    switch (fault.kind) {
+      case 'timeout':
+        return hang(res, hangMs);
+      case '429':
+        return twilioError(res, Number(fault.code ?? 20429));
+      case '5xx': {
+        const status = Number(fault.code ?? 503);
+        return twilioError(res, 20500, status === 503 ? 'Service Unavailable' : undefined, status);
+      }
+      case 'permanent':
+        return twilioError(res, Number(fault.code ?? 21211));
+    }
+  };
+
+  const server = await startFakeServer(({ req, res, method, path, body }) => {
+    attempts++;
+    const m = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/.exec(path);
+    if (!m || method !== 'POST') return sendJson(res, 404, { code: 20404, message: 'The requested resource was not found', more_info: 'https://www.twilio.com/docs/errors/20404', status: 404 });
+    if (req.headers.authorization !== expectedAuth || decodeURIComponent(m[1]!) !== accountSid) return twilioError(res, 20003);
+    if (!String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) return twilioError(res, 21604);
+    const form = Object.fromEntries(new URLSearchParams(body));
+    const fault = plan.next();
+    if (fault) return injectFault(res, fault);
+
+    if (!form.To) return twilioError(res, 21604);
+    if (!form.From) return twilioError(res, 21603);
+    if (!form.Body) return twilioError(res, 21602);
+    if (!/^\+[1-9]\d{6,14}$/.test(form.To)) return twilioError(res, 21211, `The 'To' number ${form.To} is not a valid phone number.`);
+    if (form.StatusCallback !== undefined) {
+      try {
+        if (!/^https?:$/.test(new URL(form.StatusCallback).protocol)) throw new Error('scheme');
+      } catch {
+        return twilioError(res, 21609);
+      }
+    }
+    const sid = `SM${randomBytes(16).toString('hex')}`;
+    received.push({ sid, accountSid, to: form.To, from: form.From, body: form.Body, statusCallback: form.StatusCallback, form });
+    const now = new Date().toUTCString();
+    sendJson(res, 201, {
+      sid, account_sid: accountSid, to: form.To, from: form.From, body: form.Body, status: 'queued',
+      num_segments: '1', direction: 'outbound-api', api_version: '2010-04-01', price: null, price_unit: 'USD',
+      error_code: null, error_message: null, date_created: now, date_updated: now, date_sent: null,
+      uri: `/2010-04-01/Accounts/${accountSid}/Messages/${sid}.json`,
+    });
+  });
+
+  return {
+    url: server.url,
+    accountSid,
+    authToken,
+    received,
+    async sendStatus(sid, status, extra = {}) {
+      const msg = received.find((r) => r.sid === sid);
+      const url = extra.url ?? msg?.statusCallback;
+      if (!url) throw new Error(`no status callback URL for ${sid}`);
+      const params: Record<string, string> = {
+        AccountSid: accountSid, ApiVersion: '2010-04-01', From: msg?.from ?? '+15005550006', To: msg?.to ?? '+6281234567890',
+        MessageSid: sid, SmsSid: sid, MessageStatus: status, SmsStatus: status,
+      };
+      if (extra.errorCode) params.ErrorCode = extra.errorCode;
+      return sendTwilioCallback(url, params, authToken);
+    },
+    fail: (n, kind, code) => plan.fail(n, kind, code),
+    failureRate: (p, kinds, seed) => plan.failureRate(p, kinds, seed),
+    get attempts() {
+      return attempts;
+    },
+    reset() {
+      plan.reset();
+      received.length = 0;
+      attempts = 0;
+    },
+    close: () => server.close(),
+  };
+}
+
+/** Twilio's signature, computed independently of Kabar's verifier. */
+export function twilioSignature(authToken: string, url: string, params: Record<string, string>): string {
+  let data = url;
+  for (const key of Object.keys(params).sort()) data += key + params[key];
+  return createHmac('sha1', authToken).update(Buffer.from(data, 'utf8')).digest('base64');
+}
+
+/** A status callback as Twilio posts it: form-encoded, X-Twilio-Signature over the exact URL. */
+export async function sendTwilioCallback(url: string, params: Record<string, string>, authToken: string): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8', 'x-twilio-signature': twilioSignature(authToken, url, params), 'user-agent': 'TwilioProxy/1.1' },
+    body: new URLSearchParams(params).toString(),
+  });
+}

@@ -1,0 +1,231 @@
+import { randomBytes } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import { FaultPlan, hang, sendJson, startFakeServer, type Fault, type FaultControls } from './server.js';
+
+// A fake 360dialog Cloud API: POST /messages (template messages) and POST /v1/configs/webhook.
+
+export interface WhatsAppFakeOptions {
+  /** Accepted D360-API-KEY values; unset = any non-empty key. */
+  apiKeys?: string[];
+  /** Approved templates; unset = any name/language/parameter count is accepted. */
+  templates?: Record<string, { languages: string[]; parameters: number }>;
+  /** How long a "timeout" fault holds the request before dropping it. */
+  hangMs?: number;
+}
+
+export interface WhatsAppReceived {
+  apiKey: string;
+  to: string;
+  recipientType: unknown;
+  templateName: string;
+  language: string;
+  policy: unknown;
+  parameters: string[];
+  /** Whether the request carried a components array at all. */
+  hasComponents: boolean;
+  body: Record<string, any>;
+  messageId: string;
+}
+
+export interface WhatsAppFake extends FaultControls {
+  url: string;
+  received: WhatsAppReceived[];
+  webhooks: { apiKey: string; url: string; headers: Record<string, string> }[];
+}
+
+/** Meta's messages for the codes the fake produces (wording from Meta's error-code table, abridged). */
+const META_MESSAGES: Record<number, string> = {
+  4: 'Too many calls',
+  100: 'Invalid parameter',
+  190: 'Access token has expired',
+  368: 'Temporarily blocked for policies violations',
+  80007: 'Rate limit issues',
+  130429: 'Rate limit hit',
+  131008: 'Required parameter is missing',
+  131009: 'Parameter value is not valid',
+  131026: 'Message undeliverable',
+  131030: 'Recipient phone number not in allowed list',
+  131047: 'Re-engagement message',
+  131056: '(Business Account, Consumer Account) pair rate limit hit',
+  132000: 'Number of parameters does not match the expected number of params',
+  132001: 'Template name does not exist in the translation',
+  132015: 'Template is paused',
+  132016: 'Template is disabled',
+};
+
+function metaError(res: ServerResponse, httpStatus: number, code: number, details?: string): void {
+  const message = `(#${code}) ${META_MESSAGES[code] ?? 'Error'}`;
+  sendJson(res, httpStatus, {
+    error: {
+      message,
+      type: 'OAuthException',
+      code,
+      error_data: { messaging_product: 'whatsapp', details: details ?? META_MESSAGES[code] ?? 'Error' },
+      fbtrace_id: randomBytes(12).toString('base64url'),
+    },
+  });
+}
+
+function dialogError(res: ServerResponse, httpStatus: number, developerMessage: string): void {
+  sendJson(res, httpStatus, { meta: { success: false, http_code: httpStatus, developer_message: developerMessage } });
+}
+
+export async function startWhatsAppFake(options: WhatsAppFakeOptions = {}): Promise<WhatsAppFake> {
+  const plan = new FaultPlan();
+  const received: WhatsAppReceived[] = [];
+  const webhooks: WhatsAppFake['webhooks'] = [];
+  let attempts = 0;
+  const hangMs = options.hangMs ?? 10_000;
+
+  const injectFault = (res: ServerResponse, fault: Fault): void => {
+    switch (fault.kind) {
+      case 'timeout':
+        return hang(res, hangMs);
+      case '429':
+        return metaError(res, 429, Number(fault.code ?? 130429), 'Cloud API message throughput has been reached.');
+      case '5xx':
+        return dialogError(res, Number(fault.code ?? 502), 'Bad gateway: the WhatsApp Business API did not answer');
+      case 'permanent': {
+        const code = Number(fault.code ?? 132001);
+        if (code === 401) return dialogError(res, 401, 'Invalid api key');
+        return metaError(res, 400, code);
+      }
+    }
+  };
+
+  const server = await startFakeServer(({ req, res, method, path, body }) => {
+    attempts++;
+    const apiKey = String(req.headers['d360-api-key'] ?? '');
+    if (!apiKey || (options.apiKeys && !options.apiKeys.includes(apiKey))) return dialogError(res, 401, 'Invalid api key');
+    if (method !== 'POST' || (path !== '/messages' && path !== '/v1/configs/webhook')) {
+      return sendJson(res, 404, { error: 'Not Found' });
+    }
+    let json: any;
+    try {
+      json = JSON.parse(body);
+    } catch {
+      return metaError(res, 400, 100, 'Request body is not valid JSON');
+    }
+    const fault = plan.next();
+    if (fault) return injectFault(res, fault);
+
+    if (path === '/v1/configs/webhook') {
+      if (typeof json?.url !== 'string' || !json.url) return sendJson(res, 400, { error: 'url is required' });
+      webhooks.push({ apiKey, url: json.url, headers: json.headers ?? {} });
+      return sendJson(res, 200, { url: json.url });
+    }
+
+    // Validation in the order Meta reports problems (our best understanding).
+    if (json?.messaging_product !== 'whatsapp') return metaError(res, 400, 100, "The parameter messaging_product is required.");
+    if (typeof json.to !== 'string' || !/^\+?\d{6,15}$/.test(json.to)) return metaError(res, 400, 100, "The parameter to is invalid.");
+    if (json.type !== 'template') return metaError(res, 400, 100, 'Only template messages are expected by this fake.');
+    const t = json.template;
+    if (typeof t?.name !== 'string' || !t.name) return metaError(res, 400, 131008, "The parameter template['name'] is required.");
+    if (typeof t.language?.code !== 'string' || !t.language.code) return metaError(res, 400, 131008, "The parameter template['language']['code'] is required.");
+    if (t.language.policy !== undefined && t.language.policy !== 'deterministic') return metaError(res, 400, 100, 'language.policy must be deterministic');
+    if (t.components !== undefined && !Array.isArray(t.components)) return metaError(res, 400, 100, 'components must be an array');
+    const parameters: string[] = [];
+    for (const c of t.components ?? []) {
+      if (!['header', 'body', 'button', 'footer'].includes(c?.type)) return metaError(res, 400, 100, 'Invalid component type');
+      for (const p of c.parameters ?? []) {
+        if (p?.type !== 'text' || typeof p.text !== 'string') return metaError(res, 400, 131009, 'Parameter value is not valid');
+        if (c.type === 'body') parameters.push(p.text);
+      }
+    }
+    const approved = options.templates?.[t.name];
+    if (options.templates && (!approved || !approved.languages.includes(t.language.code))) {
+      return metaError(res, 404, 132001, `template name (${t.name}) does not exist in ${t.language.code}`);
+    }
+    if (approved && approved.parameters !== parameters.length) {
+      return metaError(res, 400, 132000, `body: number of localizable_params (${parameters.length}) does not match the expected number of params (${approved.parameters})`);
+    }
+
+    const messageId = `wamid.${randomBytes(24).toString('base64url')}`;
+    received.push({
+      apiKey, to: json.to, recipientType: json.recipient_type, templateName: t.name, language: t.language.code, policy: t.language.policy,
+      parameters, hasComponents: t.components !== undefined, body: json, messageId,
+    });
+    const waId = json.to.replace(/^\+/, '');
+    sendJson(res, 200, { messaging_product: 'whatsapp', contacts: [{ input: json.to, wa_id: waId }], messages: [{ id: messageId }] });
+  });
+
+  return {
+    url: server.url,
+    received,
+    webhooks,
+    fail: (n, kind, code) => plan.fail(n, kind, code),
+    failureRate: (p, kinds, seed) => plan.failureRate(p, kinds, seed),
+    get attempts() {
+      return attempts;
+    },
+    reset() {
+      plan.reset();
+      received.length = 0;
+      webhooks.length = 0;
+      attempts = 0;
+    },
+    close: () => server.close(),
+  };
+}
+
+export interface WhatsAppStatusSpec {
+  id: string;
+  status: 'sent' | 'delivered' | 'read' | 'failed';
+  /** Unix seconds; defaults to now. */
+  timestamp?: number;
+  recipientId?: string;
+  errors?: { code: number; title: string }[];
+}
+
+/** A Meta status webhook body, as 360dialog forwards it. */
+export function whatsappStatusPayload(statuses: WhatsAppStatusSpec[], phoneNumberId = '1234567890'): Record<string, unknown> {
+  return {
+    object: 'whatsapp_business_account',
+    entry: [{
+      id: '100000000000001',
+      changes: [{
+        field: 'messages',
+        value: {
+          messaging_product: 'whatsapp',
+          metadata: { display_phone_number: '6281100000000', phone_number_id: phoneNumberId },
+          statuses: statuses.map((s) => ({
+            id: s.id,
+            status: s.status,
+            timestamp: String(s.timestamp ?? Math.floor(Date.now() / 1000)),
+            recipient_id: s.recipientId ?? '6281234567890',
+            ...(s.status === 'sent' || s.status === 'delivered'
+              ? { conversation: { id: randomBytes(16).toString('hex'), origin: { type: 'utility' } }, pricing: { billable: true, pricing_model: 'PMP', category: 'utility' } }
+              : {}),
+            ...(s.errors ? { errors: s.errors.map((e) => ({ ...e, message: e.title, error_data: { details: e.title } })) } : {}),
+          })),
+        },
+      }],
+    }],
+  };
+}
+
+/** An incoming user message: a webhook with no statuses. */
+export function whatsappIncomingMessagePayload(from: string, text: string): Record<string, unknown> {
+  return {
+    object: 'whatsapp_business_account',
+    entry: [{
+      id: '100000000000001',
+      changes: [{
+        field: 'messages',
+        value: {
+          messaging_product: 'whatsapp',
+          metadata: { display_phone_number: '6281100000000', phone_number_id: '1234567890' },
+          contacts: [{ profile: { name: 'Budi' }, wa_id: from }],
+          messages: [{ from, id: `wamid.${randomBytes(16).toString('base64url')}`, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: text } }],
+        },
+      }],
+    }],
+  };
+}
+
+/** Posts a webhook to Kabar the way 360dialog does: JSON plus the registered secret header. */
+export async function sendWhatsAppWebhook(url: string, secret: string | null, payload: unknown): Promise<Response> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (secret !== null) headers['X-Kabar-Webhook-Secret'] = secret;
+  return fetch(url, { method: 'POST', headers, body: JSON.stringify(payload) });
+}
