@@ -9,7 +9,7 @@ import type { Bus, LiveMessage } from '../events/bus.js';
  * change (made by any dispatcher or API process) to its own subscribers.
  */
 export async function startLiveConsumer(kafka: Kafka, bus: Bus, topic: string, log: Logger): Promise<Consumer> {
-  const consumer = kafka.consumer({ groupId: `kabar-live-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`, sessionTimeout: 30_000, allowAutoTopicCreation: false });
+  const consumer = kafka.consumer({ groupId: `kabar-live-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`, sessionTimeout: 30_000, maxWaitTimeInMs: 100, allowAutoTopicCreation: false });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: false });
   await consumer.run({

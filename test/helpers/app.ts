@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 import { inject } from 'vitest';
 import type { App } from '../../src/app.js';
 import { createSandboxChannels } from '../../src/channels/sandbox.js';
@@ -50,11 +51,13 @@ export interface StartOptions {
 
 /** Starts Kabar (API and, by default, an in-process dispatcher) on a free port against the run's PostgreSQL. */
 export async function startKabar(opts: StartOptions = {}): Promise<TestKabar> {
+  // The public URL must be the real one: providers sign their webhook calls over it.
+  const port = await freePort();
   const config = loadConfig({
+    KABAR_PUBLIC_URL: `http://127.0.0.1:${port}`,
     DATABASE_URL: inject('databaseUrl'),
     KABAR_JWT_SECRET: JWT.secret,
     KABAR_ENCRYPTION_KEY: generateKey(),
-    KABAR_PUBLIC_URL: 'http://kabar.test',
     LOG_LEVEL: 'silent',
     ...opts.env,
   });
@@ -62,7 +65,7 @@ export async function startKabar(opts: StartOptions = {}): Promise<TestKabar> {
     channels: opts.channels ?? createSandboxChannels(() => {}),
     roles: opts.roles ?? ['api', 'dispatcher', 'scheduler'],
     migrate: false,
-    port: 0,
+    port,
     host: '127.0.0.1',
     now: opts.now,
     loops: opts.loops,
@@ -125,3 +128,14 @@ export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 10_
 
 /** The error code of the first error, for terse assertions. */
 export const codeOf = (res: GqlResponse<unknown>) => res.errors?.[0]?.extensions.code;
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
