@@ -19,7 +19,7 @@ export interface EmailSettings {
 export const SES_TRANSIENT_CODES: ReadonlySet<string> = new Set(['Throttling', 'ThrottlingException', 'ServiceUnavailable', 'InternalFailure', 'RequestTimeout']);
 export const SES_PERMANENT_CODES: ReadonlySet<string> = new Set([
   'MessageRejected', 'MailFromDomainNotVerifiedException', 'AccountSendingPausedException', 'ConfigurationSetDoesNotExist',
-  'ConfigurationSetSendingPausedException',
+  'ConfigurationSetDoesNotExistException', 'ConfigurationSetSendingPausedException',
 ]);
 
 export function createEmailChannel(settings: EmailSettings): EmailChannel {
@@ -65,19 +65,21 @@ function tagText(value: string): string {
 }
 
 /**
- * SDK errors carry the SES error code as `name` and the HTTP status in `$metadata`.
- * No status at all means the request never got an answer (timeout, connection): transient.
+ * SDK errors carry SES's wire code in `Code` (the SDK may rename the class, e.g.
+ * ConfigurationSetDoesNotExist → ConfigurationSetDoesNotExistException, in `name`) and the
+ * HTTP status in `$metadata`. No status at all means no answer (timeout, connection): transient.
  */
 export function classifySesError(err: unknown, timeoutMs?: number): SendOutcome {
-  const e = err as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const e = err as { name?: string; Code?: unknown; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   const name = e?.name ?? 'Error';
+  const code = typeof e?.Code === 'string' && e.Code ? e.Code : name;
   const status = e?.$metadata?.httpStatusCode;
   if (name === 'TimeoutError' || name === 'AbortError' || e?.code === 'ETIMEDOUT') {
     return failure(true, `timeout${timeoutMs ? ` after ${timeoutMs} ms` : ''}: ${name}`);
   }
-  const reason = `${name}: ${e?.message ?? String(err)}`;
-  if (SES_TRANSIENT_CODES.has(name)) return failure(true, reason);
-  if (SES_PERMANENT_CODES.has(name)) return failure(false, reason);
+  const reason = `${code}: ${e?.message ?? String(err)}`;
+  if (SES_TRANSIENT_CODES.has(code) || SES_TRANSIENT_CODES.has(name)) return failure(true, reason);
+  if (SES_PERMANENT_CODES.has(code) || SES_PERMANENT_CODES.has(name)) return failure(false, reason);
   if (status === undefined) return failure(true, e?.code ? `network error: ${e.code}` : reason);
   if (status === 429 || status >= 500) return failure(true, reason);
   return failure(false, reason);
