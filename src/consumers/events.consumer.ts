@@ -50,7 +50,7 @@ export async function startEventsConsumer(kafka: Kafka, producer: Producer, disp
     autoCommit: false,
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 3,
-    eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+    eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
       const beat = setInterval(() => void heartbeat().catch(() => {}), 2_000);
       try {
         await Promise.all(batch.messages.map((m) => handle(batch.partition, m)));
@@ -58,6 +58,8 @@ export async function startEventsConsumer(kafka: Kafka, producer: Producer, disp
         clearInterval(beat);
       }
       if (!isRunning() || isStale() || batch.messages.length === 0) return;
+      // Resolving moves the fetch position on; committing makes it survive a restart.
+      resolveOffset(batch.lastOffset());
       const next = (BigInt(batch.lastOffset()) + 1n).toString();
       await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
     },

@@ -9,7 +9,7 @@ export function createKafka(brokers: string, clientId: string, log: Logger): Kaf
     logLevel: logLevel.WARN,
     retry: { initialRetryTime: 200, retries: 10 },
     logCreator: () => ({ level, log: entry }) => {
-      const { message, ...extra } = entry.log;
+      const { message, ...extra } = entry;
       if (level <= logLevel.ERROR) log.error({ kafka: extra }, message);
       else log.warn({ kafka: extra }, message);
     },

@@ -15,7 +15,8 @@ export const JWT = { secret: 'test-secret-that-is-long-enough-0123456789', issue
 export interface TestKabar {
   app: App;
   runtime: Runtime;
-  server: RunningServer;
+  /** Absent when the API role is not started. */
+  server: RunningServer | undefined;
   url: string;
   /** Runs a GraphQL operation as the given token; returns the parsed response. */
   gql<T = any>(token: string | null, query: string, variables?: Record<string, unknown>): Promise<GqlResponse<T>>;
@@ -71,11 +72,12 @@ export async function startKabar(opts: StartOptions = {}): Promise<TestKabar> {
     loops: opts.loops,
   });
   const { app } = runtime;
-  const server = runtime.server!;
+  const server = runtime.server;
+  const url = server?.url ?? '';
   const platform = await signToken(JWT, { sub: 'platform-test', roles: ['PLATFORM_ADMIN'] });
 
   const gql: TestKabar['gql'] = async (token, query, variables) => {
-    const res = await fetch(server.url, {
+    const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: JSON.stringify({ query, variables }),
@@ -88,7 +90,7 @@ export async function startKabar(opts: StartOptions = {}): Promise<TestKabar> {
   return {
     app,
     server,
-    url: server.url,
+    url,
     gql,
     token,
     async newTenant(overrides = {}) {

@@ -6,7 +6,7 @@ import { createSandboxChannels, type SandboxEntry } from '../../src/channels/san
 import { createSmsChannel } from '../../src/channels/sms.js';
 import type { Channels, SendOutcome } from '../../src/channels/types.js';
 import { createWhatsAppChannel } from '../../src/channels/whatsapp.js';
-import { startFakeProviders, type FakeProviders } from '../fakes/index.js';
+import { startFakeProviders, startFakeServer, type FakeProviders } from '../fakes/index.js';
 
 // Each adapter against a fake that speaks the provider's wire format (PROVIDERS.md).
 
@@ -261,11 +261,13 @@ describe('Push (FCM v1)', () => {
 });
 
 describe('connection errors and failure rates', () => {
-  it('a closed port is a transient network error, not an exception', async () => {
-    const dead = createWhatsAppChannel({ baseUrl: 'http://127.0.0.1:1', timeoutMs: TIMEOUT_MS });
-    expect(failed(await dead.send({ apiKey: 'k', to: '+62811', templateName: 't', language: 'id', parameters: [] }))).toMatchObject({ transient: true, reason: expect.stringContaining('network error') });
-    const deadEmail = createEmailChannel({ region: 'ap-southeast-1', endpoint: 'http://127.0.0.1:1', from: 'a@kabar.test', timeoutMs: TIMEOUT_MS, credentials });
-    expect(failed(await deadEmail.send({ to: 'a@b.c', subject: 's', text: 't', html: 'h' })).transient).toBe(true);
+  it('a refused connection is a transient network error, not an exception', async () => {
+    const gone = await startFakeServer(() => {});
+    await gone.close(); // its port is now (almost certainly) closed
+    const dead = createWhatsAppChannel({ baseUrl: gone.url, timeoutMs: TIMEOUT_MS });
+    expect(failed(await dead.send({ apiKey: 'k', to: '+62811', templateName: 't', language: 'id', parameters: [] }))).toMatchObject({ transient: true, reason: 'network error: ECONNREFUSED' });
+    const deadEmail = createEmailChannel({ region: 'ap-southeast-1', endpoint: gone.url, from: 'a@kabar.test', timeoutMs: TIMEOUT_MS, credentials });
+    expect(failed(await deadEmail.send({ to: 'a@b.c', subject: 's', text: 't', html: 'h' }))).toMatchObject({ transient: true, reason: 'network error: ECONNREFUSED' });
   });
 
   it('failureRate is reproducible for a seed', async () => {
