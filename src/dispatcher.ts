@@ -45,10 +45,27 @@ export function createDispatcher(app: App, opts: DispatcherOptions) {
     await withTenant(system(tenantId), (s) => recordOutcome(s, sendCtx, claimed.row, outcome));
   }
 
+  // The duplicate window's fast path: an event seen moments ago costs no database round trip.
+  // Beyond it the events table and the deliveries' unique index still guarantee "never twice".
+  const recent = new Map<string, number>();
+  const windowMs = c.KABAR_DEDUP_WINDOW_SECONDS * 1000;
+  function seenRecently(key: string): boolean {
+    const at = recent.get(key);
+    return at !== undefined && now().getTime() - at < windowMs;
+  }
+  function remember(key: string) {
+    recent.delete(key);
+    recent.set(key, now().getTime());
+    if (recent.size > 100_000) recent.delete(recent.keys().next().value!);
+  }
+
   async function handle(tenantId: string, e: EventEnvelope): Promise<DispatchOutcome> {
+    const key = `${tenantId}:${e.id}`;
+    if (seenRecently(key)) return { kind: 'duplicate' };
     const outcome = await withTenant(system(tenantId), (s) =>
       dispatchEvent(s, { box: app.box, bus: app.bus, publishStatus: opts.publishStatus, now, creditAlertIntervalSeconds: c.KABAR_CREDIT_ALERT_INTERVAL_SECONDS }, e),
     );
+    if (outcome.kind !== 'unknown-tenant') remember(key);
     if (outcome.kind !== 'dispatched') return outcome;
     await Promise.all(outcome.queued.map((id) => send(tenantId, id, false).catch((err) => log.error({ err, tenantId, deliveryId: id }, 'send failed; the retry sweep will pick it up'))));
     for (const d of outcome.derived) await handle(tenantId, { id: d.id, type: d.type, occurredAt: now(), data: d.data });

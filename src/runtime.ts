@@ -25,6 +25,8 @@ export interface RuntimeOptions {
   port?: number;
   host?: string;
   now?: () => Date;
+  /** How SNS signing certificates are fetched (tests serve their own). */
+  snsFetchCert?: (url: string) => Promise<string>;
   /** Background loops (retry sweep, scheduler ticks); tests may drive them by hand. */
   loops?: boolean;
 }
@@ -88,7 +90,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions): Promis
     if (opts.loops !== false) dispatcher.start();
   }
   if (roles.has('scheduler') && opts.loops !== false) scheduler.start();
-  const server = roles.has('api') ? await startServer(app, opts.port ?? config.PORT, opts.host ?? config.HOST) : undefined;
+  const server = roles.has('api') ? await startServer(app, opts.port ?? config.PORT, opts.host ?? config.HOST, { snsFetchCert: opts.snsFetchCert }) : undefined;
 
   return {
     app,

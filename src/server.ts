@@ -32,7 +32,12 @@ async function authenticate(app: App, header: unknown): Promise<Auth | null> {
 }
 
 /** GraphQL over HTTP and graphql-ws subscriptions on one server, one port, one path. */
-export async function startServer(app: App, port = app.config.PORT, host = app.config.HOST): Promise<RunningServer> {
+export interface ServerOptions {
+  /** How SNS signing certificates are fetched (tests serve their own). */
+  snsFetchCert?: (url: string) => Promise<string>;
+}
+
+export async function startServer(app: App, port = app.config.PORT, host = app.config.HOST, opts: ServerOptions = {}): Promise<RunningServer> {
   const web = express();
   web.disable('x-powered-by');
   const http = createServer(web);
@@ -88,7 +93,7 @@ export async function startServer(app: App, port = app.config.PORT, host = app.c
     }),
   );
 
-  web.use('/webhooks', webhooksRouter(app));
+  web.use('/webhooks', webhooksRouter(app, opts.snsFetchCert));
   web.use('/events', eventsRouter(app));
 
   await new Promise<void>((resolve) => http.listen(port, host, resolve));

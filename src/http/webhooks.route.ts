@@ -1,7 +1,9 @@
 import express, { type Request, type Response, Router } from 'express';
 import { parseSesNotification, parseSmsStatus, parseWhatsAppWebhook, verifySnsMessage, verifyTwilioSignature, WEBHOOK_SECRET_HEADER } from '../channels/index.js';
 import type { App } from '../app.js';
-import { withTenant } from '../db/tenant.js';
+import { eq } from 'drizzle-orm';
+import { withPlatform, withTenant } from '../db/tenant.js';
+import { deliveries } from '../schema/index.js';
 import type { StatusPublisher } from '../services/delivery-status.js';
 import { statusPayload } from '../services/deliveries.js';
 import { getTenantIfExists } from '../services/tenants.js';
@@ -61,12 +63,20 @@ export function webhooksRouter(app: App, fetchCert?: (url: string) => Promise<st
     }
     const statuses = parseSesNotification(envelope);
     // SES messages carry Kabar's tags: the tenant comes from the signed message, never from the URL.
-    const tenantId = sesTenant(envelope);
+    const tenantId = sesTenant(envelope) ?? (statuses[0] ? await tenantOfMessage(app, statuses[0].providerMessageId) : null);
     const applied = tenantId ? await withTenant(system(tenantId), (s) => applyProviderStatuses(s, statuses, publish, app.bus)) : 0;
     res.status(200).json({ ok: true, applied });
   });
 
   return router;
+}
+
+/** Without Kabar's tags (identity notifications carry none), the message id names the delivery and so its tenant. */
+async function tenantOfMessage(app: App, providerMessageId: string): Promise<string | null> {
+  const [row] = await withPlatform({ db: app.db, actor: 'webhook' }, (s) =>
+    s.tx.select({ tenantId: deliveries.tenantId }).from(deliveries).where(eq(deliveries.providerMessageId, providerMessageId)).limit(1),
+  );
+  return row?.tenantId ?? null;
 }
 
 function sesTenant(envelope: Record<string, unknown>): string | null {

@@ -46,6 +46,7 @@ export interface StartOptions {
   channels?: Channels;
   roles?: RoleName[];
   now?: () => Date;
+  snsFetchCert?: (url: string) => Promise<string>;
   /** Retry sweep and scheduler loops (default on). */
   loops?: boolean;
 }
@@ -70,6 +71,7 @@ export async function startKabar(opts: StartOptions = {}): Promise<TestKabar> {
     host: '127.0.0.1',
     now: opts.now,
     loops: opts.loops,
+    snsFetchCert: opts.snsFetchCert,
   });
   const { app } = runtime;
   const server = runtime.server;

@@ -1,5 +1,6 @@
 import { Decimal } from 'decimal.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createSnsSigner, sendSesEvent, sesBounceMessage, sesDeliveryMessage } from '../fakes/sns.js';
 import { sendWhatsAppWebhook, whatsappStatusPayload } from '../fakes/whatsapp.js';
 import { eventually, platformToken, startKabar, type TestKabar, type TestTenant } from '../helpers/app.js';
 import { sampleData, sampleEvent } from '../helpers/events.js';
@@ -14,10 +15,11 @@ describe('dispatch: events become delivered, charged, tracked messages', () => {
   let k: TestKabar;
   let p: Providers;
   let platform: string;
+  const sns = createSnsSigner();
 
   beforeAll(async () => {
     p = await startProviders();
-    k = await startKabar({ channels: p.channels, env: { ...p.env, KABAR_RETRY_BASE_MS: '50' } });
+    k = await startKabar({ channels: p.channels, env: { ...p.env, KABAR_RETRY_BASE_MS: '50' }, snsFetchCert: (url) => sns.fetchCert(url) });
     platform = await platformToken();
     await k.gql(platform, 'mutation { setWhatsAppPrice(input: { country: "ID", currency: "IDR", category: UTILITY, pricePerMessage: "350.50", effectiveFrom: "2026-01-01T00:00:00Z" }) { id } }');
   });
@@ -255,5 +257,23 @@ describe('dispatch: events become delivered, charged, tracked messages', () => {
     const ok = await p.sms.sendStatus(sms.providerMessageId, 'delivered');
     expect(ok.status).toBe(200);
     await eventually(async () => expect((await k.gql(t.admin, 'query($id: ID!) { delivery(id: $id) { status } }', { id: sms.id })).data.delivery.status).toBe('DELIVERED'));
+  });
+
+  it('SES events arrive through SNS: signed ones move the delivery, forged ones are rejected', async () => {
+    const t = await readyTenant();
+    const rows = await settled(t, (await publish(t, 'appointment.completed')).id, 1);
+    const email = rows[0];
+    const hook = `${k.url.replace('/graphql', '')}/webhooks/ses`;
+    const message = { ...sesDeliveryMessage(email.providerMessageId, email.recipient) };
+    const forged = sns.notification(message);
+    forged.Message = JSON.stringify({ ...message, notificationType: 'Bounce' });
+    expect((await fetch(hook, { method: 'POST', headers: { 'content-type': 'text/plain', 'x-amz-sns-message-type': 'Notification' }, body: JSON.stringify(forged) })).status).toBe(401);
+    expect((await sendSesEvent(hook, sns, message, 2)).status).toBe(200);
+    await eventually(async () => expect((await k.gql(t.admin, 'query($id: ID!) { delivery(id: $id) { status } }', { id: email.id })).data.delivery.status).toBe('DELIVERED'));
+    // A bounce after delivery is recorded but cannot undo it.
+    await sendSesEvent(hook, sns, sesBounceMessage(email.providerMessageId, 'Permanent', 'General', email.recipient));
+    const after = await k.gql(t.admin, 'query($id: ID!) { delivery(id: $id) { status history { status } } }', { id: email.id });
+    expect(after.data.delivery.status).toBe('DELIVERED');
+    expect(after.data.delivery.history.map((h: any) => h.status)).toEqual(['QUEUED', 'SENT', 'DELIVERED', 'FAILED']);
   });
 });
