@@ -3,6 +3,10 @@ import type { App } from './app.js';
 import { withPlatform, withTenant } from './db/tenant.js';
 import { createTenant, listTenants } from './services/tenants.js';
 import { setReferenceData, WHATSAPP_SWITCH } from './services/reference-data.js';
+import { requestPurchase, transitionPurchase } from './services/credit-purchases.js';
+import { listWhatsAppPrices, setWhatsAppPrice } from './services/pricing.js';
+import { upsertStaff } from './services/staff.js';
+import { upsertWhatsAppConfig } from './services/whatsapp.js';
 
 const DEMO_NAME = 'Klinik Sehat Demo';
 
@@ -14,7 +18,24 @@ export async function ensureDemoTenant(app: App): Promise<string> {
   const tenant = await withPlatform(ctx, (s) =>
     createTenant(s, { name: DEMO_NAME, country: 'ID', currency: 'IDR', defaultLanguage: 'ID', timezone: 'Asia/Jakarta' }),
   );
-  await withTenant({ ...ctx, tenantId: tenant.id }, (s) => setReferenceData(s, WHATSAPP_SWITCH, '1'));
+  // Ready for a full demo: WhatsApp on and configured (sandbox key), priced, paid for, and staff to route to.
+  await withPlatform(ctx, async (s) => {
+    const prices = await listWhatsAppPrices(s, 'ID', 'IDR');
+    if (prices.length === 0) {
+      for (const [category, price] of [['UTILITY', '356.65'], ['MARKETING', '586.33'], ['AUTHENTICATION', '356.65'], ['SERVICE', '0.01']] as const) {
+        await setWhatsAppPrice(s, { country: 'ID', currency: 'IDR', category, pricePerMessage: price, effectiveFrom: new Date('2026-01-01T00:00:00Z') });
+      }
+    }
+  });
+  const scope = { ...ctx, tenantId: tenant.id };
+  const purchase = await withTenant(scope, async (s) => {
+    await setReferenceData(s, WHATSAPP_SWITCH, '1');
+    await upsertWhatsAppConfig(s, { senderNumber: '+6281100000000', token: 'sandbox-360dialog-key', country: 'ID', currency: 'IDR', isActive: true }, app.box);
+    await upsertStaff(s, { name: 'Admin Klinik', email: 'admin@klinik-sehat.example', departments: ['admin'] });
+    await upsertStaff(s, { name: 'Rina (Kasir)', email: 'kasir@klinik-sehat.example', phone: '+6281311112222', departments: ['billing', 'finance', 'accounts'] });
+    return requestPurchase(s, '100000');
+  });
+  await withTenant(scope, (s) => transitionPurchase(s, purchase.id, { to: 'PAID', reference: 'DEMO' }, app.bus));
   return tenant.id;
 }
 
