@@ -12,6 +12,7 @@ import { createSchema } from './graphql/schema.js';
 import { logger as rootLogger } from './logger.js';
 import type { EventSink } from './ingest.js';
 import type { Channels } from './channels/types.js';
+import type { EmitInternal } from './services/dispatch.js';
 
 /** Everything a request, a consumer or a job needs, built once per process. */
 export interface App {
@@ -25,6 +26,8 @@ export interface App {
   logger: Logger;
   /** Where accepted events go (set by the runtime: Kafka or the in-process dispatcher). */
   sink: EventSink;
+  /** Dispatches one of Kabar's own events (credit.purchase_status…); set by the runtime. */
+  emitInternal: EmitInternal;
   /** Provider adapters (real, or sandbox in embedded mode). */
   channels: Channels;
   close(): Promise<void>;
@@ -57,5 +60,6 @@ export async function createApp(config: Config, opts: { db?: DbHandle; migrate?:
       throw new Error('No event sink: start the dispatcher or Kafka producer (src/runtime.ts)');
     },
   };
-  return { config, db, box, bus, verify, jwtSecret, schema, logger: rootLogger, sink, channels: opts.channels, close: () => db.close() };
+  const emitInternal: EmitInternal = async (tenantId, e) => void rootLogger.warn({ tenantId, type: e.type }, 'no dispatcher in this process: internal event dropped');
+  return { config, db, box, bus, verify, jwtSecret, schema, logger: rootLogger, sink, emitInternal, channels: opts.channels, close: () => db.close() };
 }

@@ -35,7 +35,7 @@ export async function ensureDemoTenant(app: App): Promise<string> {
     await upsertStaff(s, { name: 'Rina (Kasir)', email: 'kasir@klinik-sehat.example', phone: '+6281311112222', departments: ['billing', 'finance', 'accounts'] });
     return requestPurchase(s, '100000');
   });
-  await withTenant(scope, (s) => transitionPurchase(s, purchase.id, { to: 'PAID', reference: 'DEMO' }, app.bus));
+  await withTenant(scope, (s) => transitionPurchase(s, purchase.id, { to: 'PAID', reference: 'DEMO' }, { bus: app.bus }));
   return tenant.id;
 }
 

@@ -81,6 +81,9 @@ export async function startRuntime(config: Config, opts: RuntimeOptions): Promis
 
   const dispatcher = createDispatcher(app, { channels: opts.channels, publishStatus: (row) => app.bus.publish('delivery.status', statusPayload(row)), now: opts.now });
   const scheduler = createScheduler(app, dispatcher, opts.now);
+  app.emitInternal = async (tenantId, e) => {
+    await dispatcher.handle(tenantId, { id: e.id, type: e.type, occurredAt: new Date(), data: e.data }).catch((err) => log.error({ err, tenantId, type: e.type }, 'internal event failed'));
+  };
   if (!brokers) app.sink = localSink(dispatcher, config.KABAR_MAX_IN_FLIGHT, log);
   if (roles.has('dispatcher')) {
     if (kafka && producer) {

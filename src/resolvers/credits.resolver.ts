@@ -52,10 +52,12 @@ export class CreditTransactionConnection {
   @Field(() => PageInfo) pageInfo!: PageInfo;
 }
 
+const effects = (ctx: GqlContext) => ({ bus: ctx.app.bus, emit: ctx.app.emitInternal });
+
 /** Platform admins act on any tenant's purchase: find its tenant first, then work inside it. */
 async function onPurchase(ctx: GqlContext, id: string, t: Transition) {
   const tenantId = await inPlatform(ctx, (s) => purchaseTenant(s, id));
-  return withTenant({ ...tenantContext(ctx, tenantId) }, (s) => transitionPurchase(s, id, t, ctx.app.bus));
+  return withTenant({ ...tenantContext(ctx, tenantId) }, (s) => transitionPurchase(s, id, t, effects(ctx)));
 }
 
 @Authorized()
@@ -89,7 +91,7 @@ export class CreditsResolver {
   @Authorized('TENANT_ADMIN')
   @Mutation(() => CreditPurchase)
   requestCreditPurchase(@Arg('amount', () => DecimalScalar) amount: string, @Ctx() ctx: GqlContext) {
-    return inTenant(ctx, (s) => requestPurchase(s, amount));
+    return inTenant(ctx, (s) => requestPurchase(s, amount, effects(ctx)));
   }
 
   @Authorized('PLATFORM_ADMIN')
@@ -109,7 +111,7 @@ export class CreditsResolver {
   cancelCreditPurchase(@Arg('id', () => ID) id: string, @Ctx() ctx: GqlContext) {
     // A tenant admin reaches only its own tenant's purchases (RLS); a platform admin any.
     if (isPlatformAdmin(ctx)) return onPurchase(ctx, id, { to: 'CANCELLED' });
-    return inTenant(ctx, (s) => transitionPurchase(s, id, { to: 'CANCELLED' }, ctx.app.bus));
+    return inTenant(ctx, (s) => transitionPurchase(s, id, { to: 'CANCELLED' }, effects(ctx)));
   }
 
   @Subscription(() => CreditBalance, {

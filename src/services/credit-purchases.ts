@@ -2,7 +2,9 @@ import { and, desc, eq } from 'drizzle-orm';
 import { creditPurchases } from '../schema/index.js';
 import { InvalidStateTransitionError, NotFoundError, ValidationError } from '../errors.js';
 import type { PlatformScope, TenantScope } from '../db/tenant.js';
+import { Decimal } from 'decimal.js';
 import type { Bus } from '../events/bus.js';
+import type { EmitInternal } from './dispatch.js';
 import { checkMoney, isId } from '../validation.js';
 import { audit } from './audit.js';
 import { applyMovement } from './credits.js';
@@ -11,7 +13,22 @@ import { getTenant } from './tenants.js';
 export type PurchaseRow = typeof creditPurchases.$inferSelect;
 export type PurchaseStatus = PurchaseRow['status'];
 
-export async function requestPurchase(scope: TenantScope, amount: string): Promise<PurchaseRow> {
+/** Side effects of a purchase change, both after commit: the live balance and the tenant's notification. */
+export interface PurchaseEffects {
+  bus?: Bus;
+  emit?: EmitInternal;
+}
+
+/** credit.purchase_status for the tenant's administrators; the id makes each status notify once. */
+function notify(scope: TenantScope, row: PurchaseRow, fx: PurchaseEffects | undefined, tenantName: string): void {
+  if (!fx?.emit) return;
+  const emit = fx.emit;
+  const purchase = { id: row.id, amount: row.amount, currency: row.currency, status: row.status.toLowerCase(), ...(row.reference ? { reference: row.reference } : {}), ...(row.failureReason ? { failureReason: row.failureReason } : {}) };
+  const event = { id: `credit.purchase_status:${row.id}:${row.status}`, type: 'credit.purchase_status', data: { purchase: { ...purchase, amount: new Decimal(row.amount).toFixed() }, tenant: { id: scope.tenantId, name: tenantName } } };
+  scope.afterCommit(() => emit(scope.tenantId, event));
+}
+
+export async function requestPurchase(scope: TenantScope, amount: string, fx?: PurchaseEffects): Promise<PurchaseRow> {
   const tenant = await getTenant(scope);
   const value = checkMoney('amount', amount, tenant.currency);
   const [row] = await scope.tx
@@ -19,6 +36,7 @@ export async function requestPurchase(scope: TenantScope, amount: string): Promi
     .values({ tenantId: scope.tenantId, amount: value, currency: tenant.currency, requestedBy: scope.actor })
     .returning();
   await audit(scope, { action: 'credit.purchase.request', entityType: 'credit_purchase', entityId: row!.id, details: { amount: value, currency: tenant.currency } });
+  notify(scope, row!, fx, tenant.name);
   return row!;
 }
 
@@ -56,7 +74,7 @@ export interface Transition {
  * so of two concurrent confirmations exactly one moves the purchase and credits the balance;
  * the other sees PAID and gets the purchase back unchanged (asking for the state it is in is a no-op).
  */
-export async function transitionPurchase(scope: TenantScope, id: string, t: Transition, bus?: Bus): Promise<PurchaseRow> {
+export async function transitionPurchase(scope: TenantScope, id: string, t: Transition, fx?: PurchaseEffects): Promise<PurchaseRow> {
   if (!isId(id)) throw new NotFoundError('CreditPurchase', id);
   if (t.to === 'FAILED' && !t.failureReason?.trim()) throw new ValidationError('reason', 'reason must not be empty');
   const [moved] = await scope.tx
@@ -76,7 +94,8 @@ export async function transitionPurchase(scope: TenantScope, id: string, t: Tran
     details: { from: 'PENDING', to: t.to, amount: moved.amount, reference: t.reference ?? null, reason: t.failureReason ?? null },
   });
   if (t.to === 'PAID') {
-    await applyMovement(scope, { kind: 'PURCHASE', amount: moved.amount, purchaseId: id, note: t.reference ?? 'Credit purchase' }, bus);
+    await applyMovement(scope, { kind: 'PURCHASE', amount: moved.amount, purchaseId: id, note: t.reference ?? 'Credit purchase' }, fx?.bus);
   }
+  notify(scope, moved, fx, (await getTenant(scope)).name);
   return moved;
 }

@@ -30,6 +30,9 @@ export interface DerivedEvent {
   data: unknown;
 }
 
+/** Hands one of Kabar's own events to dispatch (in any role: the API process dispatches it too). */
+export type EmitInternal = (tenantId: string, e: DerivedEvent) => Promise<void>;
+
 export type DispatchOutcome =
   | { kind: 'dispatched'; queued: string[]; derived: DerivedEvent[] }
   | { kind: 'duplicate' }

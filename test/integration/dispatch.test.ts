@@ -276,4 +276,56 @@ describe('dispatch: events become delivered, charged, tracked messages', () => {
     expect(after.data.delivery.status).toBe('DELIVERED');
     expect(after.data.delivery.history.map((h: any) => h.status)).toEqual(['QUEUED', 'SENT', 'DELIVERED', 'FAILED']);
   });
+
+  it('credit purchase status changes notify the tenant administrators', async () => {
+    const t = await readyTenant('0');
+    const req = await k.gql(t.admin, 'mutation { requestCreditPurchase(amount: "250000") { id } }');
+    const id = req.data.requestCreditPurchase.id;
+    await k.gql(platform, 'mutation($id: ID!) { confirmCreditPurchase(id: $id, reference: "TRX-77") { status } }', { id });
+    await k.gql(platform, 'mutation($id: ID!) { confirmCreditPurchase(id: $id, reference: "TRX-77") { status } }', { id }); // idempotent: no second notice
+    const rows = await eventually(async () => {
+      const res = await k.gql(t.admin, 'query { deliveries(filter: { eventType: "credit.purchase_status", channel: EMAIL }) { edges { node { eventId recipient status renderedBody } } } }');
+      const r = res.data.deliveries.edges.map((e: any) => e.node);
+      expect(r).toHaveLength(2);
+      expect(r.every((x: any) => x.status === 'SENT')).toBe(true);
+      return r;
+    });
+    expect(rows.map((r: any) => r.eventId).sort()).toEqual([`credit.purchase_status:${id}:PAID`, `credit.purchase_status:${id}:PENDING`]);
+    expect(rows.every((r: any) => r.recipient === 'admin@rs.example')).toBe(true);
+    expect(rows.find((r: any) => r.eventId.endsWith('PAID')).renderedBody).toMatch(/250[.,]000/);
+  });
+
+  it('escapes values in HTML email and keeps template syntax in values inert', async () => {
+    const t = await readyTenant();
+    const data = sampleData('appointment.completed');
+    (data.patient as any).name = '<script>alert(1)</script> {{doctor.name}}';
+    const [row] = await settled(t, (await publish(t, 'appointment.completed', data)).id, 1);
+    const mail = p.ses.received.find((m) => m.messageId === row.providerMessageId)!;
+    expect(mail.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt; {{doctor.name}}');
+    expect(mail.html).not.toContain('<script>');
+    expect(mail.text).toContain('<script>alert(1)</script> {{doctor.name}}');
+  });
+
+  it('POST /events accepts the same envelope (plain or CloudEvents) for the token tenant only', async () => {
+    const t = await readyTenant();
+    const base = k.url.replace('/graphql', '');
+    const post = (token: string | null, body: unknown, headers: Record<string, string> = {}) =>
+      fetch(`${base}/events`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers }, body: JSON.stringify(body) });
+    const e = sampleEvent('appointment.completed');
+    const ok = await post(t.service, { ...e, tenantId: t.id });
+    expect(ok.status).toBe(202);
+    expect(await ok.json()).toEqual({ eventId: e.id, accepted: true, duplicate: false });
+    await settled(t, e.id, 1);
+    const ce = sampleEvent('appointment.completed');
+    const cloud = await post(t.service, { specversion: '1.0', id: ce.id, source: '/booking', type: ce.type, time: ce.occurredAt, tenantid: t.id, data: ce.data }, { 'content-type': 'application/cloudevents+json' });
+    expect(cloud.status).toBe(202);
+    await settled(t, ce.id, 1);
+    expect((await post(null, { ...e, tenantId: t.id })).status).toBe(401);
+    expect((await post(t.staff, { ...e, tenantId: t.id })).status).toBe(403);
+    const other = await k.newTenant();
+    expect((await post(t.service, { ...sampleEvent('report.ready'), tenantId: other.id })).status).toBe(403);
+    const bad = await post(t.service, { ...sampleEvent('report.ready'), tenantId: t.id, type: 'report.exploded' });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as any).error).toMatchObject({ code: 'BAD_USER_INPUT' });
+  });
 });
