@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { createLoop } from './loop.js';
 import type { App } from './app.js';
 import type { Channels } from './channels/types.js';
 import { withPlatform, withTenant } from './db/tenant.js';
@@ -110,22 +111,13 @@ export function createDispatcher(app: App, opts: DispatcherOptions) {
     });
   }
 
-  let timer: NodeJS.Timeout | undefined;
-  let sweeping: Promise<unknown> = Promise.resolve();
+  const loop = createLoop('retry sweep', sweep, log);
   return {
     handle,
     sweep,
     /** Starts the retry sweep (dispatcher role). */
-    start(intervalMs = 250) {
-      timer ??= setInterval(() => {
-        sweeping = sweeping.then(() => sweep()).catch((err) => log.error({ err }, 'retry sweep failed'));
-      }, intervalMs);
-    },
-    async stop() {
-      if (timer) clearInterval(timer);
-      timer = undefined;
-      await sweeping;
-    },
+    start: (intervalMs = 250) => loop.start(intervalMs),
+    stop: () => loop.stop(),
   };
 }
 export type Dispatcher = ReturnType<typeof createDispatcher>;

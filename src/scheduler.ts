@@ -1,4 +1,5 @@
 import type { App } from './app.js';
+import { createLoop } from './loop.js';
 import { withPlatform } from './db/tenant.js';
 import type { Dispatcher } from './dispatcher.js';
 import { leaseDueReminders, markFired, reminderEvent } from './services/scheduling.js';
@@ -18,20 +19,7 @@ export function createScheduler(app: App, dispatcher: Dispatcher, now: () => Dat
     return due.length;
   }
 
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  return {
-    tick,
-    start(intervalMs = 1_000) {
-      timer ??= setInterval(() => {
-        running = running.then(tick).catch((err) => app.logger.error({ err }, 'scheduler tick failed'));
-      }, intervalMs);
-    },
-    async stop() {
-      if (timer) clearInterval(timer);
-      timer = undefined;
-      await running;
-    },
-  };
+  const loop = createLoop('scheduler tick', tick, app.logger);
+  return { tick, start: (intervalMs = 1_000) => loop.start(intervalMs), stop: () => loop.stop() };
 }
 export type Scheduler = ReturnType<typeof createScheduler>;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { FaultPlan, hang, sendJson, startFakeServer, type Fault, type FaultControls } from './server.js';
+import { FaultPlan, hang, sendJson, startFakeServer, type Fault, type FaultControls, withControls } from './server.js';
 
 // A fake FCM HTTP v1: POST /v1/projects/{project}/messages:send with a bearer token.
 
@@ -66,7 +66,7 @@ export async function startFcmFake(options: FcmFakeOptions = {}): Promise<FcmFak
   const plan = new FaultPlan();
   const received: FcmReceived[] = [];
   const dead = new Set<string>();
-  let attempts = 0;
+  const counter = { attempts: 0 };
   const hangMs = options.hangMs ?? 10_000;
   const retryAfter = String(options.retryAfterSeconds ?? 2);
 
@@ -84,7 +84,7 @@ export async function startFcmFake(options: FcmFakeOptions = {}): Promise<FcmFak
   };
 
   const server = await startFakeServer(({ req, res, method, path, body }) => {
-    attempts++;
+    counter.attempts++;
     const m = /^\/v1\/projects\/([^/]+)\/messages:send$/.exec(path);
     if (!m || method !== 'POST') return sendJson(res, 404, { error: { code: 404, message: 'Not Found', status: 'NOT_FOUND' } });
     const auth = String(req.headers.authorization ?? '');
@@ -132,22 +132,10 @@ export async function startFcmFake(options: FcmFakeOptions = {}): Promise<FcmFak
     sendJson(res, 200, { name });
   });
 
-  return {
+  return withControls<Omit<FcmFake, keyof FaultControls>>({
     url: server.url,
     projectId,
     received,
     unregister: (t) => void dead.add(t),
-    fail: (n, kind, code) => plan.fail(n, kind, code),
-    failureRate: (p, kinds, seed) => plan.failureRate(p, kinds, seed),
-    get attempts() {
-      return attempts;
-    },
-    reset() {
-      plan.reset();
-      received.length = 0;
-      dead.clear();
-      attempts = 0;
-    },
-    close: () => server.close(),
-  };
+  }, plan, server, counter, [received], () => dead.clear());
 }

@@ -128,3 +128,28 @@ export interface FaultControls {
   reset(): void;
   close(): Promise<void>;
 }
+
+/** Adds the shared fault controls to a fake: one place for fail/failureRate/attempts/reset/close. */
+export function withControls<T extends object>(
+  fake: T,
+  plan: FaultPlan,
+  server: FakeServer,
+  counter: { attempts: number },
+  lists: unknown[][],
+  onReset?: () => void,
+): T & FaultControls {
+  return Object.defineProperties(fake, {
+    fail: { value: (n: number, kind: FaultKind, code?: string | number) => plan.fail(n, kind, code) },
+    failureRate: { value: (p: number, kinds?: readonly FaultKind[], seed?: number) => plan.failureRate(p, kinds, seed) },
+    attempts: { get: () => counter.attempts, enumerable: true },
+    reset: {
+      value: () => {
+        plan.reset();
+        for (const l of lists) l.length = 0;
+        counter.attempts = 0;
+        onReset?.();
+      },
+    },
+    close: { value: () => server.close() },
+  }) as T & FaultControls;
+}

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { FaultPlan, hang, send, startFakeServer, type Fault, type FaultControls } from './server.js';
+import { FaultPlan, hang, send, startFakeServer, type Fault, type FaultControls, withControls } from './server.js';
 
 // A fake SES v1 Query API endpoint: POST / form-encoded Action=SendEmail with a SigV4 Authorization header.
 
@@ -59,7 +59,7 @@ function members(form: Record<string, string>, prefix: string): string[] {
 export async function startSesFake(options: SesFakeOptions = {}): Promise<SesFake> {
   const plan = new FaultPlan();
   const received: SesReceived[] = [];
-  let attempts = 0;
+  const counter = { attempts: 0 };
   const hangMs = options.hangMs ?? 10_000;
 
   const injectFault = (res: ServerResponse, fault: Fault): void => {
@@ -81,7 +81,7 @@ export async function startSesFake(options: SesFakeOptions = {}): Promise<SesFak
   };
 
   const server = await startFakeServer(({ req, res, method, path, body }) => {
-    attempts++;
+    counter.attempts++;
     if (method !== 'POST' || path !== '/') return sesError(res, 404, 'UnknownOperationException', 'Unknown operation');
     // SigV4: check shape and scope; the signature itself is not recomputed (we trust the SDK's signer).
     const auth = String(req.headers.authorization ?? '');
@@ -139,19 +139,8 @@ export async function startSesFake(options: SesFakeOptions = {}): Promise<SesFak
       `<SendEmailResponse xmlns="${XMLNS}">\n  <SendEmailResult>\n    <MessageId>${messageId}</MessageId>\n  </SendEmailResult>\n  <ResponseMetadata>\n    <RequestId>${randomUUID()}</RequestId>\n  </ResponseMetadata>\n</SendEmailResponse>\n`);
   });
 
-  return {
+  return withControls<Omit<SesFake, keyof FaultControls>>({
     url: server.url,
     received,
-    fail: (n, kind, code) => plan.fail(n, kind, code),
-    failureRate: (p, kinds, seed) => plan.failureRate(p, kinds, seed),
-    get attempts() {
-      return attempts;
-    },
-    reset() {
-      plan.reset();
-      received.length = 0;
-      attempts = 0;
-    },
-    close: () => server.close(),
-  };
+  }, plan, server, counter, [received]);
 }

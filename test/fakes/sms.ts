@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { FaultPlan, hang, sendJson, startFakeServer, type Fault, type FaultControls } from './server.js';
+import { FaultPlan, hang, sendJson, startFakeServer, type Fault, type FaultControls, withControls } from './server.js';
 
 // A fake Twilio Messages API: POST /2010-04-01/Accounts/{sid}/Messages.json, form-encoded, Basic auth.
 
@@ -52,7 +52,7 @@ export async function startSmsFake(options: SmsFakeOptions = {}): Promise<SmsFak
   const authToken = options.authToken ?? randomBytes(16).toString('hex');
   const plan = new FaultPlan();
   const received: SmsReceived[] = [];
-  let attempts = 0;
+  const counter = { attempts: 0 };
   const hangMs = options.hangMs ?? 10_000;
   const expectedAuth = `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`;
 
@@ -72,7 +72,7 @@ export async function startSmsFake(options: SmsFakeOptions = {}): Promise<SmsFak
   };
 
   const server = await startFakeServer(({ req, res, method, path, body }) => {
-    attempts++;
+    counter.attempts++;
     const m = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/.exec(path);
     if (!m || method !== 'POST') return sendJson(res, 404, { code: 20404, message: 'The requested resource was not found', more_info: 'https://www.twilio.com/docs/errors/20404', status: 404 });
     if (req.headers.authorization !== expectedAuth || decodeURIComponent(m[1]!) !== accountSid) return twilioError(res, 20003);
@@ -103,7 +103,7 @@ export async function startSmsFake(options: SmsFakeOptions = {}): Promise<SmsFak
     });
   });
 
-  return {
+  return withControls<Omit<SmsFake, keyof FaultControls>>({
     url: server.url,
     accountSid,
     authToken,
@@ -119,18 +119,7 @@ export async function startSmsFake(options: SmsFakeOptions = {}): Promise<SmsFak
       if (extra.errorCode) params.ErrorCode = extra.errorCode;
       return sendTwilioCallback(url, params, authToken);
     },
-    fail: (n, kind, code) => plan.fail(n, kind, code),
-    failureRate: (p, kinds, seed) => plan.failureRate(p, kinds, seed),
-    get attempts() {
-      return attempts;
-    },
-    reset() {
-      plan.reset();
-      received.length = 0;
-      attempts = 0;
-    },
-    close: () => server.close(),
-  };
+  }, plan, server, counter, [received]);
 }
 
 /** Twilio's signature, computed independently of Kabar's verifier. */

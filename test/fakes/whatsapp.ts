@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { FaultPlan, hang, sendJson, startFakeServer, type Fault, type FaultControls } from './server.js';
+import { FaultPlan, hang, sendJson, startFakeServer, type Fault, type FaultControls, withControls } from './server.js';
 
 // A fake 360dialog Cloud API: POST /messages (template messages) and POST /v1/configs/webhook.
 
@@ -74,7 +74,7 @@ export async function startWhatsAppFake(options: WhatsAppFakeOptions = {}): Prom
   const plan = new FaultPlan();
   const received: WhatsAppReceived[] = [];
   const webhooks: WhatsAppFake['webhooks'] = [];
-  let attempts = 0;
+  const counter = { attempts: 0 };
   const hangMs = options.hangMs ?? 10_000;
 
   const injectFault = (res: ServerResponse, fault: Fault): void => {
@@ -94,7 +94,7 @@ export async function startWhatsAppFake(options: WhatsAppFakeOptions = {}): Prom
   };
 
   const server = await startFakeServer(({ req, res, method, path, body }) => {
-    attempts++;
+    counter.attempts++;
     const apiKey = String(req.headers['d360-api-key'] ?? '');
     if (!apiKey || (options.apiKeys && !options.apiKeys.includes(apiKey))) return dialogError(res, 401, 'Invalid api key');
     if (method !== 'POST' || (path !== '/messages' && path !== '/v1/configs/webhook')) {
@@ -149,23 +149,11 @@ export async function startWhatsAppFake(options: WhatsAppFakeOptions = {}): Prom
     sendJson(res, 200, { messaging_product: 'whatsapp', contacts: [{ input: json.to, wa_id: waId }], messages: [{ id: messageId }] });
   });
 
-  return {
+  return withControls<Omit<WhatsAppFake, keyof FaultControls>>({
     url: server.url,
     received,
     webhooks,
-    fail: (n, kind, code) => plan.fail(n, kind, code),
-    failureRate: (p, kinds, seed) => plan.failureRate(p, kinds, seed),
-    get attempts() {
-      return attempts;
-    },
-    reset() {
-      plan.reset();
-      received.length = 0;
-      webhooks.length = 0;
-      attempts = 0;
-    },
-    close: () => server.close(),
-  };
+  }, plan, server, counter, [received, webhooks]);
 }
 
 export interface WhatsAppStatusSpec {

@@ -29,7 +29,8 @@ describe('deliveries (read side) and live status', () => {
   }
 
   beforeAll(async () => {
-    k = await startKabar();
+    // No background loops: the statement counter must see this test's requests only.
+    k = await startKabar({ loops: false });
     t = await k.newTenant();
     other = await k.newTenant();
     await seedDeliveries(t.id, 150);
