@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { referenceData } from '../schema/index.js';
 import { ValidationError } from '../errors.js';
 import type { TenantScope } from '../db/tenant.js';
@@ -14,7 +14,7 @@ export const WHATSAPP_SWITCH = 'WhatsApp_Notification';
 const KNOWN_VALUES: Record<string, RegExp> = { [WHATSAPP_SWITCH]: /^[01]$/ };
 
 export async function getReferenceData(scope: TenantScope, key: string): Promise<ReferenceDataRow | undefined> {
-  const [row] = await scope.tx.select().from(referenceData).where(and(eq(referenceData.key, key)));
+  const [row] = await scope.tx.select().from(referenceData).where(eq(referenceData.key, key));
   return row;
 }
 

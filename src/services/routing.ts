@@ -1,4 +1,4 @@
-import { and, asc, desc, eq } from 'drizzle-orm';
+import { asc, desc, eq } from 'drizzle-orm';
 import { routingRules } from '../schema/index.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import type { TenantScope } from '../db/tenant.js';
@@ -71,7 +71,7 @@ export async function upsertRule(scope: TenantScope, input: RoutingInput): Promi
 
 export async function deleteRule(scope: TenantScope, id: string): Promise<boolean> {
   if (!isId(id)) throw new NotFoundError('RoutingRule', id);
-  const [row] = await scope.tx.delete(routingRules).where(and(eq(routingRules.id, id))).returning();
+  const [row] = await scope.tx.delete(routingRules).where(eq(routingRules.id, id)).returning();
   if (!row) throw new NotFoundError('RoutingRule', id);
   await audit(scope, { action: 'config.routing.delete', entityType: 'routing_rule', entityId: id, details: { name: row.name, eventPattern: row.eventPattern } });
   return true;

@@ -35,7 +35,7 @@ export async function listTenants(scope: PlatformScope): Promise<TenantRow[]> {
 
 /** The caller's own tenant (RLS returns no other row). */
 export async function getTenant(scope: TenantScope): Promise<TenantRow> {
-  const [row] = await scope.tx.select().from(tenants).where(eq(tenants.id, scope.tenantId));
+  const row = await getTenantIfExists(scope);
   if (!row) throw new NotFoundError('Tenant', scope.tenantId);
   return row;
 }

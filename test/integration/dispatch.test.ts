@@ -328,4 +328,19 @@ describe('dispatch: events become delivered, charged, tracked messages', () => {
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as any).error).toMatchObject({ code: 'BAD_USER_INPUT' });
   });
+
+  it('every staff event type reaches the staff of its department or routing rule', async () => {
+    const t = await readyTenant();
+    await k.gql(t.admin, 'mutation { upsertRoutingRule(input: { name: "Packages to billing", eventPattern: "package.*", departments: ["billing"], channels: [EMAIL] }) { id } }');
+    const expected: Record<string, string> = {
+      'billing.bill_generated': 'rina@rs.example', 'billing.refund_processed': 'fajar@rs.example', 'billing.deposit_received': 'agus@rs.example',
+      'package.purchased': 'rina@rs.example', 'package.redeemed': 'rina@rs.example', 'package.expired': 'rina@rs.example', 'package.exhausted': 'rina@rs.example',
+      'lab.test_requested': 'wati@rs.example',
+    };
+    for (const [type, to] of Object.entries(expected)) {
+      const rows = await settled(t, (await publish(t, type)).id, 1);
+      expect(rows[0], type).toMatchObject({ channel: 'EMAIL', recipient: to, recipientKind: 'staff', status: 'SENT', language: 'EN' });
+      expect(rows[0].renderedBody, type).not.toMatch(/undefined|null|\{\{/);
+    }
+  });
 });

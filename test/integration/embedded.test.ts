@@ -45,6 +45,22 @@ describe('embedded mode', () => {
     expect(page).not.toMatch(/https?:\/\/(unpkg|cdn|jsdelivr)/);
     const script = await fetch(new URL('/graphiql/graphiql/graphiql.min.js', second.server.url));
     expect(script.status).toBe(200);
+
+    // The same flow as production, end to end: an event in, a WhatsApp message charged and recorded by the sandbox.
+    const event = { id: 'evt-embedded-1', type: 'appointment.no_show', tenantId: second.tenantId, occurredAt: '2026-11-23T09:15:00+07:00', data: { patient: { id: 'p-1', name: 'Siti Rahma', phone: '+6281234567890' }, appointment: { id: 'a-1', bookingReference: 'BK-1', slotStart: '2026-11-25T10:30:00+07:00' }, doctor: { id: 'd-1', name: 'dr. Andi' }, centre: { id: 'c-1', name: 'Klinik Sehat' } } };
+    const posted = await fetch(new URL('/events', second.server.url), { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${second.tokens.SERVICE}` }, body: JSON.stringify(event) });
+    expect(posted.status).toBe(202);
+    for (let i = 0; i < 50; i++) {
+      const d = await second.gql(second.tokens.TENANT_ADMIN, '{ deliveries { edges { node { channel status cost providerMessageId } } } }');
+      const node = d.data.deliveries.edges[0]?.node;
+      if (node?.status === 'SENT') {
+        expect(node).toMatchObject({ channel: 'WHATSAPP', cost: '356.65' });
+        expect(node.providerMessageId).toMatch(/^sandbox-/);
+        break;
+      }
+      if (i === 49) throw new Error(`not sent: ${JSON.stringify(d)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
     await second.stop();
   }, 60_000);
 });
