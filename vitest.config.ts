@@ -15,5 +15,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // The JSON report lets .ci/run print a one-line summary.
+    reporters: ['default', ['json', { outputFile: '.vitest-report.json' }]],
   },
 });
