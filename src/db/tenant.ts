@@ -14,6 +14,8 @@ interface BaseScope {
   readonly actor: string;
   /** Runs after a successful commit (publishing events must never announce a rolled-back change). */
   afterCommit(fn: () => void | Promise<void>): void;
+  /** Runs at the end of the unit of work, inside the transaction (batched writes such as audit rows). */
+  beforeCommit(fn: () => Promise<unknown>): void;
 }
 export interface TenantScope extends BaseScope {
   readonly tx: TenantTx;
@@ -33,14 +35,12 @@ export interface TenantContext extends ScopeContext {
 
 /** The one way into tenant data: a transaction whose role and tenant make RLS hold. */
 export async function withTenant<T>(ctx: TenantContext, fn: (scope: TenantScope) => Promise<T>): Promise<T> {
-  return run(ctx, 'kabar_app', ctx.tenantId, (tx, afterCommit) =>
-    fn({ tx: tx as TenantTx, tenantId: ctx.tenantId, actor: ctx.actor, afterCommit }),
-  );
+  return run(ctx, 'kabar_app', ctx.tenantId, (tx, hooks) => fn({ tx: tx as TenantTx, tenantId: ctx.tenantId, actor: ctx.actor, ...hooks }));
 }
 
 /** Platform-wide work (tenants, prices, cross-tenant purchase lookups); no tenant is set. */
 export async function withPlatform<T>(ctx: ScopeContext, fn: (scope: PlatformScope) => Promise<T>): Promise<T> {
-  return run(ctx, 'kabar_platform', '', (tx, afterCommit) => fn({ tx: tx as PlatformTx, actor: ctx.actor, afterCommit }));
+  return run(ctx, 'kabar_platform', '', (tx, hooks) => fn({ tx: tx as PlatformTx, actor: ctx.actor, ...hooks }));
 }
 
 type Hook = () => void | Promise<void>;
@@ -49,15 +49,18 @@ async function run<T>(
   ctx: ScopeContext,
   role: 'kabar_app' | 'kabar_platform',
   tenantId: string,
-  fn: (tx: Transaction, afterCommit: (h: Hook) => void) => Promise<T>,
+  fn: (tx: Transaction, hooks: Pick<BaseScope, 'afterCommit' | 'beforeCommit'>) => Promise<T>,
 ): Promise<T> {
   const hooks: Hook[] = [];
+  const finals: (() => Promise<unknown>)[] = [];
   let result: T;
   try {
     result = await ctx.db.db.transaction(async (tx) => {
       // One round trip: `role` is an ordinary setting, so set_config can switch it locally.
       await tx.execute(sql`select set_config('role', ${role}, true), set_config('app.tenant_id', ${tenantId}, true)`);
-      return fn(tx, (h) => hooks.push(h));
+      const out = await fn(tx, { afterCommit: (h) => void hooks.push(h), beforeCommit: (h) => void finals.push(h) });
+      for (const f of finals) await f();
+      return out;
     });
   } catch (err) {
     throw translateDbError(err);

@@ -1,5 +1,6 @@
 import { and, desc, eq, gte, isNull, lt, lte } from 'drizzle-orm';
 import { auditLog } from '../schema/index.js';
+import { deferInsert } from '../db/deferred.js';
 import type { PlatformScope, TenantScope } from '../db/tenant.js';
 import { decodeCursor, pageOf, type Page, type PageArgs } from './pagination.js';
 
@@ -11,9 +12,12 @@ export interface AuditInput {
   details?: Record<string, unknown>;
 }
 
-/** Appends to the audit log inside the caller's transaction, so the entry and the change commit together. */
+/**
+ * Appends to the audit log inside the caller's transaction, so the entry and the change commit
+ * together. Entries of one unit of work are written in one statement just before commit.
+ */
 export async function audit(scope: TenantScope, entry: AuditInput): Promise<void> {
-  await scope.tx.insert(auditLog).values({ ...row(scope.actor, entry), tenantId: scope.tenantId });
+  deferInsert(scope, auditLog, { ...row(scope.actor, entry), tenantId: scope.tenantId, at: new Date() });
 }
 
 /** Platform-wide entries (pricing) carry no tenant; tenant creation names the new tenant. */

@@ -1,5 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { deliveries, deliveryStatusHistory } from '../schema/index.js';
+import { deferInsert } from '../db/deferred.js';
 import type { TenantScope } from '../db/tenant.js';
 import type { DeliveryRow } from './deliveries.js';
 import { audit } from './audit.js';
@@ -34,7 +35,7 @@ export interface StatusChange {
  */
 export async function recordStatus(scope: TenantScope, current: DeliveryRow, change: StatusChange, publish?: StatusPublisher): Promise<DeliveryRow | null> {
   const at = change.at ?? new Date();
-  await scope.tx.insert(deliveryStatusHistory).values({ tenantId: scope.tenantId, deliveryId: current.id, status: change.status, reason: change.reason ?? null, at });
+  deferInsert(scope, deliveryStatusHistory, { tenantId: scope.tenantId, deliveryId: current.id, status: change.status, reason: change.reason ?? null, at });
   if (!movesForward(current.status, change.status)) return null;
   const [row] = await scope.tx
     .update(deliveries)

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { creditAlerts, deliveries, deliveryStatusHistory, events } from '../schema/index.js';
+import { deferInsert } from '../db/deferred.js';
 import type { TenantScope } from '../db/tenant.js';
 import type { SecretBox } from '../crypto.js';
 import type { Bus } from '../events/bus.js';
@@ -114,7 +115,7 @@ async function insertDelivery(scope: TenantScope, id: string, e: EventEnvelope, 
     .onConflictDoNothing()
     .returning();
   if (!row) return undefined;
-  await scope.tx.insert(deliveryStatusHistory).values({ tenantId: scope.tenantId, deliveryId: id, status: 'QUEUED', at: row.createdAt });
+  deferInsert(scope, deliveryStatusHistory, { tenantId: scope.tenantId, deliveryId: id, status: 'QUEUED', at: row.createdAt });
   await audit(scope, { action: 'delivery.queued', entityType: 'delivery', entityId: id, details: { eventId: e.id, eventType: e.type, channel: m.channel, recipientKind: m.recipientKind } });
   return row;
 }

@@ -2,6 +2,7 @@ import { and, eq, isNull, sql } from 'drizzle-orm';
 import { deliveries, deliveryStatusHistory } from '../schema/index.js';
 import type { Channels, SendOutcome } from '../channels/types.js';
 import type { SecretBox } from '../crypto.js';
+import { deferInsert } from '../db/deferred.js';
 import type { TenantScope } from '../db/tenant.js';
 import type { Bus } from '../events/bus.js';
 import { refundDelivery } from './credits.js';
@@ -81,7 +82,7 @@ export async function recordOutcome(scope: TenantScope, ctx: SendContext, row: D
     const wait = Math.max(outcome.retryAfterMs ?? 0, backoffMs(row.attempts, ctx.retryBaseMs));
     const reason = `attempt ${row.attempts} failed (${outcome.reason}); retrying`;
     await scope.tx.update(deliveries).set({ sendingSince: null, nextAttemptAt: new Date(now.getTime() + wait), reason, updatedAt: now }).where(eq(deliveries.id, row.id));
-    await scope.tx.insert(deliveryStatusHistory).values({ tenantId: scope.tenantId, deliveryId: row.id, status: 'QUEUED', reason, at: now });
+    deferInsert(scope, deliveryStatusHistory, { tenantId: scope.tenantId, deliveryId: row.id, status: 'QUEUED', reason, at: now });
     return;
   }
   const reason = outcome.transient ? `${outcome.reason} (gave up after ${row.attempts} attempts)` : outcome.reason;
