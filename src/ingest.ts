@@ -10,6 +10,8 @@ import { validateEnvelope, type EventEnvelope } from './services/events.js';
 /** Where accepted partner events go: Kafka in servers mode, the in-process dispatcher in embedded mode. */
 export interface EventSink {
   publish(tenantId: string, e: EventEnvelope): Promise<void>;
+  /** Waits for accepted events still being handled (graceful shutdown). */
+  drain?(): Promise<void>;
 }
 
 /** The wire form on kabar.events (plain envelope, key = tenant id). */
@@ -28,9 +30,15 @@ export function kafkaSink(producer: Producer, topic: string): EventSink {
 /** Embedded mode: the same ordering and in-flight rules as the Kafka consumer, without Kafka. */
 export function localSink(dispatcher: Dispatcher, maxInFlight: number, log: Logger): EventSink {
   const queue = createKeyedQueue(maxInFlight);
+  const inFlight = new Set<Promise<unknown>>();
   return {
     async publish(tenantId, e) {
-      void queue.run(orderingKey(tenantId, e.id, e.data), () => dispatcher.handle(tenantId, e)).catch((err) => log.error({ err, tenantId, eventId: e.id }, 'dispatch failed'));
+      const task = queue.run(orderingKey(tenantId, e.id, e.data), () => dispatcher.handle(tenantId, e)).catch((err) => log.error({ err, tenantId, eventId: e.id }, 'dispatch failed'));
+      inFlight.add(task);
+      void task.finally(() => inFlight.delete(task));
+    },
+    async drain() {
+      while (inFlight.size) await Promise.all([...inFlight]);
     },
   };
 }
