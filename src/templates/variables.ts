@@ -239,12 +239,9 @@ export function formatOffset(minutes: number, language: LanguageCode): string {
 export function formatMoney(amount: string, currency: string, language: LanguageCode): string {
   const digits = Math.min((amount.split('.')[1] ?? '').length, 20);
   try {
-    const fmt = new Intl.NumberFormat(LOCALES[language], {
-      style: 'currency',
-      currency,
-      minimumFractionDigits: digits,
-      maximumFractionDigits: digits,
-    });
+    const fmt = cached(`n:${language}:${currency}:${digits}`, () =>
+      new Intl.NumberFormat(LOCALES[language], { style: 'currency', currency, minimumFractionDigits: digits, maximumFractionDigits: digits }),
+    );
     // Intl accepts decimal strings exactly; the cast is for older lib typings.
     return fmt.format(amount as unknown as number);
   } catch {
@@ -252,14 +249,26 @@ export function formatMoney(amount: string, currency: string, language: Language
   }
 }
 
+// Building an Intl formatter costs far more than using one: keep them (a few hundred at most).
+const formatters = new Map<string, unknown>();
+function cached<T>(key: string, make: () => T): T {
+  if (formatters.has(key)) return formatters.get(key) as T;
+  const value = make();
+  // Keys come partly from event data (time zones): never let a partner grow this without bound.
+  if (formatters.size < 2_000) formatters.set(key, value);
+  return value;
+}
+
 function validTimeZone(tz: unknown): tz is string {
   if (typeof tz !== 'string' || !tz) return false;
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
+  return cached(`tz:${tz}`, () => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 function formatDateTime(iso: string, kind: 'date' | 'time', language: LanguageCode, timeZone?: string): string {
@@ -271,7 +280,7 @@ function formatDateTime(iso: string, kind: 'date' | 'time', language: LanguageCo
     kind === 'date'
       ? { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: zone }
       : { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: zone };
-  return new Intl.DateTimeFormat(LOCALES[language], opts).format(d);
+  return cached(`d:${kind}:${language}:${zone}`, () => new Intl.DateTimeFormat(LOCALES[language], opts)).format(d);
 }
 
 function get(data: unknown, path: string[], index: number): unknown {
