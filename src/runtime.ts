@@ -13,6 +13,8 @@ import { createKafka, createProducer } from './kafka/client.js';
 import { createScheduler, type Scheduler } from './scheduler.js';
 import { startServer, type RunningServer } from './server.js';
 import { statusPayload } from './services/deliveries.js';
+import { instrumentBus, instrumentChannels, instrumentDispatcher, instrumentProducer } from './metrics.js';
+import { startOps } from './ops.js';
 
 export type RoleName = 'api' | 'dispatcher' | 'scheduler';
 
@@ -53,8 +55,10 @@ export function parseRoles(value: string): RoleName[] {
  */
 export async function startRuntime(config: Config, opts: RuntimeOptions): Promise<Runtime> {
   const roles = new Set(opts.roles ?? parseRoles(config.KABAR_ROLES));
+  opts = { ...opts, channels: instrumentChannels(opts.channels) };
   const app = await createApp(config, { db: opts.db, migrate: opts.migrate, channels: opts.channels });
   const log = app.logger;
+  instrumentBus(app.bus);
   const consumers: Consumer[] = [];
   let producer: Producer | undefined;
   let kafka: Kafka | undefined;
@@ -69,6 +73,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions): Promis
     ], config.KAFKA_CLIENT_ID);
     const k = createKafka(brokers, config.KAFKA_CLIENT_ID, log);
     const p = (producer = await createProducer(k));
+    instrumentProducer(p, config.KAFKA_DLQ_TOPIC);
     app.bus.forwardTo((m) => {
       const messages = [{ topic: config.KAFKA_LIVE_TOPIC, messages: [{ key: m.payload.tenantId, value: JSON.stringify(m) }] }];
       if (m.topic === 'delivery.status') messages.push({ topic: config.KAFKA_STATUS_TOPIC, messages: [{ key: m.payload.tenantId, value: JSON.stringify(m.payload) }] });
@@ -80,6 +85,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions): Promis
   }
 
   const dispatcher = createDispatcher(app, { channels: opts.channels, publishStatus: (row) => app.bus.publish('delivery.status', statusPayload(row)), now: opts.now });
+  instrumentDispatcher(dispatcher);
   const scheduler = createScheduler(app, dispatcher, opts.now);
   app.emitInternal = async (tenantId, e) => {
     await dispatcher.handle(tenantId, { id: e.id, type: e.type, occurredAt: new Date(), data: e.data }).catch((err) => log.error({ err, tenantId, type: e.type }, 'internal event failed'));
@@ -94,6 +100,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions): Promis
   }
   if (roles.has('scheduler') && opts.loops !== false) scheduler.start();
   const server = roles.has('api') ? await startServer(app, opts.port ?? config.PORT, opts.host ?? config.HOST, { snsFetchCert: opts.snsFetchCert }) : undefined;
+  const ops = await startOps(app, { api: !!server });
 
   return {
     app,
@@ -103,7 +110,9 @@ export async function startRuntime(config: Config, opts: RuntimeOptions): Promis
     async stop() {
       // Stop taking work, let in-flight work finish and commit, then close connections.
       await server?.stop();
+      await ops.stop();
       for (const c of consumers) await c.disconnect().catch(() => {});
+      await app.sink.drain?.();
       await scheduler.stop();
       await dispatcher.stop();
       await producer?.disconnect().catch(() => {});

@@ -16,6 +16,9 @@ import { formatError } from './graphql/errors.js';
 import { graphiqlHtml } from './graphql/graphiql.js';
 import { eventsRouter } from './http/events.route.js';
 import { webhooksRouter } from './http/webhooks.route.js';
+import { healthRouter } from './http/health.route.js';
+import { metricsRouter } from './http/metrics.route.js';
+import { dashboardRouter } from './dashboard/index.js';
 
 const require = createRequire(import.meta.url);
 const assetDir = (pkg: string) => dirname(require.resolve(`${pkg}/package.json`));
@@ -63,6 +66,8 @@ export async function startServer(app: App, port = app.config.PORT, host = app.c
     schema: app.schema,
     formatError,
     includeStacktraceInErrorResponses: false,
+    // Kabar's own shutdown (src/start.ts) drains work in order; Apollo's handlers would race it.
+    stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: http }),
       ApolloServerPluginLandingPageDisabled(),
@@ -95,6 +100,8 @@ export async function startServer(app: App, port = app.config.PORT, host = app.c
 
   web.use('/webhooks', webhooksRouter(app, opts.snsFetchCert));
   web.use('/events', eventsRouter(app));
+  web.use(healthRouter(app), metricsRouter());
+  web.use('/dashboard', dashboardRouter());
 
   await new Promise<void>((resolve) => http.listen(port, host, resolve));
   const address = http.address();

@@ -1,0 +1,7 @@
+// `kabar` (bin/kabar.mjs, npm run cli): see src/cli/index.ts for the commands.
+import 'reflect-metadata';
+import { runCli } from './cli/index.js';
+
+const code = await runCli(process.argv.slice(2));
+// Long-running commands (start, kafka) keep the process alive through their servers; the others end here.
+if (code !== 0) process.exitCode = code;
