@@ -44,6 +44,9 @@ export function createDispatcher(app: App, opts: DispatcherOptions) {
     if (!claimed) return;
     const outcome = await claimed.call();
     await withTenant(system(tenantId), (s) => recordOutcome(s, sendCtx, claimed.row, outcome));
+    const line = { tenantId, eventId: claimed.row.eventId, deliveryId: id, channel: claimed.row.channel, attempt: claimed.row.attempts };
+    if (outcome.ok) log.debug({ ...line, providerMessageId: outcome.providerMessageId }, 'delivery sent');
+    else log.info({ ...line, transient: outcome.transient, reason: outcome.reason }, outcome.transient ? 'provider failed transiently' : 'provider rejected the message');
   }
 
   // The duplicate window's fast path: an event seen moments ago costs no database round trip.
@@ -67,8 +70,9 @@ export function createDispatcher(app: App, opts: DispatcherOptions) {
       dispatchEvent(s, { box: app.box, bus: app.bus, publishStatus: opts.publishStatus, now, creditAlertIntervalSeconds: c.KABAR_CREDIT_ALERT_INTERVAL_SECONDS }, e),
     );
     if (outcome.kind !== 'unknown-tenant') remember(key);
+    log.debug({ tenantId, eventId: e.id, type: e.type, outcome: outcome.kind, queued: outcome.kind === 'dispatched' ? outcome.queued.length : 0 }, 'event handled');
     if (outcome.kind !== 'dispatched') return outcome;
-    await Promise.all(outcome.queued.map((id) => send(tenantId, id, false).catch((err) => log.error({ err, tenantId, deliveryId: id }, 'send failed; the retry sweep will pick it up'))));
+    await Promise.all(outcome.queued.map((id) => send(tenantId, id, false).catch((err) => log.error({ err, tenantId, eventId: e.id, deliveryId: id }, 'send failed; the retry sweep will pick it up'))));
     for (const d of outcome.derived) await handle(tenantId, { id: d.id, type: d.type, occurredAt: now(), data: d.data });
     return outcome;
   }
@@ -96,7 +100,7 @@ export function createDispatcher(app: App, opts: DispatcherOptions) {
     await Promise.all(
       due.map(async (d) => {
         if (d.sendingSince) return abandon(d.tenantId, d.id);
-        await send(d.tenantId, d.id, true).catch((err) => log.error({ err, deliveryId: d.id }, 'retry failed'));
+        await send(d.tenantId, d.id, true).catch((err) => log.error({ err, tenantId: d.tenantId, deliveryId: d.id }, 'retry failed'));
       }),
     );
     return due.length;

@@ -27,7 +27,7 @@ export async function startEventsConsumer(kafka: Kafka, producer: Producer, disp
   const queue = createKeyedQueue(opts.maxInFlight);
 
   async function deadLetter(partition: number, m: KafkaMessage, reason: string) {
-    log.warn({ partition, offset: m.offset, reason }, 'event sent to the dead-letter topic');
+    log.warn({ tenantId: m.key?.toString('utf8').slice(0, 64), partition, offset: m.offset, reason }, 'event sent to the dead-letter topic');
     await producer.send({
       topic: opts.dlqTopic,
       messages: [{
