@@ -8,7 +8,7 @@ import { and, eq, isNotNull, isNull, lte, lt, sql } from 'drizzle-orm';
 import { recordStatus, type StatusPublisher } from './services/delivery-status.js';
 import { dispatchEvent, type DispatchOutcome } from './services/dispatch.js';
 import type { EventEnvelope } from './services/events.js';
-import { claimDelivery, recordOutcome, type SendContext } from './services/sender.js';
+import { claimDeliveries, recordOutcome, type SendContext } from './services/sender.js';
 import { getDelivery } from './services/deliveries.js';
 
 export interface DispatcherOptions {
@@ -39,14 +39,20 @@ export function createDispatcher(app: App, opts: DispatcherOptions) {
   };
   const system = (tenantId: string) => ({ db: app.db, actor: 'system', tenantId });
 
-  async function send(tenantId: string, id: string, dueOnly: boolean): Promise<void> {
-    const claimed = await withTenant(system(tenantId), (s) => claimDelivery(s, sendCtx, id, dueOnly));
-    if (!claimed) return;
-    const outcome = await claimed.call();
-    await withTenant(system(tenantId), (s) => recordOutcome(s, sendCtx, claimed.row, outcome));
-    const line = { tenantId, eventId: claimed.row.eventId, deliveryId: id, channel: claimed.row.channel, attempt: claimed.row.attempts };
-    if (outcome.ok) log.debug({ ...line, providerMessageId: outcome.providerMessageId }, 'delivery sent');
-    else log.info({ ...line, transient: outcome.transient, reason: outcome.reason }, outcome.transient ? 'provider failed transiently' : 'provider rejected the message');
+  /** One claim transaction, the provider calls in parallel, one transaction recording every outcome. */
+  async function send(tenantId: string, ids: string[], dueOnly: boolean): Promise<void> {
+    const claimed = await withTenant(system(tenantId), (s) => claimDeliveries(s, sendCtx, ids, dueOnly));
+    if (claimed.length === 0) return;
+    const outcomes = await Promise.all(claimed.map((c) => c.call()));
+    await withTenant(system(tenantId), async (s) => {
+      for (const [i, c] of claimed.entries()) await recordOutcome(s, sendCtx, c.row, outcomes[i]!);
+    });
+    for (const [i, { row }] of claimed.entries()) {
+      const outcome = outcomes[i]!;
+      const line = { tenantId, eventId: row.eventId, deliveryId: row.id, channel: row.channel, attempt: row.attempts };
+      if (outcome.ok) log.debug({ ...line, providerMessageId: outcome.providerMessageId }, 'delivery sent');
+      else log.info({ ...line, transient: outcome.transient, reason: outcome.reason }, outcome.transient ? 'provider failed transiently' : 'provider rejected the message');
+    }
   }
 
   // The duplicate window's fast path: an event seen moments ago costs no database round trip.
@@ -72,7 +78,7 @@ export function createDispatcher(app: App, opts: DispatcherOptions) {
     if (outcome.kind !== 'unknown-tenant') remember(key);
     log.debug({ tenantId, eventId: e.id, type: e.type, outcome: outcome.kind, queued: outcome.kind === 'dispatched' ? outcome.queued.length : 0 }, 'event handled');
     if (outcome.kind !== 'dispatched') return outcome;
-    await Promise.all(outcome.queued.map((id) => send(tenantId, id, false).catch((err) => log.error({ err, tenantId, eventId: e.id, deliveryId: id }, 'send failed; the retry sweep will pick it up'))));
+    await send(tenantId, outcome.queued, false).catch((err) => log.error({ err, tenantId, eventId: e.id }, 'send failed; the retry sweep will pick it up'));
     for (const d of outcome.derived) await handle(tenantId, { id: d.id, type: d.type, occurredAt: now(), data: d.data });
     return outcome;
   }
@@ -100,7 +106,7 @@ export function createDispatcher(app: App, opts: DispatcherOptions) {
     await Promise.all(
       due.map(async (d) => {
         if (d.sendingSince) return abandon(d.tenantId, d.id);
-        await send(d.tenantId, d.id, true).catch((err) => log.error({ err, tenantId: d.tenantId, deliveryId: d.id }, 'retry failed'));
+        await send(d.tenantId, [d.id], true).catch((err) => log.error({ err, tenantId: d.tenantId, deliveryId: d.id }, 'retry failed'));
       }),
     );
     return due.length;

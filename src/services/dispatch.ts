@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { creditAlerts, deliveries, deliveryStatusHistory, events } from '../schema/index.js';
 import { deferInsert } from '../db/deferred.js';
 import type { TenantScope } from '../db/tenant.js';
@@ -49,15 +49,14 @@ export async function dispatchEvent(scope: TenantScope, ctx: DispatchContext, e:
   const tenant = await getTenantIfExists(scope);
   if (!tenant) return { kind: 'unknown-tenant' };
   const data = JSON.parse(JSON.stringify(e.data ?? {})) as object;
+  // The event row commits together with every delivery it yields, so a row that exists means
+  // the event was fully handled. A concurrent handler of the same id waits on the key, then sees it.
   const inserted = await scope.tx
     .insert(events)
-    .values({ tenantId: scope.tenantId, id: e.id, type: e.type, occurredAt: e.occurredAt, data })
+    .values({ tenantId: scope.tenantId, id: e.id, type: e.type, occurredAt: e.occurredAt, data, processedAt: ctx.now() })
     .onConflictDoNothing()
     .returning({ id: events.id });
-  if (inserted.length === 0) {
-    const [seen] = await scope.tx.select({ processedAt: events.processedAt }).from(events).where(eq(events.id, e.id));
-    if (seen?.processedAt) return { kind: 'duplicate' };
-  }
+  if (inserted.length === 0) return { kind: 'duplicate' };
   const derived: DerivedEvent[] = await applySchedulingEffects(scope, { ...e, data }, ctx.now());
   const planned = await planMessages(scope, e.type, data, tenant.defaultLanguage);
   const template = templateCache(scope, e.type);
@@ -89,7 +88,6 @@ export async function dispatchEvent(scope: TenantScope, ctx: DispatchContext, e:
     }
     queued.push(id);
   }
-  await scope.tx.update(events).set({ processedAt: new Date() }).where(and(eq(events.id, e.id), isNull(events.processedAt)));
   return { kind: 'dispatched', queued, derived };
 }
 

@@ -1,4 +1,4 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { deliveries, deliveryStatusHistory } from '../schema/index.js';
 import type { Channels, SendOutcome } from '../channels/types.js';
 import type { SecretBox } from '../crypto.js';
@@ -29,30 +29,35 @@ export interface Claimed {
 }
 
 /**
- * Claims a QUEUED delivery for one send attempt. The conditional UPDATE makes the claim
- * exclusive: the dispatcher's fast path and the retry worker never send the same delivery at
- * once, and a delivery already marked "sending" is never sent blindly again.
+ * Claims QUEUED deliveries (of one tenant) for one send attempt each, in one statement. The
+ * conditional UPDATE makes a claim exclusive: the dispatcher's fast path and the retry worker
+ * never send the same delivery at once, and one already marked "sending" is never sent blindly again.
  */
-export async function claimDelivery(scope: TenantScope, ctx: SendContext, id: string, dueOnly: boolean): Promise<Claimed | null> {
+export async function claimDeliveries(scope: TenantScope, ctx: SendContext, ids: string[], dueOnly: boolean): Promise<Claimed[]> {
+  if (ids.length === 0) return [];
   const now = ctx.now();
-  const [row] = await scope.tx
+  const rows = await scope.tx
     .update(deliveries)
     .set({ sendingSince: now, attempts: sql`${deliveries.attempts} + 1` })
     .where(
       and(
-        eq(deliveries.id, id),
+        inArray(deliveries.id, ids),
         eq(deliveries.status, 'QUEUED'),
         isNull(deliveries.sendingSince),
         dueOnly ? sql`${deliveries.nextAttemptAt} <= ${now.toISOString()}::timestamptz` : undefined,
       ),
     )
     .returning();
-  if (!row) return null;
+  // WhatsApp credentials are read (and decrypted) once for all of them.
+  const creds = rows.some((r) => r.channel === 'WHATSAPP') ? await whatsAppCredentials(scope, ctx.box) : null;
+  return rows.map((row) => toCall(scope, ctx, row, creds));
+}
+
+function toCall(scope: TenantScope, ctx: SendContext, row: DeliveryRow, creds: Awaited<ReturnType<typeof whatsAppCredentials>>): Claimed {
   const content = row.content as MessageContent;
   const ch = ctx.channels;
   switch (content.channel) {
     case 'WHATSAPP': {
-      const creds = await whatsAppCredentials(scope, ctx.box);
       if (!creds) return { row, call: async () => ({ ok: false, transient: false, reason: 'WHATSAPP_NOT_CONFIGURED' }) };
       return { row, call: () => ch.whatsapp.send({ apiKey: creds.token, to: row.recipient, templateName: content.templateName, language: content.language, parameters: content.parameters }) };
     }
