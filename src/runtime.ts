@@ -76,7 +76,10 @@ export async function startRuntime(config: Config, opts: RuntimeOptions): Promis
     instrumentProducer(p, config.KAFKA_DLQ_TOPIC);
     app.bus.forwardTo((m) => {
       const messages = [{ topic: config.KAFKA_LIVE_TOPIC, messages: [{ key: m.payload.tenantId, value: JSON.stringify(m) }] }];
-      if (m.topic === 'delivery.status') messages.push({ topic: config.KAFKA_STATUS_TOPIC, messages: [{ key: m.payload.tenantId, value: JSON.stringify(m.payload) }] });
+      if (m.topic === 'delivery.status') {
+        const { delivery: _snapshot, ...forPartners } = m.payload;
+        messages.push({ topic: config.KAFKA_STATUS_TOPIC, messages: [{ key: m.payload.tenantId, value: JSON.stringify(forPartners) }] });
+      }
       void p.sendBatch({ topicMessages: messages }).catch((err) => log.error({ err }, 'could not publish a live change to Kafka'));
     });
     app.sink = kafkaSink(p, config.KAFKA_EVENTS_TOPIC);

@@ -21,7 +21,7 @@ export interface EventsConsumerOptions {
  * idempotent, so nothing is sent twice.
  */
 export async function startEventsConsumer(kafka: Kafka, producer: Producer, dispatcher: Dispatcher, opts: EventsConsumerOptions, log: Logger): Promise<Consumer> {
-  const consumer = kafka.consumer({ groupId: opts.groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, maxWaitTimeInMs: 250, maxBytesPerPartition: 2 * 1024 * 1024, allowAutoTopicCreation: false });
+  const consumer = kafka.consumer({ groupId: opts.groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, maxWaitTimeInMs: 250, maxBytesPerPartition: 256 * 1024, maxBytes: 1024 * 1024, allowAutoTopicCreation: false });
   await consumer.connect();
   await consumer.subscribe({ topic: opts.topic, fromBeginning: true });
   const queue = createKeyedQueue(opts.maxInFlight);

@@ -18,7 +18,11 @@ export async function startLiveConsumer(kafka: Kafka, bus: Bus, topic: string, l
       try {
         const m = JSON.parse(message.value?.toString('utf8') ?? 'null') as LiveMessage;
         if (m.topic === 'credit.balance') m.payload.updatedAt = new Date(m.payload.updatedAt);
-        if (m.topic === 'delivery.status') m.payload.at = new Date(m.payload.at);
+        if (m.topic === 'delivery.status') {
+          m.payload.at = new Date(m.payload.at);
+          const d = m.payload.delivery;
+          if (d) Object.assign(d, { createdAt: new Date(d.createdAt), updatedAt: new Date(d.updatedAt) });
+        }
         bus.deliverLocal(m);
       } catch (err) {
         log.warn({ err }, 'unreadable live message ignored');

@@ -18,6 +18,29 @@ export interface DeliveryStatusPayload {
   status: string;
   reason: string | null;
   at: Date;
+  /**
+   * The delivery as GraphQL returns it (all but its history), so each of many subscribers gets
+   * it without a database read. Not part of what partners read on kabar.delivery-status.
+   */
+  delivery?: DeliverySnapshot;
+}
+
+export interface DeliverySnapshot {
+  id: string;
+  tenantId: string;
+  eventId: string;
+  eventType: string;
+  channel: string;
+  recipient: string;
+  recipientKind: string;
+  language: string;
+  status: string;
+  reason: string | null;
+  providerMessageId: string | null;
+  cost: string | null;
+  renderedBody: string;
+  createdAt: Date;
+  updatedAt: Date;
 }
 
 /**

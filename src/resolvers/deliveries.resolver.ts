@@ -103,6 +103,8 @@ export class DeliveriesResolver {
   })
   async deliveryStatusChanged(@Root() payload: DeliveryStatusPayload, @Args(() => DeliveryStatusArgs) _args: DeliveryStatusArgs, @Ctx() ctx: GqlContext) {
     requireAuth(ctx);
+    // The change carries the delivery: a thousand subscribers cost no database read (history is loaded only if asked).
+    if (payload.delivery && payload.delivery.tenantId === tenantContext(ctx).tenantId) return payload.delivery;
     return inTenant(ctx, (s) => getDelivery(s, payload.deliveryId));
   }
 }

@@ -94,5 +94,7 @@ export async function retryDelivery(scope: TenantScope, id: string, bus?: Bus): 
 
 /** A delivery's change as subscribers and kabar.delivery-status see it. */
 export function statusPayload(row: DeliveryRow): DeliveryStatusPayload {
-  return { tenantId: row.tenantId, deliveryId: row.id, eventId: row.eventId, eventType: row.eventType, channel: row.channel, status: row.status, reason: row.reason, at: row.updatedAt };
+  const { id, tenantId, eventId, eventType, channel, recipient, recipientKind, language, status, reason, providerMessageId, cost, renderedBody, createdAt, updatedAt } = row;
+  const delivery = { id, tenantId, eventId, eventType, channel, recipient, recipientKind, language, status, reason, providerMessageId, cost, renderedBody, createdAt, updatedAt };
+  return { tenantId, deliveryId: id, eventId, eventType, channel, status, reason, at: updatedAt, delivery };
 }
