@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +10,7 @@ import { openDatabase } from '../src/db/client.js';
 import { runMigrations } from '../src/db/migrate.js';
 import { ensureTopics } from '../src/kafka/admin.js';
 import { KAFKA_VERSION, startKafkaBroker, type KafkaBroker } from '../src/kafka/broker.js';
+import { freePort } from '../test/helpers/net.js';
 import { checkValid, eventGenerator, type BenchEvent } from './lib/events.js';
 import { graphqlLoad, sqlPerRequest } from './lib/graphql.js';
 import { graphqlSqlFloor, kafkaConsumeLimit, kafkaHopLatency, postgresWriteLimit, providerLimit, type MessageRow } from './lib/limits.js';
@@ -106,16 +106,6 @@ function sourceFingerprint() {
   return { digest: hash.digest('hex').slice(0, 16), files: files.length, newestFile: newest.file, newestChange: new Date(newest.at).toISOString() };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** CPU seconds of each process involved, for "who was busy" over a phase. */
 function cpuSnapshot(pids: Record<string, number | undefined>) {

@@ -1,4 +1,5 @@
 import { validateEventData } from '../../src/events/catalogue.js';
+import { seededRandom } from '../../test/fakes/server.js';
 import { sampleData } from '../../test/helpers/events.js';
 
 // The benchmark's event stream: a realistic mix of patient and staff events over many tenants,
@@ -27,16 +28,6 @@ export const MIX: [type: string, weight: number][] = [
   ['lab.test_requested', 4.5],
 ];
 
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface BenchEvent {
   id: string;

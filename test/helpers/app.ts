@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type AddressInfo } from 'node:net';
 import { inject } from 'vitest';
 import type { App } from '../../src/app.js';
 import { createSandboxChannels } from '../../src/channels/sandbox.js';
@@ -9,6 +8,7 @@ import { signToken, type Role } from '../../src/auth/jwt.js';
 import { loadConfig } from '../../src/config.js';
 import { generateKey } from '../../src/crypto.js';
 import type { RunningServer } from '../../src/server.js';
+import { freePort } from './net.js';
 
 export const JWT = { secret: 'test-secret-that-is-long-enough-0123456789', issuer: 'kabar', audience: 'kabar-api' };
 
@@ -133,13 +133,3 @@ export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 10_
 /** The error code of the first error, for terse assertions. */
 export const codeOf = (res: GqlResponse<unknown>) => res.errors?.[0]?.extensions.code;
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
