@@ -343,4 +343,41 @@ describe('dispatch: events become delivered, charged, tracked messages', () => {
       expect(rows[0].renderedBody, type).not.toMatch(/undefined|null|\{\{/);
     }
   });
+
+  it('credit race: 200 WhatsApp messages against credit for 80 send exactly 80, skip 120, end at zero', async () => {
+    const t = await readyTenant(new Decimal('350.5').times(80).toFixed());
+    const before = p.whatsapp.received.length;
+    const ids: string[] = [];
+    await Promise.all(Array.from({ length: 200 }, async () => ids.push((await publish(t, 'appointment.no_show')).id)));
+    const rows = await eventually(async () => {
+      const res = await k.gql(t.admin, 'query { deliveries(first: 100, filter: { eventType: "appointment.no_show" }) { totalCount } sent: deliveries(filter: { eventType: "appointment.no_show", status: SENT }) { totalCount } skipped: deliveries(filter: { eventType: "appointment.no_show", status: SKIPPED }) { totalCount } }');
+      expect(res.data.deliveries.totalCount).toBe(200);
+      expect(res.data.sent.totalCount + res.data.skipped.totalCount).toBe(200);
+      return res.data;
+    }, 30_000);
+    expect(rows.sent.totalCount).toBe(80);
+    expect(rows.skipped.totalCount).toBe(120);
+    expect(p.whatsapp.received.length - before).toBe(80);
+    const skipped = await k.gql(t.admin, 'query { deliveries(first: 100, filter: { status: SKIPPED, eventType: "appointment.no_show" }) { edges { node { reason } } } }');
+    expect(new Set(skipped.data.deliveries.edges.map((e: any) => e.node.reason))).toEqual(new Set(['INSUFFICIENT_CREDIT']));
+    const balance = await k.gql(t.admin, 'query { creditBalance { balance } }');
+    expect(balance.data.creditBalance.balance).toBe('0');
+    // The balance equals the ledger's sum, and no delivery was charged twice.
+    let sum = new Decimal(0);
+    const charged = new Set<string>();
+    let after: string | null = null;
+    do {
+      const page: any = await k.gql(t.admin, 'query($after: String) { creditTransactions(first: 100, after: $after) { edges { node { kind amount deliveryId } } pageInfo { hasNextPage endCursor } } }', { after });
+      for (const { node } of page.data.creditTransactions.edges) {
+        sum = sum.plus(node.amount);
+        if (node.kind === 'DEBIT') {
+          expect(charged.has(node.deliveryId)).toBe(false);
+          charged.add(node.deliveryId);
+        }
+      }
+      after = page.data.creditTransactions.pageInfo.hasNextPage ? page.data.creditTransactions.pageInfo.endCursor : null;
+    } while (after);
+    expect(sum.toFixed()).toBe('0');
+    expect(charged.size).toBe(80);
+  }, 60_000);
 });
