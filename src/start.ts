@@ -22,7 +22,7 @@ export async function runKabar(env: NodeJS.ProcessEnv = process.env): Promise<Ru
     // Printed plainly (not through the logger) so a person can copy them; they are development tokens.
     process.stdout.write(
       `\nKabar (embedded mode, data in ${config.KABAR_DATA_DIR}; messages are recorded, not sent)\n` +
-        `GraphQL + GraphiQL: ${server.url}\nHTTP ingest: POST ${server.url.replace(/\/graphql$/, '/events')}\nDemo tenant: ${tenantId}\n` +
+        `GraphQL + GraphiQL: ${server.url}\nLive dashboard:     ${server.url.replace(/\/graphql$/, '/dashboard')}\nHTTP ingest:        POST ${server.url.replace(/\/graphql$/, '/events')}\nDemo tenant:        ${tenantId}\n` +
         `Tokens (send as "Authorization: Bearer <token>"):\n${lines.join('\n')}\n\n`,
     );
   }
