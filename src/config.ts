@@ -30,6 +30,7 @@ const schema = z.object({
   KABAR_DEDUP_WINDOW_SECONDS: z.coerce.number().int().nonnegative().default(300),
   KABAR_MAX_SEND_ATTEMPTS: z.coerce.number().int().positive().default(6),
   KABAR_RETRY_BASE_MS: z.coerce.number().int().positive().default(500),
+  KABAR_CONFIG_CACHE_MS: z.coerce.number().int().nonnegative().default(2000),
   KABAR_CREDIT_ALERT_INTERVAL_SECONDS: z.coerce.number().int().nonnegative().default(3600),
   // Providers (PROVIDERS.md); unset credentials in embedded mode = sandbox (recorded, not sent)
   KABAR_SANDBOX_PROVIDERS: z.enum(['true', 'false']).optional(),

@@ -12,6 +12,7 @@ import { ensureTopics } from './kafka/admin.js';
 import { createKafka, createProducer } from './kafka/client.js';
 import { createScheduler, type Scheduler } from './scheduler.js';
 import { startServer, type RunningServer } from './server.js';
+import { configureConfigCache } from './services/config-cache.js';
 import { statusPayload } from './services/deliveries.js';
 import { instrumentBus, instrumentChannels, instrumentDispatcher, instrumentProducer } from './metrics.js';
 import { startOps } from './ops.js';
@@ -56,6 +57,7 @@ export function parseRoles(value: string): RoleName[] {
 export async function startRuntime(config: Config, opts: RuntimeOptions): Promise<Runtime> {
   const roles = new Set(opts.roles ?? parseRoles(config.KABAR_ROLES));
   opts = { ...opts, channels: instrumentChannels(opts.channels) };
+  configureConfigCache(config.KABAR_CONFIG_CACHE_MS);
   const app = await createApp(config, { db: opts.db, migrate: opts.migrate, channels: opts.channels });
   const log = app.logger;
   instrumentBus(app.bus);

@@ -1,6 +1,7 @@
 import { and, desc, eq, gte, isNull, lt, lte } from 'drizzle-orm';
 import { auditLog } from '../schema/index.js';
 import { deferInsert } from '../db/deferred.js';
+import { invalidateAllConfig, invalidateTenantConfig } from './config-cache.js';
 import type { PlatformScope, TenantScope } from '../db/tenant.js';
 import { decodeCursor, pageOf, type Page, type PageArgs } from './pagination.js';
 
@@ -17,11 +18,14 @@ export interface AuditInput {
  * together. Entries of one unit of work are written in one statement just before commit.
  */
 export async function audit(scope: TenantScope, entry: AuditInput): Promise<void> {
+  // A configuration change must reach the dispatcher's cache as soon as it commits.
+  if (entry.action.startsWith('config.')) scope.afterCommit(() => invalidateTenantConfig(scope.tenantId));
   deferInsert(scope, auditLog, { ...row(scope.actor, entry), tenantId: scope.tenantId, at: new Date() });
 }
 
 /** Platform-wide entries (pricing) carry no tenant; tenant creation names the new tenant. */
 export async function auditPlatform(scope: PlatformScope, entry: AuditInput & { tenantId?: string }): Promise<void> {
+  if (entry.action.startsWith('pricing.')) scope.afterCommit(invalidateAllConfig);
   await scope.tx.insert(auditLog).values({ ...row(scope.actor, entry), tenantId: entry.tenantId ?? null });
 }
 

@@ -12,6 +12,7 @@ import type { DeliveryRow } from './deliveries.js';
 import type { EventEnvelope } from './events.js';
 import { planMessages, type PlannedMessage } from './recipients.js';
 import { applySchedulingEffects } from './scheduling.js';
+import { cachedConfig } from './config-cache.js';
 import { renderMessage, templateCache } from './rendering.js';
 import { getTenantIfExists } from './tenants.js';
 import { whatsAppGate, type WhatsAppGate } from './whatsapp-gate.js';
@@ -46,7 +47,7 @@ export type DispatchOutcome =
  * Sending happens after commit (sender.ts), for the ids returned in `queued`.
  */
 export async function dispatchEvent(scope: TenantScope, ctx: DispatchContext, e: EventEnvelope): Promise<DispatchOutcome> {
-  const tenant = await getTenantIfExists(scope);
+  const tenant = await cachedConfig(scope, 'tenant', () => getTenantIfExists(scope));
   if (!tenant) return { kind: 'unknown-tenant' };
   const data = JSON.parse(JSON.stringify(e.data ?? {})) as object;
   // The event row commits together with every delivery it yields, so a row that exists means

@@ -3,6 +3,7 @@ import { staffMembers } from '../schema/index.js';
 import type { TenantScope } from '../db/tenant.js';
 import { eventTypeInfo } from '../events/catalogue.js';
 import { eventChannelsFor, type ChannelName } from './event-channels.js';
+import { cachedConfig } from './config-cache.js';
 import { listRules } from './routing.js';
 import type { StaffRow } from './staff.js';
 import type { Language } from './tenants.js';
@@ -62,9 +63,9 @@ const staffPerson = (s: StaffRow, fallback: Language): Person => ({ ref: `staff:
 /** Staff chosen by the tenant's routing rules (highest priority first), else by the event's default departments. */
 async function staffMessages(scope: TenantScope, eventType: string, data: unknown, setting: { channels: ChannelName[]; enabled: boolean }, fallback: Language): Promise<PlannedMessage[]> {
   const centreId = str(obj(obj(data).centre).id);
-  const staff = await scope.tx.select().from(staffMembers).where(eq(staffMembers.active, true));
+  const staff = await cachedConfig(scope, 'staff', () => scope.tx.select().from(staffMembers).where(eq(staffMembers.active, true)));
   const worksHere = (s: StaffRow) => !centreId || s.centreIds.length === 0 || s.centreIds.includes(centreId);
-  const rules = (await listRules(scope, eventType)).filter((r) => r.active && (!r.centreId || r.centreId === centreId));
+  const rules = (await cachedConfig(scope, `rules:${eventType}`, () => listRules(scope, eventType))).filter((r) => r.active && (!r.centreId || r.centreId === centreId));
   const info = eventTypeInfo(eventType);
   const routes = rules.length
     ? rules.map((r) => ({ departments: r.departments, staffIds: r.staffIds, channels: r.channels }))
@@ -86,7 +87,7 @@ async function staffMessages(scope: TenantScope, eventType: string, data: unknow
 export async function planMessages(scope: TenantScope, eventType: string, data: unknown, tenantLanguage: Language): Promise<PlannedMessage[]> {
   const info = eventTypeInfo(eventType);
   if (!info?.notifies) return [];
-  const setting = await eventChannelsFor(scope, eventType);
+  const setting = await cachedConfig(scope, `channels:${eventType}`, () => eventChannelsFor(scope, eventType));
   let out: PlannedMessage[];
   if (info.audience !== 'patient') {
     out = await staffMessages(scope, eventType, data, setting, tenantLanguage);

@@ -2,6 +2,7 @@ import type { TenantScope } from '../db/tenant.js';
 import { buildVariables } from '../templates/variables.js';
 import { escapeHtml, renderTemplate, whatsAppParameters } from '../templates/render.js';
 import type { PlannedMessage } from './recipients.js';
+import { cachedConfig } from './config-cache.js';
 import { templateFor, type TemplateView } from './templates.js';
 import type { TenantRow } from './tenants.js';
 
@@ -19,7 +20,7 @@ export function templateCache(scope: TenantScope, eventType: string) {
   const cache = new Map<string, Promise<TemplateView | undefined>>();
   return (channel: PlannedMessage['channel'], language: PlannedMessage['language']) => {
     const key = `${channel}:${language}`;
-    if (!cache.has(key)) cache.set(key, templateFor(scope, eventType, channel, language));
+    if (!cache.has(key)) cache.set(key, cachedConfig(scope, `template:${eventType}:${key}`, () => templateFor(scope, eventType, channel, language)));
     return cache.get(key)!;
   };
 }

@@ -3,6 +3,7 @@ import { reminders, walkinAlerts } from '../schema/index.js';
 import type { PlatformScope, TenantScope } from '../db/tenant.js';
 import type { EventEnvelope } from './events.js';
 import type { DerivedEvent } from './dispatch.js';
+import { cachedConfig } from './config-cache.js';
 import { getReferenceData } from './reference-data.js';
 
 /** Reference-data keys a tenant sets to tune scheduling. */
@@ -41,7 +42,7 @@ export async function applySchedulingEffects(scope: TenantScope, e: EventEnvelop
 async function scheduleReminders(scope: TenantScope, e: EventEnvelope, appointmentId: string, data: Obj, now: Date) {
   const slot = new Date(String(data.appointment?.slotStart));
   if (Number.isNaN(slot.getTime())) return;
-  const offsets = await reminderOffsets(scope);
+  const offsets = await cachedConfig(scope, 'reminder:offsets', () => reminderOffsets(scope));
   const future = offsets.filter((m) => slot.getTime() - m * 60_000 > now.getTime());
   // Offsets already in the past are skipped, and reminders of the old slot no longer wanted are cancelled.
   await scope.tx
@@ -64,7 +65,7 @@ async function scheduleReminders(scope: TenantScope, e: EventEnvelope, appointme
 
 async function approachingTurn(scope: TenantScope, data: Obj): Promise<DerivedEvent[]> {
   const position = Number(data.walkIn?.position);
-  const raw = Number((await getReferenceData(scope, WALKIN_THRESHOLD_KEY))?.value);
+  const raw = Number((await cachedConfig(scope, 'walkin:threshold', () => getReferenceData(scope, WALKIN_THRESHOLD_KEY)))?.value);
   const threshold = Number.isInteger(raw) && raw >= 0 ? raw : DEFAULT_THRESHOLD;
   if (!(position > 0 && position <= threshold)) return [];
   const key = { centreId: String(data.centre?.id), queueName: String(data.walkIn?.queueName), tokenNumber: String(data.walkIn?.tokenNumber) };

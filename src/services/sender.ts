@@ -10,6 +10,7 @@ import { recordStatus, type StatusPublisher } from './delivery-status.js';
 import type { DeliveryRow } from './deliveries.js';
 import type { MessageContent } from './rendering.js';
 import { whatsAppCredentials } from './whatsapp.js';
+import { cachedConfig } from './config-cache.js';
 
 export interface SendContext {
   box: SecretBox;
@@ -49,7 +50,7 @@ export async function claimDeliveries(scope: TenantScope, ctx: SendContext, ids:
     )
     .returning();
   // WhatsApp credentials are read (and decrypted) once for all of them.
-  const creds = rows.some((r) => r.channel === 'WHATSAPP') ? await whatsAppCredentials(scope, ctx.box) : null;
+  const creds = rows.some((r) => r.channel === 'WHATSAPP') ? await cachedConfig(scope, 'whatsapp:credentials', () => whatsAppCredentials(scope, ctx.box)) : null;
   return rows.map((row) => toCall(scope, ctx, row, creds));
 }
 

@@ -3,6 +3,7 @@ import type { TenantScope } from '../db/tenant.js';
 import { effectiveWhatsAppPrice, type WhatsAppCategory } from './pricing.js';
 import { whatsAppEnabled } from './reference-data.js';
 import { whatsAppCredentials } from './whatsapp.js';
+import { cachedConfig } from './config-cache.js';
 
 export type WhatsAppGate = { ok: true; price: (category: string) => Promise<string | null> } | { ok: false; reason: 'WHATSAPP_DISABLED' | 'WHATSAPP_NOT_CONFIGURED' };
 
@@ -11,15 +12,16 @@ export type WhatsAppGate = { ok: true; price: (category: string) => Promise<stri
  * the WhatsApp_Notification switch and an active configuration. Prices are per category.
  */
 export async function whatsAppGate(scope: TenantScope, box: SecretBox, at: Date): Promise<WhatsAppGate> {
-  if (!(await whatsAppEnabled(scope))) return { ok: false, reason: 'WHATSAPP_DISABLED' };
-  const creds = await whatsAppCredentials(scope, box);
+  if (!(await cachedConfig(scope, 'whatsapp:enabled', () => whatsAppEnabled(scope)))) return { ok: false, reason: 'WHATSAPP_DISABLED' };
+  const creds = await cachedConfig(scope, 'whatsapp:credentials', () => whatsAppCredentials(scope, box));
   if (!creds) return { ok: false, reason: 'WHATSAPP_NOT_CONFIGURED' };
   const prices = new Map<string, Promise<string | null>>();
   return {
     ok: true,
     price: (category) => {
       if (!prices.has(category)) {
-        prices.set(category, effectiveWhatsAppPrice(scope, creds.country, creds.currency, category as WhatsAppCategory, at).then((p) => p?.pricePerMessage ?? null));
+        const load = () => effectiveWhatsAppPrice(scope, creds.country, creds.currency, category as WhatsAppCategory, at).then((p) => p?.pricePerMessage ?? null);
+        prices.set(category, cachedConfig(scope, `whatsapp:price:${category}`, load));
       }
       return prices.get(category)!;
     },
