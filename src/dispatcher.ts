@@ -4,7 +4,7 @@ import type { App } from './app.js';
 import type { Channels } from './channels/types.js';
 import { withPlatform, withTenant } from './db/tenant.js';
 import { deliveries } from './schema/index.js';
-import { and, eq, isNotNull, isNull, lte, lt, sql } from 'drizzle-orm';
+import { and, eq, isNotNull, sql } from 'drizzle-orm';
 import { recordStatus, type StatusPublisher } from './services/delivery-status.js';
 import { dispatchEvent, type DispatchOutcome } from './services/dispatch.js';
 import type { EventEnvelope } from './services/events.js';
