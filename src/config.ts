@@ -15,6 +15,14 @@ const schema = z.object({
   KABAR_PUBLIC_URL: z.string().default('http://localhost:4000'),
   KABAR_MAX_PAGE_SIZE: z.coerce.number().int().positive().default(100),
   KABAR_DEFAULT_PAGE_SIZE: z.coerce.number().int().positive().default(20),
+  // GraphQL abuse limits (src/graphql/limits.ts)
+  KABAR_GRAPHQL_MAX_DEPTH: z.coerce.number().int().positive().default(10),
+  KABAR_GRAPHQL_MAX_INTROSPECTION_DEPTH: z.coerce.number().int().positive().default(15),
+  KABAR_GRAPHQL_MAX_COST: z.coerce.number().int().positive().default(10_000),
+  KABAR_GRAPHQL_MAX_ALIASES: z.coerce.number().int().nonnegative().default(15),
+  KABAR_GRAPHQL_MAX_DIRECTIVES: z.coerce.number().int().nonnegative().default(50),
+  KABAR_GRAPHQL_MAX_TOKENS: z.coerce.number().int().positive().default(1000),
+  KABAR_GRAPHQL_MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576),
   KABAR_DEMO_TENANT: z.enum(['true', 'false']).default('true'),
   // Kafka (unset = in-process bus, embedded mode)
   KAFKA_BROKERS: z.string().optional(),

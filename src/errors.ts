@@ -8,6 +8,16 @@ export enum ErrorCode {
   INSUFFICIENT_CREDIT = 'INSUFFICIENT_CREDIT',
   INVALID_STATE_TRANSITION = 'INVALID_STATE_TRANSITION',
   SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
+  // GraphQL abuse limits (src/graphql/limits.ts)
+  QUERY_TOO_DEEP = 'QUERY_TOO_DEEP',
+  QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX',
+  QUERY_TOO_LARGE = 'QUERY_TOO_LARGE',
+  TOO_MANY_ALIASES = 'TOO_MANY_ALIASES',
+  TOO_MANY_DIRECTIVES = 'TOO_MANY_DIRECTIVES',
+  // HTTP requests refused before GraphQL reads them
+  BAD_REQUEST = 'BAD_REQUEST',
+  PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
+  BATCHING_NOT_SUPPORTED = 'BATCHING_NOT_SUPPORTED',
 }
 
 export class KabarError extends Error {
@@ -64,5 +74,26 @@ export class InsufficientCreditError extends KabarError {
 export class InvalidStateTransitionError extends KabarError {
   constructor(entity: string, from: string, to: string) {
     super(ErrorCode.INVALID_STATE_TRANSITION, `${entity} cannot move from ${from} to ${to}`, { from, to });
+  }
+}
+
+export type QueryLimitCode = ErrorCode.QUERY_TOO_DEEP | ErrorCode.QUERY_TOO_COMPLEX | ErrorCode.QUERY_TOO_LARGE | ErrorCode.TOO_MANY_ALIASES | ErrorCode.TOO_MANY_DIRECTIVES;
+
+/** An operation over one of the configured limits: `limit` is the maximum, `actual` what the operation has. */
+export class QueryLimitError extends KabarError {
+  constructor(code: QueryLimitCode, message: string, limit: number, actual?: number) {
+    super(code, message, actual === undefined ? { limit } : { limit, actual });
+  }
+}
+
+/** A GraphQL HTTP request refused before GraphQL reads it, answered with `status`. */
+export class RequestError extends KabarError {
+  constructor(
+    code: ErrorCode.BAD_REQUEST | ErrorCode.PAYLOAD_TOO_LARGE | ErrorCode.BATCHING_NOT_SUPPORTED,
+    message: string,
+    readonly status: number,
+    extra: Record<string, unknown> = {},
+  ) {
+    super(code, message, extra);
   }
 }

@@ -14,6 +14,7 @@ import { KabarError } from './errors.js';
 import { buildContext, type GqlContext } from './graphql/context.js';
 import { formatError } from './graphql/errors.js';
 import { graphiqlHtml } from './graphql/graphiql.js';
+import { costPlugin, graphqlBodyGuards, graphqlLimits, limitRules, prepareWsOperation } from './graphql/limits.js';
 import { eventsRouter } from './http/events.route.js';
 import { webhooksRouter } from './http/webhooks.route.js';
 import { healthRouter } from './http/health.route.js';
@@ -44,7 +45,8 @@ export async function startServer(app: App, port = app.config.PORT, host = app.c
   const web = express();
   web.disable('x-powered-by');
   const http = createServer(web);
-  const wss = new WebSocketServer({ server: http, path: '/graphql', maxPayload: 1024 * 1024 });
+  const limits = graphqlLimits(app.config);
+  const wss = new WebSocketServer({ server: http, path: '/graphql', maxPayload: limits.maxBodyBytes });
   const ws = useServer<Record<string, unknown>, { ctx?: GqlContext }>(
     {
       schema: app.schema,
@@ -58,6 +60,8 @@ export async function startServer(app: App, port = app.config.PORT, host = app.c
         }
       },
       context: (c) => c.extra.ctx!,
+      // Same token limit, validation rules and cost as over HTTP.
+      onSubscribe: (_c, _id, payload) => prepareWsOperation(app.schema, payload, limits),
     },
     wss,
   );
@@ -66,6 +70,8 @@ export async function startServer(app: App, port = app.config.PORT, host = app.c
     schema: app.schema,
     formatError,
     includeStacktraceInErrorResponses: false,
+    parseOptions: { maxTokens: limits.maxTokens },
+    validationRules: limitRules(limits),
     // Kabar's own shutdown (src/start.ts) drains work in order; Apollo's handlers would race it.
     stopOnTerminationSignals: false,
     // Compact JSON: pretty-printing every response cost ~11% of the API's CPU (bench/).
@@ -75,6 +81,7 @@ export async function startServer(app: App, port = app.config.PORT, host = app.c
       ApolloServerPluginLandingPageDisabled(),
       // Kabar sets no cache hints; the default plugin wrapped every field resolver for nothing.
       ApolloServerPluginCacheControlDisabled(),
+      costPlugin(limits),
       { async serverWillStart() { return { async drainServer() { await ws.dispose(); } }; } },
     ],
   });
@@ -88,7 +95,7 @@ export async function startServer(app: App, port = app.config.PORT, host = app.c
 
   web.use(
     '/graphql',
-    express.json({ limit: '1mb' }),
+    ...graphqlBodyGuards(limits),
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         try {

@@ -1,7 +1,7 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { AuthenticationError as TgUnauthenticated, AuthorizationError as TgForbidden } from 'type-graphql';
-import { KabarError } from '../errors.js';
+import { ErrorCode, KabarError } from '../errors.js';
 import { logger } from '../logger.js';
 
 /**
@@ -10,7 +10,9 @@ import { logger } from '../logger.js';
  * by a generic message so no stack trace or SQL text ever reaches a client.
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  const original = unwrapResolverError(error);
+  const unwrapped = unwrapResolverError(error);
+  // Validation rules and plugins (src/graphql/limits.ts) carry their domain error as originalError.
+  const original = unwrapped instanceof GraphQLError && unwrapped.originalError instanceof KabarError ? unwrapped.originalError : unwrapped;
   const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
   if (original instanceof KabarError) {
     return { ...base, message: original.message, extensions: { code: original.code, ...original.extra } };
@@ -22,10 +24,33 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     return { ...base, extensions: { code: 'BAD_USER_INPUT' } };
   }
   const code = formatted.extensions?.code;
+  if (code === 'GRAPHQL_PARSE_FAILED' || code === 'GRAPHQL_VALIDATION_FAILED') {
+    const limit = graphqlJsLimit(formatted.message);
+    if (limit) return { ...base, extensions: limit };
+  }
   if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {
     return { ...base, extensions: { code } };
   }
   if (original instanceof GraphQLError && !original.originalError) return { ...base, extensions: { code: 'BAD_USER_INPUT' } };
   logger.error({ err: original, path: formatted.path }, 'unexpected error in GraphQL operation');
   return { ...base, message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+}
+
+/**
+ * The limits graphql-js enforces itself say so only in their message: the parse option
+ * maxTokens, MaxIntrospectionDepthRule, and the work budgets of validation (overlapping
+ * fields, fragment expansion), which abort it with exactly "Validation aborted.".
+ */
+function graphqlJsLimit(message: string): { code: ErrorCode; limit?: number } | undefined {
+  const tokens = /^Syntax Error: Document contains more tha[nt] (\d+) tokens/.exec(message);
+  if (tokens) return { code: ErrorCode.QUERY_TOO_LARGE, limit: Number(tokens[1]) };
+  if (message === 'Maximum introspection depth exceeded') return { code: ErrorCode.QUERY_TOO_DEEP };
+  if (message === 'Validation aborted.') return { code: ErrorCode.QUERY_TOO_COMPLEX };
+  return undefined;
+}
+
+/** The GraphQL-shaped body of an error answered outside Apollo (HTTP guards, graphql-ws): same codes, same shape. */
+export function errorBody(error: KabarError): { errors: GraphQLFormattedError[] } {
+  const { message, extensions } = formatError({ message: error.message }, error);
+  return { errors: [{ message, extensions }] };
 }

@@ -1,6 +1,6 @@
 import type { TenantScope } from '../db/tenant.js';
 import { buildVariables } from '../templates/variables.js';
-import { escapeHtml, renderTemplate, whatsAppParameters } from '../templates/render.js';
+import { escapeHtml, renderTemplate, singleLine, whatsAppParameters } from '../templates/render.js';
 import type { PlannedMessage } from './recipients.js';
 import { cachedConfig } from './config-cache.js';
 import { templateFor, type TemplateView } from './templates.js';
@@ -42,7 +42,8 @@ export function renderMessage(template: TemplateView | undefined, tenant: Tenant
   if (!text.ok) return missing(text.missing);
   const subject = template.subject ? renderTemplate(template.subject, vars) : null;
   if (subject && !subject.ok) return missing(subject.missing);
-  const subjectText = subject?.ok ? subject.text : '';
+  // A subject is an email header (and a push title): one line, whatever the values hold.
+  const subjectText = subject?.ok ? singleLine(subject.text) : '';
   switch (m.channel) {
     case 'WHATSAPP': {
       if (!template.whatsAppTemplateName || !template.whatsAppCategory) return { ok: false, reason: 'NO_TEMPLATE: WhatsApp template name or category missing' };

@@ -1,6 +1,7 @@
 // A tiny, safe mustache subset: {{name}}, {{#name}}…{{/name}} (when present),
 // {{^name}}…{{/name}} (when absent). No loops, partials or unescaped output. Values are
-// inserted literally and never parsed again.
+// inserted literally and never parsed again (a value holding "{{x}}" stays that text), with
+// control characters neutralised (see neutralise).
 import { isKnownEventType } from '../events/catalogue.js';
 import { variablesFor, variablesImpliedBy } from './variables.js';
 
@@ -118,18 +119,38 @@ export function checkTemplate(eventType: string, body: string): { ok: true } | {
 
 type Vars = Record<string, string | undefined>;
 
-/** Present means a non-blank string: blank values are treated as missing everywhere. */
-const isPresent = (v: string | undefined): v is string => typeof v === 'string' && v.trim() !== '';
+// C0 controls but tab and line feed, DEL, C1 controls, and the bidirectional embeddings,
+// overrides and isolates (U+202A–U+202E, U+2066–U+2069) that make text display reversed.
+const CONTROLS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
 
-/** Visits the variables that would be rendered, in order; collects missing ones. */
+/**
+ * What a value from event data may carry into a message: line breaks (CR, CRLF, U+2028/9)
+ * become "\n" and the other control characters are removed, so no value can ring a bell,
+ * cut an SMS at a NUL, reverse the text around it or smuggle a CR into a header.
+ */
+export function neutralise(value: string): string {
+  return value.replace(/\r\n?|[\u2028\u2029]/g, '\n').replace(CONTROLS, '');
+}
+
+/** One line, for subjects and titles: a line break or tab, with the whitespace around it, becomes one space. */
+export const singleLine = (s: string): string => s.replace(/\s*[\t\n\v\f\r\u0085\u2028\u2029]\s*/g, ' ').trim();
+
+/** Present means a non-blank string once neutralised: blank values are treated as missing everywhere. */
+const presentValue = (v: string | undefined): string | undefined => {
+  if (typeof v !== 'string') return undefined;
+  const clean = neutralise(v);
+  return clean.trim() === '' ? undefined : clean;
+};
+
+/** Visits the variables that would be rendered, in order, neutralised; collects missing ones. */
 function visit(nodes: Node[], vars: Vars, onText: (t: string) => void, onVar: (v: string) => void, missing: Set<string>): void {
   for (const n of nodes) {
     if (n.kind === 'text') onText(n.text);
     else if (n.kind === 'var') {
-      const value = vars[n.name];
-      if (isPresent(value)) onVar(value);
+      const value = presentValue(vars[n.name]);
+      if (value !== undefined) onVar(value);
       else missing.add(n.name);
-    } else if (isPresent(vars[n.name]) !== n.inverted) visit(n.children, vars, onText, onVar, missing);
+    } else if ((presentValue(vars[n.name]) !== undefined) !== n.inverted) visit(n.children, vars, onText, onVar, missing);
   }
 }
 
