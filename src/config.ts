@@ -38,6 +38,10 @@ const schema = z.object({
   KABAR_DEDUP_WINDOW_SECONDS: z.coerce.number().int().nonnegative().default(300),
   KABAR_MAX_SEND_ATTEMPTS: z.coerce.number().int().positive().default(6),
   KABAR_RETRY_BASE_MS: z.coerce.number().int().positive().default(500),
+  // A send still "sending" after this long was cut off by a crash (longer than any provider timeout).
+  KABAR_SEND_LEASE_MS: z.coerce.number().int().positive().default(300_000),
+  // Channels whose provider reports every accepted message back (webhook receipts): a cut-off send without a receipt is resent.
+  KABAR_RECEIPT_CHANNELS: z.string().default('WHATSAPP,SMS,EMAIL'),
   KABAR_CONFIG_CACHE_MS: z.coerce.number().int().nonnegative().default(2000),
   KABAR_CREDIT_ALERT_INTERVAL_SECONDS: z.coerce.number().int().nonnegative().default(3600),
   // Providers (PROVIDERS.md); unset credentials in embedded mode = sandbox (recorded, not sent)

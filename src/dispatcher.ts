@@ -3,7 +3,9 @@ import { createLoop } from './loop.js';
 import type { App } from './app.js';
 import type { Channels } from './channels/types.js';
 import { withPlatform, withTenant } from './db/tenant.js';
-import { deliveries } from './schema/index.js';
+import { deliveries, deliveryStatusHistory } from './schema/index.js';
+import { deferInsert } from './db/deferred.js';
+import { refundDelivery } from './services/credits.js';
 import { and, eq, isNotNull, sql } from 'drizzle-orm';
 import { recordStatus, type StatusPublisher } from './services/delivery-status.js';
 import { dispatchEvent, type DispatchOutcome } from './services/dispatch.js';
@@ -73,7 +75,7 @@ export function createDispatcher(app: App, opts: DispatcherOptions) {
     const key = `${tenantId}:${e.id}`;
     if (seenRecently(key)) return { kind: 'duplicate' };
     const outcome = await withTenant(system(tenantId), (s) =>
-      dispatchEvent(s, { box: app.box, bus: app.bus, publishStatus: opts.publishStatus, now, creditAlertIntervalSeconds: c.KABAR_CREDIT_ALERT_INTERVAL_SECONDS }, e),
+      dispatchEvent(s, { box: app.box, bus: app.bus, publishStatus: opts.publishStatus, now, creditAlertIntervalSeconds: c.KABAR_CREDIT_ALERT_INTERVAL_SECONDS, firstAttemptAfterMs: Math.min(30_000, c.KABAR_SEND_LEASE_MS) }, e),
     );
     if (outcome.kind !== 'unknown-tenant') remember(key);
     log.debug({ tenantId, eventId: e.id, type: e.type, outcome: outcome.kind, queued: outcome.kind === 'dispatched' ? outcome.queued.length : 0 }, 'event handled');
@@ -85,10 +87,12 @@ export function createDispatcher(app: App, opts: DispatcherOptions) {
 
   /**
    * Sends what is due: scheduled retries, and messages whose first attempt never happened
-   * (a crash between commit and send). A send interrupted mid-call is not repeated blindly:
-   * the provider may have it, so it ends FAILED with a reason an administrator can retry.
+   * (a crash between commit and send). A send still "sending" after the lease was cut off by a
+   * crash: a provider that reports every accepted message back (KABAR_RECEIPT_CHANNELS) would
+   * have settled it by now through its webhook, so no receipt means it never arrived and it is
+   * sent again; without receipts (push) it ends FAILED, since resending could duplicate it.
    */
-  async function sweep(limit = 200, stuckAfterMs = 5 * 60_000): Promise<number> {
+  async function sweep(limit = 200): Promise<number> {
     const at = now();
     const due = await withPlatform({ db: app.db, actor: 'system' }, (s) =>
       s.tx
@@ -98,26 +102,37 @@ export function createDispatcher(app: App, opts: DispatcherOptions) {
           and(
             eq(deliveries.status, 'QUEUED'),
             isNotNull(deliveries.nextAttemptAt),
-            sql`(${deliveries.sendingSince} is null and ${deliveries.nextAttemptAt} <= ${at.toISOString()}::timestamptz) or ${deliveries.sendingSince} < ${new Date(at.getTime() - stuckAfterMs).toISOString()}::timestamptz`,
+            sql`(${deliveries.sendingSince} is null and ${deliveries.nextAttemptAt} <= ${at.toISOString()}::timestamptz) or ${deliveries.sendingSince} < ${new Date(at.getTime() - c.KABAR_SEND_LEASE_MS).toISOString()}::timestamptz`,
           ),
         )
         .limit(limit),
     );
     await Promise.all(
       due.map(async (d) => {
-        if (d.sendingSince) return abandon(d.tenantId, d.id);
+        if (d.sendingSince) return reconcile(d.tenantId, d.id);
         await send(d.tenantId, [d.id], true).catch((err) => log.error({ err, tenantId: d.tenantId, deliveryId: d.id }, 'retry failed'));
       }),
     );
     return due.length;
   }
 
-  async function abandon(tenantId: string, id: string) {
+  const receiptChannels = new Set(c.KABAR_RECEIPT_CHANNELS.split(',').map((x) => x.trim().toUpperCase()));
+  async function reconcile(tenantId: string, id: string) {
     await withTenant(system(tenantId), async (s) => {
       const row = await getDelivery(s, id);
-      if (row?.status === 'QUEUED' && row.sendingSince) {
-        await recordStatus(s, row, { status: 'FAILED', reason: 'INTERRUPTED: the send was cut off and may or may not have reached the provider; not resent to avoid a duplicate', patch: { sendingSince: null, nextAttemptAt: null } }, opts.publishStatus);
+      if (row?.status !== 'QUEUED' || !row.sendingSince || row.providerMessageId) return;
+      if (receiptChannels.has(row.channel) && row.attempts < c.KABAR_MAX_SEND_ATTEMPTS) {
+        const reason = `attempt ${row.attempts} was cut off and the provider never reported it; resending`;
+        await s.tx.update(deliveries).set({ sendingSince: null, nextAttemptAt: now(), reason, updatedAt: now() }).where(and(eq(deliveries.id, id), eq(deliveries.sendingSince, row.sendingSince)));
+        deferInsert(s, deliveryStatusHistory, { tenantId, deliveryId: id, status: 'QUEUED', reason, at: now() });
+        log.warn({ tenantId, deliveryId: id, channel: row.channel, attempt: row.attempts }, 'interrupted send had no provider receipt; resending');
+        return;
       }
+      const reason = receiptChannels.has(row.channel)
+        ? `INTERRUPTED: attempt ${row.attempts} was cut off and the provider never reported it; gave up`
+        : 'INTERRUPTED: the send was cut off and this provider reports no receipts, so it may or may not have arrived; not resent to avoid a duplicate';
+      const failed = await recordStatus(s, row, { status: 'FAILED', reason, patch: { sendingSince: null, nextAttemptAt: null } }, opts.publishStatus);
+      if (failed?.channel === 'WHATSAPP') await refundDelivery(s, id, `Refund: ${reason}`.slice(0, 500), app.bus);
     });
   }
 

@@ -95,7 +95,7 @@ async function defaultFetchCert(url: string): Promise<string> {
 
 /**
  * SES event (inside an SNS Notification) → statuses, joined on mail.messageId.
- * Delivery → DELIVERED; permanent Bounce → FAILED; Reject (event publishing) → FAILED.
+ * Send (event publishing) → SENT; Delivery → DELIVERED; permanent Bounce → FAILED; Reject → FAILED.
  * Transient/undetermined bounces are not final (SES keeps retrying) and complaints come
  * after delivery, so both yield nothing.
  */
@@ -113,21 +113,27 @@ export function parseSesNotification(envelope: unknown): ProviderStatus[] {
   const providerMessageId = message.mail.messageId;
   const kind = message.notificationType ?? message.eventType;
   const fallbackAt = dateOf(envelope.Timestamp) ?? dateOf(message.mail.timestamp) ?? new Date();
+  const tags = isRecord(message.mail.tags) ? message.mail.tags : {};
+  const tagged = Array.isArray(tags.delivery) && typeof tags.delivery[0] === 'string' ? { deliveryId: tags.delivery[0] } : {};
+  const one = (s: ProviderStatus): ProviderStatus[] => [{ ...s, ...tagged }];
+
+  // Event publishing's "Send": SES accepted the message (the receipt that settles a cut-off send).
+  if (kind === 'Send') return one({ providerMessageId, status: 'SENT', at: dateOf(message.mail.timestamp) ?? fallbackAt });
 
   if (kind === 'Delivery') {
     const delivery = isRecord(message.delivery) ? message.delivery : {};
-    return [{ providerMessageId, status: 'DELIVERED', at: dateOf(delivery.timestamp) ?? fallbackAt }];
+    return one({ providerMessageId, status: 'DELIVERED', at: dateOf(delivery.timestamp) ?? fallbackAt });
   }
   if (kind === 'Bounce' && isRecord(message.bounce) && message.bounce.bounceType === 'Permanent') {
     const { bounce } = message;
     const first = Array.isArray(bounce.bouncedRecipients) && isRecord(bounce.bouncedRecipients[0]) ? bounce.bouncedRecipients[0] : undefined;
     const diagnostic = first && typeof first.diagnosticCode === 'string' ? `: ${first.diagnosticCode}` : '';
     const reason = `Bounce Permanent/${String(bounce.bounceSubType ?? 'General')}${diagnostic}`;
-    return [{ providerMessageId, status: 'FAILED', at: dateOf(bounce.timestamp) ?? fallbackAt, reason }];
+    return one({ providerMessageId, status: 'FAILED', at: dateOf(bounce.timestamp) ?? fallbackAt, reason });
   }
   if (kind === 'Reject') {
     const reject = isRecord(message.reject) ? message.reject : {};
-    return [{ providerMessageId, status: 'FAILED', at: fallbackAt, reason: `Reject: ${String(reject.reason ?? 'rejected')}` }];
+    return one({ providerMessageId, status: 'FAILED', at: fallbackAt, reason: `Reject: ${String(reject.reason ?? 'rejected')}` });
   }
   return [];
 }

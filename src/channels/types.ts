@@ -24,6 +24,8 @@ export interface WhatsAppMessage {
   language: string;
   /** Body parameters in order. */
   parameters: string[];
+  /** Kabar's delivery id, sent as `biz_opaque_callback_data` so status webhooks name the delivery. */
+  reference?: string;
 }
 
 export interface EmailMessage {
@@ -52,6 +54,11 @@ export interface PushMessage {
 /** A provider's status report, normalised (webhooks of WhatsApp, SES via SNS, SMS callback). */
 export interface ProviderStatus {
   providerMessageId: string;
+  /**
+   * Kabar's delivery id when the provider echoes it (WhatsApp biz_opaque_callback_data, SES tag,
+   * SMS callback URL): lets a receipt settle a send whose answer a crash cut off.
+   */
+  deliveryId?: string;
   status: 'SENT' | 'DELIVERED' | 'READ' | 'FAILED';
   at: Date;
   reason?: string;

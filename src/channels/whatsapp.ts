@@ -62,6 +62,7 @@ export function templateBody(msg: WhatsAppMessage): Record<string, unknown> {
     to: msg.to.replace(/^\+/, ''),
     type: 'template',
     template,
+    ...(msg.reference ? { biz_opaque_callback_data: msg.reference } : {}),
   };
 }
 
@@ -129,6 +130,7 @@ function parseOneStatus(s: unknown): ProviderStatus | null {
   const seconds = Number(s.timestamp);
   const at = Number.isFinite(seconds) && seconds > 0 ? new Date(seconds * 1000) : new Date();
   const result: ProviderStatus = { providerMessageId: s.id, status, at };
+  if (typeof s.biz_opaque_callback_data === 'string' && s.biz_opaque_callback_data) result.deliveryId = s.biz_opaque_callback_data;
   if (status === 'FAILED') {
     const first = Array.isArray(s.errors) && isRecord(s.errors[0]) ? s.errors[0] : undefined;
     const title = first ? (first.title ?? first.message) : undefined;

@@ -37,10 +37,12 @@ export function webhooksRouter(app: App, fetchCert?: (url: string) => Promise<st
     const tenantId = String(req.params.tenantId);
     if (!isId(tenantId)) return reject(res, 404, 'unknown tenant');
     const params = Object.fromEntries(Object.entries(req.body ?? {}).map(([k, v]) => [k, String(v)]));
-    // Twilio signs the URL it called: Kabar's public URL for this tenant.
-    const url = `${c.KABAR_PUBLIC_URL}/webhooks/sms/${tenantId}`;
+    // Twilio signs the URL it called: Kabar's public URL for this tenant, with the delivery it names.
+    const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?')) : '';
+    const url = `${c.KABAR_PUBLIC_URL}/webhooks/sms/${tenantId}${query}`;
     if (!c.SMS_AUTH_TOKEN || !verifyTwilioSignature(c.SMS_AUTH_TOKEN, url, params, req.get('X-Twilio-Signature') ?? '')) return reject(res, 401, 'invalid signature');
     const status = parseSmsStatus(params);
+    if (status && typeof req.query.delivery === 'string') status.deliveryId = req.query.delivery;
     const applied = status ? await withTenant(system(tenantId), (s) => applyProviderStatuses(s, [status], publish, app.bus)) : 0;
     res.status(200).json({ ok: true, applied });
   });

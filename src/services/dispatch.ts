@@ -23,6 +23,8 @@ export interface DispatchContext {
   publishStatus: StatusPublisher;
   now: () => Date;
   creditAlertIntervalSeconds: number;
+  /** When the retry sweep takes over a message whose first attempt never happened (a crash after commit). */
+  firstAttemptAfterMs: number;
 }
 
 /** A follow-up event Kabar produces itself (credit.insufficient, …), emitted after commit. */
@@ -68,7 +70,7 @@ export async function dispatchEvent(scope: TenantScope, ctx: DispatchContext, e:
   for (const m of planned) {
     const rendered = m.skip ? null : renderMessage(await template(m.channel, m.language), tenant, e.type, data, m);
     const id = randomUUID();
-    const row = await insertDelivery(scope, id, e, m, rendered && rendered.ok ? rendered : null, now);
+    const row = await insertDelivery(scope, id, e, m, rendered && rendered.ok ? rendered : null, now, ctx.firstAttemptAfterMs);
     if (!row) continue; // recorded by an earlier run of this event
     if (m.skip) { await recordStatus(scope, row, { status: 'SKIPPED', reason: m.skip }, ctx.publishStatus); continue; }
     if (!rendered!.ok) { await recordStatus(scope, row, { status: 'FAILED', reason: rendered!.reason }, ctx.publishStatus); continue; }
@@ -92,7 +94,7 @@ export async function dispatchEvent(scope: TenantScope, ctx: DispatchContext, e:
   return { kind: 'dispatched', queued, derived };
 }
 
-async function insertDelivery(scope: TenantScope, id: string, e: EventEnvelope, m: PlannedMessage, rendered: { body: string; content: unknown } | null, now: Date): Promise<DeliveryRow | undefined> {
+async function insertDelivery(scope: TenantScope, id: string, e: EventEnvelope, m: PlannedMessage, rendered: { body: string; content: unknown } | null, now: Date, firstAttemptAfterMs: number): Promise<DeliveryRow | undefined> {
   const [row] = await scope.tx
     .insert(deliveries)
     .values({
@@ -109,7 +111,7 @@ async function insertDelivery(scope: TenantScope, id: string, e: EventEnvelope, 
       renderedBody: rendered?.body ?? '',
       content: rendered?.content ?? null,
       // The dispatcher sends at once; the retry worker only picks this up if that never happened.
-      nextAttemptAt: new Date(now.getTime() + 30_000),
+      nextAttemptAt: new Date(now.getTime() + firstAttemptAfterMs),
     })
     .onConflictDoNothing()
     .returning();

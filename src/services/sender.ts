@@ -60,12 +60,12 @@ function toCall(scope: TenantScope, ctx: SendContext, row: DeliveryRow, creds: A
   switch (content.channel) {
     case 'WHATSAPP': {
       if (!creds) return { row, call: async () => ({ ok: false, transient: false, reason: 'WHATSAPP_NOT_CONFIGURED' }) };
-      return { row, call: () => ch.whatsapp.send({ apiKey: creds.token, to: row.recipient, templateName: content.templateName, language: content.language, parameters: content.parameters }) };
+      return { row, call: () => ch.whatsapp.send({ apiKey: creds.token, to: row.recipient, templateName: content.templateName, language: content.language, parameters: content.parameters, reference: row.id }) };
     }
     case 'EMAIL':
       return { row, call: () => ch.email.send({ to: row.recipient, subject: content.subject, text: content.text, html: content.html, tags: { tenant: scope.tenantId, delivery: row.id } }) };
     case 'SMS':
-      return { row, call: () => ch.sms.send({ to: row.recipient, body: content.body, statusCallback: `${ctx.publicUrl}/webhooks/sms/${scope.tenantId}` }) };
+      return { row, call: () => ch.sms.send({ to: row.recipient, body: content.body, statusCallback: `${ctx.publicUrl}/webhooks/sms/${scope.tenantId}?delivery=${row.id}` }) };
     case 'PUSH':
       return { row, call: () => ch.push.send({ deviceToken: row.recipient, title: content.title, body: content.body, data: { deliveryId: row.id, eventType: row.eventType } }) };
   }
@@ -87,7 +87,8 @@ export async function recordOutcome(scope: TenantScope, ctx: SendContext, row: D
   if (outcome.transient && row.attempts < ctx.maxAttempts) {
     const wait = Math.max(outcome.retryAfterMs ?? 0, backoffMs(row.attempts, ctx.retryBaseMs));
     const reason = `attempt ${row.attempts} failed (${outcome.reason}); retrying`;
-    await scope.tx.update(deliveries).set({ sendingSince: null, nextAttemptAt: new Date(now.getTime() + wait), reason, updatedAt: now }).where(eq(deliveries.id, row.id));
+    // Guarded on QUEUED: a provider receipt may already have settled it.
+    await scope.tx.update(deliveries).set({ sendingSince: null, nextAttemptAt: new Date(now.getTime() + wait), reason, updatedAt: now }).where(and(eq(deliveries.id, row.id), eq(deliveries.status, 'QUEUED')));
     deferInsert(scope, deliveryStatusHistory, { tenantId: scope.tenantId, deliveryId: row.id, status: 'QUEUED', reason, at: now });
     return;
   }

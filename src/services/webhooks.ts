@@ -7,6 +7,7 @@ import type { TenantScope } from '../db/tenant.js';
 import type { Bus } from '../events/bus.js';
 import { refundDelivery } from './credits.js';
 import { deliveryByProviderId, recordStatus, type StatusPublisher } from './delivery-status.js';
+import { getDelivery, type DeliveryRow } from './deliveries.js';
 
 /** The tenant's WhatsApp webhook secret matches the header 360dialog sends back (timing-safe). */
 export async function whatsAppWebhookAuthentic(scope: TenantScope, box: SecretBox, header: string | undefined): Promise<boolean> {
@@ -26,11 +27,22 @@ export async function whatsAppWebhookAuthentic(scope: TenantScope, box: SecretBo
 export async function applyProviderStatuses(scope: TenantScope, statuses: ProviderStatus[], publish: StatusPublisher, bus?: Bus): Promise<number> {
   let applied = 0;
   for (const s of statuses) {
-    const row = await deliveryByProviderId(scope, s.providerMessageId);
+    const receipt = await receiptFor(scope, s);
+    const row = receipt ?? (await deliveryByProviderId(scope, s.providerMessageId));
     if (!row) continue;
-    const moved = await recordStatus(scope, row, { status: s.status, reason: s.reason ?? null, at: s.at }, publish);
+    // A receipt for a send whose answer never got recorded (a crash, or the webhook outran it)
+    // settles it: the provider has the message, so it must not be sent again.
+    const patch = receipt ? { providerMessageId: s.providerMessageId, sendingSince: null, nextAttemptAt: null } : undefined;
+    const moved = await recordStatus(scope, row, { status: s.status, reason: s.reason ?? null, at: s.at, patch }, publish);
     if (moved?.status === 'FAILED' && moved.channel === 'WHATSAPP') await refundDelivery(scope, moved.id, `Refund: ${s.reason ?? 'failed'}`, bus);
     applied++;
   }
   return applied;
+}
+
+/** The delivery a status names by Kabar's id, when its provider message id is not known yet. */
+async function receiptFor(scope: TenantScope, s: ProviderStatus): Promise<DeliveryRow | undefined> {
+  if (!s.deliveryId) return undefined;
+  const row = await getDelivery(scope, s.deliveryId);
+  return row && row.providerMessageId === null && row.status === 'QUEUED' ? row : undefined;
 }

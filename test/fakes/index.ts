@@ -10,6 +10,7 @@ export * from './ses.js';
 export * from './sms.js';
 export * from './fcm.js';
 export * from './sns.js';
+export * from './receipts.js';
 
 export interface FakeProviders {
   whatsapp: WhatsAppFake;

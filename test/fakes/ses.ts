@@ -31,6 +31,8 @@ export interface SesReceived {
 export interface SesFake extends FaultControls {
   url: string;
   received: SesReceived[];
+  /** Called for each accepted message after its answer (receipts: test/fakes/receipts.ts). */
+  onAccepted?: (message: SesReceived) => void;
 }
 
 const XMLNS = 'http://ses.amazonaws.com/doc/2010-12-01/';
@@ -137,10 +139,12 @@ export async function startSesFake(options: SesFakeOptions = {}): Promise<SesFak
     });
     send(res, 200, { 'content-type': 'text/xml', 'x-amzn-requestid': randomUUID() },
       `<SendEmailResponse xmlns="${XMLNS}">\n  <SendEmailResult>\n    <MessageId>${messageId}</MessageId>\n  </SendEmailResult>\n  <ResponseMetadata>\n    <RequestId>${randomUUID()}</RequestId>\n  </ResponseMetadata>\n</SendEmailResponse>\n`);
+    fake.onAccepted?.(received.at(-1)!);
   });
 
-  return withControls<Omit<SesFake, keyof FaultControls>>({
+  const fake: SesFake = withControls<Omit<SesFake, keyof FaultControls>>({
     url: server.url,
     received,
   }, plan, server, counter, [received]);
+  return fake;
 }

@@ -27,6 +27,8 @@ export interface SmsFake extends FaultControls {
   received: SmsReceived[];
   /** Posts a signed status callback for an accepted message to the StatusCallback it named (or `url`). */
   sendStatus(sid: string, status: string, extra?: { errorCode?: string; url?: string }): Promise<Response>;
+  /** Called for each accepted message after its answer (receipts: test/fakes/receipts.ts). */
+  onAccepted?: (message: SmsReceived) => void;
 }
 
 const MESSAGES: Record<number, [number, string]> = {
@@ -101,9 +103,10 @@ export async function startSmsFake(options: SmsFakeOptions = {}): Promise<SmsFak
       error_code: null, error_message: null, date_created: now, date_updated: now, date_sent: null,
       uri: `/2010-04-01/Accounts/${accountSid}/Messages/${sid}.json`,
     });
+    fake.onAccepted?.(received.at(-1)!);
   });
 
-  return withControls<Omit<SmsFake, keyof FaultControls>>({
+  const fake: SmsFake = withControls<Omit<SmsFake, keyof FaultControls>>({
     url: server.url,
     accountSid,
     authToken,
@@ -120,6 +123,7 @@ export async function startSmsFake(options: SmsFakeOptions = {}): Promise<SmsFak
       return sendTwilioCallback(url, params, authToken);
     },
   }, plan, server, counter, [received]);
+  return fake;
 }
 
 /** Twilio's signature, computed independently of Kabar's verifier. */

@@ -128,6 +128,15 @@ function mail(messageId: string, to: string) {
   };
 }
 
+/** SES event publishing's "Send" event: SES accepted the message; carries the send's tags. */
+export function sesSendEvent(messageId: string, tags: Record<string, string>, to = 'patient@example.com') {
+  return {
+    eventType: 'Send',
+    mail: { ...mail(messageId, to), tags: Object.fromEntries(Object.entries(tags).map(([k, v]) => [k, [v]])) },
+    send: {},
+  };
+}
+
 /** SES "Delivery" notification (identity notification format). */
 export function sesDeliveryMessage(messageId: string, to = 'patient@example.com', at = new Date()) {
   return {

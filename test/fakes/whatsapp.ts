@@ -31,6 +31,8 @@ export interface WhatsAppFake extends FaultControls {
   url: string;
   received: WhatsAppReceived[];
   webhooks: { apiKey: string; url: string; headers: Record<string, string> }[];
+  /** Called for each accepted message after its answer (receipts: test/fakes/receipts.ts). */
+  onAccepted?: (message: WhatsAppReceived) => void;
 }
 
 /** Meta's messages for the codes the fake produces (wording from Meta's error-code table, abridged). */
@@ -147,13 +149,15 @@ export async function startWhatsAppFake(options: WhatsAppFakeOptions = {}): Prom
     });
     const waId = json.to.replace(/^\+/, '');
     sendJson(res, 200, { messaging_product: 'whatsapp', contacts: [{ input: json.to, wa_id: waId }], messages: [{ id: messageId }] });
+    fake.onAccepted?.(received.at(-1)!);
   });
 
-  return withControls<Omit<WhatsAppFake, keyof FaultControls>>({
+  const fake: WhatsAppFake = withControls<Omit<WhatsAppFake, keyof FaultControls>>({
     url: server.url,
     received,
     webhooks,
   }, plan, server, counter, [received, webhooks]);
+  return fake;
 }
 
 export interface WhatsAppStatusSpec {
@@ -163,6 +167,8 @@ export interface WhatsAppStatusSpec {
   timestamp?: number;
   recipientId?: string;
   errors?: { code: number; title: string }[];
+  /** Echoed `biz_opaque_callback_data` of the send. */
+  callbackData?: string;
 }
 
 /** A Meta status webhook body, as 360dialog forwards it. */
@@ -181,6 +187,7 @@ export function whatsappStatusPayload(statuses: WhatsAppStatusSpec[], phoneNumbe
             status: s.status,
             timestamp: String(s.timestamp ?? Math.floor(Date.now() / 1000)),
             recipient_id: s.recipientId ?? '6281234567890',
+            ...(s.callbackData ? { biz_opaque_callback_data: s.callbackData } : {}),
             ...(s.status === 'sent' || s.status === 'delivered'
               ? { conversation: { id: randomBytes(16).toString('hex'), origin: { type: 'utility' } }, pricing: { billable: true, pricing_model: 'PMP', category: 'utility' } }
               : {}),

@@ -1,0 +1,58 @@
+import { sendSesEvent, sesSendEvent } from './sns.js';
+import { whatsappStatusPayload, sendWhatsAppWebhook } from './whatsapp.js';
+import type { FakeProviders } from './index.js';
+
+// Real providers report every accepted message back: 360dialog a "sent" status, Twilio a
+// status callback, SES (event publishing) a "Send" event. These make the fakes do the same, so
+// Kabar can settle a send whose answer a crash cut off. Like the providers, a receipt that
+// Kabar does not take (it is down) is retried until it is.
+
+export interface Receipts {
+  /** Receipts Kabar answered 2xx. */
+  readonly delivered: number;
+  /** Receipts still being retried. */
+  readonly pending: number;
+}
+
+export function enableReceipts(fakes: FakeProviders, kabarUrl: string, opts: { retryMs?: number; giveUpMs?: number } = {}): Receipts {
+  const base = kabarUrl.replace(/\/graphql$/, '');
+  const state = { delivered: 0, pending: 0 };
+  const retryMs = opts.retryMs ?? 250;
+  const giveUpMs = opts.giveUpMs ?? 120_000;
+
+  function deliver(post: () => Promise<Response>) {
+    const deadline = Date.now() + giveUpMs;
+    state.pending++;
+    const attempt = async (): Promise<void> => {
+      const ok = await post().then((r) => r.ok, () => false);
+      if (ok) {
+        state.pending--;
+        state.delivered++;
+        return;
+      }
+      if (Date.now() > deadline) {
+        state.pending--;
+        return;
+      }
+      setTimeout(() => void attempt(), retryMs);
+    };
+    void attempt();
+  }
+
+  fakes.whatsapp.onAccepted = (m) => {
+    const hook = fakes.whatsapp.webhooks.filter((w) => w.apiKey === m.apiKey).at(-1);
+    if (!hook) return;
+    const payload = whatsappStatusPayload([{ id: m.messageId, status: 'sent', recipientId: m.to, callbackData: m.body.biz_opaque_callback_data }]);
+    deliver(() => sendWhatsAppWebhook(hook.url, hook.headers['X-Kabar-Webhook-Secret'] ?? null, payload));
+  };
+  fakes.sms.onAccepted = (m) => deliver(() => fakes.sms.sendStatus(m.sid, 'sent'));
+  fakes.ses.onAccepted = (m) => deliver(() => sendSesEvent(`${base}/webhooks/ses`, fakes.sns, sesSendEvent(m.messageId, m.tags, m.to[0])));
+  return {
+    get delivered() {
+      return state.delivered;
+    },
+    get pending() {
+      return state.pending;
+    },
+  };
+}

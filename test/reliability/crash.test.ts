@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { generateKey } from '../../src/crypto.js';
+import { enableReceipts } from '../fakes/receipts.js';
+import { eventually, JWT, startKabar, type TestKabar, type TestTenant } from '../helpers/app.js';
+import { startProviders, type Providers } from '../helpers/providers.js';
+import { spawnKabar, type KabarProcess } from './harness.js';
+import { reasons, exactlyOnce, expectLedgersHold, loadTenants, makeEvents, produceAll, receivedByRecipient, statusCounts, type LoadEvent } from './load.js';
+
+// Dispatchers as real processes, killed with SIGKILL or stopped with SIGTERM mid-load: every
+// expected message reaches its fake provider exactly once and no WhatsApp message is charged twice.
+// `npm run test:reliability` runs the issue's full 20,000 events; `npm test` a tenth of it.
+
+const FULL = process.env.KABAR_RELIABILITY === 'full';
+const EVENTS = Number(process.env.KABAR_RELIABILITY_EVENTS ?? (FULL ? 20_000 : 2_000));
+const SETTLE_MS = Number(process.env.KABAR_RELIABILITY_SETTLE_MS ?? (FULL ? 900_000 : 240_000));
+
+describe('dispatcher processes that crash, rebalance and shut down', () => {
+  const suffix = randomUUID().slice(0, 8);
+  const topics = { KAFKA_EVENTS_TOPIC: `rel.events.${suffix}`, KAFKA_DLQ_TOPIC: `rel.dlq.${suffix}`, KAFKA_STATUS_TOPIC: `rel.status.${suffix}`, KAFKA_LIVE_TOPIC: `rel.live.${suffix}`, KAFKA_CONSUMER_GROUP: `rel-dispatcher-${suffix}`, KAFKA_PARTITIONS: '6' };
+  let p: Providers;
+  let api: TestKabar;
+  let producer: Producer;
+  let kafka: Kafka;
+  let tenants: TestTenant[];
+  let dispatcherEnv: Record<string, string>;
+  const running: KabarProcess[] = [];
+  const all: LoadEvent[] = [];
+
+  beforeAll(async () => {
+    const brokers = inject('kafkaBrokers');
+    const key = generateKey();
+    p = await startProviders(2000);
+    const env = { ...p.env, ...topics, KAFKA_BROKERS: brokers, KABAR_ENCRYPTION_KEY: key };
+    api = await startKabar({ channels: p.channels, env, roles: ['api'], snsFetchCert: (url) => p.sns.fetchCert(url) });
+    enableReceipts(p, api.url);
+    tenants = await loadTenants(api, 10, '100000000');
+    dispatcherEnv = {
+      ...env,
+      DATABASE_URL: inject('databaseUrl'),
+      KABAR_JWT_SECRET: JWT.secret,
+      AWS_ACCESS_KEY_ID: 'AKIDTEST',
+      AWS_SECRET_ACCESS_KEY: 'secret',
+      KABAR_ROLES: 'dispatcher',
+      KABAR_PUBLIC_URL: api.url.replace(/\/graphql$/, ''),
+      KABAR_SEND_LEASE_MS: '3000',
+      KABAR_RETRY_BASE_MS: '100',
+      PROVIDER_TIMEOUT_MS: '2000',
+      KABAR_CONFIG_CACHE_MS: '0',
+      LOG_LEVEL: 'debug',
+    };
+    kafka = new Kafka({ clientId: 'rel-test', brokers: [brokers], logLevel: logLevel.NOTHING });
+    producer = kafka.producer();
+    await producer.connect();
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const d of running) d.kill('SIGKILL');
+    await producer?.disconnect();
+    await api?.stop();
+    await p?.close();
+  });
+
+  const start = async () => {
+    const d = await spawnKabar(dispatcherEnv);
+    running.push(d);
+    return d;
+  };
+  const delivered = () => [...receivedByRecipient(p).values()].reduce((a, b) => a + b, 0);
+
+  /** Waits until every expected message is at a provider and no delivery is left queued. */
+  async function settle(events: LoadEvent[]) {
+    await eventually(async () => {
+      const counts = await statusCounts(api, tenants);
+      expect(counts.QUEUED ?? 0).toBe(0);
+      expect(exactlyOnce(p, events).missing, `${JSON.stringify(counts)} ${JSON.stringify(await reasons(api, tenants))}`).toBe(0);
+    }, SETTLE_MS, 1000);
+  }
+
+  async function expectExactlyOnce(events: LoadEvent[]) {
+    const once = exactlyOnce(p, events);
+    expect(once).toEqual({ expected: events.length, received: events.length, missing: 0, duplicates: 0, unexpected: 0 });
+    const counts = await statusCounts(api, tenants);
+    expect(counts, JSON.stringify(await reasons(api, tenants))).toEqual({ SENT: events.length });
+    const debits = await expectLedgersHold(api, tenants, events);
+    expect(debits).toBe(events.filter((e) => e.channel === 'WHATSAPP').length);
+  }
+
+  it(`kill -9 in the middle of ${EVENTS} events, start again: every message at its provider exactly once, none charged twice`, async () => {
+    const first = await start();
+    const events = makeEvents(tenants, EVENTS, all.length);
+    all.push(...events);
+    await produceAll(producer, topics.KAFKA_EVENTS_TOPIC, events);
+    await eventually(() => expect(delivered()).toBeGreaterThanOrEqual(EVENTS * 0.3), SETTLE_MS, 50);
+    first.kill('SIGKILL');
+    expect((await first.exited).signal).toBe('SIGKILL');
+    const atKill = delivered();
+    await start();
+    await settle(all);
+    await expectExactlyOnce(all);
+    console.info(`[reliability] kill -9: ${EVENTS} events, killed at ${atKill} delivered; after restart ${delivered()} messages, 0 missing, 0 duplicates`);
+  }, SETTLE_MS + 120_000);
+
+  it('two dispatchers in one group, one killed mid-load: the rebalance loses nothing and doubles nothing', async () => {
+    const survivor = running.at(-1)!;
+    const second = await start();
+    const before = delivered();
+    const events = makeEvents(tenants, EVENTS / 2, all.length);
+    all.push(...events);
+    await produceAll(producer, topics.KAFKA_EVENTS_TOPIC, events);
+    await eventually(() => expect(delivered() - before).toBeGreaterThanOrEqual(events.length * 0.3), SETTLE_MS, 50);
+    second.kill('SIGKILL');
+    await second.exited;
+    await settle(all);
+    await expectExactlyOnce(all);
+    expect(survivor.logs.join('\n')).not.toMatch(/"level":(50|60)/);
+  }, SETTLE_MS + 120_000);
+
+  it('SIGTERM drains in-flight work and commits offsets: a restart redoes nothing', async () => {
+    const current = running.at(-1)!;
+    const before = delivered();
+    const events = makeEvents(tenants, EVENTS / 2, all.length);
+    all.push(...events);
+    await produceAll(producer, topics.KAFKA_EVENTS_TOPIC, events);
+    await eventually(() => expect(delivered() - before).toBeGreaterThanOrEqual(events.length * 0.3), SETTLE_MS, 50);
+    const exit = await current.stop();
+    expect(exit).toEqual({ code: 0, signal: null });
+    // Nothing it took was left half done: no delivery queued without an attempt in flight.
+    const admin = kafka.admin();
+    await admin.connect();
+    const offsets = await admin.fetchOffsets({ groupId: topics.KAFKA_CONSUMER_GROUP, topics: [topics.KAFKA_EVENTS_TOPIC] });
+    await admin.disconnect();
+    const committed = offsets[0]!.partitions.reduce((n, o) => n + Math.max(0, Number(o.offset)), 0);
+    const processed = await processedEvents();
+    // Every event it committed is processed, and every processed one is committed: a restart re-reads nothing.
+    expect(committed).toBe(processed);
+    const next = await start();
+    await settle(all);
+    await expectExactlyOnce(all);
+    expect(next.logs.filter((l) => l.includes('"outcome":"duplicate"'))).toHaveLength(0);
+    expect(next.logs.filter((l) => l.includes('resending'))).toHaveLength(0);
+  }, SETTLE_MS + 120_000);
+
+  /** Events of this load recorded as processed in the database (all tenants). */
+  async function processedEvents(): Promise<number> {
+    const { withTenant } = await import('../../src/db/tenant.js');
+    const { sql } = await import('drizzle-orm');
+    let n = 0;
+    for (const t of tenants) {
+      n += await withTenant({ db: api.app.db, actor: 'test', tenantId: t.id }, async (s) => {
+        const rows = (await s.tx.execute(sql`select count(*)::int as n from events`)) as unknown as { n: number }[];
+        return rows[0]!.n;
+      });
+    }
+    return n;
+  }
+});
