@@ -7,6 +7,8 @@ import type { Config } from './config.js';
 import { generateKey, SecretBox } from './crypto.js';
 import { openDatabase, type DbHandle } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
+import { withPlatform } from './db/tenant.js';
+import { findTenant } from './services/tenants.js';
 import { createBus, type Bus } from './events/bus.js';
 import { createSchema } from './graphql/schema.js';
 import { logger as rootLogger } from './logger.js';
@@ -45,11 +47,14 @@ function embeddedSecret(config: Config, name: string): string {
   return readFileSync(file, 'utf8').trim();
 }
 
-export async function createApp(config: Config, opts: { db?: DbHandle; migrate?: boolean; channels: Channels }): Promise<App> {
+export async function createApp(config: Config, opts: { db?: DbHandle; migrate?: boolean; channels: Channels; logger?: Logger }): Promise<App> {
+  const logger = opts.logger ?? rootLogger;
   const encryptionKey = config.KABAR_ENCRYPTION_KEY ?? (config.embedded ? embeddedSecret(config, 'encryption.key') : undefined);
   if (!encryptionKey) throw new Error('KABAR_ENCRYPTION_KEY is required with DATABASE_URL (32 bytes as 64 hex characters)');
   const jwtSecret = config.KABAR_JWT_SECRET ?? (config.embedded && !config.KABAR_JWKS_URL ? embeddedSecret(config, 'jwt.secret') : undefined);
-  const verify = createVerifier({ secret: jwtSecret, jwksUrl: config.KABAR_JWKS_URL, issuer: config.KABAR_JWT_ISSUER, audience: config.KABAR_JWT_AUDIENCE });
+  // A token must name a tenant that exists (looked up once per tenant, after the database is open).
+  const tenantExists = async (id: string) => !!(await withPlatform({ db, actor: 'system' }, (s) => findTenant(s, id)));
+  const verify = createVerifier({ secret: jwtSecret, jwksUrl: config.KABAR_JWKS_URL, issuer: config.KABAR_JWT_ISSUER, audience: config.KABAR_JWT_AUDIENCE, tenantExists });
   const box = new SecretBox(encryptionKey);
   const db = opts.db ?? (await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.KABAR_DATA_DIR, poolSize: config.DATABASE_POOL_SIZE }));
   if (opts.migrate ?? config.embedded) await runMigrations(db);
@@ -60,6 +65,6 @@ export async function createApp(config: Config, opts: { db?: DbHandle; migrate?:
       throw new Error('No event sink: start the dispatcher or Kafka producer (src/runtime.ts)');
     },
   };
-  const emitInternal: EmitInternal = async (tenantId, e) => void rootLogger.warn({ tenantId, type: e.type }, 'no dispatcher in this process: internal event dropped');
-  return { config, db, box, bus, verify, jwtSecret, schema, logger: rootLogger, sink, emitInternal, channels: opts.channels, close: () => db.close() };
+  const emitInternal: EmitInternal = async (tenantId, e) => void logger.warn({ tenantId, type: e.type }, 'no dispatcher in this process: internal event dropped');
+  return { config, db, box, bus, verify, jwtSecret, schema, logger, sink, emitInternal, channels: opts.channels, close: () => db.close() };
 }

@@ -29,6 +29,14 @@ export class KabarError extends Error {
     super(message);
     this.name = new.target.name;
   }
+
+  /**
+   * GraphQL errors copy their original error's `extensions`: this keeps the code where Apollo's
+   * formatError does not run (graphql-ws subscriptions), e.g. FORBIDDEN for a subscription.
+   */
+  get extensions(): Record<string, unknown> {
+    return { code: this.code, ...this.extra };
+  }
 }
 
 export class UnauthenticatedError extends KabarError {

@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 // Secrets must never reach a log line, whatever object a caller hands us.
 const REDACT = [
@@ -7,13 +7,15 @@ const REDACT = [
   'KABAR_ENCRYPTION_KEY', '*.KABAR_JWT_SECRET', '*.KABAR_ENCRYPTION_KEY',
 ];
 
-export function createLogger(level = process.env.LOG_LEVEL ?? 'info'): Logger {
+/**
+ * JSON lines on stdout (pretty on a terminal), or on `destination` when given: a process that embeds
+ * Kabar, or a test that reads every line (RuntimeOptions.logger).
+ */
+export function createLogger(level = process.env.LOG_LEVEL ?? 'info', destination?: DestinationStream): Logger {
+  const options = { level, redact: { paths: REDACT, censor: '[redacted]' } };
+  if (destination) return pino(options, destination);
   const pretty = process.stdout.isTTY && process.env.NODE_ENV !== 'production';
-  return pino({
-    level,
-    redact: { paths: REDACT, censor: '[redacted]' },
-    ...(pretty ? { transport: { target: 'pino-pretty', options: { colorize: true } } } : {}),
-  });
+  return pino({ ...options, ...(pretty ? { transport: { target: 'pino-pretty', options: { colorize: true } } } : {}) });
 }
 
 export const logger = createLogger();

@@ -1,4 +1,5 @@
 import type { Consumer, Kafka, Producer } from 'kafkajs';
+import type { Logger } from 'pino';
 import { createApp, type App } from './app.js';
 import { channelSettingsFromConfig, createChannels, createSandboxChannels, type Channels } from './channels/index.js';
 import { logger as rootLogger } from './logger.js';
@@ -16,6 +17,7 @@ import { configureConfigCache } from './services/config-cache.js';
 import { statusPayload } from './services/deliveries.js';
 import { instrumentBus, instrumentChannels, instrumentDispatcher, instrumentProducer } from './metrics.js';
 import { startOps } from './ops.js';
+import { redactingChannels } from './redact.js';
 
 export type RoleName = 'api' | 'dispatcher' | 'scheduler';
 
@@ -32,6 +34,8 @@ export interface RuntimeOptions {
   snsFetchCert?: (url: string) => Promise<string>;
   /** Background loops (retry sweep, scheduler ticks); tests may drive them by hand. */
   loops?: boolean;
+  /** Where this runtime logs (default: the process logger, JSON lines on stdout at LOG_LEVEL). */
+  logger?: Logger;
 }
 
 export interface Runtime {
@@ -56,9 +60,11 @@ export function parseRoles(value: string): RoleName[] {
  */
 export async function startRuntime(config: Config, opts: RuntimeOptions): Promise<Runtime> {
   const roles = new Set(opts.roles ?? parseRoles(config.KABAR_ROLES));
-  opts = { ...opts, channels: instrumentChannels(opts.channels) };
+  // Credentials a provider echoes in an error never reach a reason, the database, the API or a log line.
+  const providerSecrets = [config.SMS_AUTH_TOKEN, `${config.SMS_ACCOUNT_SID}:${config.SMS_AUTH_TOKEN}`, config.FCM_ACCESS_TOKEN, config.KABAR_JWT_SECRET, config.KABAR_ENCRYPTION_KEY];
+  opts = { ...opts, channels: instrumentChannels(redactingChannels(opts.channels, () => providerSecrets)) };
   configureConfigCache(config.KABAR_CONFIG_CACHE_MS);
-  const app = await createApp(config, { db: opts.db, migrate: opts.migrate, channels: opts.channels });
+  const app = await createApp(config, { db: opts.db, migrate: opts.migrate, channels: opts.channels, logger: opts.logger });
   const log = app.logger;
   instrumentBus(app.bus);
   const consumers: Consumer[] = [];

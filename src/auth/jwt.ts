@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import { UnauthenticatedError } from '../errors.js';
 
@@ -23,7 +23,17 @@ export interface JwtSettings {
   jwksUrl?: string;
   issuer: string;
   audience: string;
+  /**
+   * Whether a tenant exists: a token naming one that does not is refused like any invalid token
+   * (otherwise it would reach the services and fail there, e.g. on a foreign key). Tenants are
+   * never deleted, so an id found once is remembered.
+   */
+  tenantExists?: (tenantId: string) => Promise<boolean>;
 }
+
+/** Seconds of clock skew allowed between the token issuer and Kabar (exp, nbf, iat). */
+const CLOCK_TOLERANCE_S = 5;
+const KNOWN_TENANTS_MAX = 100_000;
 
 export type Verifier = (token: string) => Promise<Auth>;
 
@@ -32,17 +42,28 @@ export function createVerifier(s: JwtSettings): Verifier {
   // An HS secret never verifies an asymmetric token and vice versa: the algorithm list is fixed per mode.
   const key: Uint8Array | JWTVerifyGetKey = s.jwksUrl ? createRemoteJWKSet(new URL(s.jwksUrl)) : new TextEncoder().encode(s.secret);
   const algorithms = s.jwksUrl ? ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'] : ['HS256'];
+  const knownTenants = new Set<string>();
   return async (token) => {
-    let payload: unknown;
+    let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, key as Uint8Array, { issuer: s.issuer, audience: s.audience, algorithms, clockTolerance: 5 }));
+      // Every token expires: one without `exp` would be valid forever once leaked.
+      ({ payload } = await jwtVerify(token, key as Uint8Array, { issuer: s.issuer, audience: s.audience, algorithms, clockTolerance: CLOCK_TOLERANCE_S, requiredClaims: ['exp'] }));
     } catch {
+      throw new UnauthenticatedError('The bearer token is invalid or expired');
+    }
+    // jose checks `iat` only against a maximum age; a token issued in the future is not valid yet either.
+    if (payload.iat !== undefined && payload.iat > Date.now() / 1000 + CLOCK_TOLERANCE_S) {
       throw new UnauthenticatedError('The bearer token is invalid or expired');
     }
     const parsed = claims.safeParse(payload);
     if (!parsed.success) throw new UnauthenticatedError('The bearer token lacks valid sub, tenant_id or roles claims');
     const { sub, tenant_id, roles } = parsed.data;
     if (!tenant_id && !roles.includes('PLATFORM_ADMIN')) throw new UnauthenticatedError('The bearer token has no tenant_id claim');
+    if (tenant_id && s.tenantExists && !knownTenants.has(tenant_id)) {
+      if (!(await s.tenantExists(tenant_id))) throw new UnauthenticatedError('The bearer token names a tenant that does not exist');
+      if (knownTenants.size >= KNOWN_TENANTS_MAX) knownTenants.clear();
+      knownTenants.add(tenant_id);
+    }
     return { sub, tenantId: tenant_id ?? null, roles };
   };
 }

@@ -33,6 +33,6 @@ export class WhatsAppResolver {
   @Authorized('TENANT_ADMIN')
   @Mutation(() => WhatsAppConfig)
   upsertWhatsAppConfig(@Arg('input', () => WhatsAppConfigInput) input: WhatsAppConfigInput, @Ctx() ctx: GqlContext) {
-    return inTenant(ctx, (s) => upsertWhatsAppConfig(s, input, ctx.app.box, ctx.app.channels.whatsapp, ctx.app.config.KABAR_PUBLIC_URL));
+    return inTenant(ctx, (s) => upsertWhatsAppConfig(s, input, ctx.app.box, ctx.app.channels.whatsapp, ctx.app.config.KABAR_PUBLIC_URL, ctx.app.logger));
   }
 }

@@ -4,7 +4,8 @@ import { whatsAppConfigs } from '../schema/index.js';
 import { ValidationError } from '../errors.js';
 import type { SecretBox } from '../crypto.js';
 import type { WhatsAppChannel } from '../channels/types.js';
-import { logger } from '../logger.js';
+import type { Logger } from 'pino';
+import { logger as rootLogger } from '../logger.js';
 import type { TenantScope } from '../db/tenant.js';
 import { checkCountry, checkCurrency, checkPhone } from '../validation.js';
 import { audit } from './audit.js';
@@ -46,7 +47,7 @@ export async function getWhatsAppConfig(scope: TenantScope): Promise<WhatsAppCon
   return row ? view(row) : null;
 }
 
-export async function upsertWhatsAppConfig(scope: TenantScope, input: WhatsAppConfigInput, box: SecretBox, channel?: WhatsAppChannel, publicUrl?: string): Promise<WhatsAppConfigView> {
+export async function upsertWhatsAppConfig(scope: TenantScope, input: WhatsAppConfigInput, box: SecretBox, channel?: WhatsAppChannel, publicUrl?: string, log: Pick<Logger, 'warn'> = rootLogger): Promise<WhatsAppConfigView> {
   const tenant = await getTenant(scope);
   const senderNumber = checkPhone('input.senderNumber', input.senderNumber);
   const country = checkCountry('input.country', input.country);
@@ -92,7 +93,7 @@ export async function upsertWhatsAppConfig(scope: TenantScope, input: WhatsAppCo
     const url = `${publicUrl}/webhooks/whatsapp/${scope.tenantId}`;
     scope.afterCommit(async () => {
       const outcome = await channel.registerWebhook(apiKey, url, secret);
-      if (!outcome.ok) logger.warn({ tenantId: scope.tenantId, reason: outcome.reason }, 'WhatsApp webhook registration failed; statuses will not arrive until it succeeds');
+      if (!outcome.ok) log.warn({ tenantId: scope.tenantId, reason: outcome.reason }, 'WhatsApp webhook registration failed; statuses will not arrive until it succeeds');
     });
   }
   return view(row!);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
 import { inject } from 'vitest';
 import type { App } from '../../src/app.js';
 import { createSandboxChannels } from '../../src/channels/sandbox.js';
@@ -49,6 +50,8 @@ export interface StartOptions {
   snsFetchCert?: (url: string) => Promise<string>;
   /** Retry sweep and scheduler loops (default on). */
   loops?: boolean;
+  /** Where Kabar logs (default: the silent process logger). */
+  logger?: Logger;
 }
 
 /** Starts Kabar (API and, by default, an in-process dispatcher) on a free port against the run's PostgreSQL. */
@@ -72,6 +75,7 @@ export async function startKabar(opts: StartOptions = {}): Promise<TestKabar> {
     now: opts.now,
     loops: opts.loops,
     snsFetchCert: opts.snsFetchCert,
+    logger: opts.logger,
   });
   const { app } = runtime;
   const server = runtime.server;

@@ -6,10 +6,14 @@ import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { openDatabase, rowsOf, type DbHandle } from '../../src/db/client.js';
 import { runMigrations } from '../../src/db/migrate.js';
 import { withPlatform, withTenant } from '../../src/db/tenant.js';
-import { staffMembers, auditLog } from '../../src/schema/index.js';
+import {
+  auditLog, creditAlerts, creditPurchases, deliveries, deliveryStatusHistory, eventChannelSettings, events, reminders, routingRules, staffMembers,
+  templates, walkinAlerts, whatsAppConfigs,
+} from '../../src/schema/index.js';
 import { createTenant } from '../../src/services/tenants.js';
 import { upsertStaff } from '../../src/services/staff.js';
 import { setReferenceData } from '../../src/services/reference-data.js';
+import { applyMovement } from '../../src/services/credits.js';
 
 const TENANT_TABLES = [
   'reference_data', 'whatsapp_configs', 'credit_balances', 'credit_transactions', 'credit_purchases', 'staff_members',
@@ -17,7 +21,7 @@ const TENANT_TABLES = [
   'reminders', 'walkin_alerts', 'credit_alerts',
 ];
 
-/** Seeds two tenants with a staff member and a reference-data row each. */
+/** Seeds two tenants with at least one row in every tenant table each. */
 async function seed(db: DbHandle) {
   const ctx = { db, actor: 'test' };
   const ids: string[] = [];
@@ -26,6 +30,19 @@ async function seed(db: DbHandle) {
     await withTenant({ ...ctx, tenantId: t.id }, async (s) => {
       await upsertStaff(s, { name: `Nurse ${name}`, departments: ['billing'] });
       await setReferenceData(s, 'WhatsApp_Notification', '1');
+      await applyMovement(s, { kind: 'ADJUSTMENT', amount: '1000', note: `seed ${name}` });
+      const tenantId = t.id;
+      await s.tx.insert(whatsAppConfigs).values({ tenantId, tenantName: t.name, senderNumber: '+6281100000000', webhookSecretEnc: 'x', country: 'ID', currency: 'IDR', isActive: false });
+      await s.tx.insert(creditPurchases).values({ tenantId, amount: '10', currency: 'IDR', requestedBy: 'test' });
+      await s.tx.insert(routingRules).values({ tenantId, name: 'R', eventPattern: '*', channels: ['EMAIL'] });
+      await s.tx.insert(eventChannelSettings).values({ tenantId, eventType: 'report.ready', channels: ['SMS'] });
+      await s.tx.insert(templates).values({ tenantId, eventType: 'report.ready', channel: 'SMS', language: 'EN', body: 'Ready' });
+      await s.tx.insert(events).values({ tenantId, id: 'e1', type: 'report.ready', occurredAt: new Date(), data: {} });
+      const [d] = await s.tx.insert(deliveries).values({ tenantId, eventId: 'e1', eventType: 'report.ready', channel: 'SMS', recipient: '+6281234567890', recipientKind: 'patient', language: 'EN', status: 'SENT', renderedBody: 'Ready' }).returning();
+      await s.tx.insert(deliveryStatusHistory).values({ tenantId, deliveryId: d!.id, status: 'SENT' });
+      await s.tx.insert(reminders).values({ tenantId, appointmentId: 'a1', offsetMinutes: 30, fireAt: new Date(Date.now() + 86_400_000), data: {}, sourceEventId: 'e0' });
+      await s.tx.insert(walkinAlerts).values({ tenantId, centreId: 'c1', queueName: 'Q', tokenNumber: 'A-1' });
+      await s.tx.insert(creditAlerts).values({ tenantId, lastAlertAt: new Date() });
     });
     ids.push(t.id);
   }
@@ -43,6 +60,16 @@ function rlsSuite(label: string, open: () => Promise<{ db: DbHandle; raw: (q: st
       [a, b] = await seed(db);
     });
     afterAll(async () => db.close());
+
+    it('the list above is every table holding a tenant_id, so a new tenant table cannot be forgotten', async () => {
+      const rows = (await raw(`select table_name from information_schema.columns where table_schema = 'public' and column_name = 'tenant_id' order by table_name`)) as { table_name: string }[];
+      expect(rows.map((r) => r.table_name)).toEqual([...TENANT_TABLES].sort());
+      // Each has a policy for the application role, and no grant to PUBLIC.
+      const policies = (await raw(`select distinct tablename from pg_policies where schemaname = 'public' and 'kabar_app' = any(roles)`)) as { tablename: string }[];
+      for (const t of TENANT_TABLES) expect(policies.map((p) => p.tablename), t).toContain(t);
+      const publicGrants = (await raw(`select table_name, privilege_type from information_schema.role_table_grants where table_schema = 'public' and grantee = 'PUBLIC'`)) as unknown[];
+      expect(publicGrants).toEqual([]);
+    });
 
     it('forces RLS on every tenant-owned table', async () => {
       const rows = (await raw(`select relname, relrowsecurity, relforcerowsecurity from pg_class where relname in (${TENANT_TABLES.map((t) => `'${t}'`).join(',')})`)) as { relname: string; relrowsecurity: boolean; relforcerowsecurity: boolean }[];
@@ -69,6 +96,18 @@ function rlsSuite(label: string, open: () => Promise<{ db: DbHandle; raw: (q: st
       expect(audit.some((r) => r.tenantId === b)).toBe(false);
     });
 
+    it("a tenant's context sees its own rows in every tenant table and none of the other's", async () => {
+      const seen = await withTenant({ db, actor: 'test', tenantId: a }, async (s) => {
+        const out: Record<string, { own: number; other: number }> = {};
+        for (const t of TENANT_TABLES) {
+          const [r] = rowsOf<{ own: string; other: string }>(await s.tx.execute(sql.raw(`select count(*) filter (where tenant_id = '${a}') as own, count(*) filter (where tenant_id <> '${a}') as other from ${t}`)));
+          out[t] = { own: Math.min(1, Number(r!.own)), other: Number(r!.other) };
+        }
+        return out;
+      });
+      expect(seen).toEqual(Object.fromEntries(TENANT_TABLES.map((t) => [t, { own: 1, other: 0 }])));
+    });
+
     it("cannot write a row into another tenant", async () => {
       const attempt = withTenant({ db, actor: 'test', tenantId: a }, (s) => s.tx.insert(staffMembers).values({ tenantId: b, name: 'Intruder' }));
       await expect(attempt).rejects.toThrow();
@@ -76,11 +115,63 @@ function rlsSuite(label: string, open: () => Promise<{ db: DbHandle; raw: (q: st
       expect(inB.map((r) => r.name)).not.toContain('Intruder');
     });
 
-    it('the audit log rejects UPDATE and DELETE, even for the superuser owner', async () => {
-      await expect(raw(`update audit_log set action = 'forged'`)).rejects.toThrow(/append-only/);
-      await expect(raw(`delete from audit_log`)).rejects.toThrow(/append-only/);
-      const n = (await raw(`select count(*)::int as n from audit_log where action = 'forged'`)) as { n: number }[];
-      expect(n[0]!.n).toBe(0);
+    it('the audit log rejects UPDATE, DELETE and TRUNCATE, even for the superuser owner', async () => {
+      const before = (await raw(`select count(*)::int as n from audit_log`)) as { n: number }[];
+      expect(before[0]!.n).toBeGreaterThan(0);
+      await expect(raw(`update audit_log set action = 'forged'`)).rejects.toThrow(/audit_log is append-only: UPDATE rejected/);
+      await expect(raw(`delete from audit_log`)).rejects.toThrow(/audit_log is append-only: DELETE rejected/);
+      await expect(raw(`truncate audit_log`)).rejects.toThrow(/audit_log is append-only: TRUNCATE rejected/);
+      const n = (await raw(`select count(*)::int as n, count(*) filter (where action = 'forged')::int as forged from audit_log`)) as { n: number; forged: number }[];
+      expect(n[0]).toEqual({ n: before[0]!.n, forged: 0 });
+    });
+
+    it('the credit ledger rejects UPDATE, DELETE and TRUNCATE, even for the superuser owner', async () => {
+      const before = (await raw(`select id, amount::text, balance_after::text from credit_transactions order by id`)) as unknown[];
+      expect(before.length).toBeGreaterThanOrEqual(2);
+      await expect(raw(`update credit_transactions set amount = 999999`)).rejects.toThrow(/credit_transactions is append-only: UPDATE rejected/);
+      await expect(raw(`delete from credit_transactions where tenant_id = '${a}'`)).rejects.toThrow(/credit_transactions is append-only: DELETE rejected/);
+      await expect(raw(`truncate credit_transactions cascade`)).rejects.toThrow(/credit_transactions is append-only: TRUNCATE rejected/);
+      expect(await raw(`select id, amount::text, balance_after::text from credit_transactions order by id`)).toEqual(before);
+    });
+
+    it('the application role cannot rewrite the ledger or the audit log either (no grant, and the trigger)', async () => {
+      for (const q of [`update credit_transactions set note = 'x'`, `delete from credit_transactions`, `update audit_log set actor = 'x'`, `delete from audit_log`]) {
+        const attempt = withTenant({ db, actor: 'test', tenantId: a }, (s) => s.tx.execute(sql.raw(q)));
+        await expect(attempt, q).rejects.toThrow();
+      }
+      const seen = await withTenant({ db, actor: 'test', tenantId: a }, (s) => s.tx.execute(sql`select count(*)::int as n from credit_transactions where note = 'x'`));
+      expect(rowsOf<{ n: number }>(seen)[0]!.n).toBe(0);
+    });
+
+    it('every tenant table holds rows of both tenants (so the zero counts below mean something)', async () => {
+      // A superuser that does not take the application role bypasses RLS (PostgreSQL grants superusers BYPASSRLS):
+      // that is why every unit of work in Kabar switches role first (src/db/tenant.ts).
+      for (const t of TENANT_TABLES) {
+        const rows = (await raw(`select count(distinct tenant_id)::int as n from ${t} where tenant_id in ('${a}', '${b}')`)) as { n: number }[];
+        expect(rows[0]!.n, t).toBe(2);
+      }
+    });
+
+    it('a superuser session that takes the application role reads zero rows of every tenant table without a tenant, or with an unknown one', async () => {
+      for (const setup of [[], [`select set_config('app.tenant_id', '', false)`], [`select set_config('app.tenant_id', '${randomUUID()}', false)`]]) {
+        const counts = await db.db.transaction(async (tx) => {
+          await tx.execute(sql`set local role kabar_app`);
+          for (const q of setup) await tx.execute(sql.raw(q.replace(', false)', ', true)')));
+          const out: Record<string, number> = {};
+          for (const t of TENANT_TABLES) out[t] = Number(rowsOf<{ n: string }>(await tx.execute(sql.raw(`select count(*) as n from ${t}`)))[0]!.n);
+          return out;
+        });
+        expect(counts, JSON.stringify(setup)).toEqual(Object.fromEntries(TENANT_TABLES.map((t) => [t, 0])));
+      }
+    });
+
+    it('the platform role reads only the tenant tables it is meant to (cross-tenant look-ups); the rest is refused', async () => {
+      const PLATFORM_READS = ['audit_log', 'credit_purchases', 'deliveries', 'reminders'];
+      for (const t of TENANT_TABLES) {
+        const attempt = withPlatform({ db, actor: 'test' }, (s) => s.tx.execute(sql.raw(`select count(*) as n from ${t}`)));
+        if (PLATFORM_READS.includes(t)) await expect(attempt, t).resolves.toBeDefined();
+        else await expect(attempt, t).rejects.toThrow();
+      }
     });
   });
 }
