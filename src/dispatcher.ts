@@ -12,6 +12,7 @@ import { dispatchEvent, type DispatchOutcome } from './services/dispatch.js';
 import type { EventEnvelope } from './services/events.js';
 import { claimDeliveries, recordOutcome, type SendContext } from './services/sender.js';
 import { getDelivery } from './services/deliveries.js';
+import { pruneWebhookReceipts } from './services/webhooks.js';
 
 export interface DispatcherOptions {
   channels: Channels;
@@ -92,8 +93,13 @@ export function createDispatcher(app: App, opts: DispatcherOptions) {
    * have settled it by now through its webhook, so no receipt means it never arrived and it is
    * sent again; without receipts (push) it ends FAILED, since resending could duplicate it.
    */
+  let prunedAt = 0;
   async function sweep(limit = 200): Promise<number> {
     const at = now();
+    if (at.getTime() - prunedAt > 600_000) {
+      prunedAt = at.getTime();
+      await withPlatform({ db: app.db, actor: 'system' }, (s) => pruneWebhookReceipts(s, new Date(at.getTime() - c.KABAR_WEBHOOK_REPLAY_DAYS * 86_400_000)));
+    }
     const due = await withPlatform({ db: app.db, actor: 'system' }, (s) =>
       s.tx
         .select({ id: deliveries.id, tenantId: deliveries.tenantId, sendingSince: deliveries.sendingSince })

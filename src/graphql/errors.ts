@@ -13,7 +13,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   const unwrapped = unwrapResolverError(error);
   // Validation rules and plugins (src/graphql/limits.ts) carry their domain error as originalError.
   const original = unwrapped instanceof GraphQLError && unwrapped.originalError instanceof KabarError ? unwrapped.originalError : unwrapped;
-  const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
+  const base = { message: withoutEchoedValue(formatted.message), locations: formatted.locations, path: formatted.path };
   if (original instanceof KabarError) {
     return { ...base, message: original.message, extensions: { code: original.code, ...original.extra } };
   }
@@ -34,6 +34,17 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   if (original instanceof GraphQLError && !original.originalError) return { ...base, extensions: { code: 'BAD_USER_INPUT' } };
   logger.error({ err: original, path: formatted.path }, 'unexpected error in GraphQL operation');
   return { ...base, message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+}
+
+/**
+ * graphql-js words a variable it cannot coerce as `Variable "$i" got invalid value { …the whole
+ * input… }; <why>`: the input may hold a secret (a WhatsApp token), so only the why is kept.
+ */
+export function withoutEchoedValue(message: string): string {
+  const head = /^(Variable "\$[^"]+" got invalid value) /.exec(message);
+  if (!head) return message;
+  const tail = /( at "[^"]*")?; ([^;]*)$/.exec(message);
+  return tail ? `${head[1]}${tail[1] ?? ''}; ${tail[2]}` : head[1]!;
 }
 
 /**

@@ -7,7 +7,9 @@ import { deliveries } from '../schema/index.js';
 import type { StatusPublisher } from '../services/delivery-status.js';
 import { statusPayload } from '../services/deliveries.js';
 import { getTenantIfExists } from '../services/tenants.js';
-import { applyProviderStatuses, whatsAppWebhookAuthentic } from '../services/webhooks.js';
+import { applyProviderStatuses, firstSighting, whatsAppWebhookAuthentic } from '../services/webhooks.js';
+
+const REPLAY = Symbol('replay');
 import { isId } from '../validation.js';
 
 /**
@@ -21,16 +23,21 @@ export function webhooksRouter(app: App, fetchCert?: (url: string) => Promise<st
   const c = app.config;
   const system = (tenantId: string) => ({ db: app.db, actor: 'webhook', tenantId });
   const reject = (res: Response, status: number, message: string) => res.status(status).json({ error: message });
+  // A call seen before is answered 200 (a provider's retry must stop) and changes nothing.
+  const answer = (res: Response, applied: number | typeof REPLAY) =>
+    res.status(200).json(applied === REPLAY ? { ok: true, applied: 0, replay: true } : { ok: true, applied });
+  const replayWindowMs = c.KABAR_WEBHOOK_REPLAY_DAYS * 86_400_000;
 
   router.post('/whatsapp/:tenantId', express.json({ limit: '1mb' }), async (req: Request, res: Response) => {
     const tenantId = String(req.params.tenantId);
     if (!isId(tenantId)) return reject(res, 404, 'unknown tenant');
     const applied = await withTenant(system(tenantId), async (s) => {
       if (!(await getTenantIfExists(s)) || !(await whatsAppWebhookAuthentic(s, app.box, req.get(WEBHOOK_SECRET_HEADER)))) return null;
+      if (!(await firstSighting(s, 'whatsapp', JSON.stringify(req.body)))) return REPLAY;
       return applyProviderStatuses(s, parseWhatsAppWebhook(req.body), publish, app.bus);
     });
     if (applied === null) return reject(res, 401, 'invalid webhook secret');
-    res.status(200).json({ ok: true, applied });
+    answer(res, applied);
   });
 
   router.post('/sms/:tenantId', express.urlencoded({ extended: false, limit: '256kb' }), async (req: Request, res: Response) => {
@@ -43,8 +50,13 @@ export function webhooksRouter(app: App, fetchCert?: (url: string) => Promise<st
     if (!c.SMS_AUTH_TOKEN || !verifyTwilioSignature(c.SMS_AUTH_TOKEN, url, params, req.get('X-Twilio-Signature') ?? '')) return reject(res, 401, 'invalid signature');
     const status = parseSmsStatus(params);
     if (status && typeof req.query.delivery === 'string') status.deliveryId = req.query.delivery;
-    const applied = status ? await withTenant(system(tenantId), (s) => applyProviderStatuses(s, [status], publish, app.bus)) : 0;
-    res.status(200).json({ ok: true, applied });
+    const signed = url + Object.keys(params).sort().map((k) => `${k}${params[k]}`).join('');
+    const applied = await withTenant(system(tenantId), async (s) => {
+      if (!(await getTenantIfExists(s))) return 0;
+      if (!(await firstSighting(s, 'sms', signed))) return REPLAY;
+      return status ? applyProviderStatuses(s, [status], publish, app.bus) : 0;
+    });
+    answer(res, applied);
   });
 
   // SNS posts JSON with content-type text/plain.
@@ -63,11 +75,20 @@ export function webhooksRouter(app: App, fetchCert?: (url: string) => Promise<st
       if (url.startsWith('https://') && new RegExp(c.SNS_CERT_HOST_PATTERN).test(host)) await fetch(url).catch(() => undefined);
       return res.status(200).json({ ok: true, confirmed: true });
     }
+    // A signed notification older than the replay window is refused: its fingerprint may be forgotten.
+    const sentAt = Date.parse(String(envelope.Timestamp ?? ''));
+    if (!Number.isFinite(sentAt) || Date.now() - sentAt > replayWindowMs) return reject(res, 400, 'stale or undated SNS message');
     const statuses = parseSesNotification(envelope);
     // SES messages carry Kabar's tags: the tenant comes from the signed message, never from the URL.
     const tenantId = sesTenant(envelope) ?? (statuses[0] ? await tenantOfMessage(app, statuses[0].providerMessageId) : null);
-    const applied = tenantId ? await withTenant(system(tenantId), (s) => applyProviderStatuses(s, statuses, publish, app.bus)) : 0;
-    res.status(200).json({ ok: true, applied });
+    const applied = tenantId
+      ? await withTenant(system(tenantId), async (s) => {
+          if (!(await getTenantIfExists(s))) return 0;
+          if (!(await firstSighting(s, 'ses', String(envelope.MessageId)))) return REPLAY;
+          return applyProviderStatuses(s, statuses, publish, app.bus);
+        })
+      : 0;
+    answer(res, applied);
   });
 
   return router;

@@ -1,6 +1,8 @@
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 
+const REBALANCING = /rebalanc/i;
+
 /** One kafkajs client per process, logging through pino at warn and above. */
 export function createKafka(brokers: string, clientId: string, log: Logger): Kafka {
   return new Kafka({
@@ -10,7 +12,9 @@ export function createKafka(brokers: string, clientId: string, log: Logger): Kaf
     retry: { initialRetryTime: 200, retries: 10 },
     logCreator: () => ({ level, log: entry }) => {
       const { message, ...extra } = entry;
-      if (level <= logLevel.ERROR) log.error({ kafka: extra }, message);
+      // A rebalance is routine (a member joined or left); kafkajs reports it as an error response.
+      const routine = typeof extra.error === 'string' && REBALANCING.test(extra.error);
+      if (level <= logLevel.ERROR && !routine) log.error({ kafka: extra }, message);
       else log.warn({ kafka: extra }, message);
     },
   });

@@ -12,3 +12,4 @@ export * from './templates.js';
 export * from './deliveries.js';
 export * from './audit.js';
 export * from './scheduling.js';
+export * from './webhooks.js';

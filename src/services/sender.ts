@@ -55,8 +55,10 @@ export async function claimDeliveries(scope: TenantScope, ctx: SendContext, ids:
 }
 
 function toCall(scope: TenantScope, ctx: SendContext, row: DeliveryRow, creds: Awaited<ReturnType<typeof whatsAppCredentials>>): Claimed {
-  const content = row.content as MessageContent;
+  const content = row.content as MessageContent | null;
   const ch = ctx.channels;
+  // Nothing rendered (a row written by hand or by an older version): failing it beats retrying forever.
+  if (!content) return { row, call: async () => ({ ok: false, transient: false, reason: 'NO_CONTENT: nothing was rendered for this message' }) };
   switch (content.channel) {
     case 'WHATSAPP': {
       if (!creds) return { row, call: async () => ({ ok: false, transient: false, reason: 'WHATSAPP_NOT_CONFIGURED' }) };

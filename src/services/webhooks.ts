@@ -1,9 +1,9 @@
-import { timingSafeEqual } from 'node:crypto';
-import { eq } from 'drizzle-orm';
-import { whatsAppConfigs } from '../schema/index.js';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { eq, lt } from 'drizzle-orm';
+import { webhookReceipts, whatsAppConfigs } from '../schema/index.js';
 import type { ProviderStatus } from '../channels/types.js';
 import type { SecretBox } from '../crypto.js';
-import type { TenantScope } from '../db/tenant.js';
+import type { PlatformScope, TenantScope } from '../db/tenant.js';
 import type { Bus } from '../events/bus.js';
 import { refundDelivery } from './credits.js';
 import { deliveryByProviderId, recordStatus, type StatusPublisher } from './delivery-status.js';
@@ -45,4 +45,20 @@ async function receiptFor(scope: TenantScope, s: ProviderStatus): Promise<Delive
   if (!s.deliveryId) return undefined;
   const row = await getDelivery(scope, s.deliveryId);
   return row && row.providerMessageId === null && row.status === 'QUEUED' ? row : undefined;
+}
+
+/**
+ * Records a webhook call by the digest of what its provider authenticated; false when that exact
+ * call was taken before (a replay, or the provider retrying after a lost answer): it then changes nothing.
+ */
+export async function firstSighting(scope: TenantScope, provider: string, signedContent: string): Promise<boolean> {
+  const digest = createHash('sha256').update(provider).update('\u0000').update(signedContent).digest('hex');
+  const rows = await scope.tx.insert(webhookReceipts).values({ tenantId: scope.tenantId, digest }).onConflictDoNothing().returning({ digest: webhookReceipts.digest });
+  return rows.length > 0;
+}
+
+/** Forgets fingerprints older than the replay window (the dispatcher's sweep calls it now and then). */
+export async function pruneWebhookReceipts(scope: PlatformScope, olderThan: Date): Promise<number> {
+  const rows = await scope.tx.delete(webhookReceipts).where(lt(webhookReceipts.receivedAt, olderThan)).returning({ digest: webhookReceipts.digest });
+  return rows.length;
 }

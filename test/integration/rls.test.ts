@@ -7,7 +7,7 @@ import { openDatabase, rowsOf, type DbHandle } from '../../src/db/client.js';
 import { runMigrations } from '../../src/db/migrate.js';
 import { withPlatform, withTenant } from '../../src/db/tenant.js';
 import {
-  auditLog, creditAlerts, creditPurchases, deliveries, deliveryStatusHistory, eventChannelSettings, events, reminders, routingRules, staffMembers,
+  auditLog, creditAlerts, webhookReceipts, creditPurchases, deliveries, deliveryStatusHistory, eventChannelSettings, events, reminders, routingRules, staffMembers,
   templates, walkinAlerts, whatsAppConfigs,
 } from '../../src/schema/index.js';
 import { createTenant } from '../../src/services/tenants.js';
@@ -18,7 +18,7 @@ import { applyMovement } from '../../src/services/credits.js';
 const TENANT_TABLES = [
   'reference_data', 'whatsapp_configs', 'credit_balances', 'credit_transactions', 'credit_purchases', 'staff_members',
   'routing_rules', 'event_channel_settings', 'templates', 'events', 'deliveries', 'delivery_status_history', 'audit_log',
-  'reminders', 'walkin_alerts', 'credit_alerts',
+  'reminders', 'walkin_alerts', 'credit_alerts', 'webhook_receipts',
 ];
 
 /** Seeds two tenants with at least one row in every tenant table each. */
@@ -43,6 +43,7 @@ async function seed(db: DbHandle) {
       await s.tx.insert(reminders).values({ tenantId, appointmentId: 'a1', offsetMinutes: 30, fireAt: new Date(Date.now() + 86_400_000), data: {}, sourceEventId: 'e0' });
       await s.tx.insert(walkinAlerts).values({ tenantId, centreId: 'c1', queueName: 'Q', tokenNumber: 'A-1' });
       await s.tx.insert(creditAlerts).values({ tenantId, lastAlertAt: new Date() });
+      await s.tx.insert(webhookReceipts).values({ tenantId, digest: `seed-${name}` });
     });
     ids.push(t.id);
   }
@@ -166,7 +167,7 @@ function rlsSuite(label: string, open: () => Promise<{ db: DbHandle; raw: (q: st
     });
 
     it('the platform role reads only the tenant tables it is meant to (cross-tenant look-ups); the rest is refused', async () => {
-      const PLATFORM_READS = ['audit_log', 'credit_purchases', 'deliveries', 'reminders'];
+      const PLATFORM_READS = ['audit_log', 'credit_purchases', 'deliveries', 'reminders', 'webhook_receipts'];
       for (const t of TENANT_TABLES) {
         const attempt = withPlatform({ db, actor: 'test' }, (s) => s.tx.execute(sql.raw(`select count(*) as n from ${t}`)));
         if (PLATFORM_READS.includes(t)) await expect(attempt, t).resolves.toBeDefined();

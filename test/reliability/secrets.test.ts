@@ -277,9 +277,8 @@ describe('secrets never leave Kabar', () => {
   });
 
   // graphql-js words a variable it cannot coerce as `Variable "$i" got invalid value { …the whole input… }`,
-  // token included, and src/graphql/errors.ts passes the message through. The fix belongs there (strip the
-  // echoed value); until then this documents the leak. Flip to `it` once it is fixed.
-  it.fails('a variable GraphQL cannot coerce is not echoed back, token and all (KNOWN LEAK: src/graphql/errors.ts)', async () => {
+  // token included: src/graphql/errors.ts keeps only the reason.
+  it('a variable GraphQL cannot coerce is not echoed back, token and all', async () => {
     const doc = 'mutation($i: WhatsAppConfigInput!) { upsertWhatsAppConfig(input: $i) { tokenSet } }';
     const texts: string[] = [];
     for (const i of [
