@@ -4,6 +4,11 @@ import type { EventEnvelope } from '../services/events.js';
 import { isId } from '../validation.js';
 
 export const MAX_EVENT_BYTES = 1024 * 1024;
+/** How deep `data` may nest: EVENTS.md needs 4 levels; anything near this is an attack or a bug. */
+export const MAX_DATA_DEPTH = 32;
+/** The instants a timestamp column and the reminder arithmetic can hold (also the JSON Schemas' date-time bounds). */
+export const EARLIEST_TIME = '1900-01-01T00:00:00Z';
+export const LATEST_TIME = '9999-01-01T00:00:00Z';
 
 export type Decoded = { ok: true; tenantId: string; event: EventEnvelope } | { ok: false; reason: string };
 
@@ -12,39 +17,113 @@ const structured = z.object({ specversion: z.literal('1.0'), id: z.string().min(
 
 type Headers = Record<string, string | undefined>;
 
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 /** A Kafka message (or HTTP body) as Kabar's envelope: plain JSON, CloudEvents structured or binary mode. */
 export function decodeEnvelope(value: Buffer | null, headers: Headers, key?: string | null): Decoded {
-  if (!value || value.length === 0) return { ok: false, reason: 'EMPTY: no message value' };
+  if (!value || value.length === 0) return { ok: false, reason: value ? 'EMPTY: the value is empty (0 bytes)' : 'EMPTY: no message value (a tombstone)' };
   if (value.length > MAX_EVENT_BYTES) return { ok: false, reason: `TOO_LARGE: ${value.length} bytes (max ${MAX_EVENT_BYTES})` };
+  // Kafka headers keep their names; the HTTP ingest turns "-" into "_".
+  const contentType = headers['content-type'] ?? headers['content_type'];
+  const media = contentType?.split(';')[0]!.trim().toLowerCase();
+  if (media === 'application/cloudevents-batch+json') return { ok: false, reason: `INVALID_ENVELOPE: content-type "${media}": batches are not accepted, send one event per message` };
+  if (contentType !== undefined && !isJsonMedia(contentType)) return { ok: false, reason: `INVALID_ENVELOPE: content-type "${printable(contentType.slice(0, 100))}" is not JSON` };
+  let text: string;
+  try {
+    text = utf8.decode(value);
+  } catch {
+    return { ok: false, reason: 'INVALID_JSON: the value is not valid UTF-8' };
+  }
   let json: unknown;
   try {
-    json = JSON.parse(value.toString('utf8'));
-  } catch {
-    return { ok: false, reason: 'INVALID_JSON: the value is not JSON' };
+    json = JSON.parse(text);
+  } catch (err) {
+    return { ok: false, reason: `INVALID_JSON: the value is not JSON (${printable((err as Error).message.slice(0, 120))})` };
   }
   let env: { id: string; type: string; tenantId: string; occurredAt: string; data: unknown };
-  if (headers['ce_specversion']) {
-    // Binary mode: attributes in ce_* headers, the value is the data.
+  let timeField = 'occurredAt';
+  if (media === 'application/cloudevents+json' || (!headers['ce_specversion'] && json && typeof json === 'object' && !Array.isArray(json) && Object.hasOwn(json, 'specversion'))) {
+    // Structured mode: the content type says so (or the value carries a specversion).
+    const ce = structured.safeParse(json);
+    if (!ce.success) return { ok: false, reason: `INVALID_ENVELOPE: ${issues(ce.error)}` };
+    const dataType = (json as { datacontenttype?: unknown }).datacontenttype;
+    if (dataType !== undefined && (typeof dataType !== 'string' || !isJsonMedia(dataType))) return { ok: false, reason: `INVALID_ENVELOPE: datacontenttype ${printable(JSON.stringify(dataType).slice(0, 100))} is not JSON` };
+    env = { id: ce.data.id, type: ce.data.type, tenantId: ce.data.tenantid, occurredAt: ce.data.time, data: ce.data.data };
+    timeField = 'time';
+  } else if (headers['ce_specversion'] !== undefined) {
+    // Binary mode: attributes in ce_* headers, the value is the data (its type is the content-type, checked above).
     const attrs = structured.omit({ data: true }).safeParse({ specversion: headers['ce_specversion'], id: headers['ce_id'], type: headers['ce_type'], source: headers['ce_source'], time: headers['ce_time'], tenantid: headers['ce_tenantid'] });
     if (!attrs.success) return { ok: false, reason: `INVALID_ENVELOPE: ${issues(attrs.error)}` };
     env = { id: attrs.data.id, type: attrs.data.type, tenantId: attrs.data.tenantid, occurredAt: attrs.data.time, data: json };
-  } else if (json && typeof json === 'object' && 'specversion' in json) {
-    const ce = structured.safeParse(json);
-    if (!ce.success) return { ok: false, reason: `INVALID_ENVELOPE: ${issues(ce.error)}` };
-    env = { id: ce.data.id, type: ce.data.type, tenantId: ce.data.tenantid, occurredAt: ce.data.time, data: ce.data.data };
+    timeField = 'time';
   } else {
     const p = plain.safeParse(json);
     if (!p.success) return { ok: false, reason: `INVALID_ENVELOPE: ${issues(p.error)}` };
     env = p.data;
   }
+  // The id is stored as text: PostgreSQL refuses NUL, and a lone surrogate would be stored as U+FFFD.
+  const idProblem = !env.id.trim() ? 'must not be blank' : textProblem(env.id);
+  if (idProblem) return { ok: false, reason: `INVALID_ENVELOPE: id ${idProblem}` };
   if (!isId(env.tenantId)) return { ok: false, reason: 'INVALID_ENVELOPE: tenantId must be a tenant id (UUID)' };
+  const occurredAt = new Date(env.occurredAt);
+  if (!(occurredAt.getTime() >= Date.parse(EARLIEST_TIME) && occurredAt.getTime() < Date.parse(LATEST_TIME))) {
+    return { ok: false, reason: `INVALID_ENVELOPE: ${timeField} ${env.occurredAt} is out of range (${EARLIEST_TIME} to ${LATEST_TIME})` };
+  }
   if (key != null && key !== env.tenantId) return { ok: false, reason: `KEY_MISMATCH: message key ${JSON.stringify(key.slice(0, 64))} is not the tenantId` };
   const info = eventTypeInfo(env.type);
   if (!info) return { ok: false, reason: `UNKNOWN_TYPE: ${env.type.slice(0, 100)}` };
   if (info.producedBy !== 'partner') return { ok: false, reason: `RESERVED_TYPE: ${env.type} is produced by Kabar itself` };
+  const unstorable = storableProblem(env.data);
+  if (unstorable) return { ok: false, reason: `INVALID_DATA: ${unstorable}` };
   const valid = validateEventData(env.type, env.data);
   if (!valid.ok) return { ok: false, reason: `INVALID_DATA: ${valid.errors.slice(0, 5).map((e) => `${e.path || '/'} ${e.message}`).join('; ')}` };
-  return { ok: true, tenantId: env.tenantId, event: { id: env.id, type: env.type, occurredAt: new Date(env.occurredAt), data: env.data } };
+  return { ok: true, tenantId: env.tenantId, event: { id: env.id, type: env.type, occurredAt, data: env.data } };
+}
+
+/** application/json, any +json type (application/cloudevents+json), text/json; a charset other than UTF-8 is not. */
+function isJsonMedia(contentType: string): boolean {
+  const [media = '', ...params] = contentType.split(';').map((s) => s.trim().toLowerCase());
+  const charset = params.find((p) => p.startsWith('charset='))?.slice(8).replace(/"/g, '');
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') return false;
+  return media === 'application/json' || media === 'text/json' || /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+\+json$/.test(media);
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Why PostgreSQL could not store this text, if it could not. */
+function textProblem(s: string): string | undefined {
+  if (s.includes('\u0000')) return 'contains NUL (U+0000), which cannot be stored';
+  if (LONE_SURROGATE.test(s)) return 'is not well-formed Unicode (a lone surrogate)';
+  return undefined;
+}
+
+/**
+ * `data` is stored as jsonb and copied with JSON.stringify: both fail on NUL or lone surrogates in
+ * any string or property name, and JSON.stringify overflows its stack on deep nesting. Extra
+ * properties are allowed by the schemas, so the whole value is checked, iteratively.
+ */
+function storableProblem(data: unknown): string | undefined {
+  const stack: { value: unknown; path: string; depth: number }[] = [{ value: data, path: '', depth: 0 }];
+  while (stack.length) {
+    const { value, path, depth } = stack.pop()!;
+    if (typeof value === 'string') {
+      const problem = textProblem(value);
+      if (problem) return `${path || '/'} ${problem}`;
+    } else if (value !== null && typeof value === 'object') {
+      if (depth >= MAX_DATA_DEPTH) return `${path || '/'} is nested more than ${MAX_DATA_DEPTH} levels deep`;
+      for (const [k, v] of Object.entries(value)) {
+        const problem = textProblem(k);
+        if (problem) return `${path || '/'} has a property name that ${problem}`;
+        stack.push({ value: v, path: `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, depth: depth + 1 });
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Control characters out of a reason (it travels as a Kafka header and in logs). */
+function printable(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f]/g, '?');
 }
 
 function issues(err: z.ZodError): string {

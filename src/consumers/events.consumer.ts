@@ -1,8 +1,9 @@
-import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { createHash } from 'node:crypto';
+import { CompressionTypes, type Batch, type Consumer, type IHeaders, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Dispatcher } from '../dispatcher.js';
 import { headerStrings } from '../kafka/client.js';
-import { decodeEnvelope } from './envelope.js';
+import { decodeEnvelope, MAX_EVENT_BYTES } from './envelope.js';
 import { createKeyedQueue, orderingKey } from './keyed-queue.js';
 
 export interface EventsConsumerOptions {
@@ -18,31 +19,80 @@ export interface EventsConsumerOptions {
  * message (bad ones go to the DLQ with the original bytes and a reason header), dispatch the
  * good ones (same appointment/patient in order, up to maxInFlight at once), and commit the
  * batch's offsets only when every outcome is durably recorded. A crash re-reads; dispatch is
- * idempotent, so nothing is sent twice.
+ * idempotent, so nothing is sent twice. When a batch fails (the database is down), kafkajs
+ * retries it: the messages it already dead-lettered are remembered by offset and not
+ * dead-lettered again. A message that fails dispatch for a reason of its own (the database
+ * rejects its data) is dead-lettered as UNPROCESSABLE instead of blocking its partition.
  */
 export async function startEventsConsumer(kafka: Kafka, producer: Producer, dispatcher: Dispatcher, opts: EventsConsumerOptions, log: Logger): Promise<Consumer> {
   const consumer = kafka.consumer({ groupId: opts.groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, maxWaitTimeInMs: 250, maxBytesPerPartition: 256 * 1024, maxBytes: 1024 * 1024, allowAutoTopicCreation: false });
   await consumer.connect();
   await consumer.subscribe({ topic: opts.topic, fromBeginning: true });
   const queue = createKeyedQueue(opts.maxInFlight);
+  // Offsets dead-lettered but not committed yet, per partition: a retried batch skips them.
+  const deadLettered = new Map<number, Set<string>>();
+  // The latest handling of each event id, so a second message with the same id (a duplicate,
+  // possibly about another appointment) waits for the first: the first one by offset wins.
+  const sameEvent = new Map<string, Promise<unknown>>();
+  // Batches being handled, and whether a graceful stop is waiting for them.
+  let draining = false;
+  let inFlight = 0;
+  let idle: (() => void) | undefined;
 
   async function deadLetter(partition: number, m: KafkaMessage, reason: string) {
     log.warn({ tenantId: m.key?.toString('utf8').slice(0, 64), partition, offset: m.offset, reason }, 'event sent to the dead-letter topic');
-    await producer.send({
-      topic: opts.dlqTopic,
-      messages: [{
-        key: m.key,
-        value: m.value,
-        headers: { ...m.headers, 'kabar-dlq-reason': reason, 'kabar-dlq-topic': opts.topic, 'kabar-dlq-partition': String(partition), 'kabar-dlq-offset': m.offset, 'kabar-dlq-at': new Date().toISOString() },
-      }],
-    });
+    const provenance = { 'kabar-dlq-topic': opts.topic, 'kabar-dlq-partition': String(partition), 'kabar-dlq-offset': m.offset, 'kabar-dlq-at': new Date().toISOString() };
+    const send = (value: Buffer | null, headers: IHeaders) =>
+      producer.send({
+        topic: opts.dlqTopic,
+        // The copy carries more headers than the original: a value the broker only just took
+        // would not fit again uncompressed (and one beyond MAX_EVENT_BYTES came compressed).
+        ...((value?.length ?? 0) > MAX_EVENT_BYTES / 2 ? { compression: CompressionTypes.GZIP } : {}),
+        messages: [{ key: m.key, value, headers }],
+      });
+    try {
+      await send(m.value, { ...m.headers, 'kabar-dlq-reason': reason, ...provenance });
+    } catch (err) {
+      if (!tooLarge(err) || !m.value) throw err;
+      // Incompressible and too large for the dead-letter topic: record it without its value,
+      // which stays readable at its topic, partition and offset until retention removes it.
+      const omitted = { 'kabar-dlq-value-omitted': String(m.value.length), 'kabar-dlq-value-sha256': createHash('sha256').update(m.value).digest('hex') };
+      const note = `${reason} (the ${m.value.length}-byte value is too large for the dead-letter topic and was not copied: it is at ${opts.topic}/${partition}/${m.offset})`;
+      log.error({ partition, offset: m.offset, bytes: m.value.length }, 'dead-letter copy too large; sent without its value');
+      try {
+        await send(null, { ...m.headers, 'kabar-dlq-reason': note, ...provenance, ...omitted });
+      } catch (again) {
+        if (!tooLarge(again)) throw again;
+        await send(null, { 'kabar-dlq-reason': `${note}; its headers were too large as well`, ...provenance, ...omitted });
+      }
+    }
+    let done = deadLettered.get(partition);
+    if (!done) deadLettered.set(partition, (done = new Set()));
+    done.add(m.offset);
   }
 
   async function handle(partition: number, m: KafkaMessage) {
+    if (deadLettered.get(partition)?.has(m.offset)) return;
     const decoded = decodeEnvelope(m.value, headerStrings(m.headers), m.key?.toString('utf8') ?? null);
     if (!decoded.ok) return deadLetter(partition, m, decoded.reason);
     const { tenantId, event } = decoded;
-    const outcome = await queue.run(orderingKey(tenantId, event.id, event.data), () => dispatcher.handle(tenantId, event));
+    const idKey = `${tenantId}\u0000${event.id}`;
+    const before = sameEvent.get(idKey);
+    const run = (async () => {
+      if (before) await before.catch(() => {});
+      return queue.run(orderingKey(tenantId, event.id, event.data), () => dispatcher.handle(tenantId, event));
+    })();
+    sameEvent.set(idKey, run);
+    void run.catch(() => {}).finally(() => sameEvent.get(idKey) === run && sameEvent.delete(idKey));
+    let outcome;
+    try {
+      outcome = await run;
+    } catch (err) {
+      const problem = unprocessable(err);
+      if (!problem) throw err;
+      log.error({ err, tenantId, eventId: event.id, partition, offset: m.offset }, 'the database rejected this event; dead-lettering it');
+      return deadLetter(partition, m, `UNPROCESSABLE: ${problem}`);
+    }
     if (outcome.kind === 'unknown-tenant') await deadLetter(partition, m, `UNKNOWN_TENANT: ${tenantId}`);
   }
 
@@ -50,19 +100,71 @@ export async function startEventsConsumer(kafka: Kafka, producer: Producer, disp
     autoCommit: false,
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 3,
-    eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
-      const beat = setInterval(() => void heartbeat().catch(() => {}), 2_000);
+    eachBatch: async ({ batch, heartbeat, isStale, resolveOffset }) => {
+      // Shutting down: take nothing new (this batch is re-read by whoever owns the partition next).
+      if (draining) return;
+      inFlight++;
       try {
-        await Promise.all(batch.messages.map((m) => handle(batch.partition, m)));
+        await handleBatch(batch, heartbeat, isStale, resolveOffset);
       } finally {
-        clearInterval(beat);
+        if (--inFlight === 0) idle?.();
       }
-      if (!isRunning() || isStale() || batch.messages.length === 0) return;
-      // Resolving moves the fetch position on; committing makes it survive a restart.
-      resolveOffset(batch.lastOffset());
-      const next = (BigInt(batch.lastOffset()) + 1n).toString();
-      await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
     },
   });
+
+  async function handleBatch(batch: Batch, heartbeat: () => Promise<void>, isStale: () => boolean, resolveOffset: (offset: string) => void) {
+    const beat = setInterval(() => void heartbeat().catch(() => {}), 2_000);
+    const first = batch.firstOffset();
+    const done = deadLettered.get(batch.partition);
+    if (done && first !== null) for (const o of done) if (BigInt(o) < BigInt(first)) done.delete(o);
+    try {
+      // Every message settles before a failure is reported: a retry must not race the
+      // dead-letter sends of this attempt.
+      const results = await Promise.allSettled(batch.messages.map((m) => handle(batch.partition, m)));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    } finally {
+      clearInterval(beat);
+    }
+    // A batch finished while shutting down is still committed (SIGTERM redoes nothing); a
+    // stale one (its partition moved in a rebalance) is not: the new owner re-reads it.
+    if (isStale() || batch.messages.length === 0) return;
+    // Resolving moves the fetch position on; committing makes it survive a restart.
+    resolveOffset(batch.lastOffset());
+    const next = (BigInt(batch.lastOffset()) + 1n).toString();
+    await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+    if (done) for (const o of done) if (BigInt(o) < BigInt(next)) done.delete(o);
+  }
+
+  // kafkajs drops commits once disconnect() has begun, so a graceful stop first lets the batches
+  // in flight finish and commit while the consumer still runs: SIGTERM redoes nothing.
+  const disconnect = consumer.disconnect.bind(consumer);
+  consumer.disconnect = async () => {
+    draining = true;
+    consumer.pause([{ topic: opts.topic }]);
+    if (inFlight > 0) await new Promise<void>((resolve) => (idle = resolve));
+    await disconnect();
+  };
   return consumer;
+}
+
+/** kafkajs's error (or one it wraps) for a record above the broker's or topic's size limit. */
+function tooLarge(err: unknown): boolean {
+  for (let e = err as { type?: unknown; cause?: unknown; originalError?: unknown } | undefined, i = 0; e && i < 5; e = (e.cause ?? e.originalError) as typeof e, i++) {
+    if (e.type === 'MESSAGE_TOO_LARGE' || e.type === 'RECORD_LIST_TOO_LARGE') return true;
+  }
+  return false;
+}
+
+/**
+ * Whether a dispatch error belongs to the message rather than to the moment: PostgreSQL data
+ * exceptions (SQLSTATE class 22: a value it cannot store) and program limits (class 54). Those
+ * fail the same way on every retry, so the message is dead-lettered instead of blocking its
+ * partition. Connection failures and everything else are retried. Returns the reason text.
+ */
+function unprocessable(err: unknown): string | undefined {
+  for (let e = err as { code?: unknown; message?: unknown; cause?: unknown } | undefined, i = 0; e && i < 5; e = e.cause as typeof e, i++) {
+    if (typeof e.code === 'string' && /^(22|54)[0-9A-Z]{3}$/.test(e.code)) return `${e.code} ${String(e.message).slice(0, 200)}`;
+  }
+  return undefined;
 }

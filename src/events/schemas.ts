@@ -13,7 +13,9 @@ export const SHARED_DEFS: Readonly<Record<string, Schema>> = {
   phone: { type: 'string', pattern: '^\\+[1-9][0-9]{6,14}$', description: 'E.164 phone number' },
   money: { type: 'string', pattern: '^[0-9]+(\\.[0-9]+)?$', description: 'Decimal amount as a string' },
   currency: { type: 'string', pattern: '^[A-Z]{3}$', description: 'ISO 4217 currency code' },
-  dateTime: { type: 'string', format: 'date-time', description: 'ISO-8601 date-time with an offset' },
+  // Bounded: reminders are computed from these and stored as timestamps, and year 0 or 10000
+  // (reachable through an offset, e.g. 9999-12-31T23:59:59-14:00) cannot be stored.
+  dateTime: { type: 'string', format: 'date-time', formatMinimum: '1900-01-01T00:00:00Z', formatMaximum: '9999-01-01T00:00:00Z', description: 'ISO-8601 date-time with an offset' },
   language: { enum: ['id', 'en', 'fr'] },
   patient: {
     type: 'object',
