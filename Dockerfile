@@ -7,6 +7,7 @@ WORKDIR /app
 # Dependencies first, so a source change does not reinstall them. Nothing under src/ imports a
 # devDependency (typescript, vitest, drizzle-kit, vite), so they stay out of the image.
 COPY package.json package-lock.json ./
+COPY scripts/patch-postgres.mjs scripts/
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 # Sources, migrations, tsconfig.json (tsx needs its decorator settings) and scripts (see .dockerignore).
