@@ -62,6 +62,9 @@ const schema = z.object({
   FCM_PROJECT_ID: z.string().default(''),
   FCM_ACCESS_TOKEN: z.string().optional(),
   SNS_CERT_HOST_PATTERN: z.string().default('^sns\\.[a-z0-9-]+\\.amazonaws\\.com$'),
+  // SNS topics whose messages (SES events) are taken, comma-separated; unset = any topic (set it in production:
+  // anyone can publish AWS-signed messages to a topic of their own and subscribe Kabar's URL to it).
+  SNS_TOPIC_ARNS: z.string().default(''),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -1,4 +1,4 @@
-import express, { type Request, type Response, Router } from 'express';
+import express, { type NextFunction, type Request, type Response, Router } from 'express';
 import { parseSesNotification, parseSmsStatus, parseWhatsAppWebhook, verifySnsMessage, verifyTwilioSignature, WEBHOOK_SECRET_HEADER } from '../channels/index.js';
 import type { App } from '../app.js';
 import { eq } from 'drizzle-orm';
@@ -27,10 +27,16 @@ export function webhooksRouter(app: App, fetchCert?: (url: string) => Promise<st
   const answer = (res: Response, applied: number | typeof REPLAY) =>
     res.status(200).json(applied === REPLAY ? { ok: true, applied: 0, replay: true } : { ok: true, applied });
   const replayWindowMs = c.KABAR_WEBHOOK_REPLAY_DAYS * 86_400_000;
+  const certHostPattern = new RegExp(c.SNS_CERT_HOST_PATTERN);
+  // Unset = any topic. Anyone can have AWS sign messages of a topic of their own, so production names Kabar's.
+  const topics = new Set(c.SNS_TOPIC_ARNS.split(',').map((t) => t.trim()).filter(Boolean));
+  const trustedTopic = (arn: unknown) => topics.size === 0 || (typeof arn === 'string' && topics.has(arn));
 
   router.post('/whatsapp/:tenantId', express.json({ limit: '1mb' }), async (req: Request, res: Response) => {
     const tenantId = String(req.params.tenantId);
     if (!isId(tenantId)) return reject(res, 404, 'unknown tenant');
+    // Anything else leaves req.body unparsed: there would be no status to read, nor content to fingerprint.
+    if (!req.is('application/json')) return reject(res, 415, 'expected application/json');
     const applied = await withTenant(system(tenantId), async (s) => {
       if (!(await getTenantIfExists(s)) || !(await whatsAppWebhookAuthentic(s, app.box, req.get(WEBHOOK_SECRET_HEADER)))) return null;
       if (!(await firstSighting(s, 'whatsapp', JSON.stringify(req.body)))) return REPLAY;
@@ -67,17 +73,19 @@ export function webhooksRouter(app: App, fetchCert?: (url: string) => Promise<st
     } catch {
       return reject(res, 400, 'not JSON');
     }
-    const ok = await verifySnsMessage(envelope, { certHostPattern: new RegExp(c.SNS_CERT_HOST_PATTERN), ...(fetchCert ? { fetchCert } : {}) }).catch(() => false);
+    const ok = await verifySnsMessage(envelope, { certHostPattern, ...(fetchCert ? { fetchCert } : {}) }).catch(() => false);
     if (!ok) return reject(res, 401, 'invalid SNS signature');
+    if (!trustedTopic(envelope.TopicArn)) return reject(res, 403, 'untrusted SNS topic');
     if (envelope.Type === 'SubscriptionConfirmation') {
-      const url = String(envelope.SubscribeURL ?? '');
-      const host = (() => { try { return new URL(url).hostname; } catch { return ''; } })();
-      if (url.startsWith('https://') && new RegExp(c.SNS_CERT_HOST_PATTERN).test(host)) await fetch(url).catch(() => undefined);
-      return res.status(200).json({ ok: true, confirmed: true });
+      // Only ever a GET to AWS: never to a host the message names otherwise (SSRF), never redirected.
+      const url = trustedAwsUrl(String(envelope.SubscribeURL ?? ''), certHostPattern);
+      if (!url) return reject(res, 400, 'untrusted SubscribeURL');
+      const confirmed = await fetch(url, { redirect: 'error', signal: AbortSignal.timeout(5000) }).then((r) => r.ok, () => false);
+      return res.status(200).json({ ok: true, confirmed });
     }
-    // A signed notification older than the replay window is refused: its fingerprint may be forgotten.
+    // A signed notification outside the replay window (either way) is refused: its fingerprint may be forgotten.
     const sentAt = Date.parse(String(envelope.Timestamp ?? ''));
-    if (!Number.isFinite(sentAt) || Date.now() - sentAt > replayWindowMs) return reject(res, 400, 'stale or undated SNS message');
+    if (!Number.isFinite(sentAt) || Math.abs(Date.now() - sentAt) > replayWindowMs) return reject(res, 400, 'stale or undated SNS message');
     const statuses = parseSesNotification(envelope);
     // SES messages carry Kabar's tags: the tenant comes from the signed message, never from the URL.
     const tenantId = sesTenant(envelope) ?? (statuses[0] ? await tenantOfMessage(app, statuses[0].providerMessageId) : null);
@@ -91,7 +99,28 @@ export function webhooksRouter(app: App, fetchCert?: (url: string) => Promise<st
     answer(res, applied);
   });
 
+  // A body that cannot be read (too large, too many fields, not JSON) gets a short JSON answer, never
+  // Express's HTML page with a stack trace; anything else is a 500 without details.
+  router.use((err: { status?: unknown; type?: unknown }, req: Request, res: Response, _next: NextFunction) => {
+    const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500;
+    if (status === 500) app.logger.error({ err, path: req.path }, 'webhook failed');
+    const message = err?.type === 'entity.too.large' ? 'request body too large'
+      : err?.type === 'parameters.too.many' ? 'too many parameters'
+      : status < 500 ? 'malformed request body' : 'internal error';
+    reject(res, status, message);
+  });
+
   return router;
+}
+
+/** An https URL on an AWS SNS host (no credentials that could disguise another host), or null. */
+function trustedAwsUrl(value: string, hostPattern: RegExp): string | null {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' && !url.username && !url.password && !url.port && hostPattern.test(url.hostname) ? url.href : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Without Kabar's tags (identity notifications carry none), the message id names the delivery and so its tenant. */
