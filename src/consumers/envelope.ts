@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import { eventTypeInfo, validateEventData } from '../events/catalogue.js';
+import { textProblem } from '../events/storable.js';
 import type { EventEnvelope } from '../services/events.js';
 import { isId } from '../validation.js';
 
 export const MAX_EVENT_BYTES = 1024 * 1024;
-/** How deep `data` may nest: EVENTS.md needs 4 levels; anything near this is an attack or a bug. */
-export const MAX_DATA_DEPTH = 32;
 /** The instants a timestamp column and the reminder arithmetic can hold (also the JSON Schemas' date-time bounds). */
 export const EARLIEST_TIME = '1900-01-01T00:00:00Z';
 export const LATEST_TIME = '9999-01-01T00:00:00Z';
@@ -73,8 +72,6 @@ export function decodeEnvelope(value: Buffer | null, headers: Headers, key?: str
   const info = eventTypeInfo(env.type);
   if (!info) return { ok: false, reason: `UNKNOWN_TYPE: ${env.type.slice(0, 100)}` };
   if (info.producedBy !== 'partner') return { ok: false, reason: `RESERVED_TYPE: ${env.type} is produced by Kabar itself` };
-  const unstorable = storableProblem(env.data);
-  if (unstorable) return { ok: false, reason: `INVALID_DATA: ${unstorable}` };
   const valid = validateEventData(env.type, env.data);
   if (!valid.ok) return { ok: false, reason: `INVALID_DATA: ${valid.errors.slice(0, 5).map((e) => `${e.path || '/'} ${e.message}`).join('; ')}` };
   return { ok: true, tenantId: env.tenantId, event: { id: env.id, type: env.type, occurredAt, data: env.data } };
@@ -86,39 +83,6 @@ function isJsonMedia(contentType: string): boolean {
   const charset = params.find((p) => p.startsWith('charset='))?.slice(8).replace(/"/g, '');
   if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') return false;
   return media === 'application/json' || media === 'text/json' || /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+\+json$/.test(media);
-}
-
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** Why PostgreSQL could not store this text, if it could not. */
-function textProblem(s: string): string | undefined {
-  if (s.includes('\u0000')) return 'contains NUL (U+0000), which cannot be stored';
-  if (LONE_SURROGATE.test(s)) return 'is not well-formed Unicode (a lone surrogate)';
-  return undefined;
-}
-
-/**
- * `data` is stored as jsonb and copied with JSON.stringify: both fail on NUL or lone surrogates in
- * any string or property name, and JSON.stringify overflows its stack on deep nesting. Extra
- * properties are allowed by the schemas, so the whole value is checked, iteratively.
- */
-function storableProblem(data: unknown): string | undefined {
-  const stack: { value: unknown; path: string; depth: number }[] = [{ value: data, path: '', depth: 0 }];
-  while (stack.length) {
-    const { value, path, depth } = stack.pop()!;
-    if (typeof value === 'string') {
-      const problem = textProblem(value);
-      if (problem) return `${path || '/'} ${problem}`;
-    } else if (value !== null && typeof value === 'object') {
-      if (depth >= MAX_DATA_DEPTH) return `${path || '/'} is nested more than ${MAX_DATA_DEPTH} levels deep`;
-      for (const [k, v] of Object.entries(value)) {
-        const problem = textProblem(k);
-        if (problem) return `${path || '/'} has a property name that ${problem}`;
-        stack.push({ value: v, path: `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, depth: depth + 1 });
-      }
-    }
-  }
-  return undefined;
 }
 
 /** Control characters out of a reason (it travels as a Kafka header and in logs). */

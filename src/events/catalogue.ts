@@ -4,6 +4,7 @@ import Ajv2020Module from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import type { ValidateFunction } from 'ajv';
 import { EVENT_DATA_SCHEMAS } from './schemas.js';
+import { storableProblem } from './storable.js';
 
 export const CHANNELS = ['WHATSAPP', 'EMAIL', 'SMS', 'PUSH'] as const;
 export type ChannelName = (typeof CHANNELS)[number];
@@ -148,31 +149,14 @@ function validatorFor(type: string): ValidateFunction | undefined {
   return validate;
 }
 
-/** JSON Pointers of the strings (values or keys) holding U+0000, which PostgreSQL cannot store in text or jsonb. */
-function nulPaths(value: unknown, path = '', out: string[] = []): string[] {
-  if (out.length >= 5) return out;
-  if (typeof value === 'string') {
-    if (value.includes('\u0000')) out.push(path || '/');
-  } else if (Array.isArray(value)) {
-    value.forEach((v, i) => nulPaths(v, `${path}/${i}`, out));
-  } else if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      const at = `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1').replace(/\u0000/g, '\\u0000')}`;
-      if (k.includes('\u0000')) out.push(at);
-      else nulPaths(v, at, out);
-    }
-  }
-  return out;
-}
-
 export function validateEventData(type: string, data: unknown): EventDataValidation {
   const validate = validatorFor(type);
   if (!validate) return { ok: false, errors: [{ path: '', message: `unknown event type "${type}"` }] };
-  if (validate(data)) {
-    // Other control characters are neutralised when rendering (src/templates/render.ts); NUL cannot even be stored.
-    const nul = nulPaths(data);
-    return nul.length ? { ok: false, errors: nul.map((path) => ({ path, message: 'must not contain the NUL character (U+0000)' })) } : { ok: true };
-  }
+  // First what PostgreSQL could not store (before the schema walks an absurdly deep value).
+  // Other control characters are neutralised when rendering (src/templates/render.ts).
+  const unstorable = storableProblem(data);
+  if (unstorable) return { ok: false, errors: [unstorable] };
+  if (validate(data)) return { ok: true };
   const errors = (validate.errors ?? []).map((e) => {
     // Point at the missing property itself rather than its parent object.
     const missing = e.keyword === 'required' ? `/${String(e.params.missingProperty)}` : '';

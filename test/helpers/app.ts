@@ -121,6 +121,21 @@ export async function startKabar(opts: StartOptions = {}): Promise<TestKabar> {
 
 export const platformToken = () => signToken(JWT, { sub: 'platform-test', roles: ['PLATFORM_ADMIN'] });
 
+/** The WhatsApp price every suite uses (per message, IDR, in force since 2026-01-01). */
+export const TEST_PRICE = '350.50';
+
+/**
+ * Sets TEST_PRICE for Indonesia in the given categories. Files share one database and run side by
+ * side, so they all set the same price, and a CONFLICT means another file set it first.
+ */
+export async function setTestPrices(k: Pick<TestKabar, 'gql'>, categories: string[] = ['UTILITY']): Promise<void> {
+  const platform = await platformToken();
+  for (const category of categories) {
+    const res = await k.gql(platform, `mutation { setWhatsAppPrice(input: { country: "ID", currency: "IDR", category: ${category}, pricePerMessage: "${TEST_PRICE}", effectiveFrom: "2026-01-01T00:00:00Z" }) { id } }`);
+    if (res.errors && codeOf(res) !== 'CONFLICT') throw new Error(`setWhatsAppPrice failed: ${JSON.stringify(res.errors)}`);
+  }
+}
+
 /** Waits until `check` stops throwing (for effects produced asynchronously). */
 export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 10_000, intervalMs = 50): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -2,7 +2,7 @@ import { Decimal } from 'decimal.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSnsSigner, sendSesEvent, sesBounceMessage, sesDeliveryMessage } from '../fakes/sns.js';
 import { sendWhatsAppWebhook, whatsappStatusPayload } from '../fakes/whatsapp.js';
-import { eventually, platformToken, startKabar, type TestKabar, type TestTenant } from '../helpers/app.js';
+import { eventually, platformToken, setTestPrices, startKabar, type TestKabar, type TestTenant } from '../helpers/app.js';
 import { sampleData, sampleEvent } from '../helpers/events.js';
 import { startProviders, type Providers } from '../helpers/providers.js';
 
@@ -21,7 +21,7 @@ describe('dispatch: events become delivered, charged, tracked messages', () => {
     p = await startProviders();
     k = await startKabar({ channels: p.channels, env: { ...p.env, KABAR_RETRY_BASE_MS: '50' }, snsFetchCert: (url) => sns.fetchCert(url) });
     platform = await platformToken();
-    await k.gql(platform, 'mutation { setWhatsAppPrice(input: { country: "ID", currency: "IDR", category: UTILITY, pricePerMessage: "350.50", effectiveFrom: "2026-01-01T00:00:00Z" }) { id } }');
+    await setTestPrices(k);
   });
   afterAll(async () => {
     await k.stop();

@@ -5,13 +5,13 @@ import type { Producer } from 'kafkajs';
 import { expect } from 'vitest';
 import { withTenant } from '../../src/db/tenant.js';
 import type { FakeProviders } from '../fakes/index.js';
-import { platformToken, type TestKabar, type TestTenant } from '../helpers/app.js';
+import { platformToken, setTestPrices, TEST_PRICE, type TestKabar, type TestTenant } from '../helpers/app.js';
 import { sampleData } from '../helpers/events.js';
 
 // A load whose every expected message is known in advance: each event goes to one patient of
 // its own over exactly one channel, so the fakes can be checked message by message.
 
-export const PRICE = '350.50';
+export const PRICE = TEST_PRICE;
 /** Event type → the one channel each tenant sends it on. */
 export const CHANNEL_OF: Record<string, 'WHATSAPP' | 'EMAIL' | 'SMS'> = {
   'appointment.no_show': 'WHATSAPP',
@@ -24,7 +24,7 @@ const TYPES = Object.keys(CHANNEL_OF);
 export async function loadTenants(k: TestKabar, count: number, credit: string): Promise<TestTenant[]> {
   const platform = await platformToken();
   // The same price the other suites set: files share one database and run side by side.
-  await k.gql(platform, `mutation { setWhatsAppPrice(input: { country: "ID", currency: "IDR", category: UTILITY, pricePerMessage: "${PRICE}", effectiveFrom: "2026-01-01T00:00:00Z" }) { id } }`);
+  await setTestPrices(k);
   const tenants: TestTenant[] = [];
   for (let i = 0; i < count; i++) {
     const t = await k.newTenant();

@@ -5,7 +5,7 @@ import type { PlannedMessage } from '../../src/services/recipients.js';
 import type { TemplateView } from '../../src/services/templates.js';
 import type { TenantRow } from '../../src/services/tenants.js';
 import { escapeHtml, neutralise, renderTemplate, singleLine, whatsAppParameters } from '../../src/templates/render.js';
-import { eventually, platformToken, startKabar, type TestKabar, type TestTenant } from '../helpers/app.js';
+import { eventually, platformToken, setTestPrices, startKabar, type TestKabar, type TestTenant } from '../helpers/app.js';
 import { sampleData, sampleEvent } from '../helpers/events.js';
 import { startProviders, type Providers } from '../helpers/providers.js';
 
@@ -100,7 +100,7 @@ describe('template injection through the real path (publishEvent → dispatcher 
     p = await startProviders();
     k = await startKabar({ channels: p.channels, env: { ...p.env, KABAR_RETRY_BASE_MS: '50' } });
     const platform = await platformToken();
-    await k.gql(platform, 'mutation { setWhatsAppPrice(input: { country: "ID", currency: "IDR", category: UTILITY, pricePerMessage: "350", effectiveFrom: "2026-01-01T00:00:00Z" }) { id } }');
+    await setTestPrices(k);
     t = await k.newTenant();
     await k.gql(t.admin, 'mutation { setReferenceData(key: "WhatsApp_Notification", value: "1") { key } }');
     const cfg = await k.gql(t.admin, 'mutation { upsertWhatsAppConfig(input: { senderNumber: "+6281100000000", token: "d360-key-0123456789", country: "ID", currency: "IDR", isActive: true }) { tokenSet } }');
@@ -176,13 +176,13 @@ describe('template injection through the real path (publishEvent → dispatcher 
     data.patient.name = 'Siti\u0000Rahma';
     const input = { ...sampleEvent('appointment.confirmed'), data };
     const res = await k.gql(t.service, 'mutation($input: EventInput!) { publishEvent(input: $input) { accepted } }', { input });
-    expect(res.errors).toEqual([expect.objectContaining({ message: 'input.data.patient.name: must not contain the NUL character (U+0000)', extensions: { code: 'BAD_USER_INPUT', field: 'input.data.patient.name' } })]);
+    expect(res.errors).toEqual([expect.objectContaining({ message: 'input.data.patient.name: contains NUL (U+0000), which cannot be stored', extensions: { code: 'BAD_USER_INPUT', field: 'input.data.patient.name' } })]);
     const keyed = { ...sampleEvent('report.ready'), data: { ...sampleData('report.ready'), 'x\u0000y': 'z' } };
     const res2 = await k.gql(t.service, 'mutation($input: EventInput!) { publishEvent(input: $input) { accepted } }', { input: keyed });
     expect(res2.errors?.map((e) => e.extensions)).toEqual([{ code: 'BAD_USER_INPUT', field: 'input.data.x\\u0000y' }]);
     // The Kafka and HTTP path (decodeEnvelope) dead-letters it as INVALID_DATA.
     const decoded = decodeEnvelope(Buffer.from(JSON.stringify({ ...input, tenantId: t.id })), {}, t.id);
-    expect(decoded).toEqual({ ok: false, reason: 'INVALID_DATA: /patient/name must not contain the NUL character (U+0000)' });
+    expect(decoded).toEqual({ ok: false, reason: 'INVALID_DATA: /patient/name contains NUL (U+0000), which cannot be stored' });
     await new Promise((r) => setTimeout(r, 300));
     const list = await k.gql(t.admin, 'query($e: String) { deliveries(first: 10, filter: { eventId: $e }) { totalCount } }', { e: input.id });
     expect(list.data.deliveries.totalCount).toBe(0);

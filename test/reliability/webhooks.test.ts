@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { sendTwilioCallback, twilioSignature } from '../fakes/sms.js';
 import { createSnsSigner, postSnsEnvelope, sesBounceMessage, sesDeliveryMessage, sesSendEvent, startSnsConfirmationServer, type SnsEnvelope } from '../fakes/sns.js';
 import { sendWhatsAppWebhook, whatsappStatusPayload, type WhatsAppStatusSpec } from '../fakes/whatsapp.js';
-import { eventually, platformToken, startKabar, type TestKabar, type TestTenant } from '../helpers/app.js';
+import { eventually, platformToken, setTestPrices, startKabar, type TestKabar, type TestTenant } from '../helpers/app.js';
 import { sampleEvent } from '../helpers/events.js';
 import { startProviders, type Providers } from '../helpers/providers.js';
 
@@ -272,7 +272,7 @@ describe('webhooks: unsigned, forged, replayed or other-tenant calls are rejecte
     base = k.url.replace(/\/graphql$/, '');
     sesHook = `${base}/webhooks/ses`;
     const platform = await platformToken();
-    await k.gql(platform, `mutation { setWhatsAppPrice(input: { country: "ID", currency: "IDR", category: UTILITY, pricePerMessage: "${PRICE}", effectiveFrom: "2026-01-01T00:00:00Z" }) { id } }`);
+    await setTestPrices(k);
     A = await readyTenant(platform);
     B = await readyTenant(platform);
   }, 120_000);
