@@ -10,7 +10,7 @@ import type { DbHandle } from './db/client.js';
 import { createDispatcher, type Dispatcher } from './dispatcher.js';
 import { kafkaSink, localSink } from './ingest.js';
 import { ensureTopics } from './kafka/admin.js';
-import { createKafka, createProducer } from './kafka/client.js';
+import { createBatchedSender, createKafka, createProducer } from './kafka/client.js';
 import { createScheduler, type Scheduler } from './scheduler.js';
 import { startServer, type RunningServer } from './server.js';
 import { configureConfigCache } from './services/config-cache.js';
@@ -70,6 +70,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions): Promis
   const consumers: Consumer[] = [];
   let producer: Producer | undefined;
   let kafka: Kafka | undefined;
+  let changes: ReturnType<typeof createBatchedSender> | undefined;
   const brokers = config.KAFKA_BROKERS;
 
   if (brokers) {
@@ -81,6 +82,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions): Promis
     ], config.KAFKA_CLIENT_ID);
     const k = createKafka(brokers, config.KAFKA_CLIENT_ID, log);
     const p = (producer = await createProducer(k));
+    const live = (changes = createBatchedSender(p, (err) => log.error({ err }, 'could not publish live changes to Kafka')));
     instrumentProducer(p, config.KAFKA_DLQ_TOPIC);
     app.bus.forwardTo((m) => {
       const messages = [{ topic: config.KAFKA_LIVE_TOPIC, messages: [{ key: m.payload.tenantId, value: JSON.stringify(m) }] }];
@@ -88,7 +90,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions): Promis
         const { delivery: _snapshot, ...forPartners } = m.payload;
         messages.push({ topic: config.KAFKA_STATUS_TOPIC, messages: [{ key: m.payload.tenantId, value: JSON.stringify(forPartners) }] });
       }
-      void p.sendBatch({ topicMessages: messages }).catch((err) => log.error({ err }, 'could not publish a live change to Kafka'));
+      live.send(messages);
     });
     app.sink = kafkaSink(p, config.KAFKA_EVENTS_TOPIC);
     if (roles.has('api')) consumers.push(await startLiveConsumer(k, app.bus, config.KAFKA_LIVE_TOPIC, log));
@@ -126,6 +128,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions): Promis
       await app.sink.drain?.();
       await scheduler.stop();
       await dispatcher.stop();
+      await changes?.drain();
       await producer?.disconnect().catch(() => {});
       await app.close();
     },

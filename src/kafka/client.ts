@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Message, type Producer, type TopicMessages } from 'kafkajs';
 import type { Logger } from 'pino';
 
 const REBALANCING = /rebalanc/i;
@@ -35,4 +35,38 @@ export function headerStrings(headers: Record<string, unknown> | undefined): Rec
     out[k.toLowerCase()] = first == null ? undefined : Buffer.isBuffer(first) ? first.toString('utf8') : String(first);
   }
   return out;
+}
+
+/**
+ * Fire-and-forget records (live changes, partner status), produced in batches: whatever is queued
+ * while a send is in flight goes out in the next sendBatch, in order. One produce per status
+ * change cost a broker round trip and its CPU each.
+ */
+export function createBatchedSender(producer: Producer, onError: (err: unknown) => void) {
+  let queue: TopicMessages[] = [];
+  let sending: Promise<void> | null = null;
+  async function flush() {
+    while (queue.length) {
+      const batch = queue;
+      queue = [];
+      const byTopic = new Map<string, Message[]>();
+      for (const t of batch) {
+        const list = byTopic.get(t.topic) ?? [];
+        list.push(...t.messages);
+        byTopic.set(t.topic, list);
+      }
+      await producer.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) }).catch(onError);
+    }
+    sending = null;
+  }
+  return {
+    send(topicMessages: TopicMessages[]) {
+      queue.push(...topicMessages);
+      sending ??= Promise.resolve().then(flush);
+    },
+    /** Resolves once everything queued so far is produced (or has failed). */
+    async drain() {
+      while (sending) await sending;
+    },
+  };
 }
