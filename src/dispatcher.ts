@@ -5,7 +5,6 @@ import type { Channels } from './channels/types.js';
 import { withPlatform, withTenant } from './db/tenant.js';
 import { deliveries, deliveryStatusHistory } from './schema/index.js';
 import { deferInsert } from './db/deferred.js';
-import { refundDelivery } from './services/credits.js';
 import { and, eq, isNotNull, sql } from 'drizzle-orm';
 import { recordStatus, type StatusPublisher } from './services/delivery-status.js';
 import { dispatchEvent, type DispatchOutcome } from './services/dispatch.js';
@@ -137,8 +136,7 @@ export function createDispatcher(app: App, opts: DispatcherOptions) {
       const reason = receiptChannels.has(row.channel)
         ? `INTERRUPTED: attempt ${row.attempts} was cut off and the provider never reported it; gave up`
         : 'INTERRUPTED: the send was cut off and this provider reports no receipts, so it may or may not have arrived; not resent to avoid a duplicate';
-      const failed = await recordStatus(s, row, { status: 'FAILED', reason, patch: { sendingSince: null, nextAttemptAt: null } }, opts.publishStatus);
-      if (failed?.channel === 'WHATSAPP') await refundDelivery(s, id, `Refund: ${reason}`.slice(0, 500), app.bus);
+      await recordStatus(s, row, { status: 'FAILED', reason, patch: { sendingSince: null, nextAttemptAt: null } }, opts.publishStatus, app.bus);
     });
   }
 

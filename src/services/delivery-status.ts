@@ -3,7 +3,9 @@ import { deliveries, deliveryStatusHistory } from '../schema/index.js';
 import { deferInsert } from '../db/deferred.js';
 import type { TenantScope } from '../db/tenant.js';
 import type { DeliveryRow } from './deliveries.js';
+import type { Bus } from '../events/bus.js';
 import { audit } from './audit.js';
+import { refundDelivery } from './credits.js';
 
 export type Status = DeliveryRow['status'];
 
@@ -31,9 +33,11 @@ export interface StatusChange {
 
 /**
  * Records a status report. History keeps every report, even a late one; the delivery's status
- * changes only when the report moves it forward. Returns the row when it changed.
+ * changes only when the report moves it forward. Returns the row when it changed. A WhatsApp
+ * message that moves to FAILED gets its charge back, whoever reported the failure (Meta bills
+ * delivered messages only); one never charged refunds nothing.
  */
-export async function recordStatus(scope: TenantScope, current: DeliveryRow, change: StatusChange, publish?: StatusPublisher): Promise<DeliveryRow | null> {
+export async function recordStatus(scope: TenantScope, current: DeliveryRow, change: StatusChange, publish?: StatusPublisher, bus?: Bus): Promise<DeliveryRow | null> {
   const at = change.at ?? new Date();
   deferInsert(scope, deliveryStatusHistory, { tenantId: scope.tenantId, deliveryId: current.id, status: change.status, reason: change.reason ?? null, at });
   if (!movesForward(current.status, change.status)) return null;
@@ -50,6 +54,7 @@ export async function recordStatus(scope: TenantScope, current: DeliveryRow, cha
     entityId: row.id,
     details: { from: current.status, to: row.status, reason: row.reason, channel: row.channel, eventId: row.eventId },
   });
+  if (row.status === 'FAILED' && row.channel === 'WHATSAPP') await refundDelivery(scope, row.id, `Refund: ${row.reason ?? 'failed'}`.slice(0, 500), bus);
   if (publish) scope.afterCommit(() => publish(row));
   return row;
 }

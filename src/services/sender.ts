@@ -5,7 +5,6 @@ import type { SecretBox } from '../crypto.js';
 import { deferInsert } from '../db/deferred.js';
 import type { TenantScope } from '../db/tenant.js';
 import type { Bus } from '../events/bus.js';
-import { refundDelivery } from './credits.js';
 import { recordStatus, type StatusPublisher } from './delivery-status.js';
 import type { DeliveryRow } from './deliveries.js';
 import type { MessageContent } from './rendering.js';
@@ -95,6 +94,5 @@ export async function recordOutcome(scope: TenantScope, ctx: SendContext, row: D
     return;
   }
   const reason = outcome.transient ? `${outcome.reason} (gave up after ${row.attempts} attempts)` : outcome.reason;
-  await recordStatus(scope, row, { status: 'FAILED', reason, at: now, patch: { sendingSince: null, nextAttemptAt: null } }, ctx.publishStatus);
-  if (row.channel === 'WHATSAPP') await refundDelivery(scope, row.id, `Refund: ${reason}`.slice(0, 500), ctx.bus);
+  await recordStatus(scope, row, { status: 'FAILED', reason, at: now, patch: { sendingSince: null, nextAttemptAt: null } }, ctx.publishStatus, ctx.bus);
 }

@@ -5,7 +5,6 @@ import type { ProviderStatus } from '../channels/types.js';
 import type { SecretBox } from '../crypto.js';
 import type { PlatformScope, TenantScope } from '../db/tenant.js';
 import type { Bus } from '../events/bus.js';
-import { refundDelivery } from './credits.js';
 import { deliveryByProviderId, recordStatus, type StatusPublisher } from './delivery-status.js';
 import { getDelivery, type DeliveryRow } from './deliveries.js';
 
@@ -22,19 +21,20 @@ export async function whatsAppWebhookAuthentic(scope: TenantScope, box: SecretBo
 /**
  * Applies provider status reports to the tenant's deliveries. Unknown message ids are ignored
  * (another tenant's, or not Kabar's): a webhook can only ever touch its own tenant's rows.
- * A WhatsApp message that finally fails is refunded (Meta bills delivered messages).
+ * A WhatsApp message that finally fails is refunded by recordStatus.
  */
 export async function applyProviderStatuses(scope: TenantScope, statuses: ProviderStatus[], publish: StatusPublisher, bus?: Bus): Promise<number> {
   let applied = 0;
   for (const s of statuses) {
-    const receipt = await receiptFor(scope, s);
-    const row = receipt ?? (await deliveryByProviderId(scope, s.providerMessageId));
+    // Usually the send's answer is recorded already; otherwise the delivery id the provider echoes
+    // finds it (a crash cut the answer off, or the webhook outran it).
+    const known = await deliveryByProviderId(scope, s.providerMessageId);
+    const receipt = known ? undefined : await receiptFor(scope, s);
+    const row = known ?? receipt;
     if (!row) continue;
-    // A receipt for a send whose answer never got recorded (a crash, or the webhook outran it)
-    // settles it: the provider has the message, so it must not be sent again.
+    // A receipt settles the send: the provider has the message, so it must not be sent again.
     const patch = receipt ? { providerMessageId: s.providerMessageId, sendingSince: null, nextAttemptAt: null } : undefined;
-    const moved = await recordStatus(scope, row, { status: s.status, reason: s.reason ?? null, at: s.at, patch }, publish);
-    if (moved?.status === 'FAILED' && moved.channel === 'WHATSAPP') await refundDelivery(scope, moved.id, `Refund: ${s.reason ?? 'failed'}`, bus);
+    await recordStatus(scope, row, { status: s.status, reason: s.reason ?? null, at: s.at, patch }, publish, bus);
     applied++;
   }
   return applied;

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { generateKey } from '../../src/crypto.js';
+import { withTenant } from '../../src/db/tenant.js';
 import { enableReceipts } from '../fakes/receipts.js';
 import { eventually, JWT, startKabar, type TestKabar, type TestTenant } from '../helpers/app.js';
 import { startProviders, type Providers } from '../helpers/providers.js';
@@ -150,8 +152,6 @@ describe('dispatcher processes that crash, rebalance and shut down', () => {
 
   /** Events of this load recorded as processed in the database (all tenants). */
   async function processedEvents(): Promise<number> {
-    const { withTenant } = await import('../../src/db/tenant.js');
-    const { sql } = await import('drizzle-orm');
     let n = 0;
     for (const t of tenants) {
       n += await withTenant({ db: api.app.db, actor: 'test', tenantId: t.id }, async (s) => {
