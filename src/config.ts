@@ -35,6 +35,10 @@ const schema = z.object({
   KAFKA_CONSUMER_GROUP: z.string().default('kabar-dispatcher'),
   KABAR_ROLES: z.string().default('api,dispatcher,scheduler'),
   KABAR_MAX_IN_FLIGHT: z.coerce.number().int().positive().default(10),
+  // Events of one tenant taken from a Kafka batch and recorded in one transaction.
+  KABAR_DISPATCH_BATCH: z.coerce.number().int().positive().default(200),
+  // Provider calls in flight at once in a dispatcher process.
+  KABAR_PROVIDER_CONCURRENCY: z.coerce.number().int().positive().default(64),
   KABAR_DEDUP_WINDOW_SECONDS: z.coerce.number().int().nonnegative().default(300),
   KABAR_MAX_SEND_ATTEMPTS: z.coerce.number().int().positive().default(6),
   KABAR_RETRY_BASE_MS: z.coerce.number().int().positive().default(500),

@@ -7,9 +7,10 @@ import { deliveries, deliveryStatusHistory } from './schema/index.js';
 import { deferInsert } from './db/deferred.js';
 import { and, eq, isNotNull, sql } from 'drizzle-orm';
 import { recordStatus, type StatusPublisher } from './services/delivery-status.js';
-import { dispatchEvent, type DispatchOutcome } from './services/dispatch.js';
+import { dispatchEvents, type DispatchOutcome } from './services/dispatch.js';
 import type { EventEnvelope } from './services/events.js';
-import { claimDeliveries, recordOutcome, type SendContext } from './services/sender.js';
+import { claimDeliveries, recordOutcomes, type SendContext } from './services/sender.js';
+import { createKeyedQueue } from './consumers/keyed-queue.js';
 import { getDelivery } from './services/deliveries.js';
 import { pruneWebhookReceipts } from './services/webhooks.js';
 
@@ -41,16 +42,16 @@ export function createDispatcher(app: App, opts: DispatcherOptions) {
   };
   const system = (tenantId: string) => ({ db: app.db, actor: 'system', tenantId });
 
+  // Provider calls in flight at once across the process: a big batch must not open hundreds of connections.
+  const calls = createKeyedQueue(c.KABAR_PROVIDER_CONCURRENCY);
+
   /** One claim transaction, the provider calls in parallel, one transaction recording every outcome. */
   async function send(tenantId: string, ids: string[], dueOnly: boolean): Promise<void> {
     const claimed = await withTenant(system(tenantId), (s) => claimDeliveries(s, sendCtx, ids, dueOnly));
     if (claimed.length === 0) return;
-    const outcomes = await Promise.all(claimed.map((c) => c.call()));
-    await withTenant(system(tenantId), async (s) => {
-      for (const [i, c] of claimed.entries()) await recordOutcome(s, sendCtx, c.row, outcomes[i]!);
-    });
-    for (const [i, { row }] of claimed.entries()) {
-      const outcome = outcomes[i]!;
+    const results = await Promise.all(claimed.map(async (c) => ({ row: c.row, outcome: await calls.run(c.row.id, c.call) })));
+    await withTenant(system(tenantId), (s) => recordOutcomes(s, sendCtx, results));
+    for (const { row, outcome } of results) {
       const line = { tenantId, eventId: row.eventId, deliveryId: row.id, channel: row.channel, attempt: row.attempts };
       if (outcome.ok) log.debug({ ...line, providerMessageId: outcome.providerMessageId }, 'delivery sent');
       else log.info({ ...line, transient: outcome.transient, reason: outcome.reason }, outcome.transient ? 'provider failed transiently' : 'provider rejected the message');
@@ -71,19 +72,28 @@ export function createDispatcher(app: App, opts: DispatcherOptions) {
     if (recent.size > 100_000) recent.delete(recent.keys().next().value!);
   }
 
-  async function handle(tenantId: string, e: EventEnvelope): Promise<DispatchOutcome> {
-    const key = `${tenantId}:${e.id}`;
-    if (seenRecently(key)) return { kind: 'duplicate' };
-    const outcome = await withTenant(system(tenantId), (s) =>
-      dispatchEvent(s, { box: app.box, bus: app.bus, publishStatus: opts.publishStatus, now, creditAlertIntervalSeconds: c.KABAR_CREDIT_ALERT_INTERVAL_SECONDS, firstAttemptAfterMs: Math.min(30_000, c.KABAR_SEND_LEASE_MS) }, e),
-    );
-    if (outcome.kind !== 'unknown-tenant') remember(key);
-    log.debug({ tenantId, eventId: e.id, type: e.type, outcome: outcome.kind, queued: outcome.kind === 'dispatched' ? outcome.queued.length : 0 }, 'event handled');
-    if (outcome.kind !== 'dispatched') return outcome;
-    await send(tenantId, outcome.queued, false).catch((err) => log.error({ err, tenantId, eventId: e.id }, 'send failed; the retry sweep will pick it up'));
-    for (const d of outcome.derived) await handle(tenantId, { id: d.id, type: d.type, occurredAt: now(), data: d.data });
-    return outcome;
+  const dispatchCtx = { box: app.box, bus: app.bus, publishStatus: opts.publishStatus, now, creditAlertIntervalSeconds: c.KABAR_CREDIT_ALERT_INTERVAL_SECONDS, firstAttemptAfterMs: Math.min(30_000, c.KABAR_SEND_LEASE_MS) };
+
+  /**
+   * Handles a tenant's events (in order) as one unit: one transaction records them all, then
+   * their messages get their first attempt. Returns one outcome per event once every outcome is
+   * durable; transient send failures are left to the retry sweep.
+   */
+  async function handleMany(tenantId: string, list: EventEnvelope[]): Promise<DispatchOutcome[]> {
+    const outcomes: DispatchOutcome[] = list.map(() => ({ kind: 'duplicate' }));
+    const todo = list.flatMap((e, i) => (seenRecently(`${tenantId}:${e.id}`) ? [] : [i]));
+    if (todo.length === 0) return outcomes;
+    const batch = await withTenant(system(tenantId), (s) => dispatchEvents(s, dispatchCtx, todo.map((i) => list[i]!)));
+    for (const [j, i] of todo.entries()) {
+      outcomes[i] = batch.outcomes[j]!;
+      if (outcomes[i]!.kind !== 'unknown-tenant') remember(`${tenantId}:${list[i]!.id}`);
+    }
+    log.debug({ tenantId, events: list.length, dispatched: batch.outcomes.filter((o) => o.kind === 'dispatched').length, queued: batch.queued.length }, 'events handled');
+    if (batch.queued.length) await send(tenantId, batch.queued, false).catch((err) => log.error({ err, tenantId, events: list.length }, 'send failed; the retry sweep will pick it up'));
+    if (batch.derived.length) await self.handleMany(tenantId, batch.derived.map((d) => ({ id: d.id, type: d.type, occurredAt: now(), data: d.data })));
+    return outcomes;
   }
+
 
   /**
    * Sends what is due: scheduled retries, and messages whose first attempt never happened
@@ -141,12 +151,15 @@ export function createDispatcher(app: App, opts: DispatcherOptions) {
   }
 
   const loop = createLoop('retry sweep', sweep, log);
-  return {
-    handle,
+  const self = {
+    handleMany,
+    /** One event (HTTP ingest, the scheduler, Kabar's own events): goes through handleMany, so wrappers see it. */
+    handle: async (tenantId: string, e: EventEnvelope): Promise<DispatchOutcome> => (await self.handleMany(tenantId, [e]))[0]!,
     sweep,
     /** Starts the retry sweep (dispatcher role). */
     start: (intervalMs = 250) => loop.start(intervalMs),
     stop: () => loop.stop(),
   };
+  return self;
 }
 export type Dispatcher = ReturnType<typeof createDispatcher>;

@@ -106,7 +106,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions): Promis
   if (!brokers) app.sink = localSink(dispatcher, config.KABAR_MAX_IN_FLIGHT, log);
   if (roles.has('dispatcher')) {
     if (kafka && producer) {
-      const eventsOpts = { topic: config.KAFKA_EVENTS_TOPIC, dlqTopic: config.KAFKA_DLQ_TOPIC, groupId: config.KAFKA_CONSUMER_GROUP, maxInFlight: config.KABAR_MAX_IN_FLIGHT };
+      const eventsOpts = { topic: config.KAFKA_EVENTS_TOPIC, dlqTopic: config.KAFKA_DLQ_TOPIC, groupId: config.KAFKA_CONSUMER_GROUP, maxInFlight: config.KABAR_MAX_IN_FLIGHT, maxBatchEvents: config.KABAR_DISPATCH_BATCH };
       consumers.push(await startEventsConsumer(kafka, producer, dispatcher, eventsOpts, log));
     }
     if (opts.loops !== false) dispatcher.start();

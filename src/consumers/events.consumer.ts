@@ -4,25 +4,34 @@ import type { Logger } from 'pino';
 import type { Dispatcher } from '../dispatcher.js';
 import { headerStrings } from '../kafka/client.js';
 import { decodeEnvelope, MAX_EVENT_BYTES } from './envelope.js';
-import { createKeyedQueue, orderingKey } from './keyed-queue.js';
+import { createKeyedQueue } from './keyed-queue.js';
+import type { EventEnvelope } from '../services/events.js';
+
+interface Decoded {
+  m: KafkaMessage;
+  event: EventEnvelope;
+}
 
 export interface EventsConsumerOptions {
   topic: string;
   dlqTopic: string;
   groupId: string;
   maxInFlight: number;
+  /** Events of one tenant recorded in one transaction. */
+  maxBatchEvents: number;
   partitionsConsumedConcurrently?: number;
 }
 
 /**
  * The dispatcher's consumer group on kabar.events. Each batch: decode and validate every
  * message (bad ones go to the DLQ with the original bytes and a reason header), dispatch the
- * good ones (same appointment/patient in order, up to maxInFlight at once), and commit the
- * batch's offsets only when every outcome is durably recorded. A crash re-reads; dispatch is
- * idempotent, so nothing is sent twice. When a batch fails (the database is down), kafkajs
- * retries it: the messages it already dead-lettered are remembered by offset and not
- * dead-lettered again. A message that fails dispatch for a reason of its own (the database
- * rejects its data) is dead-lettered as UNPROCESSABLE instead of blocking its partition.
+ * good ones tenant by tenant (each tenant's events in offset order, recorded in one transaction
+ * per unit; tenants overlap up to maxInFlight units), and commit the batch's offsets only when
+ * every outcome is durably recorded. A crash re-reads; dispatch is idempotent, so nothing is
+ * sent twice. When a batch fails (the database is down), kafkajs retries it: the messages it
+ * already dead-lettered are remembered by offset and not dead-lettered again. A message that
+ * fails dispatch for a reason of its own (the database rejects its data) is dead-lettered as
+ * UNPROCESSABLE instead of blocking its partition.
  */
 export async function startEventsConsumer(kafka: Kafka, producer: Producer, dispatcher: Dispatcher, opts: EventsConsumerOptions, log: Logger): Promise<Consumer> {
   const consumer = kafka.consumer({ groupId: opts.groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, maxWaitTimeInMs: 250, maxBytesPerPartition: 256 * 1024, maxBytes: 1024 * 1024, allowAutoTopicCreation: false });
@@ -31,9 +40,6 @@ export async function startEventsConsumer(kafka: Kafka, producer: Producer, disp
   const queue = createKeyedQueue(opts.maxInFlight);
   // Offsets dead-lettered but not committed yet, per partition: a retried batch skips them.
   const deadLettered = new Map<number, Set<string>>();
-  // The latest handling of each event id, so a second message with the same id (a duplicate,
-  // possibly about another appointment) waits for the first: the first one by offset wins.
-  const sameEvent = new Map<string, Promise<unknown>>();
   // Batches being handled, and whether a graceful stop is waiting for them.
   let draining = false;
   let inFlight = 0;
@@ -71,29 +77,47 @@ export async function startEventsConsumer(kafka: Kafka, producer: Producer, disp
     done.add(m.offset);
   }
 
-  async function handle(partition: number, m: KafkaMessage) {
-    if (deadLettered.get(partition)?.has(m.offset)) return;
-    const decoded = decodeEnvelope(m.value, headerStrings(m.headers), m.key?.toString('utf8') ?? null);
-    if (!decoded.ok) return deadLetter(partition, m, decoded.reason);
-    const { tenantId, event } = decoded;
-    const idKey = `${tenantId}\u0000${event.id}`;
-    const before = sameEvent.get(idKey);
-    const run = (async () => {
-      if (before) await before.catch(() => {});
-      return queue.run(orderingKey(tenantId, event.id, event.data), () => dispatcher.handle(tenantId, event));
-    })();
-    sameEvent.set(idKey, run);
-    void run.catch(() => {}).finally(() => sameEvent.get(idKey) === run && sameEvent.delete(idKey));
-    let outcome;
+  /**
+   * One tenant's events of a batch, in offset order, as one unit of work. If the database
+   * rejects the data, the unit is redone one event at a time (in order) to find the message to
+   * dead-letter; the others are recorded as usual.
+   */
+  async function dispatch(partition: number, tenantId: string, items: Decoded[]): Promise<void> {
+    let outcomes;
     try {
-      outcome = await run;
+      outcomes = await dispatcher.handleMany(tenantId, items.map((i) => i.event));
     } catch (err) {
       const problem = unprocessable(err);
       if (!problem) throw err;
+      if (items.length > 1) {
+        for (const item of items) await dispatch(partition, tenantId, [item]);
+        return;
+      }
+      const { m, event } = items[0]!;
       log.error({ err, tenantId, eventId: event.id, partition, offset: m.offset }, 'the database rejected this event; dead-lettering it');
       return deadLetter(partition, m, `UNPROCESSABLE: ${problem}`);
     }
-    if (outcome.kind === 'unknown-tenant') await deadLetter(partition, m, `UNKNOWN_TENANT: ${tenantId}`);
+    for (const [i, o] of outcomes.entries()) if (o.kind === 'unknown-tenant') await deadLetter(partition, items[i]!.m, `UNKNOWN_TENANT: ${tenantId}`);
+  }
+
+  /** Dead-letters what cannot be decoded; groups the rest by tenant, in offset order, in units of at most maxBatchEvents. */
+  function plan(partition: number, messages: KafkaMessage[]): { bad: Promise<void>[]; units: [string, Decoded[]][] } {
+    const bad: Promise<void>[] = [];
+    const byTenant = new Map<string, Decoded[]>();
+    for (const m of messages) {
+      if (deadLettered.get(partition)?.has(m.offset)) continue;
+      const decoded = decodeEnvelope(m.value, headerStrings(m.headers), m.key?.toString('utf8') ?? null);
+      if (!decoded.ok) {
+        bad.push(deadLetter(partition, m, decoded.reason));
+        continue;
+      }
+      const list = byTenant.get(decoded.tenantId) ?? [];
+      list.push({ m, event: decoded.event });
+      byTenant.set(decoded.tenantId, list);
+    }
+    const units: [string, Decoded[]][] = [];
+    for (const [tenantId, list] of byTenant) for (let i = 0; i < list.length; i += opts.maxBatchEvents) units.push([tenantId, list.slice(i, i + opts.maxBatchEvents)]);
+    return { bad, units };
   }
 
   await consumer.run({
@@ -118,9 +142,11 @@ export async function startEventsConsumer(kafka: Kafka, producer: Producer, disp
     const done = deadLettered.get(batch.partition);
     if (done && first !== null) for (const o of done) if (BigInt(o) < BigInt(first)) done.delete(o);
     try {
-      // Every message settles before a failure is reported: a retry must not race the
-      // dead-letter sends of this attempt.
-      const results = await Promise.allSettled(batch.messages.map((m) => handle(batch.partition, m)));
+      // Every unit settles before a failure is reported: a retry must not race the dead-letter
+      // sends of this attempt. A tenant's units run one after another (the queue is keyed by
+      // tenant); different tenants overlap, up to maxInFlight units.
+      const { bad, units } = plan(batch.partition, batch.messages);
+      const results = await Promise.allSettled([...bad, ...units.map(([tenantId, items]) => queue.run(tenantId, () => dispatch(batch.partition, tenantId, items)))]);
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
     } finally {

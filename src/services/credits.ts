@@ -107,10 +107,43 @@ export async function debitForDelivery(scope: TenantScope, deliveryId: string, p
   await lockBalance(scope);
   const existing = await ledgerFor(scope, 'DEBIT', deliveryId);
   if (existing) return { charged: true, transaction: existing, reused: true };
-  const amount = new Decimal(price);
-  const row = await applyMovement(scope, { kind: 'DEBIT', amount: amount.neg().toFixed(), deliveryId, note: 'WhatsApp message' }, bus);
+  const { charged, balance } = await debitDeliveries(scope, [{ deliveryId, price }], bus);
+  const row = charged.get(deliveryId);
   if (row) return { charged: true, transaction: row, reused: false };
-  return { charged: false, balance: (await getBalance(scope)).balance, required: amount.toFixed() };
+  return { charged: false, balance, required: new Decimal(price).toFixed() };
+}
+
+/**
+ * Charges new WhatsApp messages in order, each while the balance still covers it (a later,
+ * cheaper one may still fit): one balance lock, one balance update and one multi-row ledger
+ * insert for all of them, with each ledger row's balance after it. Returns the debits by
+ * delivery and the balance left. The deliveries must be new: nothing checks for earlier debits.
+ */
+export async function debitDeliveries(scope: TenantScope, charges: { deliveryId: string; price: string }[], bus?: Bus): Promise<{ charged: Map<string, TransactionRow>; balance: string }> {
+  const [held] = await scope.tx.select().from(creditBalances).where(eq(creditBalances.tenantId, scope.tenantId)).for('update');
+  let balance = new Decimal(held?.balance ?? 0);
+  const debits: { deliveryId: string; amount: string; balanceAfter: string }[] = [];
+  for (const c of charges) {
+    const price = new Decimal(c.price);
+    if (!held || balance.lt(price)) continue;
+    balance = balance.minus(price);
+    debits.push({ deliveryId: c.deliveryId, amount: price.neg().toFixed(), balanceAfter: balance.toFixed() });
+  }
+  const charged = new Map<string, TransactionRow>();
+  if (!held || debits.length === 0) return { charged, balance: balance.toFixed() };
+  const now = new Date();
+  await scope.tx.update(creditBalances).set({ balance: balance.toFixed(), updatedAt: now }).where(eq(creditBalances.tenantId, scope.tenantId));
+  const rows = await scope.tx
+    .insert(creditTransactions)
+    .values(debits.map((d) => ({ tenantId: scope.tenantId, kind: 'DEBIT' as const, ...d, note: 'WhatsApp message' })))
+    .returning();
+  for (const row of rows) {
+    charged.set(row.deliveryId!, row);
+    await audit(scope, { action: 'credit.debit', entityType: 'credit_transaction', entityId: row.id, details: { amount: new Decimal(row.amount).toFixed(), balanceAfter: new Decimal(row.balanceAfter).toFixed(), deliveryId: row.deliveryId, purchaseId: null } });
+  }
+  const payload = { tenantId: scope.tenantId, currency: held.currency, balance: balance.toFixed(), updatedAt: now };
+  if (bus) scope.afterCommit(() => bus.publish('credit.balance', payload));
+  return { charged, balance: balance.toFixed() };
 }
 
 /** What a delivery costs the tenant right now: the sum of its ledger rows (negative = charged). */

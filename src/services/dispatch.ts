@@ -1,20 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { creditAlerts, deliveries, deliveryStatusHistory, events } from '../schema/index.js';
 import { deferInsert } from '../db/deferred.js';
 import type { TenantScope } from '../db/tenant.js';
 import type { SecretBox } from '../crypto.js';
 import type { Bus } from '../events/bus.js';
 import { audit } from './audit.js';
-import { debitForDelivery } from './credits.js';
-import { recordStatus, type StatusPublisher } from './delivery-status.js';
+import { debitDeliveries } from './credits.js';
+import type { StatusPublisher } from './delivery-status.js';
 import type { DeliveryRow } from './deliveries.js';
 import type { EventEnvelope } from './events.js';
 import { planMessages, type PlannedMessage } from './recipients.js';
 import { applySchedulingEffects } from './scheduling.js';
 import { cachedConfig } from './config-cache.js';
-import { renderMessage, templateCache } from './rendering.js';
-import { getTenantIfExists } from './tenants.js';
+import { renderMessage, templateCache, type Rendered } from './rendering.js';
+import { getTenantIfExists, type TenantRow } from './tenants.js';
 import { whatsAppGate, type WhatsAppGate } from './whatsapp-gate.js';
 
 export interface DispatchContext {
@@ -37,88 +37,153 @@ export interface DerivedEvent {
 /** Hands one of Kabar's own events to dispatch (in any role: the API process dispatches it too). */
 export type EmitInternal = (tenantId: string, e: DerivedEvent) => Promise<void>;
 
-export type DispatchOutcome =
-  | { kind: 'dispatched'; queued: string[]; derived: DerivedEvent[] }
-  | { kind: 'duplicate' }
-  | { kind: 'unknown-tenant' };
+/** What became of one event: new (its deliveries are recorded), seen before, or for no known tenant. */
+export type DispatchOutcome = { kind: 'dispatched' | 'duplicate' | 'unknown-tenant' };
 
-/**
- * Turns one event into delivery rows, durably and idempotently: the event row is the dedupe
- * guard, the (event, recipient, channel) unique index makes a re-read event add nothing, and
- * WhatsApp is debited in the same transaction that queues the message.
- * Sending happens after commit (sender.ts), for the ids returned in `queued`.
- */
-export async function dispatchEvent(scope: TenantScope, ctx: DispatchContext, e: EventEnvelope): Promise<DispatchOutcome> {
-  const tenant = await cachedConfig(scope, 'tenant', () => getTenantIfExists(scope));
-  if (!tenant) return { kind: 'unknown-tenant' };
-  const data = JSON.parse(JSON.stringify(e.data ?? {})) as object;
-  // The event row commits together with every delivery it yields, so a row that exists means
-  // the event was fully handled. A concurrent handler of the same id waits on the key, then sees it.
-  const inserted = await scope.tx
-    .insert(events)
-    .values({ tenantId: scope.tenantId, id: e.id, type: e.type, occurredAt: e.occurredAt, data, processedAt: ctx.now() })
-    .onConflictDoNothing()
-    .returning({ id: events.id });
-  if (inserted.length === 0) return { kind: 'duplicate' };
-  const derived: DerivedEvent[] = await applySchedulingEffects(scope, { ...e, data }, ctx.now());
-  const planned = await planMessages(scope, e.type, data, tenant.defaultLanguage);
-  const template = templateCache(scope, e.type);
-  const now = ctx.now();
-  let gate: Promise<WhatsAppGate> | undefined;
-  const queued: string[] = [];
-
-  for (const m of planned) {
-    const rendered = m.skip ? null : renderMessage(await template(m.channel, m.language), tenant, e.type, data, m);
-    const id = randomUUID();
-    const row = await insertDelivery(scope, id, e, m, rendered && rendered.ok ? rendered : null, now, ctx.firstAttemptAfterMs);
-    if (!row) continue; // recorded by an earlier run of this event
-    if (m.skip) { await recordStatus(scope, row, { status: 'SKIPPED', reason: m.skip }, ctx.publishStatus); continue; }
-    if (!rendered!.ok) { await recordStatus(scope, row, { status: 'FAILED', reason: rendered!.reason }, ctx.publishStatus); continue; }
-    if (m.channel === 'WHATSAPP' && rendered!.content.channel === 'WHATSAPP') {
-      gate ??= whatsAppGate(scope, ctx.box, now);
-      const g = await gate;
-      if (!g.ok) { await recordStatus(scope, row, { status: 'SKIPPED', reason: g.reason }, ctx.publishStatus); continue; }
-      const price = await g.price(rendered!.content.category);
-      if (price === null) { await recordStatus(scope, row, { status: 'SKIPPED', reason: 'NO_PRICE' }, ctx.publishStatus); continue; }
-      const debit = await debitForDelivery(scope, id, price, ctx.bus);
-      if (!debit.charged) {
-        await recordStatus(scope, row, { status: 'SKIPPED', reason: 'INSUFFICIENT_CREDIT' }, ctx.publishStatus);
-        const alert = await creditAlert(scope, ctx, now, { balance: debit.balance, required: debit.required, eventType: e.type, deliveryId: id, tenantName: tenant.name, currency: tenant.currency });
-        if (alert) derived.push(alert);
-        continue;
-      }
-      await scope.tx.update(deliveries).set({ cost: price }).where(eq(deliveries.id, id));
-    }
-    queued.push(id);
-  }
-  return { kind: 'dispatched', queued, derived };
+export interface BatchOutcome {
+  /** One per input event, in input order. */
+  outcomes: DispatchOutcome[];
+  /** Deliveries to send now, after commit (sender.ts). */
+  queued: string[];
+  derived: DerivedEvent[];
 }
 
-async function insertDelivery(scope: TenantScope, id: string, e: EventEnvelope, m: PlannedMessage, rendered: { body: string; content: unknown } | null, now: Date, firstAttemptAfterMs: number): Promise<DeliveryRow | undefined> {
-  const [row] = await scope.tx
-    .insert(deliveries)
-    .values({
-      id,
-      tenantId: scope.tenantId,
-      eventId: e.id,
-      eventType: e.type,
-      channel: m.channel,
-      recipient: m.recipient,
-      recipientKind: m.recipientKind,
-      recipientRef: m.recipientRef,
-      language: m.language,
-      status: 'QUEUED',
-      renderedBody: rendered?.body ?? '',
-      content: rendered?.content ?? null,
-      // The dispatcher sends at once; the retry worker only picks this up if that never happened.
-      nextAttemptAt: new Date(now.getTime() + firstAttemptAfterMs),
-    })
-    .onConflictDoNothing()
-    .returning();
-  if (!row) return undefined;
-  deferInsert(scope, deliveryStatusHistory, { tenantId: scope.tenantId, deliveryId: id, status: 'QUEUED', at: row.createdAt });
-  await audit(scope, { action: 'delivery.queued', entityType: 'delivery', entityId: id, details: { eventId: e.id, eventType: e.type, channel: m.channel, recipientKind: m.recipientKind } });
-  return row;
+/** One message on its way into the deliveries table, with the status it is written with. */
+interface Draft {
+  id: string;
+  e: EventEnvelope;
+  m: PlannedMessage;
+  content: { body: string; content: unknown } | null;
+  status: 'QUEUED' | 'SKIPPED' | 'FAILED';
+  reason?: string;
+  /** WhatsApp: what it costs, charged below if the balance allows. */
+  price?: string;
+}
+
+const CHUNK = 500; // rows per multi-row INSERT (PostgreSQL takes at most 65,535 parameters)
+
+/**
+ * Turns a tenant's events into delivery rows, durably and idempotently, in the caller's one
+ * transaction: the event rows are the dedupe guard (an event whose row exists was fully
+ * handled), and every message is written once with its final status: QUEUED, or SKIPPED/FAILED
+ * with a reason. WhatsApp messages are debited in the same transaction, in order, while the
+ * balance allows. Everything is written with one multi-row statement per table, not per message.
+ */
+export async function dispatchEvents(scope: TenantScope, ctx: DispatchContext, list: EventEnvelope[]): Promise<BatchOutcome> {
+  const tenant = await cachedConfig(scope, 'tenant', () => getTenantIfExists(scope));
+  if (!tenant) return { outcomes: list.map(() => ({ kind: 'unknown-tenant' })), queued: [], derived: [] };
+  const now = ctx.now();
+  const fresh = await insertEvents(scope, list, now);
+  const derived: DerivedEvent[] = [];
+  const drafts: Draft[] = [];
+  let gate: Promise<WhatsAppGate> | undefined;
+  for (const e of list) {
+    if (!fresh.has(e)) continue;
+    const data = fresh.get(e)!;
+    // Scheduling effects run event by event, in order: a reschedule after a confirmation sees it.
+    derived.push(...(await applySchedulingEffects(scope, { ...e, data }, now)));
+    const template = templateCache(scope, e.type);
+    const seen = new Set<string>();
+    for (const m of await planMessages(scope, e.type, data, tenant.defaultLanguage)) {
+      // One event never yields two messages to the same recipient over the same channel.
+      const key = `${m.recipient}\u0000${m.channel}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const rendered = m.skip ? null : renderMessage(await template(m.channel, m.language), tenant, e.type, data, m);
+      const draft = toDraft(e, m, rendered);
+      if (draft.status === 'QUEUED' && rendered?.ok && rendered.content.channel === 'WHATSAPP') {
+        const g = await (gate ??= whatsAppGate(scope, ctx.box, now));
+        const price = g.ok ? await g.price(rendered.content.category) : null;
+        if (!g.ok) Object.assign(draft, { status: 'SKIPPED', reason: g.reason });
+        else if (price === null) Object.assign(draft, { status: 'SKIPPED', reason: 'NO_PRICE' });
+        else draft.price = price;
+      }
+      drafts.push(draft);
+    }
+  }
+  const alert = await charge(scope, ctx, tenant, drafts, now);
+  if (alert) derived.push(alert);
+  await insertDeliveries(scope, ctx, drafts, now);
+  return {
+    outcomes: list.map((e) => ({ kind: fresh.has(e) ? 'dispatched' : 'duplicate' })),
+    queued: drafts.filter((d) => d.status === 'QUEUED').map((d) => d.id),
+    derived,
+  };
+}
+
+/** Records the events not seen before (the first of two with one id wins); returns them with their stored data. */
+async function insertEvents(scope: TenantScope, list: EventEnvelope[], now: Date): Promise<Map<EventEnvelope, object>> {
+  const firsts = new Map<string, EventEnvelope>();
+  for (const e of list) if (!firsts.has(e.id)) firsts.set(e.id, e);
+  // A copy through JSON is what jsonb stores (undefined dropped, dates as strings): rendering sees the same.
+  const rows = [...firsts.values()].map((e) => ({ tenantId: scope.tenantId, id: e.id, type: e.type, occurredAt: e.occurredAt, data: JSON.parse(JSON.stringify(e.data ?? {})) as object, processedAt: now }));
+  // Sorted by id, so two transactions recording overlapping ids take their locks in one order.
+  rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const inserted = new Set<string>();
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    const got = await scope.tx.insert(events).values(rows.slice(i, i + CHUNK)).onConflictDoNothing().returning({ id: events.id });
+    for (const r of got) inserted.add(r.id);
+  }
+  const byId = new Map(rows.map((r) => [r.id, r.data]));
+  const fresh = new Map<EventEnvelope, object>();
+  for (const e of firsts.values()) if (inserted.has(e.id)) fresh.set(e, byId.get(e.id)!);
+  return fresh;
+}
+
+function toDraft(e: EventEnvelope, m: PlannedMessage, rendered: Rendered | null): Draft {
+  const base = { id: randomUUID(), e, m };
+  if (m.skip) return { ...base, content: null, status: 'SKIPPED', reason: m.skip };
+  if (!rendered!.ok) return { ...base, content: null, status: 'FAILED', reason: rendered!.reason };
+  return { ...base, content: rendered!, status: 'QUEUED' };
+}
+
+/** Debits the WhatsApp drafts in order while the balance allows; the rest are SKIPPED and may raise credit.insufficient. */
+async function charge(scope: TenantScope, ctx: DispatchContext, tenant: TenantRow, drafts: Draft[], now: Date): Promise<DerivedEvent | null> {
+  const billable = drafts.filter((d) => d.price !== undefined);
+  if (billable.length === 0) return null;
+  const debit = await debitDeliveries(scope, billable.map((d) => ({ deliveryId: d.id, price: d.price! })), ctx.bus);
+  const refused = billable.filter((d) => !debit.charged.has(d.id));
+  const first = refused[0];
+  if (!first) return null;
+  const required = first.price!;
+  for (const d of refused) Object.assign(d, { status: 'SKIPPED', reason: 'INSUFFICIENT_CREDIT' });
+  return creditAlert(scope, ctx, now, { balance: debit.balance, required, eventType: first.e.type, deliveryId: first.id, tenantName: tenant.name, currency: tenant.currency });
+}
+
+/** One INSERT for the deliveries; their QUEUED (and final) history rows and audit entries go in at commit. */
+async function insertDeliveries(scope: TenantScope, ctx: DispatchContext, drafts: Draft[], now: Date): Promise<void> {
+  const nextAttemptAt = new Date(now.getTime() + ctx.firstAttemptAfterMs);
+  const values = drafts.map((d) => ({
+    id: d.id,
+    tenantId: scope.tenantId,
+    eventId: d.e.id,
+    eventType: d.e.type,
+    channel: d.m.channel,
+    recipient: d.m.recipient,
+    recipientKind: d.m.recipientKind,
+    recipientRef: d.m.recipientRef,
+    language: d.m.language,
+    status: d.status,
+    reason: d.reason ?? null,
+    cost: d.status === 'QUEUED' ? (d.price ?? null) : null,
+    renderedBody: d.content?.body ?? '',
+    content: d.content?.content ?? null,
+    // The dispatcher sends at once; the retry sweep only picks a message up if that never happened.
+    nextAttemptAt: d.status === 'QUEUED' ? nextAttemptAt : null,
+  }));
+  const rows: DeliveryRow[] = [];
+  for (let i = 0; i < values.length; i += CHUNK) rows.push(...(await scope.tx.insert(deliveries).values(values.slice(i, i + CHUNK)).returning()));
+  const drafted = new Map(drafts.map((d) => [d.id, d]));
+  for (const row of rows) {
+    const d = drafted.get(row.id)!;
+    deferInsert(scope, deliveryStatusHistory, { tenantId: scope.tenantId, deliveryId: row.id, status: 'QUEUED', at: row.createdAt });
+    await audit(scope, { action: 'delivery.queued', entityType: 'delivery', entityId: row.id, details: { eventId: d.e.id, eventType: d.e.type, channel: d.m.channel, recipientKind: d.m.recipientKind } });
+    if (row.status === 'QUEUED') continue;
+    // Written final at once; history and audit still show it queued, then skipped or failed.
+    deferInsert(scope, deliveryStatusHistory, { tenantId: scope.tenantId, deliveryId: row.id, status: row.status, reason: row.reason, at: row.createdAt });
+    await audit(scope, { action: `delivery.${row.status.toLowerCase()}`, entityType: 'delivery', entityId: row.id, details: { from: 'QUEUED', to: row.status, reason: row.reason, channel: row.channel, eventId: row.eventId } });
+    scope.afterCommit(() => ctx.publishStatus(row));
+  }
 }
 
 /** credit.insufficient to the tenant's administrators, at most once per interval per tenant. */

@@ -5,6 +5,7 @@ import type { SecretBox } from '../crypto.js';
 import { deferInsert } from '../db/deferred.js';
 import type { TenantScope } from '../db/tenant.js';
 import type { Bus } from '../events/bus.js';
+import { audit } from './audit.js';
 import { recordStatus, type StatusPublisher } from './delivery-status.js';
 import type { DeliveryRow } from './deliveries.js';
 import type { MessageContent } from './rendering.js';
@@ -78,13 +79,33 @@ export function backoffMs(attempt: number, baseMs: number, random = Math.random)
   return Math.round(cap / 2 + random() * (cap / 2));
 }
 
-/** Records what the provider said: SENT, a scheduled retry, or FAILED (refunding WhatsApp). */
-export async function recordOutcome(scope: TenantScope, ctx: SendContext, row: DeliveryRow, outcome: SendOutcome): Promise<void> {
+/**
+ * Records what the providers said about claimed messages: the accepted ones become SENT in one
+ * statement (a receipt that already moved one on wins), the others are retried or FAILED.
+ */
+export async function recordOutcomes(scope: TenantScope, ctx: SendContext, claimed: { row: DeliveryRow; outcome: SendOutcome }[]): Promise<void> {
   const now = ctx.now();
-  if (outcome.ok) {
-    await recordStatus(scope, row, { status: 'SENT', at: now, patch: { providerMessageId: outcome.providerMessageId, sendingSince: null, nextAttemptAt: null } }, ctx.publishStatus);
-    return;
+  const sent = new Map<string, string>();
+  for (const { row, outcome } of claimed) {
+    if (!outcome.ok) await recordFailure(scope, ctx, row, outcome, now);
+    else sent.set(row.id, outcome.providerMessageId);
   }
+  if (sent.size === 0) return;
+  for (const id of sent.keys()) deferInsert(scope, deliveryStatusHistory, { tenantId: scope.tenantId, deliveryId: id, status: 'SENT', reason: null, at: now });
+  const rows = await scope.tx
+    .update(deliveries)
+    // Each row's provider id from one JSON parameter: one statement for the whole batch.
+    .set({ status: 'SENT', reason: null, providerMessageId: sql`(${JSON.stringify(Object.fromEntries(sent))}::jsonb ->> ${deliveries.id}::text)`, sendingSince: null, nextAttemptAt: null, updatedAt: now })
+    .where(and(inArray(deliveries.id, [...sent.keys()]), eq(deliveries.status, 'QUEUED')))
+    .returning();
+  for (const row of rows) {
+    await audit(scope, { action: 'delivery.sent', entityType: 'delivery', entityId: row.id, details: { from: 'QUEUED', to: 'SENT', reason: null, channel: row.channel, eventId: row.eventId } });
+    scope.afterCommit(() => ctx.publishStatus(row));
+  }
+}
+
+/** A transient failure is retried with backoff while attempts remain; anything else ends FAILED (refunding WhatsApp). */
+async function recordFailure(scope: TenantScope, ctx: SendContext, row: DeliveryRow, outcome: Extract<SendOutcome, { ok: false }>, now: Date): Promise<void> {
   if (outcome.transient && row.attempts < ctx.maxAttempts) {
     const wait = Math.max(outcome.retryAfterMs ?? 0, backoffMs(row.attempts, ctx.retryBaseMs));
     const reason = `attempt ${row.attempts} failed (${outcome.reason}); retrying`;
