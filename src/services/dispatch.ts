@@ -13,7 +13,7 @@ import type { EventEnvelope } from './events.js';
 import { planMessages, type PlannedMessage } from './recipients.js';
 import { applySchedulingEffects } from './scheduling.js';
 import { cachedConfig } from './config-cache.js';
-import { renderMessage, templateCache, type Rendered } from './rendering.js';
+import { renderMessage, tenantTemplates, type Rendered } from './rendering.js';
 import { getTenantIfExists, type TenantRow } from './tenants.js';
 import { whatsAppGate, type WhatsAppGate } from './whatsapp-gate.js';
 
@@ -77,19 +77,19 @@ export async function dispatchEvents(scope: TenantScope, ctx: DispatchContext, l
   const derived: DerivedEvent[] = [];
   const drafts: Draft[] = [];
   let gate: Promise<WhatsAppGate> | undefined;
+  const template = await tenantTemplates(scope);
   for (const e of list) {
     if (!fresh.has(e)) continue;
     const data = fresh.get(e)!;
     // Scheduling effects run event by event, in order: a reschedule after a confirmation sees it.
     derived.push(...(await applySchedulingEffects(scope, { ...e, data }, now)));
-    const template = templateCache(scope, e.type);
     const seen = new Set<string>();
     for (const m of await planMessages(scope, e.type, data, tenant.defaultLanguage)) {
       // One event never yields two messages to the same recipient over the same channel.
       const key = `${m.recipient}\u0000${m.channel}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      const rendered = m.skip ? null : renderMessage(await template(m.channel, m.language), tenant, e.type, data, m);
+      const rendered = m.skip ? null : renderMessage(template(e.type, m.channel, m.language), tenant, e.type, data, m);
       const draft = toDraft(e, m, rendered);
       if (draft.status === 'QUEUED' && rendered?.ok && rendered.content.channel === 'WHATSAPP') {
         const g = await (gate ??= whatsAppGate(scope, ctx.box, now));

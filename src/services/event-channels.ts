@@ -29,6 +29,11 @@ export async function listEventChannels(scope: TenantScope): Promise<EventChanne
   });
 }
 
+/** What dispatch reads: every event type's setting, by type (one query). */
+export async function eventChannelsByType(scope: TenantScope): Promise<Map<string, EventChannelView>> {
+  return new Map((await listEventChannels(scope)).map((v) => [v.eventType, v]));
+}
+
 export async function eventChannelsFor(scope: TenantScope, eventType: string): Promise<EventChannelView> {
   const [r] = await scope.tx.select().from(eventChannelSettings).where(eq(eventChannelSettings.eventType, eventType));
   return r ? { eventType, channels: r.channels, enabled: r.enabled } : defaults(eventType);

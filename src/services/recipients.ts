@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { staffMembers } from '../schema/index.js';
 import type { TenantScope } from '../db/tenant.js';
-import { eventTypeInfo } from '../events/catalogue.js';
-import { eventChannelsFor, type ChannelName } from './event-channels.js';
+import { eventTypeInfo, matchesEventPattern } from '../events/catalogue.js';
+import { eventChannelsByType, type ChannelName } from './event-channels.js';
 import { cachedConfig } from './config-cache.js';
 import { listRules } from './routing.js';
 import type { StaffRow } from './staff.js';
@@ -65,7 +65,7 @@ async function staffMessages(scope: TenantScope, eventType: string, data: unknow
   const centreId = str(obj(obj(data).centre).id);
   const staff = await cachedConfig(scope, 'staff', () => scope.tx.select().from(staffMembers).where(eq(staffMembers.active, true)));
   const worksHere = (s: StaffRow) => !centreId || s.centreIds.length === 0 || s.centreIds.includes(centreId);
-  const rules = (await cachedConfig(scope, `rules:${eventType}`, () => listRules(scope, eventType))).filter((r) => r.active && (!r.centreId || r.centreId === centreId));
+  const rules = (await cachedConfig(scope, 'rules', () => listRules(scope))).filter((r) => r.active && (!r.centreId || r.centreId === centreId) && matchesEventPattern(r.eventPattern, eventType));
   const info = eventTypeInfo(eventType);
   const routes = rules.length
     ? rules.map((r) => ({ departments: r.departments, staffIds: r.staffIds, channels: r.channels }))
@@ -87,7 +87,7 @@ async function staffMessages(scope: TenantScope, eventType: string, data: unknow
 export async function planMessages(scope: TenantScope, eventType: string, data: unknown, tenantLanguage: Language): Promise<PlannedMessage[]> {
   const info = eventTypeInfo(eventType);
   if (!info?.notifies) return [];
-  const setting = await cachedConfig(scope, `channels:${eventType}`, () => eventChannelsFor(scope, eventType));
+  const setting = (await cachedConfig(scope, 'channels', () => eventChannelsByType(scope))).get(eventType)!;
   let out: PlannedMessage[];
   if (info.audience !== 'patient') {
     out = await staffMessages(scope, eventType, data, setting, tenantLanguage);

@@ -4,6 +4,7 @@ import { ValidationError } from '../errors.js';
 import type { TenantScope } from '../db/tenant.js';
 import { checkNonEmpty } from '../validation.js';
 import { audit } from './audit.js';
+import { cachedConfig } from './config-cache.js';
 
 export type ReferenceDataRow = typeof referenceData.$inferSelect;
 
@@ -35,6 +36,12 @@ export async function setReferenceData(scope: TenantScope, key: string, value: s
   return row!;
 }
 
+/** A value as dispatch reads it: every key of the tenant in one query, kept by the configuration cache. */
+export async function cachedReferenceValue(scope: TenantScope, key: string): Promise<string | undefined> {
+  const all = await cachedConfig(scope, 'reference-data', async () => new Map((await scope.tx.select().from(referenceData)).map((r) => [r.key, r.value])));
+  return all.get(key);
+}
+
 export async function whatsAppEnabled(scope: TenantScope): Promise<boolean> {
-  return (await getReferenceData(scope, WHATSAPP_SWITCH))?.value === '1';
+  return (await cachedReferenceValue(scope, WHATSAPP_SWITCH)) === '1';
 }

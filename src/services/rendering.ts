@@ -3,7 +3,7 @@ import { buildVariables } from '../templates/variables.js';
 import { escapeHtml, renderTemplate, singleLine, whatsAppParameters } from '../templates/render.js';
 import type { PlannedMessage } from './recipients.js';
 import { cachedConfig } from './config-cache.js';
-import { templateFor, type TemplateView } from './templates.js';
+import { templatesInForce, type TemplateView } from './templates.js';
 import type { TenantRow } from './tenants.js';
 
 /** What a channel adapter needs to send (and re-send on retry) one message. */
@@ -15,14 +15,9 @@ export type MessageContent =
 
 export type Rendered = { ok: true; body: string; content: MessageContent } | { ok: false; reason: string };
 
-/** Looks templates up once per (channel, language) for one event. */
-export function templateCache(scope: TenantScope, eventType: string) {
-  const cache = new Map<string, Promise<TemplateView | undefined>>();
-  return (channel: PlannedMessage['channel'], language: PlannedMessage['language']) => {
-    const key = `${channel}:${language}`;
-    if (!cache.has(key)) cache.set(key, cachedConfig(scope, `template:${eventType}:${key}`, () => templateFor(scope, eventType, channel, language)));
-    return cache.get(key)!;
-  };
+/** The tenant's templates in force, read once per configuration-cache period. */
+export function tenantTemplates(scope: TenantScope) {
+  return cachedConfig(scope, 'templates', () => templatesInForce(scope));
 }
 
 const missing = (names: string[]) => ({ ok: false as const, reason: `MISSING_VARIABLE: ${names.join(', ')}` });

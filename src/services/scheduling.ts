@@ -3,8 +3,7 @@ import { reminders, walkinAlerts } from '../schema/index.js';
 import type { PlatformScope, TenantScope } from '../db/tenant.js';
 import type { EventEnvelope } from './events.js';
 import type { DerivedEvent } from './dispatch.js';
-import { cachedConfig } from './config-cache.js';
-import { getReferenceData } from './reference-data.js';
+import { cachedReferenceValue } from './reference-data.js';
 
 /** Reference-data keys a tenant sets to tune scheduling. */
 export const REMINDER_OFFSETS_KEY = 'Reminder_Offsets_Minutes';
@@ -16,7 +15,7 @@ const ENDS_APPOINTMENT = new Set(['appointment.cancelled', 'appointment.rejected
 type Obj = Record<string, any>;
 
 export async function reminderOffsets(scope: TenantScope): Promise<number[]> {
-  const raw = (await getReferenceData(scope, REMINDER_OFFSETS_KEY))?.value;
+  const raw = await cachedReferenceValue(scope, REMINDER_OFFSETS_KEY);
   const parsed = raw?.split(',').map((v) => Number(v.trim())).filter((n) => Number.isInteger(n) && n > 0 && n <= 60 * 24 * 60);
   return parsed?.length ? [...new Set(parsed)] : DEFAULT_OFFSETS;
 }
@@ -42,30 +41,29 @@ export async function applySchedulingEffects(scope: TenantScope, e: EventEnvelop
 async function scheduleReminders(scope: TenantScope, e: EventEnvelope, appointmentId: string, data: Obj, now: Date) {
   const slot = new Date(String(data.appointment?.slotStart));
   if (Number.isNaN(slot.getTime())) return;
-  const offsets = await cachedConfig(scope, 'reminder:offsets', () => reminderOffsets(scope));
+  const offsets = await reminderOffsets(scope);
   const future = offsets.filter((m) => slot.getTime() - m * 60_000 > now.getTime());
   // Offsets already in the past are skipped, and reminders of the old slot no longer wanted are cancelled.
   await scope.tx
     .update(reminders)
     .set({ status: 'CANCELLED', updatedAt: now })
     .where(and(eq(reminders.appointmentId, appointmentId), eq(reminders.status, 'PENDING'), future.length ? sql`${reminders.offsetMinutes} not in (${sql.join(future.map((f) => sql`${f}`), sql`, `)})` : undefined));
-  for (const offsetMinutes of future) {
-    const fireAt = new Date(slot.getTime() - offsetMinutes * 60_000);
-    await scope.tx
-      .insert(reminders)
-      .values({ tenantId: scope.tenantId, appointmentId, offsetMinutes, fireAt, data, sourceEventId: e.id, updatedAt: now })
-      .onConflictDoUpdate({
-        target: [reminders.tenantId, reminders.appointmentId, reminders.offsetMinutes],
-        set: { fireAt, data, sourceEventId: e.id, status: 'PENDING', firedAt: null, updatedAt: now },
-        // A repeated confirmation of the same slot must not re-arm a reminder already sent.
-        setWhere: sql`${reminders.status} <> 'FIRED' or ${reminders.fireAt} <> ${fireAt.toISOString()}::timestamptz`,
-      });
-  }
+  if (future.length === 0) return;
+  const excluded = (column: string) => sql.raw(`excluded.${column}`);
+  await scope.tx
+    .insert(reminders)
+    .values(future.map((offsetMinutes) => ({ tenantId: scope.tenantId, appointmentId, offsetMinutes, fireAt: new Date(slot.getTime() - offsetMinutes * 60_000), data, sourceEventId: e.id, updatedAt: now })))
+    .onConflictDoUpdate({
+      target: [reminders.tenantId, reminders.appointmentId, reminders.offsetMinutes],
+      set: { fireAt: excluded('fire_at'), data: excluded('data'), sourceEventId: excluded('source_event_id'), status: 'PENDING', firedAt: null, updatedAt: now },
+      // A repeated confirmation of the same slot must not re-arm a reminder already sent.
+      setWhere: sql`${reminders.status} <> 'FIRED' or ${reminders.fireAt} <> ${excluded('fire_at')}`,
+    });
 }
 
 async function approachingTurn(scope: TenantScope, data: Obj): Promise<DerivedEvent[]> {
   const position = Number(data.walkIn?.position);
-  const raw = Number((await cachedConfig(scope, 'walkin:threshold', () => getReferenceData(scope, WALKIN_THRESHOLD_KEY)))?.value);
+  const raw = Number(await cachedReferenceValue(scope, WALKIN_THRESHOLD_KEY));
   const threshold = Number.isInteger(raw) && raw >= 0 ? raw : DEFAULT_THRESHOLD;
   if (!(position > 0 && position <= threshold)) return [];
   const key = { centreId: String(data.centre?.id), queueName: String(data.walkIn?.queueName), tokenNumber: String(data.walkIn?.tokenNumber) };

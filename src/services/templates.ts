@@ -73,10 +73,10 @@ export async function listTemplates(scope: TenantScope, f: TemplateFilter): Prom
   ).map((d) => overrides.get(keyOf(d)) ?? fromDefault(d));
 }
 
-/** The template dispatch renders for one message. */
-export async function templateFor(scope: TenantScope, eventType: string, channel: ChannelName, language: LanguageName): Promise<TemplateView | undefined> {
-  const [found] = await listTemplates(scope, { eventType, channel, language });
-  return found;
+/** Every template in force, by event type, channel and language: what dispatch renders from (one query). */
+export async function templatesInForce(scope: TenantScope): Promise<(eventType: string, channel: ChannelName, language: LanguageName) => TemplateView | undefined> {
+  const all = new Map((await listTemplates(scope, {})).map((t) => [keyOf(t), t]));
+  return (eventType, channel, language) => all.get(keyOf({ eventType, channel, language }));
 }
 
 function validate(input: TemplateInput) {

@@ -12,7 +12,7 @@ export type WhatsAppGate = { ok: true; price: (category: string) => Promise<stri
  * the WhatsApp_Notification switch and an active configuration. Prices are per category.
  */
 export async function whatsAppGate(scope: TenantScope, box: SecretBox, at: Date): Promise<WhatsAppGate> {
-  if (!(await cachedConfig(scope, 'whatsapp:enabled', () => whatsAppEnabled(scope)))) return { ok: false, reason: 'WHATSAPP_DISABLED' };
+  if (!(await whatsAppEnabled(scope))) return { ok: false, reason: 'WHATSAPP_DISABLED' };
   const creds = await cachedConfig(scope, 'whatsapp:credentials', () => whatsAppCredentials(scope, box));
   if (!creds) return { ok: false, reason: 'WHATSAPP_NOT_CONFIGURED' };
   const prices = new Map<string, Promise<string | null>>();
