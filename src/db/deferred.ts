@@ -1,5 +1,5 @@
 import type { PgTable } from 'drizzle-orm/pg-core';
-import type { Transaction } from './client.js';
+import { insertMany } from './bulk.js';
 import type { PlatformScope, TenantScope } from './tenant.js';
 
 const pending = new WeakMap<object, Map<PgTable, unknown[]>>();
@@ -14,7 +14,7 @@ export function deferInsert<T extends PgTable>(scope: TenantScope | PlatformScop
     const byTable = (tables = new Map());
     pending.set(scope.tx, byTable);
     scope.beforeCommit(async () => {
-      for (const [t, rows] of byTable) await (scope.tx as Transaction).insert(t).values(rows as never[]);
+      for (const [t, rows] of byTable) await insertMany(scope, t, rows as never[]);
     });
   }
   const rows = tables.get(table) ?? [];

@@ -2,6 +2,7 @@ import { Decimal } from 'decimal.js';
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import { creditBalances, creditTransactions } from '../schema/index.js';
 import type { TenantScope } from '../db/tenant.js';
+import { insertMany } from '../db/bulk.js';
 import type { Bus } from '../events/bus.js';
 import { InsufficientCreditError } from '../errors.js';
 import { audit } from './audit.js';
@@ -133,10 +134,9 @@ export async function debitDeliveries(scope: TenantScope, charges: { deliveryId:
   if (!held || debits.length === 0) return { charged, balance: balance.toFixed() };
   const now = new Date();
   await scope.tx.update(creditBalances).set({ balance: balance.toFixed(), updatedAt: now }).where(eq(creditBalances.tenantId, scope.tenantId));
-  const rows = await scope.tx
-    .insert(creditTransactions)
-    .values(debits.map((d) => ({ tenantId: scope.tenantId, kind: 'DEBIT' as const, ...d, note: 'WhatsApp message' })))
-    .returning();
+  const values = debits.map((d) => ({ tenantId: scope.tenantId, kind: 'DEBIT' as const, ...d, purchaseId: null, note: 'WhatsApp message', createdAt: now }));
+  const keys = new Map((await insertMany(scope, creditTransactions, values, { returning: ['delivery_id', 'id', 'seq'] })).map((r) => [r.delivery_id as string, r]));
+  const rows: TransactionRow[] = values.map((v) => ({ ...v, id: keys.get(v.deliveryId)!.id as string, seq: Number(keys.get(v.deliveryId)!.seq) }));
   for (const row of rows) {
     charged.set(row.deliveryId!, row);
     await audit(scope, { action: 'credit.debit', entityType: 'credit_transaction', entityId: row.id, details: { amount: new Decimal(row.amount).toFixed(), balanceAfter: new Decimal(row.balanceAfter).toFixed(), deliveryId: row.deliveryId, purchaseId: null } });

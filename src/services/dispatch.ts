@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { creditAlerts, deliveries, deliveryStatusHistory, events } from '../schema/index.js';
 import { deferInsert } from '../db/deferred.js';
+import { insertMany } from '../db/bulk.js';
 import type { TenantScope } from '../db/tenant.js';
 import type { SecretBox } from '../crypto.js';
 import type { Bus } from '../events/bus.js';
@@ -60,8 +61,6 @@ interface Draft {
   price?: string;
 }
 
-const CHUNK = 500; // rows per multi-row INSERT (PostgreSQL takes at most 65,535 parameters)
-
 /**
  * Turns a tenant's events into delivery rows, durably and idempotently, in the caller's one
  * transaction: the event rows are the dedupe guard (an event whose row exists was fully
@@ -119,11 +118,8 @@ async function insertEvents(scope: TenantScope, list: EventEnvelope[], now: Date
   const rows = [...firsts.values()].map((e) => ({ tenantId: scope.tenantId, id: e.id, type: e.type, occurredAt: e.occurredAt, data: JSON.parse(JSON.stringify(e.data ?? {})) as object, processedAt: now }));
   // Sorted by id, so two transactions recording overlapping ids take their locks in one order.
   rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const inserted = new Set<string>();
-  for (let i = 0; i < rows.length; i += CHUNK) {
-    const got = await scope.tx.insert(events).values(rows.slice(i, i + CHUNK)).onConflictDoNothing().returning({ id: events.id });
-    for (const r of got) inserted.add(r.id);
-  }
+  const got = await insertMany(scope, events, rows, { onConflictDoNothing: true, returning: ['id'] });
+  const inserted = new Set(got.map((r) => r.id as string));
   const byId = new Map(rows.map((r) => [r.id, r.data]));
   const fresh = new Map<EventEnvelope, object>();
   for (const e of firsts.values()) if (inserted.has(e.id)) fresh.set(e, byId.get(e.id)!);
@@ -153,7 +149,8 @@ async function charge(scope: TenantScope, ctx: DispatchContext, tenant: TenantRo
 /** One INSERT for the deliveries; their QUEUED (and final) history rows and audit entries go in at commit. */
 async function insertDeliveries(scope: TenantScope, ctx: DispatchContext, drafts: Draft[], now: Date): Promise<void> {
   const nextAttemptAt = new Date(now.getTime() + ctx.firstAttemptAfterMs);
-  const values = drafts.map((d) => ({
+  // Every column is named, so what is published after commit is the row as stored.
+  const values: Omit<DeliveryRow, 'seq'>[] = drafts.map((d) => ({
     id: d.id,
     tenantId: scope.tenantId,
     eventId: d.e.id,
@@ -165,22 +162,27 @@ async function insertDeliveries(scope: TenantScope, ctx: DispatchContext, drafts
     language: d.m.language,
     status: d.status,
     reason: d.reason ?? null,
+    providerMessageId: null,
     cost: d.status === 'QUEUED' ? (d.price ?? null) : null,
     renderedBody: d.content?.body ?? '',
     content: d.content?.content ?? null,
+    attempts: 0,
     // The dispatcher sends at once; the retry sweep only picks a message up if that never happened.
     nextAttemptAt: d.status === 'QUEUED' ? nextAttemptAt : null,
+    sendingSince: null,
+    createdAt: now,
+    updatedAt: now,
   }));
-  const rows: DeliveryRow[] = [];
-  for (let i = 0; i < values.length; i += CHUNK) rows.push(...(await scope.tx.insert(deliveries).values(values.slice(i, i + CHUNK)).returning()));
+  const seqs = new Map((await insertMany(scope, deliveries, values, { returning: ['id', 'seq'] })).map((r) => [r.id as string, Number(r.seq)]));
   const drafted = new Map(drafts.map((d) => [d.id, d]));
-  for (const row of rows) {
+  for (const value of values) {
+    const row: DeliveryRow = { ...value, seq: seqs.get(value.id)! };
     const d = drafted.get(row.id)!;
-    deferInsert(scope, deliveryStatusHistory, { tenantId: scope.tenantId, deliveryId: row.id, status: 'QUEUED', at: row.createdAt });
+    deferInsert(scope, deliveryStatusHistory, { tenantId: scope.tenantId, deliveryId: row.id, status: 'QUEUED', reason: null, at: now });
     await audit(scope, { action: 'delivery.queued', entityType: 'delivery', entityId: row.id, details: { eventId: d.e.id, eventType: d.e.type, channel: d.m.channel, recipientKind: d.m.recipientKind } });
     if (row.status === 'QUEUED') continue;
     // Written final at once; history and audit still show it queued, then skipped or failed.
-    deferInsert(scope, deliveryStatusHistory, { tenantId: scope.tenantId, deliveryId: row.id, status: row.status, reason: row.reason, at: row.createdAt });
+    deferInsert(scope, deliveryStatusHistory, { tenantId: scope.tenantId, deliveryId: row.id, status: row.status, reason: row.reason, at: now });
     await audit(scope, { action: `delivery.${row.status.toLowerCase()}`, entityType: 'delivery', entityId: row.id, details: { from: 'QUEUED', to: row.status, reason: row.reason, channel: row.channel, eventId: row.eventId } });
     scope.afterCommit(() => ctx.publishStatus(row));
   }

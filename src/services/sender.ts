@@ -1,8 +1,9 @@
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { deliveries, deliveryStatusHistory } from '../schema/index.js';
 import type { Channels, SendOutcome } from '../channels/types.js';
 import type { SecretBox } from '../crypto.js';
 import { deferInsert } from '../db/deferred.js';
+import { idList } from '../db/bulk.js';
 import type { TenantScope } from '../db/tenant.js';
 import type { Bus } from '../events/bus.js';
 import { audit } from './audit.js';
@@ -42,7 +43,7 @@ export async function claimDeliveries(scope: TenantScope, ctx: SendContext, ids:
     .set({ sendingSince: now, attempts: sql`${deliveries.attempts} + 1` })
     .where(
       and(
-        inArray(deliveries.id, ids),
+        sql`${deliveries.id} = ${idList(ids)}`,
         eq(deliveries.status, 'QUEUED'),
         isNull(deliveries.sendingSince),
         dueOnly ? sql`${deliveries.nextAttemptAt} <= ${now.toISOString()}::timestamptz` : undefined,
@@ -96,7 +97,7 @@ export async function recordOutcomes(scope: TenantScope, ctx: SendContext, claim
     .update(deliveries)
     // Each row's provider id from one JSON parameter: one statement for the whole batch.
     .set({ status: 'SENT', reason: null, providerMessageId: sql`(${JSON.stringify(Object.fromEntries(sent))}::jsonb ->> ${deliveries.id}::text)`, sendingSince: null, nextAttemptAt: null, updatedAt: now })
-    .where(and(inArray(deliveries.id, [...sent.keys()]), eq(deliveries.status, 'QUEUED')))
+    .where(and(sql`${deliveries.id} = ${idList([...sent.keys()])}`, eq(deliveries.status, 'QUEUED')))
     .returning();
   for (const row of rows) {
     await audit(scope, { action: 'delivery.sent', entityType: 'delivery', entityId: row.id, details: { from: 'QUEUED', to: 'SENT', reason: null, channel: row.channel, eventId: row.eventId } });

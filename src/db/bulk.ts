@@ -1,0 +1,39 @@
+import { getTableColumns, getTableName, sql, type SQL } from 'drizzle-orm';
+import type { PgTable } from 'drizzle-orm/pg-core';
+import { rowsOf, type Transaction } from './client.js';
+import type { PlatformScope, TenantScope } from './tenant.js';
+
+export interface BulkOptions {
+  onConflictDoNothing?: boolean;
+  /** Database column names to return (raw values as the driver parses them). */
+  returning?: string[];
+}
+
+/**
+ * Inserts many rows in one statement whose text does not depend on how many there are: the rows
+ * travel as one JSON parameter and PostgreSQL unpacks them (jsonb_populate_recordset). The
+ * driver prepares that text once per connection and reuses it, where a multi-row VALUES list is
+ * a new statement (parsed, described, planned) for every row count, and building it walks every
+ * value. A column some rows name and others leave out is NULL in those, not its default.
+ */
+export async function insertMany<T extends PgTable>(scope: TenantScope | PlatformScope, table: T, rows: T['$inferInsert'][], opts: BulkOptions = {}): Promise<Record<string, unknown>[]> {
+  if (rows.length === 0) return [];
+  const named = new Set(rows.flatMap((r) => Object.keys(r as object)));
+  const columns = Object.entries(getTableColumns(table)).filter(([key]) => named.has(key));
+  const json = JSON.stringify(rows.map((r) => Object.fromEntries(columns.map(([key, c]) => [c.name, toJson((r as Record<string, unknown>)[key])]))));
+  const names = sql.raw(columns.map(([, c]) => `"${c.name}"`).join(', '));
+  const name = sql.raw(`"${getTableName(table)}"`);
+  const tail: SQL[] = [];
+  if (opts.onConflictDoNothing) tail.push(sql` on conflict do nothing`);
+  if (opts.returning?.length) tail.push(sql.raw(` returning ${opts.returning.map((c) => `"${c}"`).join(', ')}`));
+  const result = await (scope.tx as Transaction).execute(sql`insert into ${name} (${names}) select ${names} from jsonb_populate_recordset(null::${name}, ${json}::jsonb)${sql.join(tail)}`);
+  return rowsOf<Record<string, unknown>>(result);
+}
+
+/** A comma-separated list for `= any(string_to_array(…)::uuid[])`: one parameter, one statement text, whatever the count. */
+export function idList(ids: string[]): SQL {
+  return sql`any(string_to_array(${ids.join(',')}, ',')::uuid[])`;
+}
+
+// Dates become ISO strings through toJSON; bigint is not JSON.
+const toJson = (v: unknown) => (typeof v === 'bigint' ? v.toString() : v === undefined ? null : v);
