@@ -56,7 +56,7 @@ export async function createApp(config: Config, opts: { db?: DbHandle; migrate?:
   const tenantExists = async (id: string) => !!(await withPlatform({ db, actor: 'system' }, (s) => findTenant(s, id)));
   const verify = createVerifier({ secret: jwtSecret, jwksUrl: config.KABAR_JWKS_URL, issuer: config.KABAR_JWT_ISSUER, audience: config.KABAR_JWT_AUDIENCE, tenantExists });
   const box = new SecretBox(encryptionKey);
-  const db = opts.db ?? (await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.KABAR_DATA_DIR, poolSize: config.DATABASE_POOL_SIZE }));
+  const db = opts.db ?? (await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.KABAR_DATA_DIR, poolSize: config.DATABASE_POOL_SIZE, preparedStatements: config.DATABASE_PREPARED_STATEMENTS === 'true' }));
   if (opts.migrate ?? config.embedded) await runMigrations(db);
   const bus = createBus();
   const schema = await createSchema(bus);

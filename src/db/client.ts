@@ -25,6 +25,8 @@ export interface DbOptions {
   databaseUrl?: string;
   dataDir?: string;
   poolSize?: number;
+  /** Named prepared statements (default on); off for a pooler in transaction mode such as PgBouncer. */
+  preparedStatements?: boolean;
   /** An existing PGlite instance (tests clone one migrated instance). */
   pglite?: PGlite;
 }
@@ -38,7 +40,7 @@ export async function openDatabase(opts: DbOptions): Promise<DbHandle> {
       onnotice: () => {},
       connection: { application_name: 'kabar' },
     });
-    const db = drizzlePostgres(client, { schema, logger }) as unknown as Database;
+    const db = drizzlePostgres(opts.preparedStatements === false ? client : preparing(client), { schema, logger }) as unknown as Database;
     return { db, kind: 'postgres', stats, close: () => client.end({ timeout: 5 }) };
   }
   let pg = opts.pglite;
@@ -50,6 +52,29 @@ export async function openDatabase(opts: DbOptions): Promise<DbHandle> {
   const db = drizzlePglite(pg, { schema, logger }) as unknown as Database;
   const instance = pg;
   return { db, kind: 'pglite', stats, close: () => instance.close() };
+}
+
+/**
+ * Drizzle asks postgres.js for an unnamed statement unless a query is prepared by name, and
+ * postgres.js sends a parameterised unnamed statement in two round trips (parse and describe,
+ * wait, then bind and execute), parsing it every time. Asking for named statements instead
+ * makes each statement text one round trip, parsed once per connection. Transactions get the
+ * same wrapper for the connection they reserve.
+ */
+function preparing(client: postgres.Sql): postgres.Sql {
+  const wrap = <T extends object>(target: T): T =>
+    new Proxy(target, {
+      get(t, key, receiver) {
+        const value = Reflect.get(t, key, receiver);
+        if (key === 'unsafe') return (query: string, params?: unknown[], options?: object) => (value as postgres.Sql['unsafe']).call(t, query, params as never, { ...options, prepare: true });
+        if (key === 'begin') return (...args: unknown[]) => {
+          const fn = args.pop() as (tx: object) => unknown;
+          return (value as (...a: unknown[]) => unknown).call(t, ...args, (tx: object) => fn(wrap(tx)));
+        };
+        return value;
+      },
+    });
+  return wrap(client);
 }
 
 /** `execute()` returns `{ rows }` on PGlite and an array on postgres.js: one shape for callers. */
