@@ -393,8 +393,15 @@ async function main() {
   await dispatcher.rpc('resetLoopDelay');
   const l0 = await dispatcher.rpc('stats');
   const cpuL0 = cpuSnapshot(pids());
+  if (PROFILE) await dispatcher.rpc('profileStart');
   const steady = await steadyLoad(producer, topics.KAFKA_EVENTS_TOPIC, gen, 'lat', halfRate, LATENCY_SECONDS);
   await waitConsumed(kadmin, groupId, topics.KAFKA_EVENTS_TOPIC, fakes, 'latency');
+  let latencyProfile: ProfileSummary | undefined;
+  if (PROFILE) {
+    const file = join(RESULTS, 'dispatcher-latency.cpuprofile.json');
+    await dispatcher.rpc('profileStop', { file });
+    latencyProfile = summarizeProfile(file);
+  }
   await sleep(300);
   const l1 = await dispatcher.rpc('stats');
   const cpuL1 = cpuSnapshot(pids());
@@ -564,7 +571,7 @@ async function main() {
   const file = join(RESULTS, 'latest.json');
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(join(RESULTS, `run-${new Date(startedAt).toISOString().replace(/[:.]/g, '-')}.json`), `${JSON.stringify(results, null, 2)}\n`);
-  printReport(results, profile, apiProfile);
+  printReport(results, profile, apiProfile, latencyProfile);
   log(`wrote ${file}`);
 }
 
@@ -686,7 +693,7 @@ async function latencies(sql: postgres.Sql, fakes: Child, run: SteadyRun) {
 
 // ---------------------------------------------------------------------------------------------
 
-function printReport(r: Record<string, any>, profile?: ProfileSummary, apiProfile?: ProfileSummary) {
+function printReport(r: Record<string, any>, profile?: ProfileSummary, apiProfile?: ProfileSummary, latencyProfile?: ProfileSummary) {
   const out: string[] = [];
   const fmt = (v: unknown, unit = '') => (typeof v === 'number' ? `${v.toLocaleString('en-US', { maximumFractionDigits: 1 })}${unit}` : String(v ?? '–'));
   const ratio = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : '–');
@@ -745,6 +752,10 @@ function printReport(r: Record<string, any>, profile?: ProfileSummary, apiProfil
   if (profile) {
     process.stdout.write('\nDispatcher during the e2e phase — ');
     printProfile(profile);
+  }
+  if (latencyProfile) {
+    process.stdout.write('\nDispatcher at half load (latency phase) — ');
+    printProfile(latencyProfile);
   }
   if (apiProfile) {
     process.stdout.write('\nAPI process during deliveries(first: 100) load — ');

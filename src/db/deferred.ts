@@ -2,22 +2,33 @@ import type { PgTable } from 'drizzle-orm/pg-core';
 import { insertMany } from './bulk.js';
 import type { PlatformScope, TenantScope } from './tenant.js';
 
-const pending = new WeakMap<object, Map<PgTable, unknown[]>>();
+type Write = { table: PgTable; rows: unknown[] } | { run: () => Promise<unknown> };
+const pending = new WeakMap<object, Map<unknown, Write>>();
 
 /**
- * Queues a row to insert at the end of the unit of work, in the same transaction: append-only
- * rows (audit entries, status history) of one event cost one statement per table, not per row.
+ * Writes queued for the end of the unit of work, in the same transaction. Rows of one table
+ * become one statement (audit entries, status history: one per table, not per row), and all the
+ * statements go to PostgreSQL together, in the order they were first queued, in one round trip:
+ * queue a parent table's rows before rows that reference them.
  */
-export function deferInsert<T extends PgTable>(scope: TenantScope | PlatformScope, table: T, row: T['$inferInsert']): void {
-  let tables = pending.get(scope.tx);
-  if (!tables) {
-    const byTable = (tables = new Map());
-    pending.set(scope.tx, byTable);
-    scope.beforeCommit(async () => {
-      for (const [t, rows] of byTable) await insertMany(scope, t, rows as never[]);
-    });
+function queue(scope: TenantScope | PlatformScope): Map<unknown, Write> {
+  let writes = pending.get(scope.tx);
+  if (!writes) {
+    const all = (writes = new Map());
+    pending.set(scope.tx, all);
+    scope.beforeCommit(() => Promise.all([...all.values()].map((w) => ('run' in w ? w.run() : insertMany(scope, w.table, w.rows as never[])))));
   }
-  const rows = tables.get(table) ?? [];
-  rows.push(row);
-  tables.set(table, rows);
+  return writes;
+}
+
+export function deferInsert<T extends PgTable>(scope: TenantScope | PlatformScope, table: T, row: T['$inferInsert']): void {
+  const writes = queue(scope);
+  const w = writes.get(table);
+  if (w && 'rows' in w) w.rows.push(row);
+  else writes.set(table, { table, rows: [row] });
+}
+
+/** Any other statement whose result nobody waits for (a balance update), sent with the inserts. */
+export function deferWrite(scope: TenantScope | PlatformScope, run: () => PromiseLike<unknown>): void {
+  queue(scope).set(Symbol('write'), { run: async () => run() });
 }

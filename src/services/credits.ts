@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { Decimal } from 'decimal.js';
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import { creditBalances, creditTransactions } from '../schema/index.js';
 import type { TenantScope } from '../db/tenant.js';
-import { insertMany } from '../db/bulk.js';
+import { deferInsert, deferWrite } from '../db/deferred.js';
 import type { Bus } from '../events/bus.js';
 import { InsufficientCreditError } from '../errors.js';
 import { audit } from './audit.js';
@@ -100,50 +101,50 @@ async function lockBalance(scope: TenantScope): Promise<void> {
 }
 
 export type DebitOutcome =
-  | { charged: true; transaction: TransactionRow; reused: boolean }
+  | { charged: true; transactionId: string; reused: boolean }
   | { charged: false; balance: string; required: string };
 
 /** Charges one WhatsApp message. Idempotent per delivery: a retry gets the same debit back. */
 export async function debitForDelivery(scope: TenantScope, deliveryId: string, price: string, bus?: Bus): Promise<DebitOutcome> {
   await lockBalance(scope);
   const existing = await ledgerFor(scope, 'DEBIT', deliveryId);
-  if (existing) return { charged: true, transaction: existing, reused: true };
+  if (existing) return { charged: true, transactionId: existing.id, reused: true };
   const { charged, balance } = await debitDeliveries(scope, [{ deliveryId, price }], bus);
-  const row = charged.get(deliveryId);
-  if (row) return { charged: true, transaction: row, reused: false };
+  const transactionId = charged.get(deliveryId);
+  if (transactionId) return { charged: true, transactionId, reused: false };
   return { charged: false, balance, required: new Decimal(price).toFixed() };
 }
 
 /**
  * Charges new WhatsApp messages in order, each while the balance still covers it (a later,
- * cheaper one may still fit): one balance lock, one balance update and one multi-row ledger
- * insert for all of them, with each ledger row's balance after it. Returns the debits by
- * delivery and the balance left. The deliveries must be new: nothing checks for earlier debits.
+ * cheaper one may still fit). The balance row is locked and read once; the new balance and the
+ * ledger rows (each with its balance after) are written with the transaction's other deferred
+ * writes, in one round trip. Returns the ledger row id by delivery and the balance left. The
+ * deliveries must be new: nothing checks for earlier debits.
  */
-export async function debitDeliveries(scope: TenantScope, charges: { deliveryId: string; price: string }[], bus?: Bus): Promise<{ charged: Map<string, TransactionRow>; balance: string }> {
+export async function debitDeliveries(scope: TenantScope, charges: { deliveryId: string; price: string }[], bus?: Bus): Promise<{ charged: Map<string, string>; balance: string }> {
   const [held] = await scope.tx.select().from(creditBalances).where(eq(creditBalances.tenantId, scope.tenantId)).for('update');
   let balance = new Decimal(held?.balance ?? 0);
-  const debits: { deliveryId: string; amount: string; balanceAfter: string }[] = [];
+  const charged = new Map<string, string>();
+  if (!held) return { charged, balance: balance.toFixed() };
+  const now = new Date();
   for (const c of charges) {
     const price = new Decimal(c.price);
-    if (!held || balance.lt(price)) continue;
+    if (balance.lt(price)) continue;
     balance = balance.minus(price);
-    debits.push({ deliveryId: c.deliveryId, amount: price.neg().toFixed(), balanceAfter: balance.toFixed() });
+    const row = { id: randomUUID(), tenantId: scope.tenantId, kind: 'DEBIT' as const, amount: price.neg().toFixed(), balanceAfter: balance.toFixed(), deliveryId: c.deliveryId, purchaseId: null, note: 'WhatsApp message', createdAt: now };
+    deferInsert(scope, creditTransactions, row);
+    charged.set(c.deliveryId, row.id);
+    await audit(scope, { action: 'credit.debit', entityType: 'credit_transaction', entityId: row.id, details: { amount: row.amount, balanceAfter: row.balanceAfter, deliveryId: c.deliveryId, purchaseId: null } });
   }
-  const charged = new Map<string, TransactionRow>();
-  if (!held || debits.length === 0) return { charged, balance: balance.toFixed() };
-  const now = new Date();
-  await scope.tx.update(creditBalances).set({ balance: balance.toFixed(), updatedAt: now }).where(eq(creditBalances.tenantId, scope.tenantId));
-  const values = debits.map((d) => ({ tenantId: scope.tenantId, kind: 'DEBIT' as const, ...d, purchaseId: null, note: 'WhatsApp message', createdAt: now }));
-  const keys = new Map((await insertMany(scope, creditTransactions, values, { returning: ['delivery_id', 'id', 'seq'] })).map((r) => [r.delivery_id as string, r]));
-  const rows: TransactionRow[] = values.map((v) => ({ ...v, id: keys.get(v.deliveryId)!.id as string, seq: Number(keys.get(v.deliveryId)!.seq) }));
-  for (const row of rows) {
-    charged.set(row.deliveryId!, row);
-    await audit(scope, { action: 'credit.debit', entityType: 'credit_transaction', entityId: row.id, details: { amount: new Decimal(row.amount).toFixed(), balanceAfter: new Decimal(row.balanceAfter).toFixed(), deliveryId: row.deliveryId, purchaseId: null } });
-  }
-  const payload = { tenantId: scope.tenantId, currency: held.currency, balance: balance.toFixed(), updatedAt: now };
+  if (charged.size === 0) return { charged, balance: balance.toFixed() };
+  const left = balance.toFixed();
+  const total = new Decimal(held.balance).minus(balance).toFixed();
+  // Relative, like every balance movement (the row is locked, so it lands on `left`); the CHECK constraint still guards it.
+  deferWrite(scope, () => scope.tx.update(creditBalances).set({ balance: sql`${creditBalances.balance} - ${total}::numeric`, updatedAt: now }).where(eq(creditBalances.tenantId, scope.tenantId)));
+  const payload = { tenantId: scope.tenantId, currency: held.currency, balance: left, updatedAt: now };
   if (bus) scope.afterCommit(() => bus.publish('credit.balance', payload));
-  return { charged, balance: balance.toFixed() };
+  return { charged, balance: left };
 }
 
 /** What a delivery costs the tenant right now: the sum of its ledger rows (negative = charged). */

@@ -21,7 +21,7 @@ export function movesForward(from: Status, to: Status): boolean {
 }
 
 /** Publishes a delivery's change after commit: the in-process bus (GraphQL) and, in servers mode, Kafka. */
-export type StatusPublisher = (row: DeliveryRow) => void;
+export type StatusPublisher = (row: Omit<DeliveryRow, 'seq'>) => void;
 
 export interface StatusChange {
   status: Status;

@@ -146,11 +146,11 @@ async function charge(scope: TenantScope, ctx: DispatchContext, tenant: TenantRo
   return creditAlert(scope, ctx, now, { balance: debit.balance, required, eventType: first.e.type, deliveryId: first.id, tenantName: tenant.name, currency: tenant.currency });
 }
 
-/** One INSERT for the deliveries; their QUEUED (and final) history rows and audit entries go in at commit. */
+/** The deliveries, their QUEUED (and final) history rows and audit entries: one statement each, sent together at commit. */
 async function insertDeliveries(scope: TenantScope, ctx: DispatchContext, drafts: Draft[], now: Date): Promise<void> {
   const nextAttemptAt = new Date(now.getTime() + ctx.firstAttemptAfterMs);
   // Every column is named, so what is published after commit is the row as stored.
-  const values: Omit<DeliveryRow, 'seq'>[] = drafts.map((d) => ({
+  const rows: Omit<DeliveryRow, 'seq'>[] = drafts.map((d) => ({
     id: d.id,
     tenantId: scope.tenantId,
     eventId: d.e.id,
@@ -173,10 +173,10 @@ async function insertDeliveries(scope: TenantScope, ctx: DispatchContext, drafts
     createdAt: now,
     updatedAt: now,
   }));
-  const seqs = new Map((await insertMany(scope, deliveries, values, { returning: ['id', 'seq'] })).map((r) => [r.id as string, Number(r.seq)]));
   const drafted = new Map(drafts.map((d) => [d.id, d]));
-  for (const value of values) {
-    const row: DeliveryRow = { ...value, seq: seqs.get(value.id)! };
+  // Queued before their history rows (which reference them): the deferred writes keep that order.
+  for (const row of rows) deferInsert(scope, deliveries, row);
+  for (const row of rows) {
     const d = drafted.get(row.id)!;
     deferInsert(scope, deliveryStatusHistory, { tenantId: scope.tenantId, deliveryId: row.id, status: 'QUEUED', reason: null, at: now });
     await audit(scope, { action: 'delivery.queued', entityType: 'delivery', entityId: row.id, details: { eventId: d.e.id, eventType: d.e.type, channel: d.m.channel, recipientKind: d.m.recipientKind } });
