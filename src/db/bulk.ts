@@ -18,6 +18,11 @@ export interface BulkOptions {
  */
 export async function insertMany<T extends PgTable>(scope: TenantScope | PlatformScope, table: T, rows: T['$inferInsert'][], opts: BulkOptions = {}): Promise<Record<string, unknown>[]> {
   if (rows.length === 0) return [];
+  return rowsOf<Record<string, unknown>>(await (scope.tx as Transaction).execute(insertManySql(table, rows, opts)));
+}
+
+/** The statement insertMany runs (for the deferred writes, which send it themselves). */
+export function insertManySql<T extends PgTable>(table: T, rows: T['$inferInsert'][], opts: BulkOptions = {}): SQL {
   const named = new Set(rows.flatMap((r) => Object.keys(r as object)));
   const columns = Object.entries(getTableColumns(table)).filter(([key]) => named.has(key));
   const json = JSON.stringify(rows.map((r) => Object.fromEntries(columns.map(([key, c]) => [c.name, toJson((r as Record<string, unknown>)[key])]))));
@@ -26,8 +31,7 @@ export async function insertMany<T extends PgTable>(scope: TenantScope | Platfor
   const tail: SQL[] = [];
   if (opts.onConflictDoNothing) tail.push(sql` on conflict do nothing`);
   if (opts.returning?.length) tail.push(sql.raw(` returning ${opts.returning.map((c) => `"${c}"`).join(', ')}`));
-  const result = await (scope.tx as Transaction).execute(sql`insert into ${name} (${names}) select ${names} from jsonb_populate_recordset(null::${name}, ${json}::jsonb)${sql.join(tail)}`);
-  return rowsOf<Record<string, unknown>>(result);
+  return sql`insert into ${name} (${names}) select ${names} from jsonb_populate_recordset(null::${name}, ${json}::jsonb)${sql.join(tail)}`;
 }
 
 /** A comma-separated list for `= any(string_to_array(…)::uuid[])`: one parameter, one statement text, whatever the count. */

@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import type { ExtractTablesWithRelations } from 'drizzle-orm';
-import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import type { ExtractTablesWithRelations, SQL } from 'drizzle-orm';
+import { PgDialect, type PgDatabase, type PgQueryResultHKT, type PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { drizzle as drizzlePostgres, PostgresJsDatabase, PostgresJsSession } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import * as schema from '../schema/index.js';
 
@@ -13,9 +13,22 @@ export type Schema = typeof schema;
 export type Database = PgDatabase<PgQueryResultHKT, Schema>;
 export type Transaction = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
 
+/** One reserved connection whose statements can be written without waiting for the previous answer. */
+export interface Pipeline {
+  /** Drizzle bound to this connection. */
+  db: Database;
+  /** Compiles and writes a statement now: statements reach PostgreSQL in call order. */
+  send(query: SQL): Promise<unknown>;
+  /** The same for begin, commit and rollback (not counted as statements). */
+  control(command: 'begin' | 'commit' | 'rollback'): Promise<unknown>;
+  release(): void;
+}
+
 export interface DbHandle {
   db: Database;
   kind: 'postgres' | 'pglite';
+  /** postgres.js only: a connection for a pipelined transaction (see tenant.ts). */
+  reserve?: () => Promise<Pipeline>;
   /** Counts SQL statements sent, so tests and benchmarks can check N+1 behaviour. */
   stats: { statements: number };
   close(): Promise<void>;
@@ -40,8 +53,25 @@ export async function openDatabase(opts: DbOptions): Promise<DbHandle> {
       onnotice: () => {},
       connection: { application_name: 'kabar' },
     });
-    const db = drizzlePostgres(opts.preparedStatements === false ? client : preparing(client), { schema, logger }) as unknown as Database;
-    return { db, kind: 'postgres', stats, close: () => client.end({ timeout: 5 }) };
+    const prepare = opts.preparedStatements !== false;
+    const db = drizzlePostgres(prepare ? preparing(client) : client, { schema, logger }) as unknown as Database;
+    const dialect = new PgDialect();
+    const reserve = async (): Promise<Pipeline> => {
+      const conn = await client.reserve();
+      return {
+        // Drizzle's own session on this connection (drizzle() would redo the client-wide setup);
+        // without the schema, which only serves relational queries.
+        db: new PostgresJsDatabase(dialect, new PostgresJsSession(prepare ? preparing(conn) : conn, dialect, undefined, { logger }), undefined) as unknown as Database,
+        send: (query) => {
+          const { sql: text, params } = dialect.sqlToQuery(query);
+          stats.statements++;
+          return conn.unsafe(text, params as never[], { prepare }).execute();
+        },
+        control: (command) => conn.unsafe(command, [], { prepare }).execute(),
+        release: () => conn.release(),
+      };
+    };
+    return { db, kind: 'postgres', stats, reserve, close: () => client.end({ timeout: 5 }) };
   }
   let pg = opts.pglite;
   if (!pg) {

@@ -1,22 +1,23 @@
 import type { PgTable } from 'drizzle-orm/pg-core';
-import { insertMany } from './bulk.js';
+import type { SQL } from 'drizzle-orm';
+import { insertManySql } from './bulk.js';
 import type { PlatformScope, TenantScope } from './tenant.js';
 
-type Write = { table: PgTable; rows: unknown[] } | { run: () => Promise<unknown> };
+type Write = { table: PgTable; rows: unknown[] } | { query: SQL };
 const pending = new WeakMap<object, Map<unknown, Write>>();
 
 /**
  * Writes queued for the end of the unit of work, in the same transaction. Rows of one table
  * become one statement (audit entries, status history: one per table, not per row), and all the
- * statements go to PostgreSQL together, in the order they were first queued, in one round trip:
- * queue a parent table's rows before rows that reference them.
+ * statements go to PostgreSQL together with the COMMIT, in the order they were first queued, in
+ * one round trip: queue a parent table's rows before rows that reference them.
  */
 function queue(scope: TenantScope | PlatformScope): Map<unknown, Write> {
   let writes = pending.get(scope.tx);
   if (!writes) {
     const all = (writes = new Map());
     pending.set(scope.tx, all);
-    scope.beforeCommit(() => Promise.all([...all.values()].map((w) => ('run' in w ? w.run() : insertMany(scope, w.table, w.rows as never[])))));
+    scope.beforeCommit((send) => Promise.all([...all.values()].map((w) => send('query' in w ? w.query : insertManySql(w.table, w.rows as never[])))));
   }
   return writes;
 }
@@ -29,6 +30,6 @@ export function deferInsert<T extends PgTable>(scope: TenantScope | PlatformScop
 }
 
 /** Any other statement whose result nobody waits for (a balance update), sent with the inserts. */
-export function deferWrite(scope: TenantScope | PlatformScope, run: () => PromiseLike<unknown>): void {
-  queue(scope).set(Symbol('write'), { run: async () => run() });
+export function deferWrite(scope: TenantScope | PlatformScope, statement: { getSQL(): SQL }): void {
+  queue(scope).set(Symbol('write'), { query: statement.getSQL() });
 }

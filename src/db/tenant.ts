@@ -1,6 +1,6 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { ConflictError, ErrorCode, KabarError } from '../errors.js';
-import type { DbHandle, Transaction } from './client.js';
+import type { DbHandle, Pipeline, Transaction } from './client.js';
 
 declare const tenantBrand: unique symbol;
 declare const platformBrand: unique symbol;
@@ -14,8 +14,12 @@ interface BaseScope {
   readonly actor: string;
   /** Runs after a successful commit (publishing events must never announce a rolled-back change). */
   afterCommit(fn: () => void | Promise<void>): void;
-  /** Runs at the end of the unit of work, inside the transaction (batched writes such as audit rows). */
-  beforeCommit(fn: () => Promise<unknown>): void;
+  /**
+   * Runs at the end of the unit of work, inside the transaction (batched writes such as audit
+   * rows). It must hand every statement to `send` before its first await: they go out with the
+   * COMMIT in one round trip.
+   */
+  beforeCommit(fn: (send: Send) => Promise<unknown>): void;
 }
 export interface TenantScope extends BaseScope {
   readonly tx: TenantTx;
@@ -44,29 +48,62 @@ export async function withPlatform<T>(ctx: ScopeContext, fn: (scope: PlatformSco
 }
 
 type Hook = () => void | Promise<void>;
+/** Writes a statement at the end of the unit of work (in call order). */
+export type Send = (query: SQL) => Promise<unknown>;
+type Hooks = Pick<BaseScope, 'afterCommit' | 'beforeCommit'>;
 
-async function run<T>(
-  ctx: ScopeContext,
-  role: 'kabar_app' | 'kabar_platform',
-  tenantId: string,
-  fn: (tx: Transaction, hooks: Pick<BaseScope, 'afterCommit' | 'beforeCommit'>) => Promise<T>,
-): Promise<T> {
+async function run<T>(ctx: ScopeContext, role: 'kabar_app' | 'kabar_platform', tenantId: string, fn: (tx: Transaction, hooks: Hooks) => Promise<T>): Promise<T> {
   const hooks: Hook[] = [];
-  const finals: (() => Promise<unknown>)[] = [];
+  const finals: ((send: Send) => Promise<unknown>)[] = [];
+  const setup = sql`select set_config('role', ${role}, true), set_config('app.tenant_id', ${tenantId}, true)`;
+  const scopeHooks: Hooks = { afterCommit: (h) => void hooks.push(h), beforeCommit: (h) => void finals.push(h) };
   let result: T;
   try {
-    result = await ctx.db.db.transaction(async (tx) => {
-      // One round trip: `role` is an ordinary setting, so set_config can switch it locally.
-      await tx.execute(sql`select set_config('role', ${role}, true), set_config('app.tenant_id', ${tenantId}, true)`);
-      const out = await fn(tx, { afterCommit: (h) => void hooks.push(h), beforeCommit: (h) => void finals.push(h) });
-      for (const f of finals) await f();
-      return out;
-    });
+    result = ctx.db.reserve
+      ? await pipelined(await ctx.db.reserve(), setup, (tx) => fn(tx, scopeHooks), finals)
+      : await ctx.db.db.transaction(async (tx) => {
+          // `role` is an ordinary setting, so set_config can switch it locally.
+          await tx.execute(setup);
+          const out = await fn(tx, scopeHooks);
+          let chain: Promise<unknown> = Promise.resolve();
+          const send: Send = (q) => (chain = chain.then(() => tx.execute(q)));
+          for (const f of finals) await f(send);
+          return out;
+        });
   } catch (err) {
     throw translateDbError(err);
   }
   for (const hook of hooks) await hook();
   return result;
+}
+
+/**
+ * A transaction in as few round trips as it can take (each costs more CPU on this side than the
+ * statement itself): BEGIN and the role/tenant switch go out with the unit's first statement,
+ * and the deferred writes go out with the COMMIT. The switch is written before `fn` runs, so no
+ * statement of the unit can reach PostgreSQL ahead of it. A deferred write that fails turns the
+ * COMMIT into a rollback, and its error is what the caller gets.
+ */
+async function pipelined<T>(p: Pipeline, setup: SQL, fn: (tx: Transaction) => Promise<T>, finals: ((send: Send) => Promise<unknown>)[]): Promise<T> {
+  let open = true;
+  try {
+    const started = [p.control('begin'), p.send(setup)];
+    started.forEach((s) => void s.catch(() => {})); // awaited below; the first statement fails with them anyway
+    const out = await fn(p.db as unknown as Transaction);
+    for (const s of started) await s;
+    const writes = finals.map((f) => f(p.send));
+    const commit = p.control('commit');
+    open = false;
+    const results = await Promise.allSettled([...writes, commit]);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return out;
+  } catch (err) {
+    if (open) await p.control('rollback').catch(() => {});
+    throw err;
+  } finally {
+    p.release();
+  }
 }
 
 /** The Postgres SQLSTATE of an error, looking through driver and drizzle wrappers. */

@@ -141,7 +141,7 @@ export async function debitDeliveries(scope: TenantScope, charges: { deliveryId:
   const left = balance.toFixed();
   const total = new Decimal(held.balance).minus(balance).toFixed();
   // Relative, like every balance movement (the row is locked, so it lands on `left`); the CHECK constraint still guards it.
-  deferWrite(scope, () => scope.tx.update(creditBalances).set({ balance: sql`${creditBalances.balance} - ${total}::numeric`, updatedAt: now }).where(eq(creditBalances.tenantId, scope.tenantId)));
+  deferWrite(scope, scope.tx.update(creditBalances).set({ balance: sql`${creditBalances.balance} - ${total}::numeric`, updatedAt: now }).where(eq(creditBalances.tenantId, scope.tenantId)));
   const payload = { tenantId: scope.tenantId, currency: held.currency, balance: left, updatedAt: now };
   if (bus) scope.afterCommit(() => bus.publish('credit.balance', payload));
   return { charged, balance: left };

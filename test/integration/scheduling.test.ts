@@ -27,6 +27,8 @@ describe('scheduling', () => {
   const reminders = async () =>
     (await k.gql(t.admin, 'query { deliveries(first: 100, filter: { eventType: "appointment.reminder", channel: EMAIL }) { edges { node { eventId renderedBody } } } }')).data.deliveries.edges.map((e: any) => e.node);
   const settle = () => new Promise((r) => setTimeout(r, 300));
+  // An event is handled once its deliveries exist (they commit with its scheduling effects).
+  const handled = (eventId: string) => eventually(async () => expect((await k.gql(t.admin, `query { deliveries(filter: { eventId: "${eventId}" }) { totalCount } }`)).data.deliveries.totalCount).toBeGreaterThan(0));
 
   it('confirmation schedules reminders (past offsets skipped), rescheduling moves them, cancellation cancels them', async () => {
     const data = sampleData('appointment.confirmed', { language: 'en' });
@@ -46,15 +48,13 @@ describe('scheduling', () => {
 
     // Moved to a later slot: the 30-minute reminder moves, the 2-hour one is armed again for the new slot.
     const moved = { ...data, appointment: { ...(data.appointment as any), slotStart: new Date(minutes(300)).toISOString() }, previousSlotStart: (data.appointment as any).slotStart };
-    await publish('appointment.rescheduled', moved);
-    await settle();
+    await handled(await publish('appointment.rescheduled', moved));
     clock = minutes(150);
     expect(await k.runtime.scheduler.tick()).toBe(0); // the old 30-minute time has passed with nothing due
     clock = minutes(181);
     expect(await k.runtime.scheduler.tick()).toBe(1);
 
-    await publish('appointment.cancelled', { ...moved, cancelledBy: 'patient' });
-    await settle();
+    await handled(await publish('appointment.cancelled', { ...moved, cancelledBy: 'patient' }));
     clock = minutes(280);
     expect(await k.runtime.scheduler.tick()).toBe(0); // the 30-minute reminder was cancelled
     expect(await reminders()).toHaveLength(2);
