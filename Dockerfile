@@ -22,4 +22,5 @@ EXPOSE 4000 9464
 ENV PORT=4000 HOST=0.0.0.0
 
 # node itself is PID 1 (not npm), so SIGTERM reaches Kabar's drain-and-stop handler.
-CMD ["node", "--import", "tsx", "src/main.ts"]
+# The heap flags are npm start's (package.json): V8 otherwise lets garbage pile up to gigabytes.
+CMD ["node", "--max-old-space-size=192", "--max-semi-space-size=8", "--import", "tsx", "src/main.ts"]

@@ -40,8 +40,10 @@ const PROVIDER_LIMIT_SECONDS = num('BENCH_PROVIDER_LIMIT_SECONDS', 5);
 const PROFILE = process.env.BENCH_PROFILE === '1';
 /** The backlog phase stops here if not done (0 = no cap), so a slow Kabar still finishes the run in ~15 min. */
 const MAX_E2E_SECONDS = num('BENCH_MAX_E2E_SECONDS', 720);
-/** Extra node flags for the dispatcher child only, e.g. "--max-old-space-size=160" (memory experiments). */
-const DISPATCHER_NODE_ARGS = (process.env.BENCH_DISPATCHER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+/** Node's heap flags from `npm start` (package.json), so Kabar's processes run here as they do there. */
+const START_NODE_ARGS: string[] = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start as string).match(/--max-[a-z-]+=\d+/g) ?? [];
+/** Node flags for the dispatcher child (memory experiments), instead of npm start's. */
+const DISPATCHER_NODE_ARGS = process.env.BENCH_DISPATCHER_NODE_ARGS !== undefined ? process.env.BENCH_DISPATCHER_NODE_ARGS.split(/\s+/).filter(Boolean) : START_NODE_ARGS;
 const ADMIN_URL = process.env.BENCH_DATABASE_ADMIN_URL ?? process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const CREDIT = '100000000';
 const startedAt = Date.now();
@@ -236,6 +238,7 @@ async function main() {
   lastKabarStart = Date.now();
   const api = startChild('api', 'bench/kabar-process.ts', {
     env: { ...kabarEnv, KABAR_ROLES: 'api', PORT: String(apiPort), KABAR_PUBLIC_URL: `http://127.0.0.1:${apiPort}` },
+    nodeArgs: START_NODE_ARGS,
     logFile: join(RESULTS, 'api.log'),
     cwd: ROOT,
   });

@@ -4,13 +4,16 @@
 // The working directory is kept, so relative settings (KABAR_DATA_DIR=./.kabar) mean the same
 // as for npm scripts run from there.
 import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const tsx = pathToFileURL(createRequire(join(root, 'package.json')).resolve('tsx')).href;
-const args = ['--import', tsx, join(root, 'src', 'cli.ts'), ...process.argv.slice(2)];
+// `kabar start` runs with npm start's heap flags (package.json), so it is the same server.
+const heap = process.argv[2] === 'start' ? (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start.match(/--max-[a-z-]+=\d+/g) ?? []) : [];
+const args = [...heap, '--import', tsx, join(root, 'src', 'cli.ts'), ...process.argv.slice(2)];
 
 let node = process.execPath;
 if (Number(process.versions.node.split('.')[0]) < 22) {

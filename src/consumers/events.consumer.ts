@@ -146,7 +146,6 @@ export async function startEventsConsumer(kafka: Kafka, producer: Producer, disp
       // sends of this attempt. A tenant's units run one after another (the queue is keyed by
       // tenant); different tenants overlap, up to maxInFlight units.
       const { bad, units } = plan(batch.partition, batch.messages);
-      if (process.env.KABAR_TRACE_UNITS) process.stderr.write(`UNITS p${batch.partition} msgs=${batch.messages.length} units=${units.map((u) => u[1].length).join(',')}\n`);
       const results = await Promise.allSettled([...bad, ...units.map(([tenantId, items]) => queue.run(tenantId, () => dispatch(batch.partition, tenantId, items)))]);
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;

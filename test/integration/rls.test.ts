@@ -5,7 +5,8 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { openDatabase, rowsOf, type DbHandle } from '../../src/db/client.js';
 import { runMigrations } from '../../src/db/migrate.js';
-import { withPlatform, withTenant } from '../../src/db/tenant.js';
+import { pgErrorCode, withPlatform, withTenant } from '../../src/db/tenant.js';
+import { deferInsert } from '../../src/db/deferred.js';
 import {
   auditLog, creditAlerts, webhookReceipts, creditPurchases, deliveries, deliveryStatusHistory, eventChannelSettings, events, reminders, routingRules, staffMembers,
   templates, walkinAlerts, whatsAppConfigs,
@@ -114,6 +115,37 @@ function rlsSuite(label: string, open: () => Promise<{ db: DbHandle; raw: (q: st
       await expect(attempt).rejects.toThrow();
       const inB = await withTenant({ db, actor: 'test', tenantId: b }, (s) => s.tx.select().from(staffMembers));
       expect(inB.map((r) => r.name)).not.toContain('Intruder');
+    });
+
+    it("a unit's first statement already runs as the tenant, and its deferred writes commit with it", async () => {
+      const name = `Deferred ${randomUUID().slice(0, 8)}`;
+      const who = await withTenant({ db, actor: 'test', tenantId: a }, async (s) => {
+        const [row] = rowsOf<{ role: string; tenant: string }>(await s.tx.execute(sql`select current_user as role, current_setting('app.tenant_id') as tenant`));
+        deferInsert(s, staffMembers, { tenantId: a, name });
+        return row;
+      });
+      expect(who).toEqual({ role: 'kabar_app', tenant: a });
+      const inA = await withTenant({ db, actor: 'test', tenantId: a }, (s) => s.tx.select().from(staffMembers));
+      expect(inA.map((r) => r.name)).toContain(name);
+    });
+
+    it('a deferred write that fails rolls the whole unit back, and its error is the one the caller gets', async () => {
+      const name = `Rolled back ${randomUUID().slice(0, 8)}`;
+      let committed = false;
+      const attempt = withTenant({ db, actor: 'test', tenantId: a }, async (s) => {
+        await s.tx.insert(staffMembers).values({ tenantId: a, name });
+        deferInsert(s, auditLog, { tenantId: a, actor: 'test', action: 'test.ok', entityType: 'test', at: new Date() });
+        // No such delivery: the foreign key refuses it at commit.
+        deferInsert(s, deliveryStatusHistory, { tenantId: a, deliveryId: randomUUID(), status: 'SENT', at: new Date() });
+        s.afterCommit(() => void (committed = true));
+      });
+      expect(pgErrorCode(await attempt.then(() => null, (e: unknown) => e))).toBe('23503'); // foreign_key_violation
+      expect(committed).toBe(false);
+      const inA = await withTenant({ db, actor: 'test', tenantId: a }, (s) => s.tx.select().from(staffMembers));
+      expect(inA.map((r) => r.name)).not.toContain(name);
+      expect(await withTenant({ db, actor: 'test', tenantId: a }, (s) => s.tx.select().from(auditLog).where(sql`${auditLog.action} = 'test.ok'`))).toEqual([]);
+      // The connection went back to the pool clean: the next unit works.
+      expect(await withTenant({ db, actor: 'test', tenantId: a }, (s) => s.tx.select().from(staffMembers))).not.toEqual([]);
     });
 
     it('the audit log rejects UPDATE, DELETE and TRUNCATE, even for the superuser owner', async () => {
