@@ -13,22 +13,22 @@ export type Schema = typeof schema;
 export type Database = PgDatabase<PgQueryResultHKT, Schema>;
 export type Transaction = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
 
-/** One reserved connection whose statements can be written without waiting for the previous answer. */
+/** A transaction's connection whose statements can be written without waiting for the previous answer. */
 export interface Pipeline {
-  /** Drizzle bound to this connection. */
+  /** Drizzle bound to this transaction. */
   db: Database;
   /** Compiles and writes a statement now: statements reach PostgreSQL in call order. */
   send(query: SQL): Promise<unknown>;
-  /** The same for begin, commit and rollback (not counted as statements). */
-  control(command: 'begin' | 'commit' | 'rollback'): Promise<unknown>;
-  release(): void;
 }
 
 export interface DbHandle {
   db: Database;
   kind: 'postgres' | 'pglite';
-  /** postgres.js only: a connection for a pipelined transaction (see tenant.ts). */
-  reserve?: () => Promise<Pipeline>;
+  /**
+   * postgres.js only: runs fn in a transaction (postgres.js's own begin, which also fails it if
+   * the connection drops) and commits once fn's promise settles, see tenant.ts.
+   */
+  pipeline?: <T>(fn: (p: Pipeline) => Promise<T>) => Promise<T>;
   /** Counts SQL statements sent, so tests and benchmarks can check N+1 behaviour. */
   stats: { statements: number };
   close(): Promise<void>;
@@ -56,22 +56,20 @@ export async function openDatabase(opts: DbOptions): Promise<DbHandle> {
     const prepare = opts.preparedStatements !== false;
     const db = drizzlePostgres(prepare ? preparing(client) : client, { schema, logger }) as unknown as Database;
     const dialect = new PgDialect();
-    const reserve = async (): Promise<Pipeline> => {
-      const conn = await client.reserve();
-      return {
-        // Drizzle's own session on this connection (drizzle() would redo the client-wide setup);
-        // without the schema, which only serves relational queries.
-        db: new PostgresJsDatabase(dialect, new PostgresJsSession(prepare ? preparing(conn) : conn, dialect, undefined, { logger }), undefined) as unknown as Database,
-        send: (query) => {
-          const { sql: text, params } = dialect.sqlToQuery(query);
-          stats.statements++;
-          return conn.unsafe(text, params as never[], { prepare }).execute();
-        },
-        control: (command) => conn.unsafe(command, [], { prepare }).execute(),
-        release: () => conn.release(),
-      };
-    };
-    return { db, kind: 'postgres', stats, reserve, close: () => client.end({ timeout: 5 }) };
+    const pipeline = <T>(fn: (p: Pipeline) => Promise<T>): Promise<T> =>
+      client.begin((tx) =>
+        fn({
+          // Drizzle's own session on this transaction (drizzle() would redo the client-wide
+          // setup); without the schema, which only serves relational queries.
+          db: new PostgresJsDatabase(dialect, new PostgresJsSession((prepare ? preparing(tx) : tx) as unknown as postgres.Sql, dialect, undefined, { logger }), undefined) as unknown as Database,
+          send: (query) => {
+            const { sql: text, params } = dialect.sqlToQuery(query);
+            stats.statements++;
+            return tx.unsafe(text, params as never[], { prepare }).execute();
+          },
+        }),
+      ) as Promise<T>;
+    return { db, kind: 'postgres', stats, pipeline, close: () => client.end({ timeout: 5 }) };
   }
   let pg = opts.pglite;
   if (!pg) {
@@ -91,7 +89,7 @@ export async function openDatabase(opts: DbOptions): Promise<DbHandle> {
  * makes each statement text one round trip, parsed once per connection. Transactions get the
  * same wrapper for the connection they reserve.
  */
-function preparing(client: postgres.Sql): postgres.Sql {
+function preparing<C extends object>(client: C): C {
   const wrap = <T extends object>(target: T): T =>
     new Proxy(target, {
       get(t, key, receiver) {

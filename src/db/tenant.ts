@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { ConflictError, ErrorCode, KabarError } from '../errors.js';
-import type { DbHandle, Pipeline, Transaction } from './client.js';
+import type { DbHandle, Transaction } from './client.js';
 
 declare const tenantBrand: unique symbol;
 declare const platformBrand: unique symbol;
@@ -59,8 +59,8 @@ async function run<T>(ctx: ScopeContext, role: 'kabar_app' | 'kabar_platform', t
   const scopeHooks: Hooks = { afterCommit: (h) => void hooks.push(h), beforeCommit: (h) => void finals.push(h) };
   let result: T;
   try {
-    result = ctx.db.reserve
-      ? await pipelined(await ctx.db.reserve(), setup, (tx) => fn(tx, scopeHooks), finals)
+    result = ctx.db.pipeline
+      ? await pipelined(ctx.db.pipeline, setup, (tx) => fn(tx, scopeHooks), finals)
       : await ctx.db.db.transaction(async (tx) => {
           // `role` is an ordinary setting, so set_config can switch it locally.
           await tx.execute(setup);
@@ -78,32 +78,26 @@ async function run<T>(ctx: ScopeContext, role: 'kabar_app' | 'kabar_platform', t
 }
 
 /**
- * A transaction in as few round trips as it can take (each costs more CPU on this side than the
- * statement itself): BEGIN and the role/tenant switch go out with the unit's first statement,
- * and the deferred writes go out with the COMMIT. The switch is written before `fn` runs, so no
- * statement of the unit can reach PostgreSQL ahead of it. A deferred write that fails turns the
- * COMMIT into a rollback, and its error is what the caller gets.
+ * A transaction in few round trips (each costs more CPU on this side than the statement
+ * itself): the role/tenant switch goes out with the unit's first statement, and the deferred
+ * writes with the COMMIT. The switch is written before `fn` runs, so no statement of the unit
+ * can reach PostgreSQL ahead of it. postgres.js sends the COMMIT as soon as the callback
+ * returns, right behind the writes; a write that fails makes PostgreSQL turn that COMMIT into a
+ * rollback, and the write's error is what the caller gets.
  */
-async function pipelined<T>(p: Pipeline, setup: SQL, fn: (tx: Transaction) => Promise<T>, finals: ((send: Send) => Promise<unknown>)[]): Promise<T> {
-  let open = true;
-  try {
-    const started = [p.control('begin'), p.send(setup)];
-    started.forEach((s) => void s.catch(() => {})); // awaited below; the first statement fails with them anyway
-    const out = await fn(p.db as unknown as Transaction);
-    for (const s of started) await s;
-    const writes = finals.map((f) => f(p.send));
-    const commit = p.control('commit');
-    open = false;
-    const results = await Promise.allSettled([...writes, commit]);
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
-    return out;
-  } catch (err) {
-    if (open) await p.control('rollback').catch(() => {});
-    throw err;
-  } finally {
-    p.release();
-  }
+async function pipelined<T>(pipeline: NonNullable<DbHandle['pipeline']>, setup: SQL, fn: (tx: Transaction) => Promise<T>, finals: ((send: Send) => Promise<unknown>)[]): Promise<T> {
+  let writes: Promise<unknown>[] = [];
+  const out = await pipeline(async (p) => {
+    const ready = p.send(setup);
+    ready.catch(() => {}); // awaited below; the first statement fails with it anyway
+    const result = await fn(p.db as unknown as Transaction);
+    await ready;
+    writes = finals.map((f) => f(p.send));
+    for (const w of writes) w.catch(() => {}); // awaited after the COMMIT
+    return result;
+  });
+  for (const w of writes) await w;
+  return out;
 }
 
 /** The Postgres SQLSTATE of an error, looking through driver and drizzle wrappers. */
