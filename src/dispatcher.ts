@@ -9,7 +9,7 @@ import { and, eq, isNotNull, sql } from 'drizzle-orm';
 import { recordStatus, type StatusPublisher } from './services/delivery-status.js';
 import { dispatchEvents, type DispatchOutcome } from './services/dispatch.js';
 import type { EventEnvelope } from './services/events.js';
-import { callsFor, claimDeliveries, recordOutcomes, type Claimed, type SendContext } from './services/sender.js';
+import { claimDeliveries, recordOutcomes, type SendContext } from './services/sender.js';
 import { createKeyedQueue } from './consumers/keyed-queue.js';
 import { getDelivery } from './services/deliveries.js';
 import { pruneWebhookReceipts } from './services/webhooks.js';
@@ -45,8 +45,9 @@ export function createDispatcher(app: App, opts: DispatcherOptions) {
   // Provider calls in flight at once across the process: a big batch must not open hundreds of connections.
   const calls = createKeyedQueue(c.KABAR_PROVIDER_CONCURRENCY);
 
-  /** The provider calls of claimed messages in parallel, then one transaction recording every outcome. */
-  async function attempt(tenantId: string, claimed: Claimed[]): Promise<void> {
+  /** One claim transaction, the provider calls in parallel, one transaction recording every outcome. */
+  async function send(tenantId: string, ids: string[], dueOnly: boolean): Promise<void> {
+    const claimed = await withTenant(system(tenantId), (s) => claimDeliveries(s, sendCtx, ids, dueOnly));
     if (claimed.length === 0) return;
     const results = await Promise.all(claimed.map(async (c) => ({ row: c.row, outcome: await calls.run(c.row.id, c.call) })));
     await withTenant(system(tenantId), (s) => recordOutcomes(s, sendCtx, results));
@@ -55,11 +56,6 @@ export function createDispatcher(app: App, opts: DispatcherOptions) {
       if (outcome.ok) log.debug({ ...line, providerMessageId: outcome.providerMessageId }, 'delivery sent');
       else log.info({ ...line, transient: outcome.transient, reason: outcome.reason }, outcome.transient ? 'provider failed transiently' : 'provider rejected the message');
     }
-  }
-
-  /** A retry: one claim transaction, then the attempt. */
-  async function send(tenantId: string, ids: string[]): Promise<void> {
-    await attempt(tenantId, await withTenant(system(tenantId), (s) => claimDeliveries(s, sendCtx, ids, true)));
   }
 
   // The duplicate window's fast path: an event seen moments ago costs no database round trip.
@@ -87,17 +83,13 @@ export function createDispatcher(app: App, opts: DispatcherOptions) {
     const outcomes: DispatchOutcome[] = list.map(() => ({ kind: 'duplicate' }));
     const todo = list.flatMap((e, i) => (seenRecently(`${tenantId}:${e.id}`) ? [] : [i]));
     if (todo.length === 0) return outcomes;
-    // The messages are written claimed for their first attempt; the calls are prepared in the same transaction.
-    const [batch, claimed] = await withTenant(system(tenantId), async (s) => {
-      const b = await dispatchEvents(s, dispatchCtx, todo.map((i) => list[i]!));
-      return [b, await callsFor(s, sendCtx, b.queued)] as const;
-    });
+    const batch = await withTenant(system(tenantId), (s) => dispatchEvents(s, dispatchCtx, todo.map((i) => list[i]!)));
     for (const [j, i] of todo.entries()) {
       outcomes[i] = batch.outcomes[j]!;
       if (outcomes[i]!.kind !== 'unknown-tenant') remember(`${tenantId}:${list[i]!.id}`);
     }
     log.debug({ tenantId, events: list.length, dispatched: batch.outcomes.filter((o) => o.kind === 'dispatched').length, queued: batch.queued.length }, 'events handled');
-    if (claimed.length) await attempt(tenantId, claimed).catch((err) => log.error({ err, tenantId, events: list.length }, 'send failed; the retry sweep will pick it up'));
+    if (batch.queued.length) await send(tenantId, batch.queued, false).catch((err) => log.error({ err, tenantId, events: list.length }, 'send failed; the retry sweep will pick it up'));
     if (batch.derived.length) await self.handleMany(tenantId, batch.derived.map((d) => ({ id: d.id, type: d.type, occurredAt: now(), data: d.data })));
     return outcomes;
   }
@@ -133,7 +125,7 @@ export function createDispatcher(app: App, opts: DispatcherOptions) {
     await Promise.all(
       due.map(async (d) => {
         if (d.sendingSince) return reconcile(d.tenantId, d.id);
-        await send(d.tenantId, [d.id]).catch((err) => log.error({ err, tenantId: d.tenantId, deliveryId: d.id }, 'retry failed'));
+        await send(d.tenantId, [d.id], true).catch((err) => log.error({ err, tenantId: d.tenantId, deliveryId: d.id }, 'retry failed'));
       }),
     );
     return due.length;

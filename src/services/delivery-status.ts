@@ -37,7 +37,7 @@ export interface StatusChange {
  * message that moves to FAILED gets its charge back, whoever reported the failure (Meta bills
  * delivered messages only); one never charged refunds nothing.
  */
-export async function recordStatus(scope: TenantScope, current: Omit<DeliveryRow, 'seq'>, change: StatusChange, publish?: StatusPublisher, bus?: Bus): Promise<DeliveryRow | null> {
+export async function recordStatus(scope: TenantScope, current: DeliveryRow, change: StatusChange, publish?: StatusPublisher, bus?: Bus): Promise<DeliveryRow | null> {
   const at = change.at ?? new Date();
   deferInsert(scope, deliveryStatusHistory, { tenantId: scope.tenantId, deliveryId: current.id, status: change.status, reason: change.reason ?? null, at });
   if (!movesForward(current.status, change.status)) return null;

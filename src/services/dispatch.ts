@@ -44,8 +44,8 @@ export type DispatchOutcome = { kind: 'dispatched' | 'duplicate' | 'unknown-tena
 export interface BatchOutcome {
   /** One per input event, in input order. */
   outcomes: DispatchOutcome[];
-  /** Deliveries written already claimed for their first attempt, to send right after commit (sender.ts). */
-  queued: Omit<DeliveryRow, 'seq'>[];
+  /** Deliveries to send now, after commit (sender.ts). */
+  queued: string[];
   derived: DerivedEvent[];
 }
 
@@ -102,10 +102,10 @@ export async function dispatchEvents(scope: TenantScope, ctx: DispatchContext, l
   }
   const alert = await charge(scope, ctx, tenant, drafts, now);
   if (alert) derived.push(alert);
-  const rows = insertDeliveries(scope, ctx, drafts, now);
+  await insertDeliveries(scope, ctx, drafts, now);
   return {
     outcomes: list.map((e) => ({ kind: fresh.has(e) ? 'dispatched' : 'duplicate' })),
-    queued: rows.filter((r) => r.status === 'QUEUED'),
+    queued: drafts.filter((d) => d.status === 'QUEUED').map((d) => d.id),
     derived,
   };
 }
@@ -146,13 +146,8 @@ async function charge(scope: TenantScope, ctx: DispatchContext, tenant: TenantRo
   return creditAlert(scope, ctx, now, { balance: debit.balance, required, eventType: first.e.type, deliveryId: first.id, tenantName: tenant.name, currency: tenant.currency });
 }
 
-/**
- * The deliveries, their QUEUED (and final) history rows and audit entries: one statement each,
- * sent together at commit. A QUEUED message is written claimed for its first attempt (attempt 1,
- * "sending" since now), made right after commit: no separate claim transaction. A crash before
- * that attempt leaves it to the sweep, exactly like a crash during it (dispatcher.ts, reconcile).
- */
-function insertDeliveries(scope: TenantScope, ctx: DispatchContext, drafts: Draft[], now: Date): Omit<DeliveryRow, 'seq'>[] {
+/** The deliveries, their QUEUED (and final) history rows and audit entries: one statement each, sent together at commit. */
+async function insertDeliveries(scope: TenantScope, ctx: DispatchContext, drafts: Draft[], now: Date): Promise<void> {
   const nextAttemptAt = new Date(now.getTime() + ctx.firstAttemptAfterMs);
   // Every column is named, so what is published after commit is the row as stored.
   const rows: Omit<DeliveryRow, 'seq'>[] = drafts.map((d) => ({
@@ -171,10 +166,10 @@ function insertDeliveries(scope: TenantScope, ctx: DispatchContext, drafts: Draf
     cost: d.status === 'QUEUED' ? (d.price ?? null) : null,
     renderedBody: d.content?.body ?? '',
     content: d.content?.content ?? null,
-    attempts: d.status === 'QUEUED' ? 1 : 0,
-    // The sweep finds queued messages by next_attempt_at; a claimed one only once its lease is over.
+    attempts: 0,
+    // The dispatcher sends at once; the retry sweep only picks a message up if that never happened.
     nextAttemptAt: d.status === 'QUEUED' ? nextAttemptAt : null,
-    sendingSince: d.status === 'QUEUED' ? now : null,
+    sendingSince: null,
     createdAt: now,
     updatedAt: now,
   }));
@@ -184,14 +179,13 @@ function insertDeliveries(scope: TenantScope, ctx: DispatchContext, drafts: Draf
   for (const row of rows) {
     const d = drafted.get(row.id)!;
     deferInsert(scope, deliveryStatusHistory, { tenantId: scope.tenantId, deliveryId: row.id, status: 'QUEUED', reason: null, at: now });
-    void audit(scope, { action: 'delivery.queued', entityType: 'delivery', entityId: row.id, details: { eventId: d.e.id, eventType: d.e.type, channel: d.m.channel, recipientKind: d.m.recipientKind } });
+    await audit(scope, { action: 'delivery.queued', entityType: 'delivery', entityId: row.id, details: { eventId: d.e.id, eventType: d.e.type, channel: d.m.channel, recipientKind: d.m.recipientKind } });
     if (row.status === 'QUEUED') continue;
     // Written final at once; history and audit still show it queued, then skipped or failed.
     deferInsert(scope, deliveryStatusHistory, { tenantId: scope.tenantId, deliveryId: row.id, status: row.status, reason: row.reason, at: now });
-    void audit(scope, { action: `delivery.${row.status.toLowerCase()}`, entityType: 'delivery', entityId: row.id, details: { from: 'QUEUED', to: row.status, reason: row.reason, channel: row.channel, eventId: row.eventId } });
+    await audit(scope, { action: `delivery.${row.status.toLowerCase()}`, entityType: 'delivery', entityId: row.id, details: { from: 'QUEUED', to: row.status, reason: row.reason, channel: row.channel, eventId: row.eventId } });
     scope.afterCommit(() => ctx.publishStatus(row));
   }
-  return rows;
 }
 
 /** credit.insufficient to the tenant's administrators, at most once per interval per tenant. */

@@ -26,7 +26,7 @@ export interface SendContext {
 
 /** What the provider call needs, resolved inside the claim transaction (secrets decrypted there). */
 export interface Claimed {
-  row: Omit<DeliveryRow, 'seq'>;
+  row: DeliveryRow;
   call: () => Promise<SendOutcome>;
 }
 
@@ -50,19 +50,12 @@ export async function claimDeliveries(scope: TenantScope, ctx: SendContext, ids:
       ),
     )
     .returning();
-  return callsFor(scope, ctx, rows);
-}
-
-/**
- * The provider calls for deliveries claimed in this transaction (by claimDeliveries, or written
- * already claimed by dispatch). WhatsApp credentials are read (and decrypted) once for all of them.
- */
-export async function callsFor(scope: TenantScope, ctx: Pick<SendContext, 'box' | 'channels' | 'publicUrl'>, rows: Omit<DeliveryRow, 'seq'>[]): Promise<Claimed[]> {
+  // WhatsApp credentials are read (and decrypted) once for all of them.
   const creds = rows.some((r) => r.channel === 'WHATSAPP') ? await cachedConfig(scope, 'whatsapp:credentials', () => whatsAppCredentials(scope, ctx.box)) : null;
   return rows.map((row) => toCall(scope, ctx, row, creds));
 }
 
-function toCall(scope: TenantScope, ctx: Pick<SendContext, 'channels' | 'publicUrl'>, row: Omit<DeliveryRow, 'seq'>, creds: Awaited<ReturnType<typeof whatsAppCredentials>>): Claimed {
+function toCall(scope: TenantScope, ctx: SendContext, row: DeliveryRow, creds: Awaited<ReturnType<typeof whatsAppCredentials>>): Claimed {
   const content = row.content as MessageContent | null;
   const ch = ctx.channels;
   // Nothing rendered (a row written by hand or by an older version): failing it beats retrying forever.
@@ -91,7 +84,7 @@ export function backoffMs(attempt: number, baseMs: number, random = Math.random)
  * Records what the providers said about claimed messages: the accepted ones become SENT in one
  * statement (a receipt that already moved one on wins), the others are retried or FAILED.
  */
-export async function recordOutcomes(scope: TenantScope, ctx: SendContext, claimed: { row: Omit<DeliveryRow, 'seq'>; outcome: SendOutcome }[]): Promise<void> {
+export async function recordOutcomes(scope: TenantScope, ctx: SendContext, claimed: { row: DeliveryRow; outcome: SendOutcome }[]): Promise<void> {
   const now = ctx.now();
   const sent = new Map<string, string>();
   for (const { row, outcome } of claimed) {
@@ -113,7 +106,7 @@ export async function recordOutcomes(scope: TenantScope, ctx: SendContext, claim
 }
 
 /** A transient failure is retried with backoff while attempts remain; anything else ends FAILED (refunding WhatsApp). */
-async function recordFailure(scope: TenantScope, ctx: SendContext, row: Omit<DeliveryRow, 'seq'>, outcome: Extract<SendOutcome, { ok: false }>, now: Date): Promise<void> {
+async function recordFailure(scope: TenantScope, ctx: SendContext, row: DeliveryRow, outcome: Extract<SendOutcome, { ok: false }>, now: Date): Promise<void> {
   if (outcome.transient && row.attempts < ctx.maxAttempts) {
     const wait = Math.max(outcome.retryAfterMs ?? 0, backoffMs(row.attempts, ctx.retryBaseMs));
     const reason = `attempt ${row.attempts} failed (${outcome.reason}); retrying`;
