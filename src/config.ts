@@ -6,8 +6,8 @@ const schema = z.object({
   HOST: z.string().default('0.0.0.0'),
   DATABASE_URL: z.string().optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().positive().default(10),
-  // Named prepared statements; set false behind a transaction-mode pooler (PgBouncer).
-  DATABASE_PREPARED_STATEMENTS: z.enum(['true', 'false']).default('true'),
+  // Named prepared statements: off until recovery after a PostgreSQL restart is understood with them (README).
+  DATABASE_PREPARED_STATEMENTS: z.enum(['true', 'false']).default('false'),
   KABAR_DATA_DIR: z.string().default('./.kabar'),
   KABAR_ENCRYPTION_KEY: z.string().optional(),
   KABAR_JWT_SECRET: z.string().optional(),
@@ -39,7 +39,7 @@ const schema = z.object({
   KABAR_MAX_IN_FLIGHT: z.coerce.number().int().positive().default(10),
   // Events of one tenant taken from a Kafka batch and recorded in one transaction.
   KABAR_DISPATCH_BATCH: z.coerce.number().int().positive().default(200),
-  // Provider calls in flight at once in a dispatcher process.
+  // Provider calls in flight at once in a dispatcher process (four chunks of a quarter each).
   KABAR_PROVIDER_CONCURRENCY: z.coerce.number().int().positive().default(64),
   KABAR_DEDUP_WINDOW_SECONDS: z.coerce.number().int().nonnegative().default(300),
   KABAR_MAX_SEND_ATTEMPTS: z.coerce.number().int().positive().default(6),

@@ -3,6 +3,7 @@ import { createLoop } from './loop.js';
 import type { App } from './app.js';
 import type { Channels } from './channels/types.js';
 import { withPlatform, withTenant } from './db/tenant.js';
+import { createKeyedQueue } from './consumers/keyed-queue.js';
 import { deliveries, deliveryStatusHistory } from './schema/index.js';
 import { deferInsert } from './db/deferred.js';
 import { and, eq, isNotNull, sql } from 'drizzle-orm';
@@ -10,7 +11,6 @@ import { recordStatus, type StatusPublisher } from './services/delivery-status.j
 import { dispatchEvents, type DispatchOutcome } from './services/dispatch.js';
 import type { EventEnvelope } from './services/events.js';
 import { claimDeliveries, recordOutcomes, type SendContext } from './services/sender.js';
-import { createKeyedQueue } from './consumers/keyed-queue.js';
 import { getDelivery } from './services/deliveries.js';
 import { pruneWebhookReceipts } from './services/webhooks.js';
 
@@ -42,19 +42,30 @@ export function createDispatcher(app: App, opts: DispatcherOptions) {
   };
   const system = (tenantId: string) => ({ db: app.db, actor: 'system', tenantId });
 
-  // Provider calls in flight at once across the process: a big batch must not open hundreds of connections.
-  const calls = createKeyedQueue(c.KABAR_PROVIDER_CONCURRENCY);
+  // Provider calls in flight in this process: at most KABAR_PROVIDER_CONCURRENCY, as SENDERS chunks
+  // of a quarter each. A chunk takes its slot before it claims anything, so "sending" never includes
+  // waiting for a slot (the send lease, after which an unconfirmed send counts as lost, covers one
+  // call), and a burst cannot open hundreds of connections or starve calls into timeouts (a timed-out
+  // call that did arrive is sent again: providers take no idempotency key).
+  const SENDERS = 4;
+  const chunk = Math.max(1, Math.floor(c.KABAR_PROVIDER_CONCURRENCY / SENDERS));
+  const senders = createKeyedQueue(SENDERS);
+  let chunks = 0;
 
-  /** One claim transaction, the provider calls in parallel, one transaction recording every outcome. */
+  /** In chunks: one claim transaction, the chunk's provider calls in parallel, one transaction recording every outcome. */
   async function send(tenantId: string, ids: string[], dueOnly: boolean): Promise<void> {
-    const claimed = await withTenant(system(tenantId), (s) => claimDeliveries(s, sendCtx, ids, dueOnly));
-    if (claimed.length === 0) return;
-    const results = await Promise.all(claimed.map(async (c) => ({ row: c.row, outcome: await calls.run(c.row.id, c.call) })));
-    await withTenant(system(tenantId), (s) => recordOutcomes(s, sendCtx, results));
-    for (const { row, outcome } of results) {
-      const line = { tenantId, eventId: row.eventId, deliveryId: row.id, channel: row.channel, attempt: row.attempts };
-      if (outcome.ok) log.debug({ ...line, providerMessageId: outcome.providerMessageId }, 'delivery sent');
-      else log.info({ ...line, transient: outcome.transient, reason: outcome.reason }, outcome.transient ? 'provider failed transiently' : 'provider rejected the message');
+    for (let i = 0; i < ids.length; i += chunk) {
+      await senders.run(String(chunks++), async () => {
+        const claimed = await withTenant(system(tenantId), (s) => claimDeliveries(s, sendCtx, ids.slice(i, i + chunk), dueOnly));
+        if (claimed.length === 0) return;
+        const results = await Promise.all(claimed.map(async (c) => ({ row: c.row, outcome: await c.call() })));
+        await withTenant(system(tenantId), (s) => recordOutcomes(s, sendCtx, results));
+        for (const { row, outcome } of results) {
+          const line = { tenantId, eventId: row.eventId, deliveryId: row.id, channel: row.channel, attempt: row.attempts };
+          if (outcome.ok) log.debug({ ...line, providerMessageId: outcome.providerMessageId }, 'delivery sent');
+          else log.info({ ...line, transient: outcome.transient, reason: outcome.reason }, outcome.transient ? 'provider failed transiently' : 'provider rejected the message');
+        }
+      });
     }
   }
 

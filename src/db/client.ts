@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import type { ExtractTablesWithRelations, SQL } from 'drizzle-orm';
-import { PgDialect, type PgDatabase, type PgQueryResultHKT, type PgTransaction } from 'drizzle-orm/pg-core';
+import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { drizzle as drizzlePostgres, PostgresJsDatabase, PostgresJsSession } from 'drizzle-orm/postgres-js';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import * as schema from '../schema/index.js';
 
@@ -13,22 +13,9 @@ export type Schema = typeof schema;
 export type Database = PgDatabase<PgQueryResultHKT, Schema>;
 export type Transaction = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
 
-/** A transaction's connection whose statements can be written without waiting for the previous answer. */
-export interface Pipeline {
-  /** Drizzle bound to this transaction. */
-  db: Database;
-  /** Compiles and writes a statement now: statements reach PostgreSQL in call order. */
-  send(query: SQL): Promise<unknown>;
-}
-
 export interface DbHandle {
   db: Database;
   kind: 'postgres' | 'pglite';
-  /**
-   * postgres.js only: runs fn in a transaction (postgres.js's own begin, which also fails it if
-   * the connection drops) and commits once fn's promise settles, see tenant.ts.
-   */
-  pipeline?: <T>(fn: (p: Pipeline) => Promise<T>) => Promise<T>;
   /** Counts SQL statements sent, so tests and benchmarks can check N+1 behaviour. */
   stats: { statements: number };
   close(): Promise<void>;
@@ -38,7 +25,7 @@ export interface DbOptions {
   databaseUrl?: string;
   dataDir?: string;
   poolSize?: number;
-  /** Named prepared statements (default on); off for a pooler in transaction mode such as PgBouncer. */
+  /** Named prepared statements (default off, see DATABASE_PREPARED_STATEMENTS in the README); never with a transaction-mode pooler. */
   preparedStatements?: boolean;
   /** An existing PGlite instance (tests clone one migrated instance). */
   pglite?: PGlite;
@@ -52,24 +39,14 @@ export async function openDatabase(opts: DbOptions): Promise<DbHandle> {
       max: opts.poolSize ?? 10,
       onnotice: () => {},
       connection: { application_name: 'kabar' },
+      // Reconnect within 2 s of the database coming back. postgres.js's default waits up to 20 s
+      // once a few attempts have failed (3^n / 100 s), during which nothing, not even a provider's
+      // receipt, can be recorded.
+      backoff: (attempts: number) => Math.min(0.05 * 2 ** attempts, 2),
     });
-    const prepare = opts.preparedStatements !== false;
+    const prepare = opts.preparedStatements === true;
     const db = drizzlePostgres(prepare ? preparing(client) : client, { schema, logger }) as unknown as Database;
-    const dialect = new PgDialect();
-    const pipeline = <T>(fn: (p: Pipeline) => Promise<T>): Promise<T> =>
-      client.begin((tx) =>
-        fn({
-          // Drizzle's own session on this transaction (drizzle() would redo the client-wide
-          // setup); without the schema, which only serves relational queries.
-          db: new PostgresJsDatabase(dialect, new PostgresJsSession((prepare ? preparing(tx) : tx) as unknown as postgres.Sql, dialect, undefined, { logger }), undefined) as unknown as Database,
-          send: (query) => {
-            const { sql: text, params } = dialect.sqlToQuery(query);
-            stats.statements++;
-            return tx.unsafe(text, params as never[], { prepare }).execute();
-          },
-        }),
-      ) as Promise<T>;
-    return { db, kind: 'postgres', stats, pipeline, close: () => client.end({ timeout: 5 }) };
+    return { db, kind: 'postgres', stats, close: () => client.end({ timeout: 5 }) };
   }
   let pg = opts.pglite;
   if (!pg) {

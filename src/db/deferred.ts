@@ -9,8 +9,8 @@ const pending = new WeakMap<object, Map<unknown, Write>>();
 /**
  * Writes queued for the end of the unit of work, in the same transaction. Rows of one table
  * become one statement (audit entries, status history: one per table, not per row), and all the
- * statements go to PostgreSQL together with the COMMIT, in the order they were first queued, in
- * one round trip: queue a parent table's rows before rows that reference them.
+ * statements run just before the COMMIT, in the order they were first queued: queue a parent
+ * table's rows before rows that reference them.
  */
 function queue(scope: TenantScope | PlatformScope): Map<unknown, Write> {
   let writes = pending.get(scope.tx);

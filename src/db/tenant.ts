@@ -16,8 +16,7 @@ interface BaseScope {
   afterCommit(fn: () => void | Promise<void>): void;
   /**
    * Runs at the end of the unit of work, inside the transaction (batched writes such as audit
-   * rows). It must hand every statement to `send` before its first await: they go out with the
-   * COMMIT in one round trip.
+   * rows), writing its statements through `send`.
    */
   beforeCommit(fn: (send: Send) => Promise<unknown>): void;
 }
@@ -55,49 +54,23 @@ type Hooks = Pick<BaseScope, 'afterCommit' | 'beforeCommit'>;
 async function run<T>(ctx: ScopeContext, role: 'kabar_app' | 'kabar_platform', tenantId: string, fn: (tx: Transaction, hooks: Hooks) => Promise<T>): Promise<T> {
   const hooks: Hook[] = [];
   const finals: ((send: Send) => Promise<unknown>)[] = [];
-  const setup = sql`select set_config('role', ${role}, true), set_config('app.tenant_id', ${tenantId}, true)`;
-  const scopeHooks: Hooks = { afterCommit: (h) => void hooks.push(h), beforeCommit: (h) => void finals.push(h) };
   let result: T;
   try {
-    result = ctx.db.pipeline
-      ? await pipelined(ctx.db.pipeline, setup, (tx) => fn(tx, scopeHooks), finals)
-      : await ctx.db.db.transaction(async (tx) => {
-          // `role` is an ordinary setting, so set_config can switch it locally.
-          await tx.execute(setup);
-          const out = await fn(tx, scopeHooks);
-          let chain: Promise<unknown> = Promise.resolve();
-          const send: Send = (q) => (chain = chain.then(() => tx.execute(q)));
-          for (const f of finals) await f(send);
-          return out;
-        });
+    result = await ctx.db.db.transaction(async (tx) => {
+      // One round trip: `role` is an ordinary setting, so set_config can switch it locally.
+      await tx.execute(sql`select set_config('role', ${role}, true), set_config('app.tenant_id', ${tenantId}, true)`);
+      const out = await fn(tx, { afterCommit: (h) => void hooks.push(h), beforeCommit: (h) => void finals.push(h) });
+      // Deferred writes one after another, in the order they were queued.
+      let chain: Promise<unknown> = Promise.resolve();
+      const send: Send = (q) => (chain = chain.then(() => tx.execute(q)));
+      for (const f of finals) await f(send);
+      return out;
+    });
   } catch (err) {
     throw translateDbError(err);
   }
   for (const hook of hooks) await hook();
   return result;
-}
-
-/**
- * A transaction in few round trips (each costs more CPU on this side than the statement
- * itself): the role/tenant switch goes out with the unit's first statement, and the deferred
- * writes with the COMMIT. The switch is written before `fn` runs, so no statement of the unit
- * can reach PostgreSQL ahead of it. postgres.js sends the COMMIT as soon as the callback
- * returns, right behind the writes; a write that fails makes PostgreSQL turn that COMMIT into a
- * rollback, and the write's error is what the caller gets.
- */
-async function pipelined<T>(pipeline: NonNullable<DbHandle['pipeline']>, setup: SQL, fn: (tx: Transaction) => Promise<T>, finals: ((send: Send) => Promise<unknown>)[]): Promise<T> {
-  let writes: Promise<unknown>[] = [];
-  const out = await pipeline(async (p) => {
-    const ready = p.send(setup);
-    ready.catch(() => {}); // awaited below; the first statement fails with it anyway
-    const result = await fn(p.db as unknown as Transaction);
-    await ready;
-    writes = finals.map((f) => f(p.send));
-    for (const w of writes) w.catch(() => {}); // awaited after the COMMIT
-    return result;
-  });
-  for (const w of writes) await w;
-  return out;
 }
 
 /** The Postgres SQLSTATE of an error, looking through driver and drizzle wrappers. */
