@@ -23,4 +23,4 @@ ENV PORT=4000 HOST=0.0.0.0
 
 # node itself is PID 1 (not npm), so SIGTERM reaches Kabar's drain-and-stop handler.
 # The heap flags are npm start's (package.json): V8 otherwise lets garbage pile up to gigabytes.
-CMD ["node", "--max-old-space-size=192", "--max-semi-space-size=8", "--import", "tsx", "src/main.ts"]
+CMD ["node", "--max-old-space-size=192", "--max-semi-space-size=16", "--import", "tsx", "src/main.ts"]
