@@ -6,7 +6,7 @@ const schema = z.object({
   HOST: z.string().default('0.0.0.0'),
   DATABASE_URL: z.string().optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().positive().default(10),
-  // Named prepared statements: off until recovery after a PostgreSQL restart is understood with them (README).
+  // Named prepared statements: off by default until re-verified against the PostgreSQL-restart test (README).
   DATABASE_PREPARED_STATEMENTS: z.enum(['true', 'false']).default('false'),
   KABAR_DATA_DIR: z.string().default('./.kabar'),
   KABAR_ENCRYPTION_KEY: z.string().optional(),
