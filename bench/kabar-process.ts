@@ -2,20 +2,16 @@ import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { drizzle } from 'drizzle-orm/postgres-js';
-import postgres from 'postgres';
 import { loadConfig } from '../src/config.js';
-import type { Database, DbHandle } from '../src/db/client.js';
+import { openDatabase } from '../src/db/client.js';
 import { channelsFor, parseRoles, startRuntime } from '../src/runtime.js';
-import * as schema from '../src/schema/index.js';
 import { serveParent } from './lib/util.js';
 
 // Kabar as the benchmark runs it: one process per role set (KABAR_ROLES=dispatcher, or api),
 // real channel adapters pointed at the bench fakes through the usual environment variables.
 // Answers the orchestrator over IPC: SQL statement counter, event-loop utilisation, memory.
 //
-// BENCH_SQL_DETAIL=1 swaps in a DbHandle identical to src/db/client.ts's postgres one except
-// that its drizzle logger also tallies statements by normalised SQL text (for the profile).
+// BENCH_SQL_DETAIL=1 also tallies statements by normalised SQL text (for the profile).
 
 const config = loadConfig(process.env);
 const sqlByText = new Map<string, number>();
@@ -29,21 +25,11 @@ function normalise(q: string): string {
     .slice(0, 220);
 }
 
-async function detailedDb(): Promise<DbHandle> {
-  const stats = { statements: 0 };
-  const client = postgres(config.DATABASE_URL!, { max: config.DATABASE_POOL_SIZE, onnotice: () => {}, connection: { application_name: 'kabar' } });
-  const logger = {
-    logQuery(q: string) {
-      stats.statements++;
-      const k = normalise(q);
-      sqlByText.set(k, (sqlByText.get(k) ?? 0) + 1);
-    },
-  };
-  const db = drizzle(client, { schema, logger }) as unknown as Database;
-  return { db, kind: 'postgres', stats, close: () => client.end({ timeout: 5 }) };
-}
-
-const db = process.env.BENCH_SQL_DETAIL === '1' ? await detailedDb() : undefined;
+const tally = (q: string) => {
+  const k = normalise(q);
+  sqlByText.set(k, (sqlByText.get(k) ?? 0) + 1);
+};
+const db = process.env.BENCH_SQL_DETAIL === '1' ? await openDatabase({ databaseUrl: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, preparedStatements: config.DATABASE_PREPARED_STATEMENTS === 'true', onQuery: tally }) : undefined;
 const roles = parseRoles(config.KABAR_ROLES);
 const runtime = await startRuntime(config, { channels: channelsFor(config), roles, migrate: false, db, port: config.PORT, host: '127.0.0.1' });
 let profiler: Session | undefined;

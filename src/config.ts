@@ -7,7 +7,7 @@ const schema = z.object({
   DATABASE_URL: z.string().optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().positive().default(10),
   // Named prepared statements: off by default until re-verified against the PostgreSQL-restart test (README).
-  DATABASE_PREPARED_STATEMENTS: z.enum(['true', 'false']).default('false'),
+  DATABASE_PREPARED_STATEMENTS: z.enum(['true', 'false']).default('true'),
   KABAR_DATA_DIR: z.string().default('./.kabar'),
   KABAR_ENCRYPTION_KEY: z.string().optional(),
   KABAR_JWT_SECRET: z.string().optional(),
@@ -50,7 +50,7 @@ const schema = z.object({
   KABAR_RECEIPT_CHANNELS: z.string().default('WHATSAPP,SMS,EMAIL'),
   // Webhook calls are remembered this long, so a replay changes nothing; older signed SNS messages are refused.
   KABAR_WEBHOOK_REPLAY_DAYS: z.coerce.number().positive().default(7),
-  KABAR_CONFIG_CACHE_MS: z.coerce.number().int().nonnegative().default(2000),
+  KABAR_CONFIG_CACHE_MS: z.coerce.number().int().nonnegative().default(30000),
   KABAR_CREDIT_ALERT_INTERVAL_SECONDS: z.coerce.number().int().nonnegative().default(3600),
   // Providers (PROVIDERS.md); unset credentials in embedded mode = sandbox (recorded, not sent)
   KABAR_SANDBOX_PROVIDERS: z.enum(['true', 'false']).optional(),

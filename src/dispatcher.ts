@@ -4,10 +4,9 @@ import type { App } from './app.js';
 import type { Channels } from './channels/types.js';
 import { withPlatform, withTenant } from './db/tenant.js';
 import { createKeyedQueue } from './consumers/keyed-queue.js';
-import { deliveries, deliveryStatusHistory } from './schema/index.js';
-import { deferInsert } from './db/deferred.js';
+import { deliveries } from './schema/index.js';
 import { and, eq, isNotNull, sql } from 'drizzle-orm';
-import { recordStatus, type StatusPublisher } from './services/delivery-status.js';
+import { recordReport, recordStatus, type StatusPublisher } from './services/delivery-status.js';
 import { dispatchEvents, type DispatchOutcome } from './services/dispatch.js';
 import type { EventEnvelope } from './services/events.js';
 import { claimDeliveries, recordOutcomes, type SendContext } from './services/sender.js';
@@ -150,7 +149,7 @@ export function createDispatcher(app: App, opts: DispatcherOptions) {
       if (receiptChannels.has(row.channel) && row.attempts < c.KABAR_MAX_SEND_ATTEMPTS) {
         const reason = `attempt ${row.attempts} was cut off and the provider never reported it; resending`;
         await s.tx.update(deliveries).set({ sendingSince: null, nextAttemptAt: now(), reason, updatedAt: now() }).where(and(eq(deliveries.id, id), eq(deliveries.sendingSince, row.sendingSince)));
-        deferInsert(s, deliveryStatusHistory, { tenantId, deliveryId: id, status: 'QUEUED', reason, at: now() });
+        recordReport(s, id, 'QUEUED', reason, now());
         log.warn({ tenantId, deliveryId: id, channel: row.channel, attempt: row.attempts }, 'interrupted send had no provider receipt; resending');
         return;
       }

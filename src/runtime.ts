@@ -13,7 +13,7 @@ import { ensureTopics } from './kafka/admin.js';
 import { createBatchedSender, createKafka, createProducer } from './kafka/client.js';
 import { createScheduler, type Scheduler } from './scheduler.js';
 import { startServer, type RunningServer } from './server.js';
-import { configureConfigCache } from './services/config-cache.js';
+import { configureConfigCache, watchConfigChanges } from './services/config-cache.js';
 import { statusPayload } from './services/deliveries.js';
 import { instrumentBus, instrumentChannels, instrumentDispatcher, instrumentProducer } from './metrics.js';
 import { startOps } from './ops.js';
@@ -66,6 +66,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions): Promis
   configureConfigCache(config.KABAR_CONFIG_CACHE_MS);
   const app = await createApp(config, { db: opts.db, migrate: opts.migrate, channels: opts.channels, logger: opts.logger });
   const log = app.logger;
+  const unwatchConfig = await watchConfigChanges(app.db);
   instrumentBus(app.bus);
   const consumers: Consumer[] = [];
   let producer: Producer | undefined;
@@ -130,6 +131,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions): Promis
       await dispatcher.stop();
       await changes?.drain();
       await producer?.disconnect().catch(() => {});
+      await unwatchConfig().catch(() => {});
       await app.close();
     },
   };

@@ -18,6 +18,12 @@ export interface DbHandle {
   kind: 'postgres' | 'pglite';
   /** Counts SQL statements sent, so tests and benchmarks can check N+1 behaviour. */
   stats: { statements: number };
+  /**
+   * Calls `onMessage` for every NOTIFY on `channel` (delivered once the notifying transaction
+   * commits), and `onConnect` each time the listening connection (re)connects: notifications
+   * sent while it was down are lost, so a listener treats a reconnect as "anything may have changed".
+   */
+  listen(channel: string, onMessage: (payload: string) => void, onConnect: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -29,11 +35,18 @@ export interface DbOptions {
   preparedStatements?: boolean;
   /** An existing PGlite instance (tests clone one migrated instance). */
   pglite?: PGlite;
+  /** Sees every statement's text (the benchmark tallies them by shape). */
+  onQuery?: (query: string) => void;
 }
 
 export async function openDatabase(opts: DbOptions): Promise<DbHandle> {
   const stats = { statements: 0 };
-  const logger = { logQuery: () => void stats.statements++ };
+  const logger = {
+    logQuery: (query: string) => {
+      stats.statements++;
+      opts.onQuery?.(query);
+    },
+  };
   if (opts.databaseUrl) {
     const client = postgres(opts.databaseUrl, {
       max: opts.poolSize ?? 10,
@@ -46,7 +59,12 @@ export async function openDatabase(opts: DbOptions): Promise<DbHandle> {
     });
     const prepare = opts.preparedStatements === true;
     const db = drizzlePostgres(prepare ? preparing(client) : client, { schema, logger }) as unknown as Database;
-    return { db, kind: 'postgres', stats, close: () => client.end({ timeout: 5 }) };
+    const listen: DbHandle['listen'] = async (channel, onMessage, onConnect) => {
+      // postgres.js listens on a connection of its own and reconnects it (calling onConnect again).
+      const { unlisten } = await client.listen(channel, onMessage, onConnect);
+      return unlisten;
+    };
+    return { db, kind: 'postgres', stats, listen, close: () => client.end({ timeout: 5 }) };
   }
   let pg = opts.pglite;
   if (!pg) {
@@ -56,7 +74,12 @@ export async function openDatabase(opts: DbOptions): Promise<DbHandle> {
   }
   const db = drizzlePglite(pg, { schema, logger }) as unknown as Database;
   const instance = pg;
-  return { db, kind: 'pglite', stats, close: () => instance.close() };
+  const listen: DbHandle['listen'] = async (channel, onMessage, onConnect) => {
+    const unlisten = await instance.listen(channel, onMessage);
+    onConnect();
+    return () => unlisten();
+  };
+  return { db, kind: 'pglite', stats, listen, close: () => instance.close() };
 }
 
 /**

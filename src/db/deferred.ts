@@ -1,23 +1,26 @@
+import { getTableName, sql, type SQL } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
-import type { SQL } from 'drizzle-orm';
 import { insertManySql } from './bulk.js';
 import type { PlatformScope, TenantScope } from './tenant.js';
 
-type Write = { table: PgTable; rows: unknown[] } | { query: SQL };
+type Write = { table: PgTable; rows: unknown[] } | { table: PgTable; query: SQL };
 const pending = new WeakMap<object, Map<unknown, Write>>();
 
 /**
  * Writes queued for the end of the unit of work, in the same transaction. Rows of one table
- * become one statement (audit entries, status history: one per table, not per row), and all the
- * statements run just before the COMMIT, in the order they were first queued: queue a parent
- * table's rows before rows that reference them.
+ * become one INSERT (audit entries, status history: one per table, not per row), and the writes
+ * go out just before the COMMIT as one statement, each a data-modifying WITH clause: one round
+ * trip for the whole unit. They cannot see each other's rows, but foreign keys are checked at
+ * the end of the statement, so a row may reference one inserted beside it.
  */
 function queue(scope: TenantScope | PlatformScope): Map<unknown, Write> {
   let writes = pending.get(scope.tx);
   if (!writes) {
     const all = (writes = new Map());
     pending.set(scope.tx, all);
-    scope.beforeCommit((send) => Promise.all([...all.values()].map((w) => send('query' in w ? w.query : insertManySql(w.table, w.rows as never[])))));
+    scope.beforeCommit(async (send) => {
+      for (const statement of combine([...all.values()])) await send(statement);
+    });
   }
   return writes;
 }
@@ -29,7 +32,25 @@ export function deferInsert<T extends PgTable>(scope: TenantScope | PlatformScop
   else writes.set(table, { table, rows: [row] });
 }
 
-/** Any other statement whose result nobody waits for (a balance update), sent with the inserts. */
-export function deferWrite(scope: TenantScope | PlatformScope, statement: { getSQL(): SQL }): void {
-  queue(scope).set(Symbol('write'), { query: statement.getSQL() });
+/** An UPDATE or DELETE of `table` whose result nobody waits for (a balance update), sent with the inserts. */
+export function deferWrite(scope: TenantScope | PlatformScope, table: PgTable, statement: { getSQL(): SQL }): void {
+  queue(scope).set(Symbol('write'), { table, query: statement.getSQL() });
+}
+
+/**
+ * The writes as few statements as possible, in queue order: a statement takes each table once,
+ * since two clauses of one statement touching one table would not see each other's changes.
+ */
+function combine(writes: Write[]): SQL[] {
+  const groups: { tables: Set<string>; parts: SQL[] }[] = [];
+  for (const w of writes) {
+    const name = getTableName(w.table);
+    const part = 'query' in w ? w.query : insertManySql(w.table, w.rows as never[]);
+    const last = groups.at(-1);
+    if (last && !last.tables.has(name)) {
+      last.tables.add(name);
+      last.parts.push(part);
+    } else groups.push({ tables: new Set([name]), parts: [part] });
+  }
+  return groups.map(({ parts }) => (parts.length === 1 ? parts[0]! : sql`with ${sql.join(parts.map((p, i) => sql`${sql.raw(`w${i}`)} as (${p})`), sql`, `)} select`));
 }

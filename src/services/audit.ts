@@ -1,7 +1,7 @@
 import { and, desc, eq, gte, isNull, lt, lte } from 'drizzle-orm';
 import { auditLog } from '../schema/index.js';
 import { deferInsert } from '../db/deferred.js';
-import { invalidateAllConfig, invalidateTenantConfig } from './config-cache.js';
+import { announceConfigChange } from './config-cache.js';
 import type { PlatformScope, TenantScope } from '../db/tenant.js';
 import { decodeCursor, pageOf, type Page, type PageArgs } from './pagination.js';
 
@@ -18,14 +18,15 @@ export interface AuditInput {
  * together. Entries of one unit of work are written in one statement just before commit.
  */
 export async function audit(scope: TenantScope, entry: AuditInput): Promise<void> {
-  // A configuration change must reach the dispatcher's cache as soon as it commits.
-  if (entry.action.startsWith('config.')) scope.afterCommit(() => invalidateTenantConfig(scope.tenantId));
+  // A configuration change must reach every dispatcher's cache as soon as it commits.
+  if (entry.action.startsWith('config.')) announceConfigChange(scope);
   deferInsert(scope, auditLog, { ...row(scope.actor, entry), tenantId: scope.tenantId, at: new Date() });
 }
 
 /** Platform-wide entries (pricing) carry no tenant; tenant creation names the new tenant. */
 export async function auditPlatform(scope: PlatformScope, entry: AuditInput & { tenantId?: string }): Promise<void> {
-  if (entry.action.startsWith('pricing.')) scope.afterCommit(invalidateAllConfig);
+  if (entry.action.startsWith('pricing.')) announceConfigChange(scope);
+  if (entry.action === 'tenant.create' && entry.tenantId) announceConfigChange(scope, entry.tenantId);
   await scope.tx.insert(auditLog).values({ ...row(scope.actor, entry), tenantId: entry.tenantId ?? null });
 }
 

@@ -1,13 +1,18 @@
-import type { TenantScope } from '../db/tenant.js';
+import { sql } from 'drizzle-orm';
+import type { DbHandle } from '../db/client.js';
+import type { PlatformScope, TenantScope } from '../db/tenant.js';
 
 /**
  * Tenant configuration the dispatcher reads for every event (tenant row, channel settings,
- * templates, WhatsApp switch, credentials and prices, staff and routing), kept a moment so a
- * burst of events does not re-read it each time. A change made through this process clears
- * the tenant at once (audit.ts calls invalidate after commit); other processes see it within
- * the TTL. The API's own reads never go through here: what it returns is always current.
+ * templates, WhatsApp switch, credentials and prices, staff and routing), kept so that events
+ * do not re-read it each time. A configuration change clears it in every process as it commits:
+ * the changing transaction NOTIFYs `kabar_config` (audit.ts), and every process LISTENs
+ * (watchConfigChanges). The TTL only bounds what nobody announced (a row edited by hand). The
+ * API's own reads never go through here: what it returns is always current.
  */
-let ttlMs = 2_000;
+let ttlMs = 30_000;
+const CHANNEL = 'kabar_config';
+const EVERY_TENANT = '*';
 const entries = new Map<string, { expires: number; values: Map<string, Promise<unknown>> }>();
 
 export function configureConfigCache(ms: number): void {
@@ -41,4 +46,21 @@ export function invalidateTenantConfig(tenantId: string): void {
 
 export function invalidateAllConfig(): void {
   entries.clear();
+}
+
+/**
+ * Announces, in the changing transaction, that a tenant's configuration changes on commit: the
+ * scope's tenant, the one named (a tenant just created: a cached "no such tenant" must go), or
+ * with a platform scope every tenant (prices).
+ */
+export function announceConfigChange(scope: TenantScope | PlatformScope, tenantId?: string): void {
+  const tenant = tenantId ?? ('tenantId' in scope ? scope.tenantId : EVERY_TENANT);
+  // Delivered when (and only if) the transaction commits.
+  scope.beforeCommit((send) => send(sql`select pg_notify(${CHANNEL}, ${tenant})`));
+  scope.afterCommit(() => (tenant === EVERY_TENANT ? invalidateAllConfig() : invalidateTenantConfig(tenant)));
+}
+
+/** Clears what other processes announce; a reconnect clears everything (announcements made meanwhile are lost). */
+export function watchConfigChanges(db: DbHandle): Promise<() => Promise<void>> {
+  return db.listen(CHANNEL, (tenant) => (tenant === EVERY_TENANT ? invalidateAllConfig() : invalidateTenantConfig(tenant)), invalidateAllConfig);
 }

@@ -100,27 +100,12 @@ async function lockBalance(scope: TenantScope): Promise<void> {
   await scope.tx.select({ t: creditBalances.tenantId }).from(creditBalances).where(eq(creditBalances.tenantId, scope.tenantId)).for('update');
 }
 
-export type DebitOutcome =
-  | { charged: true; transactionId: string; reused: boolean }
-  | { charged: false; balance: string; required: string };
-
-/** Charges one WhatsApp message. Idempotent per delivery: a retry gets the same debit back. */
-export async function debitForDelivery(scope: TenantScope, deliveryId: string, price: string, bus?: Bus): Promise<DebitOutcome> {
-  await lockBalance(scope);
-  const existing = await ledgerFor(scope, 'DEBIT', deliveryId);
-  if (existing) return { charged: true, transactionId: existing.id, reused: true };
-  const { charged, balance } = await debitDeliveries(scope, [{ deliveryId, price }], bus);
-  const transactionId = charged.get(deliveryId);
-  if (transactionId) return { charged: true, transactionId, reused: false };
-  return { charged: false, balance, required: new Decimal(price).toFixed() };
-}
-
 /**
  * Charges new WhatsApp messages in order, each while the balance still covers it (a later,
  * cheaper one may still fit). The balance row is locked and read once; the new balance and the
  * ledger rows (each with its balance after) are written with the transaction's other deferred
  * writes, in one round trip. Returns the ledger row id by delivery and the balance left. The
- * deliveries must be new: nothing checks for earlier debits.
+ * deliveries must be new: a second debit of one fails the transaction (debit_once_per_delivery).
  */
 export async function debitDeliveries(scope: TenantScope, charges: { deliveryId: string; price: string }[], bus?: Bus): Promise<{ charged: Map<string, string>; balance: string }> {
   const [held] = await scope.tx.select().from(creditBalances).where(eq(creditBalances.tenantId, scope.tenantId)).for('update');
@@ -141,7 +126,7 @@ export async function debitDeliveries(scope: TenantScope, charges: { deliveryId:
   const left = balance.toFixed();
   const total = new Decimal(held.balance).minus(balance).toFixed();
   // Relative, like every balance movement (the row is locked, so it lands on `left`); the CHECK constraint still guards it.
-  deferWrite(scope, scope.tx.update(creditBalances).set({ balance: sql`${creditBalances.balance} - ${total}::numeric`, updatedAt: now }).where(eq(creditBalances.tenantId, scope.tenantId)));
+  deferWrite(scope, creditBalances, scope.tx.update(creditBalances).set({ balance: sql`${creditBalances.balance} - ${total}::numeric`, updatedAt: now }).where(eq(creditBalances.tenantId, scope.tenantId)));
   const payload = { tenantId: scope.tenantId, currency: held.currency, balance: left, updatedAt: now };
   if (bus) scope.afterCommit(() => bus.publish('credit.balance', payload));
   return { charged, balance: left };

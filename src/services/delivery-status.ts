@@ -33,13 +33,11 @@ export interface StatusChange {
 
 /**
  * Records a status report. History keeps every report, even a late one; the delivery's status
- * changes only when the report moves it forward. Returns the row when it changed. A WhatsApp
- * message that moves to FAILED gets its charge back, whoever reported the failure (Meta bills
- * delivered messages only); one never charged refunds nothing.
+ * changes only when the report moves it forward. Returns the row when it changed.
  */
 export async function recordStatus(scope: TenantScope, current: DeliveryRow, change: StatusChange, publish?: StatusPublisher, bus?: Bus): Promise<DeliveryRow | null> {
   const at = change.at ?? new Date();
-  deferInsert(scope, deliveryStatusHistory, { tenantId: scope.tenantId, deliveryId: current.id, status: change.status, reason: change.reason ?? null, at });
+  recordReport(scope, current.id, change.status, change.reason ?? null, at);
   if (!movesForward(current.status, change.status)) return null;
   const [row] = await scope.tx
     .update(deliveries)
@@ -48,15 +46,30 @@ export async function recordStatus(scope: TenantScope, current: DeliveryRow, cha
     .where(and(eq(deliveries.id, current.id), eq(deliveries.status, current.status)))
     .returning();
   if (!row) return null;
+  await statusMoved(scope, current.status, row, publish, bus);
+  return row;
+}
+
+/** A line of a delivery's history (written with the unit of work's other rows, in one statement). */
+export function recordReport(scope: TenantScope, deliveryId: string, status: Status, reason: string | null, at: Date): void {
+  deferInsert(scope, deliveryStatusHistory, { tenantId: scope.tenantId, deliveryId, status, reason, at });
+}
+
+/**
+ * What follows every move of a delivery's status, whichever path moved it (a report, the
+ * providers' answers to a batch, dispatch writing a message SKIPPED or FAILED at once): an audit
+ * entry, the live status after commit, and for a charged WhatsApp message that FAILED its charge
+ * back, whoever reported the failure (Meta bills delivered messages only).
+ */
+export async function statusMoved(scope: TenantScope, from: Status, row: Omit<DeliveryRow, 'seq'>, publish?: StatusPublisher, bus?: Bus): Promise<void> {
   await audit(scope, {
-    action: `delivery.${change.status.toLowerCase()}`,
+    action: `delivery.${row.status.toLowerCase()}`,
     entityType: 'delivery',
     entityId: row.id,
-    details: { from: current.status, to: row.status, reason: row.reason, channel: row.channel, eventId: row.eventId },
+    details: { from, to: row.status, reason: row.reason, channel: row.channel, eventId: row.eventId },
   });
-  if (row.status === 'FAILED' && row.channel === 'WHATSAPP') await refundDelivery(scope, row.id, `Refund: ${row.reason ?? 'failed'}`.slice(0, 500), bus);
+  if (row.status === 'FAILED' && row.channel === 'WHATSAPP' && row.cost !== null) await refundDelivery(scope, row.id, `Refund: ${row.reason ?? 'failed'}`.slice(0, 500), bus);
   if (publish) scope.afterCommit(() => publish(row));
-  return row;
 }
 
 /** The delivery a provider's message id belongs to, inside the tenant. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { creditAlerts, deliveries, deliveryStatusHistory, events } from '../schema/index.js';
+import { creditAlerts, deliveries, events } from '../schema/index.js';
 import { deferInsert } from '../db/deferred.js';
 import { insertMany } from '../db/bulk.js';
 import type { TenantScope } from '../db/tenant.js';
@@ -8,7 +8,7 @@ import type { SecretBox } from '../crypto.js';
 import type { Bus } from '../events/bus.js';
 import { audit } from './audit.js';
 import { debitDeliveries } from './credits.js';
-import type { StatusPublisher } from './delivery-status.js';
+import { recordReport, statusMoved, type StatusPublisher } from './delivery-status.js';
 import type { DeliveryRow } from './deliveries.js';
 import type { EventEnvelope } from './events.js';
 import { planMessages, type PlannedMessage } from './recipients.js';
@@ -178,13 +178,12 @@ async function insertDeliveries(scope: TenantScope, ctx: DispatchContext, drafts
   for (const row of rows) deferInsert(scope, deliveries, row);
   for (const row of rows) {
     const d = drafted.get(row.id)!;
-    deferInsert(scope, deliveryStatusHistory, { tenantId: scope.tenantId, deliveryId: row.id, status: 'QUEUED', reason: null, at: now });
+    recordReport(scope, row.id, 'QUEUED', null, now);
     await audit(scope, { action: 'delivery.queued', entityType: 'delivery', entityId: row.id, details: { eventId: d.e.id, eventType: d.e.type, channel: d.m.channel, recipientKind: d.m.recipientKind } });
     if (row.status === 'QUEUED') continue;
     // Written final at once; history and audit still show it queued, then skipped or failed.
-    deferInsert(scope, deliveryStatusHistory, { tenantId: scope.tenantId, deliveryId: row.id, status: row.status, reason: row.reason, at: now });
-    await audit(scope, { action: `delivery.${row.status.toLowerCase()}`, entityType: 'delivery', entityId: row.id, details: { from: 'QUEUED', to: row.status, reason: row.reason, channel: row.channel, eventId: row.eventId } });
-    scope.afterCommit(() => ctx.publishStatus(row));
+    recordReport(scope, row.id, row.status, row.reason, now);
+    await statusMoved(scope, 'QUEUED', row, ctx.publishStatus);
   }
 }
 

@@ -72,3 +72,22 @@ export async function effectiveWhatsAppPrice(
     .limit(1);
   return row ?? null;
 }
+
+/**
+ * The price in force at `from` and every later one already set, newest first: a cached copy
+ * (the dispatcher's) then stays right when a future price comes into force. See priceAt.
+ */
+export async function priceSchedule(scope: AnyScope, country: string, currency: string, category: WhatsAppCategory, from: Date): Promise<PriceRow[]> {
+  const rows = await scope.tx
+    .select()
+    .from(whatsAppPrices)
+    .where(and(eq(whatsAppPrices.country, country), eq(whatsAppPrices.currency, currency), eq(whatsAppPrices.category, category)))
+    .orderBy(desc(whatsAppPrices.effectiveFrom));
+  const current = rows.findIndex((r) => r.effectiveFrom <= from);
+  return current < 0 ? rows : rows.slice(0, current + 1);
+}
+
+/** The price of a schedule (newest first) in force at `at`. */
+export function priceAt(schedule: PriceRow[], at: Date): PriceRow | null {
+  return schedule.find((r) => r.effectiveFrom <= at) ?? null;
+}

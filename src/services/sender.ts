@@ -1,13 +1,11 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import { deliveries, deliveryStatusHistory } from '../schema/index.js';
+import { deliveries } from '../schema/index.js';
 import type { Channels, SendOutcome } from '../channels/types.js';
 import type { SecretBox } from '../crypto.js';
-import { deferInsert } from '../db/deferred.js';
 import { idList } from '../db/bulk.js';
 import type { TenantScope } from '../db/tenant.js';
 import type { Bus } from '../events/bus.js';
-import { audit } from './audit.js';
-import { recordStatus, type StatusPublisher } from './delivery-status.js';
+import { recordReport, recordStatus, statusMoved, type StatusPublisher } from './delivery-status.js';
 import type { DeliveryRow } from './deliveries.js';
 import type { MessageContent } from './rendering.js';
 import { whatsAppCredentials } from './whatsapp.js';
@@ -92,17 +90,14 @@ export async function recordOutcomes(scope: TenantScope, ctx: SendContext, claim
     else sent.set(row.id, outcome.providerMessageId);
   }
   if (sent.size === 0) return;
-  for (const id of sent.keys()) deferInsert(scope, deliveryStatusHistory, { tenantId: scope.tenantId, deliveryId: id, status: 'SENT', reason: null, at: now });
+  for (const id of sent.keys()) recordReport(scope, id, 'SENT', null, now);
   const rows = await scope.tx
     .update(deliveries)
     // Each row's provider id from one JSON parameter: one statement for the whole batch.
     .set({ status: 'SENT', reason: null, providerMessageId: sql`(${JSON.stringify(Object.fromEntries(sent))}::jsonb ->> ${deliveries.id}::text)`, sendingSince: null, nextAttemptAt: null, updatedAt: now })
     .where(and(sql`${deliveries.id} = ${idList([...sent.keys()])}`, eq(deliveries.status, 'QUEUED')))
     .returning();
-  for (const row of rows) {
-    await audit(scope, { action: 'delivery.sent', entityType: 'delivery', entityId: row.id, details: { from: 'QUEUED', to: 'SENT', reason: null, channel: row.channel, eventId: row.eventId } });
-    scope.afterCommit(() => ctx.publishStatus(row));
-  }
+  for (const row of rows) await statusMoved(scope, 'QUEUED', row, ctx.publishStatus);
 }
 
 /** A transient failure is retried with backoff while attempts remain; anything else ends FAILED (refunding WhatsApp). */
@@ -112,7 +107,7 @@ async function recordFailure(scope: TenantScope, ctx: SendContext, row: Delivery
     const reason = `attempt ${row.attempts} failed (${outcome.reason}); retrying`;
     // Guarded on QUEUED: a provider receipt may already have settled it.
     await scope.tx.update(deliveries).set({ sendingSince: null, nextAttemptAt: new Date(now.getTime() + wait), reason, updatedAt: now }).where(and(eq(deliveries.id, row.id), eq(deliveries.status, 'QUEUED')));
-    deferInsert(scope, deliveryStatusHistory, { tenantId: scope.tenantId, deliveryId: row.id, status: 'QUEUED', reason, at: now });
+    recordReport(scope, row.id, 'QUEUED', reason, now);
     return;
   }
   const reason = outcome.transient ? `${outcome.reason} (gave up after ${row.attempts} attempts)` : outcome.reason;

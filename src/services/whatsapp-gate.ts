@@ -1,6 +1,6 @@
 import type { SecretBox } from '../crypto.js';
 import type { TenantScope } from '../db/tenant.js';
-import { effectiveWhatsAppPrice, type WhatsAppCategory } from './pricing.js';
+import { priceAt, priceSchedule, type WhatsAppCategory } from './pricing.js';
 import { whatsAppEnabled } from './reference-data.js';
 import { whatsAppCredentials } from './whatsapp.js';
 import { cachedConfig } from './config-cache.js';
@@ -20,8 +20,8 @@ export async function whatsAppGate(scope: TenantScope, box: SecretBox, at: Date)
     ok: true,
     price: (category) => {
       if (!prices.has(category)) {
-        const load = () => effectiveWhatsAppPrice(scope, creds.country, creds.currency, category as WhatsAppCategory, at).then((p) => p?.pricePerMessage ?? null);
-        prices.set(category, cachedConfig(scope, `whatsapp:price:${category}`, load));
+        const load = () => priceSchedule(scope, creds.country, creds.currency, category as WhatsAppCategory, at);
+        prices.set(category, cachedConfig(scope, `whatsapp:prices:${category}`, load).then((s) => priceAt(s, at)?.pricePerMessage ?? null));
       }
       return prices.get(category)!;
     },

@@ -1,6 +1,6 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { codeOf, startKabar, type TestKabar } from '../helpers/app.js';
+import { codeOf, eventually, startKabar, type TestKabar } from '../helpers/app.js';
 
 const UPSERT_WA = 'mutation($input: WhatsAppConfigInput!) { upsertWhatsAppConfig(input: $input) { tenantName senderNumber country currency isActive tokenSet updatedAt } }';
 
@@ -155,6 +155,23 @@ describe('configuration API', () => {
       expect(untouched.data.eventChannels.find((e: any) => e.eventType === 'appointment.completed').channels).toEqual(['EMAIL']);
       const unknown = await k.gql(t.admin, 'mutation { setEventChannels(eventType: "appointment.exploded", channels: [EMAIL]) { eventType } }');
       expect(unknown.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'eventType' });
+    });
+  });
+  describe('configuration changes reach every process', () => {
+    it("announces a tenant's change as it commits (and a rejected change not at all), so other processes drop their cached copy", async () => {
+      const heard: string[] = [];
+      const { unlisten } = await sql.listen('kabar_config', (tenant) => void heard.push(tenant));
+      try {
+        const [a, b] = [await k.newTenant(), await k.newTenant()];
+        heard.length = 0;
+        expect(codeOf(await k.gql(a.admin, 'mutation { setReferenceData(key: "WhatsApp_Notification", value: "yes") { value } }'))).toBe('BAD_USER_INPUT');
+        expect((await k.gql(a.admin, 'mutation { setReferenceData(key: "WhatsApp_Notification", value: "1") { value } }')).errors).toBeUndefined();
+        await eventually(() => expect(heard).toEqual([a.id]));
+        expect((await k.gql(b.admin, 'mutation { setEventChannels(eventType: "appointment.completed", channels: [SMS]) { eventType } }')).errors).toBeUndefined();
+        await eventually(() => expect(heard).toEqual([a.id, b.id]));
+      } finally {
+        await unlisten();
+      }
     });
   });
 });

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Decimal } from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTenant } from '../../src/db/tenant.js';
-import { debitForDelivery, refundDelivery } from '../../src/services/credits.js';
+import { KabarError } from '../../src/errors.js';
+import { debitDeliveries, refundDelivery } from '../../src/services/credits.js';
 import { codeOf, platformToken, startKabar, type TestKabar, type TestTenant } from '../helpers/app.js';
 
 const BALANCE = 'query { creditBalance { currency balance } }';
@@ -96,10 +97,10 @@ describe('credits', () => {
     const t = await k.newTenant();
     await topUp(t, '1000');
     const outcomes = await Promise.all(
-      Array.from({ length: 30 }, () => withTenant(scope(t), (s) => debitForDelivery(s, randomUUID(), '100'))),
+      Array.from({ length: 30 }, () => withTenant(scope(t), (s) => debitDeliveries(s, [{ deliveryId: randomUUID(), price: '100' }]))),
     );
-    expect(outcomes.filter((o) => o.charged)).toHaveLength(10);
-    expect(outcomes.filter((o) => !o.charged)).toHaveLength(20);
+    expect(outcomes.filter((o) => o.charged.size === 1)).toHaveLength(10);
+    expect(outcomes.filter((o) => o.charged.size === 0)).toHaveLength(20);
     expect(await balanceOf(t)).toBe('0');
     const rows = await ledger(t);
     const sum = rows.reduce((acc, r) => acc.plus(r.amount), new Decimal(0));
@@ -111,8 +112,10 @@ describe('credits', () => {
     const t = await k.newTenant();
     await topUp(t, '500');
     const delivery = randomUUID();
-    const debits = await Promise.all(Array.from({ length: 5 }, () => withTenant(scope(t), (s) => debitForDelivery(s, delivery, '120.25')).catch((e) => e)));
-    expect(debits.filter((d) => d.charged && !d.reused)).toHaveLength(1);
+    const debits = await Promise.all(Array.from({ length: 5 }, () => withTenant(scope(t), (s) => debitDeliveries(s, [{ deliveryId: delivery, price: '120.25' }])).catch((e) => e)));
+    expect(debits.filter((d) => d.charged?.size === 1)).toHaveLength(1);
+    // The others roll back whole: the database takes one debit per delivery.
+    expect(debits.filter((d) => d instanceof KabarError && d.code === 'CONFLICT')).toHaveLength(4);
     expect(await balanceOf(t)).toBe('379.75');
     await Promise.all(Array.from({ length: 3 }, () => withTenant(scope(t), (s) => refundDelivery(s, delivery, 'rejected by provider'))));
     expect(await balanceOf(t)).toBe('500');

@@ -8,7 +8,7 @@ import { enableReceipts } from '../fakes/receipts.js';
 import { eventually, JWT, startKabar, type TestKabar, type TestTenant } from '../helpers/app.js';
 import { startProviders, type Providers } from '../helpers/providers.js';
 import { spawnKabar, type KabarProcess } from './harness.js';
-import { reasons, exactlyOnce, expectLedgersHold, loadTenants, makeEvents, produceAll, receivedByRecipient, statusCounts, type LoadEvent } from './load.js';
+import { reasons, retryReasons, exactlyOnce, expectLedgersHold, loadTenants, makeEvents, produceAll, receivedByRecipient, statusCounts, type LoadEvent } from './load.js';
 
 // Dispatchers as real processes, killed with SIGKILL or stopped with SIGTERM mid-load: every
 // expected message reaches its fake provider exactly once and no WhatsApp message is charged twice.
@@ -86,7 +86,7 @@ describe('dispatcher processes that crash, rebalance and shut down', () => {
 
   async function expectExactlyOnce(events: LoadEvent[]) {
     const once = exactlyOnce(p, events);
-    expect(once).toEqual({ expected: events.length, received: events.length, missing: 0, duplicates: 0, unexpected: 0 });
+    expect(once, `retries: ${JSON.stringify(await retryReasons(api, tenants))}`).toEqual({ expected: events.length, received: events.length, missing: 0, duplicates: 0, unexpected: 0 });
     const counts = await statusCounts(api, tenants);
     expect(counts, JSON.stringify(await reasons(api, tenants))).toEqual({ SENT: events.length });
     const debits = await expectLedgersHold(api, tenants, events);

@@ -174,3 +174,15 @@ export async function reasons(k: TestKabar, tenants: TestTenant[]): Promise<Reco
   }
   return out;
 }
+
+/** Why messages were attempted again (the history's retry and resend lines), by reason with numbers blanked: what explains a duplicate. */
+export async function retryReasons(k: TestKabar, tenants: TestTenant[]): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const t of tenants) {
+    await withTenant({ db: k.app.db, actor: 'test', tenantId: t.id }, async (s) => {
+      const rows = (await s.tx.execute(sql`select regexp_replace(reason, '[0-9]+', 'N', 'g') as r, count(*)::int as n from delivery_status_history where status = 'QUEUED' and reason is not null group by 1`)) as unknown as { r: string; n: number }[];
+      for (const r of rows) out[r.r] = (out[r.r] ?? 0) + r.n;
+    });
+  }
+  return out;
+}

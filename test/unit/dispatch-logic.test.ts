@@ -3,6 +3,7 @@ import { decodeEnvelope } from '../../src/consumers/envelope.js';
 import { createKeyedQueue, orderingKey } from '../../src/consumers/keyed-queue.js';
 import { movesForward } from '../../src/services/delivery-status.js';
 import { backoffMs } from '../../src/services/sender.js';
+import { priceAt, type PriceRow } from '../../src/services/pricing.js';
 import { sampleEvent } from '../helpers/events.js';
 
 const tenant = '5b7e3f0a-1111-4222-8333-444455556666';
@@ -72,5 +73,18 @@ describe('envelope decoding', () => {
     const out = decodeEnvelope(value, {}, key);
     expect(out.ok).toBe(false);
     expect(!out.ok && out.reason).toMatch(new RegExp(`^${reason}`));
+  });
+});
+
+describe('a cached price schedule', () => {
+  const row = (price: string, from: string) => ({ pricePerMessage: price, effectiveFrom: new Date(from) }) as PriceRow;
+  // Newest first, as priceSchedule returns it: the price in force when it was read, and one set for later.
+  const schedule = [row('0.25', '2026-12-01T00:00:00Z'), row('0.18', '2026-11-01T00:00:00Z')];
+
+  it('gives the price in force at the moment asked, so a future price applies from its date without a re-read', () => {
+    expect(priceAt(schedule, new Date('2026-11-30T23:59:59Z'))?.pricePerMessage).toBe('0.18');
+    expect(priceAt(schedule, new Date('2026-12-01T00:00:00Z'))?.pricePerMessage).toBe('0.25');
+    expect(priceAt(schedule, new Date('2026-10-31T00:00:00Z'))).toBeNull();
+    expect(priceAt([], new Date())).toBeNull();
   });
 });
