@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import { sql, type ExtractTablesWithRelations } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
@@ -24,8 +24,17 @@ export interface DbHandle {
    * sent while it was down are lost, so a listener treats a reconnect as "anything may have changed".
    */
   listen(channel: string, onMessage: (payload: string) => void, onConnect: () => void): Promise<() => Promise<void>>;
+  /**
+   * Starts switching a transaction to `role` and `tenantId` (set_config, local to it). On
+   * PostgreSQL the statement is queued on the transaction's connection at once and not waited
+   * for: the unit's first statement goes out in the same write and runs after it (a failed
+   * switch aborts the transaction, so nothing runs unswitched). The promise settles with it.
+   */
+  switchScope(tx: Transaction, role: string, tenantId: string): Promise<unknown>;
   close(): Promise<void>;
 }
+
+const SWITCH = "select set_config('role', $1, true), set_config('app.tenant_id', $2, true)";
 
 export interface DbOptions {
   databaseUrl?: string;
@@ -64,7 +73,14 @@ export async function openDatabase(opts: DbOptions): Promise<DbHandle> {
       const { unlisten } = await client.listen(channel, onMessage, onConnect);
       return unlisten;
     };
-    return { db, kind: 'postgres', stats, listen, close: () => client.end({ timeout: 5 }) };
+    const switchScope: DbHandle['switchScope'] = (tx, role, tenantId) => {
+      logger.logQuery(SWITCH);
+      // The transaction's own postgres.js handle (drizzle keeps it as session.client): execute()
+      // hands the query to the connection now, ahead of anything the unit sends later.
+      const own = (tx as unknown as { session: { client: postgres.TransactionSql } }).session.client;
+      return own.unsafe(SWITCH, [role, tenantId], { prepare }).execute();
+    };
+    return { db, kind: 'postgres', stats, listen, switchScope, close: () => client.end({ timeout: 5 }) };
   }
   let pg = opts.pglite;
   if (!pg) {
@@ -79,7 +95,8 @@ export async function openDatabase(opts: DbOptions): Promise<DbHandle> {
     onConnect();
     return () => unlisten();
   };
-  return { db, kind: 'pglite', stats, listen, close: () => instance.close() };
+  const switchScope: DbHandle['switchScope'] = (tx, role, tenantId) => Promise.resolve(tx.execute(sql`select set_config('role', ${role}, true), set_config('app.tenant_id', ${tenantId}, true)`));
+  return { db, kind: 'pglite', stats, listen, switchScope, close: () => instance.close() };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { sql, type SQL } from 'drizzle-orm';
+import type { SQL } from 'drizzle-orm';
 import { ConflictError, ErrorCode, KabarError } from '../errors.js';
 import type { DbHandle, Transaction } from './client.js';
 
@@ -57,9 +57,12 @@ async function run<T>(ctx: ScopeContext, role: 'kabar_app' | 'kabar_platform', t
   let result: T;
   try {
     result = await ctx.db.db.transaction(async (tx) => {
-      // One round trip: `role` is an ordinary setting, so set_config can switch it locally.
-      await tx.execute(sql`select set_config('role', ${role}, true), set_config('app.tenant_id', ${tenantId}, true)`);
+      // `role` is an ordinary setting, so set_config switches it locally. On PostgreSQL the switch
+      // shares a write with the unit's first statement (switchScope); PGlite waits for it.
+      const switched = ctx.db.switchScope(tx, role, tenantId);
+      if (ctx.db.kind === 'pglite') await switched;
       const out = await fn(tx, { afterCommit: (h) => void hooks.push(h), beforeCommit: (h) => void finals.push(h) });
+      await switched;
       // Deferred writes one after another, in the order they were queued.
       let chain: Promise<unknown> = Promise.resolve();
       const send: Send = (q) => (chain = chain.then(() => tx.execute(q)));
