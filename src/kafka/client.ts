@@ -39,10 +39,9 @@ export function headerStrings(headers: Record<string, unknown> | undefined): Rec
 
 /**
  * Fire-and-forget records (live changes, partner status), produced in batches: whatever is queued
- * within LINGER_MS, or while a send is in flight, goes out in the next sendBatch, in order. One
- * produce per status change cost a broker round trip and its CPU each.
+ * while a send is in flight goes out in the next sendBatch, in order. One produce per status
+ * change cost a broker round trip and its CPU each.
  */
-const LINGER_MS = 5;
 export function createBatchedSender(producer: Producer, onError: (err: unknown) => void) {
   let queue: TopicMessages[] = [];
   let sending: Promise<void> | null = null;
@@ -63,7 +62,7 @@ export function createBatchedSender(producer: Producer, onError: (err: unknown) 
   return {
     send(topicMessages: TopicMessages[]) {
       queue.push(...topicMessages);
-      sending ??= new Promise((r) => setTimeout(r, LINGER_MS)).then(flush);
+      sending ??= Promise.resolve().then(flush);
     },
     /** Resolves once everything queued so far is produced (or has failed). */
     async drain() {
