@@ -48,6 +48,7 @@ const schema = z.object({
   KABAR_SEND_LEASE_MS: z.coerce.number().int().positive().default(300_000),
   // Channels whose provider reports every accepted message back (webhook receipts): a cut-off send without a receipt is resent.
   KABAR_RECEIPT_CHANNELS: z.string().default('WHATSAPP,SMS,EMAIL'),
+  KABAR_RECEIPT_GRACE_MS: z.coerce.number().int().nonnegative().default(30_000),
   // Webhook calls are remembered this long, so a replay changes nothing; older signed SNS messages are refused.
   KABAR_WEBHOOK_REPLAY_DAYS: z.coerce.number().positive().default(7),
   KABAR_CONFIG_CACHE_MS: z.coerce.number().int().nonnegative().default(30000),

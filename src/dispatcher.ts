@@ -29,6 +29,7 @@ export function createDispatcher(app: App, opts: DispatcherOptions) {
   const now = opts.now ?? (() => new Date());
   const log = opts.logger ?? app.logger;
   const c = app.config;
+  const receiptChannels = new Set(c.KABAR_RECEIPT_CHANNELS.split(',').map((x) => x.trim().toUpperCase()));
   const sendCtx: SendContext = {
     box: app.box,
     bus: app.bus,
@@ -37,6 +38,8 @@ export function createDispatcher(app: App, opts: DispatcherOptions) {
     publicUrl: c.KABAR_PUBLIC_URL,
     maxAttempts: c.KABAR_MAX_SEND_ATTEMPTS,
     retryBaseMs: c.KABAR_RETRY_BASE_MS,
+    receiptChannels,
+    receiptGraceMs: c.KABAR_RECEIPT_GRACE_MS,
     now,
   };
   const system = (tenantId: string) => ({ db: app.db, actor: 'system', tenantId });
@@ -45,7 +48,7 @@ export function createDispatcher(app: App, opts: DispatcherOptions) {
   // of a quarter each. A chunk takes its slot before it claims anything, so "sending" never includes
   // waiting for a slot (the send lease, after which an unconfirmed send counts as lost, covers one
   // call), and a burst cannot open hundreds of connections or starve calls into timeouts (a timed-out
-  // call that did arrive is sent again: providers take no idempotency key).
+  // call may have arrived, and providers take no idempotency key: see recordFailure).
   const SENDERS = 4;
   const chunk = Math.max(1, Math.floor(c.KABAR_PROVIDER_CONCURRENCY / SENDERS));
   const senders = createKeyedQueue(SENDERS);
@@ -141,7 +144,6 @@ export function createDispatcher(app: App, opts: DispatcherOptions) {
     return due.length;
   }
 
-  const receiptChannels = new Set(c.KABAR_RECEIPT_CHANNELS.split(',').map((x) => x.trim().toUpperCase()));
   async function reconcile(tenantId: string, id: string) {
     await withTenant(system(tenantId), async (s) => {
       const row = await getDelivery(s, id);

@@ -22,15 +22,23 @@ export async function post(
   }
 }
 
-/** Timeouts and connection errors: the provider may or may not have acted, so retry. */
+/**
+ * Timeouts and connection errors: transient. A timeout or a connection lost mid-request is also
+ * ambiguous (the provider may have acted); a refused or unresolvable connection is not.
+ */
 export function networkFailure(err: unknown, timeoutMs: number): SendOutcome {
   const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError') {
-    return { ok: false, transient: true, reason: `timeout after ${timeoutMs} ms` };
+    return { ok: false, transient: true, reason: `timeout after ${timeoutMs} ms`, ambiguous: true };
   }
-  const detail = e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(err);
-  return { ok: false, transient: true, reason: `network error: ${detail}` };
+  const code = e?.cause?.code;
+  const detail = code ?? e?.cause?.message ?? e?.message ?? String(err);
+  const neverSent = code !== undefined && NEVER_SENT.has(code);
+  return { ok: false, transient: true, reason: `network error: ${detail}`, ...(neverSent ? {} : { ambiguous: true }) };
 }
+
+/** Connection errors that mean the request never left: nothing to be unsure about. */
+export const NEVER_SENT: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 
 export function isTransientHttpStatus(status: number): boolean {
   return status === 429 || status >= 500;

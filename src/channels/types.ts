@@ -12,6 +12,11 @@ export type SendOutcome =
       reason: string;
       /** From a Retry-After header, when the provider gives one. */
       retryAfterMs?: number;
+      /**
+       * No answer, but the request may have reached the provider (a timeout, a connection lost
+       * mid-request): sending again may deliver it twice, since providers take no idempotency key.
+       */
+      ambiguous?: boolean;
     };
 
 export interface WhatsAppMessage {

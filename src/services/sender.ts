@@ -19,6 +19,10 @@ export interface SendContext {
   publicUrl: string;
   maxAttempts: number;
   retryBaseMs: number;
+  /** Channels whose providers report every accepted message (KABAR_RECEIPT_CHANNELS). */
+  receiptChannels: ReadonlySet<string>;
+  /** How long an ambiguous failure on such a channel waits for a receipt before it is sent again. */
+  receiptGraceMs: number;
   now: () => Date;
 }
 
@@ -100,11 +104,17 @@ export async function recordOutcomes(scope: TenantScope, ctx: SendContext, claim
   for (const row of rows) await statusMoved(scope, 'QUEUED', row, ctx.publishStatus);
 }
 
-/** A transient failure is retried with backoff while attempts remain; anything else ends FAILED (refunding WhatsApp). */
+/**
+ * A transient failure is retried with backoff while attempts remain; anything else ends FAILED
+ * (refunding WhatsApp). A send that may have arrived (a timeout) on a channel with receipts waits
+ * at least KABAR_RECEIPT_GRACE_MS: if it did arrive, its receipt settles it meanwhile and it is
+ * not sent twice.
+ */
 async function recordFailure(scope: TenantScope, ctx: SendContext, row: DeliveryRow, outcome: Extract<SendOutcome, { ok: false }>, now: Date): Promise<void> {
   if (outcome.transient && row.attempts < ctx.maxAttempts) {
-    const wait = Math.max(outcome.retryAfterMs ?? 0, backoffMs(row.attempts, ctx.retryBaseMs));
-    const reason = `attempt ${row.attempts} failed (${outcome.reason}); retrying`;
+    const unsure = outcome.ambiguous === true && ctx.receiptChannels.has(row.channel);
+    const wait = Math.max(outcome.retryAfterMs ?? 0, backoffMs(row.attempts, ctx.retryBaseMs), unsure ? ctx.receiptGraceMs : 0);
+    const reason = `attempt ${row.attempts} failed (${outcome.reason}); ${unsure ? "retrying unless the provider's receipt shows it arrived" : 'retrying'}`;
     // Guarded on QUEUED: a provider receipt may already have settled it.
     await scope.tx.update(deliveries).set({ sendingSince: null, nextAttemptAt: new Date(now.getTime() + wait), reason, updatedAt: now }).where(and(eq(deliveries.id, row.id), eq(deliveries.status, 'QUEUED')));
     recordReport(scope, row.id, 'QUEUED', reason, now);

@@ -14,7 +14,8 @@ export interface Receipts {
   readonly pending: number;
 }
 
-export function enableReceipts(fakes: FakeProviders, kabarUrl: string, opts: { retryMs?: number; giveUpMs?: number } = {}): Receipts {
+/** `delayMs`: how long after accepting a message its provider reports it (default at once). */
+export function enableReceipts(fakes: FakeProviders, kabarUrl: string, opts: { retryMs?: number; giveUpMs?: number; delayMs?: number } = {}): Receipts {
   const base = kabarUrl.replace(/\/graphql$/, '');
   const state = { delivered: 0, pending: 0 };
   const retryMs = opts.retryMs ?? 250;
@@ -23,6 +24,7 @@ export function enableReceipts(fakes: FakeProviders, kabarUrl: string, opts: { r
   function deliver(post: () => Promise<Response>) {
     const deadline = Date.now() + giveUpMs;
     state.pending++;
+    const first = opts.delayMs ?? 0;
     const attempt = async (): Promise<void> => {
       const ok = await post().then((r) => r.ok, () => false);
       if (ok) {
@@ -36,7 +38,8 @@ export function enableReceipts(fakes: FakeProviders, kabarUrl: string, opts: { r
       }
       setTimeout(() => void attempt(), retryMs);
     };
-    void attempt();
+    if (first > 0) setTimeout(() => void attempt(), first);
+    else void attempt();
   }
 
   fakes.whatsapp.onAccepted = (m) => {

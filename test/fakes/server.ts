@@ -3,7 +3,12 @@ import type { AddressInfo, Socket } from 'node:net';
 
 // Shared plumbing for the fake providers: a loopback HTTP server, and fault injection.
 
-export type FaultKind = 'timeout' | '429' | '5xx' | 'permanent';
+/**
+ * timeout: the request hangs and is dropped, never accepted. late (WhatsApp fake): accepted and
+ * recorded (its receipt goes out), but answered only after the hang: to the client, a timeout.
+ */
+export type FaultKind = 'timeout' | 'late' | '429' | '5xx' | 'permanent';
+/** The kinds a random failure rate draws from ('late' only on request). */
 export const FAULT_KINDS: readonly FaultKind[] = ['timeout', '429', '5xx', 'permanent'];
 
 export interface Fault {

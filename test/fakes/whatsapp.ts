@@ -109,7 +109,7 @@ export async function startWhatsAppFake(options: WhatsAppFakeOptions = {}): Prom
       return metaError(res, 400, 100, 'Request body is not valid JSON');
     }
     const fault = plan.next();
-    if (fault) return injectFault(res, fault);
+    if (fault && fault.kind !== 'late') return injectFault(res, fault);
 
     if (path === '/v1/configs/webhook') {
       if (typeof json?.url !== 'string' || !json.url) return sendJson(res, 400, { error: 'url is required' });
@@ -148,7 +148,9 @@ export async function startWhatsAppFake(options: WhatsAppFakeOptions = {}): Prom
       parameters, hasComponents: t.components !== undefined, body: json, messageId,
     });
     const waId = json.to.replace(/^\+/, '');
-    sendJson(res, 200, { messaging_product: 'whatsapp', contacts: [{ input: json.to, wa_id: waId }], messages: [{ id: messageId }] });
+    const answer = () => sendJson(res, 200, { messaging_product: 'whatsapp', contacts: [{ input: json.to, wa_id: waId }], messages: [{ id: messageId }] });
+    if (fault?.kind === 'late') setTimeout(() => !res.writableEnded && !res.destroyed && answer(), hangMs).unref();
+    else answer();
     fake.onAccepted?.(received.at(-1)!);
   });
 

@@ -101,7 +101,7 @@ describe('WhatsApp (360dialog)', () => {
     const started = Date.now();
     const out = failed(await channels.whatsapp.send(msg));
     expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 1000);
-    expect(out).toMatchObject({ transient: true, reason: expect.stringContaining('timeout') });
+    expect(out).toMatchObject({ transient: true, reason: expect.stringContaining('timeout'), ambiguous: true });
     // The next request goes through at once.
     expect((await channels.whatsapp.send(msg)).ok).toBe(true);
   });
@@ -167,7 +167,7 @@ describe('Email (SES v1)', () => {
     const started = Date.now();
     const out = failed(await channels.email.send(msg));
     expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 1000);
-    expect(out).toMatchObject({ transient: true, reason: expect.stringContaining('timeout') });
+    expect(out).toMatchObject({ transient: true, reason: expect.stringContaining('timeout'), ambiguous: true });
     expect(fakes.ses.attempts).toBe(1);
   });
 });
@@ -206,7 +206,7 @@ describe('SMS (Twilio-style)', () => {
 
   it('gives up after its timeout and calls it transient', async () => {
     fakes.sms.fail(1, 'timeout');
-    expect(failed(await channels.sms.send(msg))).toMatchObject({ transient: true, reason: expect.stringContaining('timeout') });
+    expect(failed(await channels.sms.send(msg))).toMatchObject({ transient: true, reason: expect.stringContaining('timeout'), ambiguous: true });
   });
 });
 
@@ -256,18 +256,22 @@ describe('Push (FCM v1)', () => {
 
   it('gives up after its timeout and calls it transient', async () => {
     fakes.fcm.fail(1, 'timeout');
-    expect(failed(await channels.push.send(msg))).toMatchObject({ transient: true, reason: expect.stringContaining('timeout') });
+    expect(failed(await channels.push.send(msg))).toMatchObject({ transient: true, reason: expect.stringContaining('timeout'), ambiguous: true });
   });
 });
 
 describe('connection errors and failure rates', () => {
-  it('a refused connection is a transient network error, not an exception', async () => {
+  it('a refused connection is a transient network error, not an exception, and never ambiguous (nothing was sent)', async () => {
     const gone = await startFakeServer(() => {});
     await gone.close(); // its port is now (almost certainly) closed
     const dead = createWhatsAppChannel({ baseUrl: gone.url, timeoutMs: TIMEOUT_MS });
-    expect(failed(await dead.send({ apiKey: 'k', to: '+62811', templateName: 't', language: 'id', parameters: [] }))).toMatchObject({ transient: true, reason: 'network error: ECONNREFUSED' });
+    const refused = failed(await dead.send({ apiKey: 'k', to: '+62811', templateName: 't', language: 'id', parameters: [] }));
+    expect(refused).toMatchObject({ transient: true, reason: 'network error: ECONNREFUSED' });
+    expect(refused.ambiguous).toBeUndefined();
     const deadEmail = createEmailChannel({ region: 'ap-southeast-1', endpoint: gone.url, from: 'a@kabar.test', timeoutMs: TIMEOUT_MS, credentials });
-    expect(failed(await deadEmail.send({ to: 'a@b.c', subject: 's', text: 't', html: 'h' }))).toMatchObject({ transient: true, reason: 'network error: ECONNREFUSED' });
+    const refusedEmail = failed(await deadEmail.send({ to: 'a@b.c', subject: 's', text: 't', html: 'h' }));
+    expect(refusedEmail).toMatchObject({ transient: true, reason: 'network error: ECONNREFUSED' });
+    expect(refusedEmail.ambiguous).toBeUndefined();
   });
 
   it('failureRate is reproducible for a seed', async () => {

@@ -1,6 +1,7 @@
 import { Decimal } from 'decimal.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSnsSigner, sendSesEvent, sesBounceMessage, sesDeliveryMessage } from '../fakes/sns.js';
+import { enableReceipts } from '../fakes/receipts.js';
 import { sendWhatsAppWebhook, whatsappStatusPayload } from '../fakes/whatsapp.js';
 import { eventually, platformToken, setTestPrices, startKabar, type TestKabar, type TestTenant } from '../helpers/app.js';
 import { sampleData, sampleEvent } from '../helpers/events.js';
@@ -10,6 +11,8 @@ const PUBLISH = 'mutation($input: EventInput!) { publishEvent(input: $input) { a
 const DELIVERIES = `query($e: String) { deliveries(first: 100, filter: { eventId: $e }) { totalCount edges { node {
   id eventType channel recipient recipientKind language status reason providerMessageId cost renderedBody history { status reason } } } } }`;
 const WA_TOKEN = 'd360-key-0123456789';
+/** How long a timed-out send waits for its receipt before it is sent again (KABAR_RECEIPT_GRACE_MS). */
+const RECEIPT_GRACE_MS = 3000;
 
 describe('dispatch: events become delivered, charged, tracked messages', () => {
   let k: TestKabar;
@@ -19,7 +22,7 @@ describe('dispatch: events become delivered, charged, tracked messages', () => {
 
   beforeAll(async () => {
     p = await startProviders();
-    k = await startKabar({ channels: p.channels, env: { ...p.env, KABAR_RETRY_BASE_MS: '50' }, snsFetchCert: (url) => sns.fetchCert(url) });
+    k = await startKabar({ channels: p.channels, env: { ...p.env, KABAR_RETRY_BASE_MS: '50', KABAR_RECEIPT_GRACE_MS: String(RECEIPT_GRACE_MS) }, snsFetchCert: (url) => sns.fetchCert(url) });
     platform = await platformToken();
     await setTestPrices(k);
   });
@@ -206,6 +209,24 @@ describe('dispatch: events become delivered, charged, tracked messages', () => {
     expect(wa.history.filter((h: any) => h.status === 'QUEUED')).toHaveLength(3);
     const ledger = await k.gql(t.admin, 'query { creditTransactions(first: 10) { edges { node { kind deliveryId } } } }');
     expect(ledger.data.creditTransactions.edges.filter((x: any) => x.node.kind === 'DEBIT' && x.node.deliveryId === wa.id)).toHaveLength(1);
+  });
+
+  it("a send that timed out but did arrive is settled by the provider's receipt, not sent twice", async () => {
+    const t = await readyTenant();
+    await eventually(() => expect(p.whatsapp.webhooks.some((w) => w.url.endsWith(`/webhooks/whatsapp/${t.id}`))).toBe(true));
+    // The provider takes the message but answers after Kabar's timeout, and reports it a second later.
+    enableReceipts(p, k.url, { delayMs: 1000 });
+    try {
+      p.whatsapp.fail(1, 'late');
+      const [row] = await settled(t, (await publish(t, 'appointment.no_show')).id, 1);
+      expect(row).toMatchObject({ status: 'SENT', providerMessageId: p.whatsapp.received[0]!.messageId });
+      expect(row.history.map((h: any) => h.reason ?? h.status)).toEqual(['QUEUED', "attempt 1 failed (timeout after 500 ms); retrying unless the provider's receipt shows it arrived", 'SENT']);
+      // Past the grace, nothing was sent again.
+      await new Promise((r) => setTimeout(r, RECEIPT_GRACE_MS + 1000));
+      expect(p.whatsapp.received).toHaveLength(1);
+    } finally {
+      p.whatsapp.onAccepted = p.sms.onAccepted = p.ses.onAccepted = undefined;
+    }
   });
 
   it('a permanent rejection fails with the provider reason and is refunded', async () => {
