@@ -50,7 +50,11 @@ describe('dispatcher processes that crash, rebalance and shut down', () => {
       // with batched dispatch on two saturated cores, 15 s let 41 of 30,000 sends be resent at full scale.
       KABAR_SEND_LEASE_MS: '60000',
       KABAR_RETRY_BASE_MS: '100',
-      PROVIDER_TIMEOUT_MS: '2000',
+      // The fakes answer at once: a provider timeout here only measures how long this process (fakes, API,
+      // 30,000 receipts) is starved of CPU. At full scale a 2 s timeout cut off 55 sends, and 17 of them, which
+      // had arrived, were sent again although each first waited the 30 s receipt grace: receipts lag longer here.
+      PROVIDER_TIMEOUT_MS: '10000',
+      KABAR_RECEIPT_GRACE_MS: '120000',
       KABAR_CONFIG_CACHE_MS: '0',
       LOG_LEVEL: 'debug',
     };
