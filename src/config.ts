@@ -6,7 +6,7 @@ const schema = z.object({
   HOST: z.string().default('0.0.0.0'),
   DATABASE_URL: z.string().optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().positive().default(10),
-  // Named prepared statements: off by default until re-verified against the PostgreSQL-restart test (README).
+  // Named prepared statements; set false behind a transaction-mode pooler (PgBouncer).
   DATABASE_PREPARED_STATEMENTS: z.enum(['true', 'false']).default('true'),
   KABAR_DATA_DIR: z.string().default('./.kabar'),
   KABAR_ENCRYPTION_KEY: z.string().optional(),

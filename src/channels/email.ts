@@ -1,5 +1,5 @@
 import { SESClient, SendEmailCommand, type SendEmailCommandInput } from '@aws-sdk/client-ses';
-import { failure, NEVER_SENT } from './http.js';
+import { failure, unanswered } from './http.js';
 import type { EmailChannel, EmailMessage, SendOutcome } from './types.js';
 
 // Email through AWS SES v1 (PROVIDERS.md "Email: AWS SES v1").
@@ -75,15 +75,12 @@ export function classifySesError(err: unknown, timeoutMs?: number): SendOutcome 
   const code = typeof e?.Code === 'string' && e.Code ? e.Code : name;
   const status = e?.$metadata?.httpStatusCode;
   if (name === 'TimeoutError' || name === 'AbortError' || e?.code === 'ETIMEDOUT') {
-    return { ok: false, transient: true, reason: `timeout${timeoutMs ? ` after ${timeoutMs} ms` : ''}: ${name}`, ambiguous: true };
+    return unanswered(`timeout${timeoutMs ? ` after ${timeoutMs} ms` : ''}: ${name}`);
   }
   const reason = `${code}: ${e?.message ?? String(err)}`;
   if (SES_TRANSIENT_CODES.has(code) || SES_TRANSIENT_CODES.has(name)) return failure(true, reason);
   if (SES_PERMANENT_CODES.has(code) || SES_PERMANENT_CODES.has(name)) return failure(false, reason);
-  if (status === undefined) {
-    const outcome = { ok: false as const, transient: true, reason: e?.code ? `network error: ${e.code}` : reason };
-    return e?.code && NEVER_SENT.has(e.code) ? outcome : { ...outcome, ambiguous: true };
-  }
+  if (status === undefined) return unanswered(e?.code ? `network error: ${e.code}` : reason, e?.code);
   if (status === 429 || status >= 500) return failure(true, reason);
   return failure(false, reason);
 }

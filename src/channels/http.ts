@@ -28,17 +28,18 @@ export async function post(
  */
 export function networkFailure(err: unknown, timeoutMs: number): SendOutcome {
   const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') {
-    return { ok: false, transient: true, reason: `timeout after ${timeoutMs} ms`, ambiguous: true };
-  }
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return unanswered(`timeout after ${timeoutMs} ms`);
   const code = e?.cause?.code;
-  const detail = code ?? e?.cause?.message ?? e?.message ?? String(err);
-  const neverSent = code !== undefined && NEVER_SENT.has(code);
-  return { ok: false, transient: true, reason: `network error: ${detail}`, ...(neverSent ? {} : { ambiguous: true }) };
+  return unanswered(`network error: ${code ?? e?.cause?.message ?? e?.message ?? String(err)}`, code);
 }
 
 /** Connection errors that mean the request never left: nothing to be unsure about. */
-export const NEVER_SENT: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+const NEVER_SENT: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/** No answer from the provider: transient, and ambiguous unless `code` says the request never left. */
+export function unanswered(reason: string, code?: string): SendOutcome {
+  return code !== undefined && NEVER_SENT.has(code) ? { ok: false, transient: true, reason } : { ok: false, transient: true, reason, ambiguous: true };
+}
 
 export function isTransientHttpStatus(status: number): boolean {
   return status === 429 || status >= 500;

@@ -40,7 +40,7 @@ export interface DbOptions {
   databaseUrl?: string;
   dataDir?: string;
   poolSize?: number;
-  /** Named prepared statements (default off, see DATABASE_PREPARED_STATEMENTS in the README); never with a transaction-mode pooler. */
+  /** Named prepared statements (DATABASE_PREPARED_STATEMENTS, on by default); never with a transaction-mode pooler. */
   preparedStatements?: boolean;
   /** An existing PGlite instance (tests clone one migrated instance). */
   pglite?: PGlite;

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, lte } from 'drizzle-orm';
+import { and, asc, desc, eq } from 'drizzle-orm';
 import { whatsAppPrices } from '../schema/index.js';
 import { ValidationError } from '../errors.js';
 import type { PlatformScope, TenantScope } from '../db/tenant.js';
@@ -50,27 +50,8 @@ export async function listWhatsAppPrices(scope: AnyScope, country?: string | nul
 }
 
 /** The latest price whose effective date has come (at `at`, default now). */
-export async function effectiveWhatsAppPrice(
-  scope: AnyScope,
-  country: string,
-  currency: string,
-  category: WhatsAppCategory,
-  at: Date = new Date(),
-): Promise<PriceRow | null> {
-  const [row] = await scope.tx
-    .select()
-    .from(whatsAppPrices)
-    .where(
-      and(
-        eq(whatsAppPrices.country, checkCountry('country', country)),
-        eq(whatsAppPrices.currency, checkCurrency('currency', currency)),
-        eq(whatsAppPrices.category, category),
-        lte(whatsAppPrices.effectiveFrom, at),
-      ),
-    )
-    .orderBy(desc(whatsAppPrices.effectiveFrom))
-    .limit(1);
-  return row ?? null;
+export async function effectiveWhatsAppPrice(scope: AnyScope, country: string, currency: string, category: WhatsAppCategory, at: Date = new Date()): Promise<PriceRow | null> {
+  return priceAt(await priceSchedule(scope, checkCountry('country', country), checkCurrency('currency', currency), category, at), at);
 }
 
 /**
