@@ -44,7 +44,7 @@ const schema = z.object({
   KABAR_DEDUP_WINDOW_SECONDS: z.coerce.number().int().nonnegative().default(300),
   KABAR_MAX_SEND_ATTEMPTS: z.coerce.number().int().positive().default(6),
   KABAR_RETRY_BASE_MS: z.coerce.number().int().positive().default(500),
-  // A send still "sending" after this long was cut off by a crash (longer than any provider timeout).
+  // A send still "sending" after this long was cut off by a crash (more than twice the provider timeout).
   KABAR_SEND_LEASE_MS: z.coerce.number().int().positive().default(300_000),
   // Channels whose provider reports every accepted message back (webhook receipts): a cut-off send without a receipt is resent.
   KABAR_RECEIPT_CHANNELS: z.string().default('WHATSAPP,SMS,EMAIL'),
@@ -73,6 +73,11 @@ const schema = z.object({
   // anyone can publish AWS-signed messages to a topic of their own and subscribe Kabar's URL to it).
   SNS_TOPIC_ARNS: z.string().default(''),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+}).refine((c) => c.PROVIDER_TIMEOUT_MS < c.KABAR_SEND_LEASE_MS / 2, {
+  // A message claimed at dispatch is called while its claim is younger than half the lease: the
+  // call must end before the lease does, or the retry sweep sends it a second time.
+  path: ['KABAR_SEND_LEASE_MS'],
+  message: 'must be more than twice PROVIDER_TIMEOUT_MS',
 });
 
 export type Config = z.infer<typeof schema> & { embedded: boolean };

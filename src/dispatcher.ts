@@ -9,7 +9,7 @@ import { and, eq, isNotNull, sql } from 'drizzle-orm';
 import { recordReport, recordStatus, type StatusPublisher } from './services/delivery-status.js';
 import { dispatchEvents, type DispatchOutcome } from './services/dispatch.js';
 import type { EventEnvelope } from './services/events.js';
-import { claimDeliveries, recordOutcomes, type SendContext } from './services/sender.js';
+import { callsFor, claimDeliveries, recordOutcomes, type Claimed, type SendContext } from './services/sender.js';
 import { getDelivery } from './services/deliveries.js';
 import { pruneWebhookReceipts } from './services/webhooks.js';
 
@@ -45,29 +45,51 @@ export function createDispatcher(app: App, opts: DispatcherOptions) {
   const system = (tenantId: string) => ({ db: app.db, actor: 'system', tenantId });
 
   // Provider calls in flight in this process: at most KABAR_PROVIDER_CONCURRENCY, as SENDERS chunks
-  // of a quarter each. A chunk takes its slot before it claims anything, so "sending" never includes
-  // waiting for a slot (the send lease, after which an unconfirmed send counts as lost, covers one
-  // call), and a burst cannot open hundreds of connections or starve calls into timeouts (a timed-out
-  // call may have arrived, and providers take no idempotency key: see recordFailure).
+  // of a quarter each. A chunk takes its slot before it claims anything, or renews a claim made at
+  // dispatch that aged waiting for the slot, so "sending" never includes a long wait (the send lease,
+  // after which an unconfirmed send counts as lost, covers one call), and a burst cannot open
+  // hundreds of connections or starve calls into timeouts (a timed-out call may have arrived, and
+  // providers take no idempotency key: see recordFailure).
   const SENDERS = 4;
   const chunk = Math.max(1, Math.floor(c.KABAR_PROVIDER_CONCURRENCY / SENDERS));
   const senders = createKeyedQueue(SENDERS);
   let chunks = 0;
 
-  /** In chunks: one claim transaction, the chunk's provider calls in parallel, one transaction recording every outcome. */
+  // A message claimed as it was recorded is called without a claim transaction while its claim is
+  // this fresh; one that waited longer for a call slot is re-claimed first, so its call still ends
+  // well inside the send lease (after which the retry sweep would take it over and send it again).
+  const renewHeldAfterMs = c.KABAR_SEND_LEASE_MS / 2;
+
+  /** Claims by id, in chunks: one claim transaction, then the chunk's calls (see `call`). */
   async function send(tenantId: string, ids: string[], dueOnly: boolean): Promise<void> {
     for (let i = 0; i < ids.length; i += chunk) {
+      const slice = ids.slice(i, i + chunk);
+      await senders.run(String(chunks++), async () => call(tenantId, await withTenant(system(tenantId), (s) => claimDeliveries(s, sendCtx, slice, { dueOnly }))));
+    }
+  }
+
+  /** Messages dispatch recorded already claimed (receipt channels), in chunks: no claim transaction unless the claim went stale waiting for a slot. */
+  async function sendHeld(tenantId: string, held: Claimed[]): Promise<void> {
+    for (let i = 0; i < held.length; i += chunk) {
+      const slice = held.slice(i, i + chunk);
       await senders.run(String(chunks++), async () => {
-        const claimed = await withTenant(system(tenantId), (s) => claimDeliveries(s, sendCtx, ids.slice(i, i + chunk), dueOnly));
-        if (claimed.length === 0) return;
-        const results = await Promise.all(claimed.map(async (c) => ({ row: c.row, outcome: await c.call() })));
-        await withTenant(system(tenantId), (s) => recordOutcomes(s, sendCtx, results));
-        for (const { row, outcome } of results) {
-          const line = { tenantId, eventId: row.eventId, deliveryId: row.id, channel: row.channel, attempt: row.attempts };
-          if (outcome.ok) log.debug({ ...line, providerMessageId: outcome.providerMessageId }, 'delivery sent');
-          else log.info({ ...line, transient: outcome.transient, reason: outcome.reason }, outcome.transient ? 'provider failed transiently' : 'provider rejected the message');
-        }
+        const since = slice[0]!.row.sendingSince!;
+        if (now().getTime() - since.getTime() < renewHeldAfterMs) return call(tenantId, slice);
+        const ids = slice.map((h) => h.row.id);
+        return call(tenantId, await withTenant(system(tenantId), (s) => claimDeliveries(s, sendCtx, ids, { heldSince: since })));
       });
+    }
+  }
+
+  /** The claimed messages' provider calls in parallel, then one transaction recording every outcome. */
+  async function call(tenantId: string, claimed: Claimed[]): Promise<void> {
+    if (claimed.length === 0) return;
+    const results = await Promise.all(claimed.map(async (c) => ({ row: c.row, outcome: await c.call() })));
+    await withTenant(system(tenantId), (s) => recordOutcomes(s, sendCtx, results));
+    for (const { row, outcome } of results) {
+      const line = { tenantId, eventId: row.eventId, deliveryId: row.id, channel: row.channel, attempt: row.attempts };
+      if (outcome.ok) log.debug({ ...line, providerMessageId: outcome.providerMessageId }, 'delivery sent');
+      else log.info({ ...line, transient: outcome.transient, reason: outcome.reason }, outcome.transient ? 'provider failed transiently' : 'provider rejected the message');
     }
   }
 
@@ -85,7 +107,7 @@ export function createDispatcher(app: App, opts: DispatcherOptions) {
     if (recent.size > 100_000) recent.delete(recent.keys().next().value!);
   }
 
-  const dispatchCtx = { box: app.box, bus: app.bus, publishStatus: opts.publishStatus, now, creditAlertIntervalSeconds: c.KABAR_CREDIT_ALERT_INTERVAL_SECONDS, firstAttemptAfterMs: Math.min(30_000, c.KABAR_SEND_LEASE_MS) };
+  const dispatchCtx = { box: app.box, bus: app.bus, publishStatus: opts.publishStatus, now, creditAlertIntervalSeconds: c.KABAR_CREDIT_ALERT_INTERVAL_SECONDS, firstAttemptAfterMs: Math.min(30_000, c.KABAR_SEND_LEASE_MS), receiptChannels };
 
   /**
    * Handles a tenant's events (in order) as one unit: one transaction records them all, then
@@ -96,13 +118,17 @@ export function createDispatcher(app: App, opts: DispatcherOptions) {
     const outcomes: DispatchOutcome[] = list.map(() => ({ kind: 'duplicate' }));
     const todo = list.flatMap((e, i) => (seenRecently(`${tenantId}:${e.id}`) ? [] : [i]));
     if (todo.length === 0) return outcomes;
-    const batch = await withTenant(system(tenantId), (s) => dispatchEvents(s, dispatchCtx, todo.map((i) => list[i]!)));
+    const batch = await withTenant(system(tenantId), async (s) => {
+      const b = await dispatchEvents(s, dispatchCtx, todo.map((i) => list[i]!));
+      return { ...b, held: await callsFor(s, sendCtx, b.held) };
+    });
     for (const [j, i] of todo.entries()) {
       outcomes[i] = batch.outcomes[j]!;
       if (outcomes[i]!.kind !== 'unknown-tenant') remember(`${tenantId}:${list[i]!.id}`);
     }
     log.debug({ tenantId, events: list.length, dispatched: batch.outcomes.filter((o) => o.kind === 'dispatched').length, queued: batch.queued.length }, 'events handled');
-    if (batch.queued.length) await send(tenantId, batch.queued, false).catch((err) => log.error({ err, tenantId, events: list.length }, 'send failed; the retry sweep will pick it up'));
+    const sent = [batch.held.length ? sendHeld(tenantId, batch.held) : null, batch.queued.length ? send(tenantId, batch.queued, false) : null];
+    await Promise.all(sent.map((p) => p?.catch((err) => log.error({ err, tenantId, events: list.length }, 'send failed; the retry sweep will pick it up'))));
     if (batch.derived.length) await self.handleMany(tenantId, batch.derived.map((d) => ({ id: d.id, type: d.type, occurredAt: now(), data: d.data })));
     return outcomes;
   }

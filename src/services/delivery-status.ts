@@ -35,7 +35,7 @@ export interface StatusChange {
  * Records a status report. History keeps every report, even a late one; the delivery's status
  * changes only when the report moves it forward. Returns the row when it changed.
  */
-export async function recordStatus(scope: TenantScope, current: DeliveryRow, change: StatusChange, publish?: StatusPublisher, bus?: Bus): Promise<DeliveryRow | null> {
+export async function recordStatus(scope: TenantScope, current: Pick<DeliveryRow, 'id' | 'status'>, change: StatusChange, publish?: StatusPublisher, bus?: Bus): Promise<DeliveryRow | null> {
   const at = change.at ?? new Date();
   recordReport(scope, current.id, change.status, change.reason ?? null, at);
   if (!movesForward(current.status, change.status)) return null;

@@ -26,6 +26,11 @@ export interface DispatchContext {
   creditAlertIntervalSeconds: number;
   /** When the retry sweep takes over a message whose first attempt never happened (a crash after commit). */
   firstAttemptAfterMs: number;
+  /**
+   * Channels whose providers report every accepted message (KABAR_RECEIPT_CHANNELS). Their
+   * messages are claimed for their first attempt as they are written (see `held`).
+   */
+  receiptChannels: ReadonlySet<string>;
 }
 
 /** A follow-up event Kabar produces itself (credit.insufficient, …), emitted after commit. */
@@ -44,8 +49,15 @@ export type DispatchOutcome = { kind: 'dispatched' | 'duplicate' | 'unknown-tena
 export interface BatchOutcome {
   /** One per input event, in input order. */
   outcomes: DispatchOutcome[];
-  /** Deliveries to send now, after commit (sender.ts). */
+  /** Deliveries to claim and send now, after commit (sender.ts). */
   queued: string[];
+  /**
+   * Deliveries written already claimed for their first attempt (sending since `now`, attempt 1):
+   * the unit needs no claim transaction of its own. Only on receipt channels: if the process dies
+   * before the call, the retry sweep takes them over once the send lease runs out, finds no
+   * receipt and sends them then; a channel without receipts would have to give them up instead.
+   */
+  held: Omit<DeliveryRow, 'seq'>[];
   derived: DerivedEvent[];
 }
 
@@ -70,7 +82,7 @@ interface Draft {
  */
 export async function dispatchEvents(scope: TenantScope, ctx: DispatchContext, list: EventEnvelope[]): Promise<BatchOutcome> {
   const tenant = await cachedConfig(scope, 'tenant', () => getTenantIfExists(scope));
-  if (!tenant) return { outcomes: list.map(() => ({ kind: 'unknown-tenant' })), queued: [], derived: [] };
+  if (!tenant) return { outcomes: list.map(() => ({ kind: 'unknown-tenant' })), queued: [], held: [], derived: [] };
   const now = ctx.now();
   const fresh = await insertEvents(scope, list, now);
   const derived: DerivedEvent[] = [];
@@ -102,10 +114,12 @@ export async function dispatchEvents(scope: TenantScope, ctx: DispatchContext, l
   }
   const alert = await charge(scope, ctx, tenant, drafts, now);
   if (alert) derived.push(alert);
-  await insertDeliveries(scope, ctx, drafts, now);
+  const rows = await insertDeliveries(scope, ctx, drafts, now);
+  const queued = rows.filter((r) => r.status === 'QUEUED');
   return {
     outcomes: list.map((e) => ({ kind: fresh.has(e) ? 'dispatched' : 'duplicate' })),
-    queued: drafts.filter((d) => d.status === 'QUEUED').map((d) => d.id),
+    queued: queued.filter((r) => !r.sendingSince).map((r) => r.id),
+    held: queued.filter((r) => r.sendingSince),
     derived,
   };
 }
@@ -147,8 +161,9 @@ async function charge(scope: TenantScope, ctx: DispatchContext, tenant: TenantRo
 }
 
 /** The deliveries, their QUEUED (and final) history rows and audit entries: one statement each, sent together at commit. */
-async function insertDeliveries(scope: TenantScope, ctx: DispatchContext, drafts: Draft[], now: Date): Promise<void> {
+async function insertDeliveries(scope: TenantScope, ctx: DispatchContext, drafts: Draft[], now: Date): Promise<Omit<DeliveryRow, 'seq'>[]> {
   const nextAttemptAt = new Date(now.getTime() + ctx.firstAttemptAfterMs);
+  const held = (d: Draft) => d.status === 'QUEUED' && ctx.receiptChannels.has(d.m.channel);
   // Every column is named, so what is published after commit is the row as stored.
   const rows: Omit<DeliveryRow, 'seq'>[] = drafts.map((d) => ({
     id: d.id,
@@ -166,10 +181,10 @@ async function insertDeliveries(scope: TenantScope, ctx: DispatchContext, drafts
     cost: d.status === 'QUEUED' ? (d.price ?? null) : null,
     renderedBody: d.content?.body ?? '',
     content: d.content?.content ?? null,
-    attempts: 0,
+    attempts: held(d) ? 1 : 0,
     // The dispatcher sends at once; the retry sweep only picks a message up if that never happened.
     nextAttemptAt: d.status === 'QUEUED' ? nextAttemptAt : null,
-    sendingSince: null,
+    sendingSince: held(d) ? now : null,
     createdAt: now,
     updatedAt: now,
   }));
@@ -185,6 +200,7 @@ async function insertDeliveries(scope: TenantScope, ctx: DispatchContext, drafts
     recordReport(scope, row.id, row.status, row.reason, now);
     await statusMoved(scope, 'QUEUED', row, ctx.publishStatus);
   }
+  return rows;
 }
 
 /** credit.insufficient to the tenant's administrators, at most once per interval per tenant. */

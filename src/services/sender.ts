@@ -26,38 +26,53 @@ export interface SendContext {
   now: () => Date;
 }
 
+/** A delivery as the sender sees it (its page position does not matter here). */
+type Row = Omit<DeliveryRow, 'seq'>;
+
 /** What the provider call needs, resolved inside the claim transaction (secrets decrypted there). */
 export interface Claimed {
-  row: DeliveryRow;
+  row: Row;
   call: () => Promise<SendOutcome>;
 }
+
+/** Which QUEUED deliveries a claim takes. */
+export type ClaimGuard =
+  /** Unclaimed ones; with `dueOnly`, only those whose next attempt is due (the retry sweep). */
+  | { dueOnly: boolean }
+  /** Ones this process claimed when it recorded them (at `since`) and still holds: the claim is renewed, the attempt is the same. */
+  | { heldSince: Date };
 
 /**
  * Claims QUEUED deliveries (of one tenant) for one send attempt each, in one statement. The
  * conditional UPDATE makes a claim exclusive: the dispatcher's fast path and the retry worker
  * never send the same delivery at once, and one already marked "sending" is never sent blindly again.
  */
-export async function claimDeliveries(scope: TenantScope, ctx: SendContext, ids: string[], dueOnly: boolean): Promise<Claimed[]> {
+export async function claimDeliveries(scope: TenantScope, ctx: SendContext, ids: string[], guard: ClaimGuard): Promise<Claimed[]> {
   if (ids.length === 0) return [];
   const now = ctx.now();
+  const held = 'heldSince' in guard;
   const rows = await scope.tx
     .update(deliveries)
-    .set({ sendingSince: now, attempts: sql`${deliveries.attempts} + 1` })
+    .set(held ? { sendingSince: now } : { sendingSince: now, attempts: sql`${deliveries.attempts} + 1` })
     .where(
       and(
         sql`${deliveries.id} = ${idList(ids)}`,
         eq(deliveries.status, 'QUEUED'),
-        isNull(deliveries.sendingSince),
-        dueOnly ? sql`${deliveries.nextAttemptAt} <= ${now.toISOString()}::timestamptz` : undefined,
+        held ? eq(deliveries.sendingSince, guard.heldSince) : isNull(deliveries.sendingSince),
+        !held && guard.dueOnly ? sql`${deliveries.nextAttemptAt} <= ${now.toISOString()}::timestamptz` : undefined,
       ),
     )
     .returning();
-  // WhatsApp credentials are read (and decrypted) once for all of them.
+  return callsFor(scope, ctx, rows);
+}
+
+/** The provider calls for claimed rows (WhatsApp credentials read, and decrypted, once for all of them). */
+export async function callsFor(scope: TenantScope, ctx: SendContext, rows: Row[]): Promise<Claimed[]> {
   const creds = rows.some((r) => r.channel === 'WHATSAPP') ? await cachedConfig(scope, 'whatsapp:credentials', () => whatsAppCredentials(scope, ctx.box)) : null;
   return rows.map((row) => toCall(scope, ctx, row, creds));
 }
 
-function toCall(scope: TenantScope, ctx: SendContext, row: DeliveryRow, creds: Awaited<ReturnType<typeof whatsAppCredentials>>): Claimed {
+function toCall(scope: TenantScope, ctx: SendContext, row: Row, creds: Awaited<ReturnType<typeof whatsAppCredentials>>): Claimed {
   const content = row.content as MessageContent | null;
   const ch = ctx.channels;
   // Nothing rendered (a row written by hand or by an older version): failing it beats retrying forever.
@@ -86,7 +101,7 @@ export function backoffMs(attempt: number, baseMs: number, random = Math.random)
  * Records what the providers said about claimed messages: the accepted ones become SENT in one
  * statement (a receipt that already moved one on wins), the others are retried or FAILED.
  */
-export async function recordOutcomes(scope: TenantScope, ctx: SendContext, claimed: { row: DeliveryRow; outcome: SendOutcome }[]): Promise<void> {
+export async function recordOutcomes(scope: TenantScope, ctx: SendContext, claimed: { row: Row; outcome: SendOutcome }[]): Promise<void> {
   const now = ctx.now();
   const sent = new Map<string, string>();
   for (const { row, outcome } of claimed) {
@@ -110,7 +125,7 @@ export async function recordOutcomes(scope: TenantScope, ctx: SendContext, claim
  * at least KABAR_RECEIPT_GRACE_MS: if it did arrive, its receipt settles it meanwhile and it is
  * not sent twice.
  */
-async function recordFailure(scope: TenantScope, ctx: SendContext, row: DeliveryRow, outcome: Extract<SendOutcome, { ok: false }>, now: Date): Promise<void> {
+async function recordFailure(scope: TenantScope, ctx: SendContext, row: Row, outcome: Extract<SendOutcome, { ok: false }>, now: Date): Promise<void> {
   if (outcome.transient && row.attempts < ctx.maxAttempts) {
     const unsure = outcome.ambiguous === true && ctx.receiptChannels.has(row.channel);
     const wait = Math.max(outcome.retryAfterMs ?? 0, backoffMs(row.attempts, ctx.retryBaseMs), unsure ? ctx.receiptGraceMs : 0);

@@ -7,9 +7,11 @@ export interface Providers extends FakeProviders {
   channels: Channels;
 }
 
-/** The four fake providers on loopback, and Kabar's real adapters talking to them (short timeouts). */
-export async function startProviders(timeoutMs = 500): Promise<Providers> {
-  const hangMs = timeoutMs * 4;
+/**
+ * The four fake providers on loopback, and Kabar's real adapters talking to them (short
+ * timeouts). A "timeout" fault holds a request for `hangMs`, and a "late" one answers after it.
+ */
+export async function startProviders(timeoutMs = 500, hangMs = timeoutMs * 4): Promise<Providers> {
   const fakes = await startFakeProviders({ whatsapp: { hangMs }, ses: { hangMs }, sms: { hangMs }, fcm: { hangMs } });
   const { whatsapp, ses, sms, fcm } = fakes;
   const channels = createChannels({

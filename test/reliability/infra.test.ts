@@ -51,6 +51,7 @@ describe('Kafka and PostgreSQL restarts under load', () => {
         KABAR_CONFIG_CACHE_MS: '0',
         // Longer than PostgreSQL stays down here: a send cut off by the outage is settled by its receipt.
         KABAR_SEND_LEASE_MS: '20000',
+        PROVIDER_TIMEOUT_MS: '1000',
       },
       snsFetchCert: (url) => p.sns.fetchCert(url),
     });
