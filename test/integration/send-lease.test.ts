@@ -14,10 +14,10 @@ let k: TestKabar;
 let p: Providers;
 
 beforeAll(async () => {
-  // Calls answer after CALL_MS ("late" faults), well inside the adapters' 3 s timeout.
-  p = await startProviders(3000, CALL_MS);
+  // Calls answer after CALL_MS ("late" faults), inside the adapters' 1.9 s timeout (under half the lease, as the configuration requires).
+  p = await startProviders(1900, CALL_MS);
   // Four call slots of one call each: nine messages go out in three waves, 0, 1.5 and 3 s after they were claimed.
-  k = await startKabar({ channels: p.channels, env: { ...p.env, KABAR_SEND_LEASE_MS: String(LEASE_MS), PROVIDER_TIMEOUT_MS: '3000', KABAR_PROVIDER_CONCURRENCY: '4' } });
+  k = await startKabar({ channels: p.channels, env: { ...p.env, KABAR_SEND_LEASE_MS: String(LEASE_MS), PROVIDER_TIMEOUT_MS: '1900', KABAR_PROVIDER_CONCURRENCY: '4' } });
   await setTestPrices(k);
 });
 afterAll(async () => {
