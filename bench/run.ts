@@ -391,7 +391,8 @@ async function main() {
   };
 
   // --- 1b. Latency at a steady offered load of half the measured maximum ----------------------
-  const halfRate = Math.max(1, e2e.eventsPerSecond / 2);
+  // BENCH_LATENCY_RATE fixes the offered rate instead, so two runs of different code compare at one load.
+  const halfRate = num('BENCH_LATENCY_RATE', Math.max(1, e2e.eventsPerSecond / 2));
   await fakes.rpc('reset');
   await dispatcher.rpc('resetLoopDelay');
   const l0 = await dispatcher.rpc('stats');
@@ -425,9 +426,12 @@ async function main() {
       meanMs: round(lat.summary.mean, 1),
       dispatcherEventLoopUtilisation: eluDelta(l0, l1),
       dispatcherLoopDelayMs: l1.loopDelayMs,
+      sqlStatementsPerEvent: round((l1.statements - l0.statements) / Math.max(1, steady.produced.size), 2),
       cpu: cpuDelta(cpuL0, cpuL1),
     },
   };
+  // What one event costs the dispatcher when units hold an event or two and batching amortises nothing.
+  results.e2e.latency.dispatcherCpuMsPerEvent = round((results.e2e.latency.cpu.coresUsed.dispatcher * results.e2e.latency.cpu.seconds * 1000) / Math.max(1, steady.produced.size), 2);
   log(`latency at ${round(steady.achievedRate, 1)} events/s offered: p50 ${round(lat.summary.p50)} ms, p95 ${round(lat.summary.p95)} ms, p99 ${round(lat.summary.p99)} ms (${lat.summary.n} messages)`);
 
   // --- 3. GraphQL reads --------------------------------------------------------------------------
@@ -724,6 +728,7 @@ function printReport(r: Record<string, any>, profile?: ProfileSummary, apiProfil
   row('dispatcher event-loop utilisation', fmt(e.dispatcherEventLoopUtilisation), '', '', `loop delay p99 ${fmt(e.dispatcherLoopDelayMs.p99, ' ms')}`);
   out.push(`    cores used during e2e: ${cores(e.cpu)}`);
   out.push(`    cores used at half load: ${cores(e.latency.cpu)}`);
+  out.push(`    at half load, per event: dispatcher CPU ${fmt(e.latency.dispatcherCpuMsPerEvent, ' ms')}, ${fmt(e.latency.sqlStatementsPerEvent)} SQL statements`);
   out.push('  2. raw limits (messages/s; Kafka converted at messages/event)');
   row('(a) bare kafkajs consumer', fmt(l.kafkaConsumeAsDeliveryMessagesPerSecond), `${fmt(l.kafkaConsumeMessagesPerSecond)} records/s`, ratio(e.messagesPerSecond / l.kafkaConsumeAsDeliveryMessagesPerSecond));
   row('(b) PostgreSQL minimal writes, batched', fmt(l.postgresMessagesPerSecond), '', ratio(e.messagesPerSecond / l.postgresMessagesPerSecond));
