@@ -395,6 +395,7 @@ async function main() {
   const halfRate = num('BENCH_LATENCY_RATE', Math.max(1, e2e.eventsPerSecond / 2));
   await fakes.rpc('reset');
   await dispatcher.rpc('resetLoopDelay');
+  if (PROFILE) await dispatcher.rpc('resetSqlDetail');
   const l0 = await dispatcher.rpc('stats');
   const cpuL0 = cpuSnapshot(pids());
   if (PROFILE) await dispatcher.rpc('profileStart');
@@ -430,6 +431,7 @@ async function main() {
       cpu: cpuDelta(cpuL0, cpuL1),
     },
   };
+  if (l1.sqlByText) results.e2e.latency.sqlByText = (l1.sqlByText as [string, number][]).map(([q, n]) => ({ perEvent: round(n / Math.max(1, steady.produced.size), 2), count: n, sql: q }));
   // What one event costs the dispatcher when units hold an event or two and batching amortises nothing.
   results.e2e.latency.dispatcherCpuMsPerEvent = round((results.e2e.latency.cpu.coresUsed.dispatcher * results.e2e.latency.cpu.seconds * 1000) / Math.max(1, steady.produced.size), 2);
   log(`latency at ${round(steady.achievedRate, 1)} events/s offered: p50 ${round(lat.summary.p50)} ms, p95 ${round(lat.summary.p95)} ms, p99 ${round(lat.summary.p99)} ms (${lat.summary.n} messages)`);
@@ -755,6 +757,10 @@ function printReport(r: Record<string, any>, profile?: ProfileSummary, apiProfil
   if (r.sqlByText) {
     out.push('  SQL statements per event by text (dispatcher, BENCH_PROFILE):');
     for (const q of r.sqlByText.slice(0, 30)) out.push(`    ${String(q.perEvent).padStart(6)}  ${q.sql.slice(0, 150)}`);
+  }
+  if (e.latency.sqlByText) {
+    out.push('  SQL statements per event by text at half load (dispatcher, BENCH_PROFILE):');
+    for (const q of e.latency.sqlByText.slice(0, 20)) out.push(`    ${String(q.perEvent).padStart(6)}  ${q.sql.slice(0, 150)}`);
   }
   process.stdout.write(`${out.join('\n')}\n`);
   if (profile) {

@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { sql, type ExtractTablesWithRelations } from 'drizzle-orm';
-import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import type { ExtractTablesWithRelations, SQL } from 'drizzle-orm';
+import { PgDialect, type PgDatabase, type PgQueryResultHKT, type PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
@@ -25,16 +25,16 @@ export interface DbHandle {
    */
   listen(channel: string, onMessage: (payload: string) => void, onConnect: () => void): Promise<() => Promise<void>>;
   /**
-   * Starts switching a transaction to `role` and `tenantId` (set_config, local to it). On
-   * PostgreSQL the statement is queued on the transaction's connection at once and not waited
-   * for: the unit's first statement goes out in the same write and runs after it (a failed
-   * switch aborts the transaction, so nothing runs unswitched). The promise settles with it.
+   * Hands a statement to the transaction's connection without waiting for its answer. On
+   * PostgreSQL it is queued at once, ahead of anything the unit sends later (its next statement,
+   * the COMMIT), which then goes out in the same write where it fits; PostgreSQL runs them in
+   * order, and a failure aborts the transaction, so nothing after it takes effect and the COMMIT
+   * rolls back. PGlite cannot pipeline: there it runs, and the caller awaits it before going on.
+   * The promise settles with the statement.
    */
-  switchScope(tx: Transaction, role: string, tenantId: string): Promise<unknown>;
+  sendNow(tx: Transaction, query: SQL): Promise<unknown>;
   close(): Promise<void>;
 }
-
-const SWITCH = "select set_config('role', $1, true), set_config('app.tenant_id', $2, true)";
 
 export interface DbOptions {
   databaseUrl?: string;
@@ -73,14 +73,16 @@ export async function openDatabase(opts: DbOptions): Promise<DbHandle> {
       const { unlisten } = await client.listen(channel, onMessage, onConnect);
       return unlisten;
     };
-    const switchScope: DbHandle['switchScope'] = (tx, role, tenantId) => {
-      logger.logQuery(SWITCH);
+    const dialect = new PgDialect();
+    const sendNow: DbHandle['sendNow'] = (tx, query) => {
+      const { sql: text, params } = dialect.sqlToQuery(query);
+      logger.logQuery(text);
       // The transaction's own postgres.js handle (drizzle keeps it as session.client): execute()
-      // hands the query to the connection now, ahead of anything the unit sends later.
+      // queues the query on the connection within a microtask, ahead of anything created later.
       const own = (tx as unknown as { session: { client: postgres.TransactionSql } }).session.client;
-      return own.unsafe(SWITCH, [role, tenantId], { prepare }).execute();
+      return own.unsafe(text, params as never[], { prepare }).execute();
     };
-    return { db, kind: 'postgres', stats, listen, switchScope, close: () => client.end({ timeout: 5 }) };
+    return { db, kind: 'postgres', stats, listen, sendNow, close: () => client.end({ timeout: 5 }) };
   }
   let pg = opts.pglite;
   if (!pg) {
@@ -95,8 +97,8 @@ export async function openDatabase(opts: DbOptions): Promise<DbHandle> {
     onConnect();
     return () => unlisten();
   };
-  const switchScope: DbHandle['switchScope'] = (tx, role, tenantId) => Promise.resolve(tx.execute(sql`select set_config('role', ${role}, true), set_config('app.tenant_id', ${tenantId}, true)`));
-  return { db, kind: 'pglite', stats, listen, switchScope, close: () => instance.close() };
+  const sendNow: DbHandle['sendNow'] = (tx, query) => Promise.resolve(tx.execute(query));
+  return { db, kind: 'pglite', stats, listen, sendNow, close: () => instance.close() };
 }
 
 /**

@@ -9,8 +9,8 @@ const pending = new WeakMap<object, Map<unknown, Write>>();
 /**
  * Writes queued for the end of the unit of work, in the same transaction. Rows of one table
  * become one INSERT (audit entries, status history: one per table, not per row), and the writes
- * go out just before the COMMIT as one statement, each a data-modifying WITH clause: one round
- * trip for the whole unit. They cannot see each other's rows, but foreign keys are checked at
+ * go out with the COMMIT as one statement, each a data-modifying WITH clause: one round trip
+ * for the whole unit, COMMIT included. They cannot see each other's rows, but foreign keys are checked at
  * the end of the statement, so a row may reference one inserted beside it.
  */
 function queue(scope: TenantScope | PlatformScope): Map<unknown, Write> {
@@ -18,8 +18,8 @@ function queue(scope: TenantScope | PlatformScope): Map<unknown, Write> {
   if (!writes) {
     const all = (writes = new Map());
     pending.set(scope.tx, all);
-    scope.beforeCommit(async (send) => {
-      for (const statement of combine([...all.values()])) await send(statement);
+    scope.beforeCommit((send) => {
+      for (const statement of combine([...all.values()])) send(statement);
     });
   }
   return writes;

@@ -1,4 +1,4 @@
-import type { SQL } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { ConflictError, ErrorCode, KabarError } from '../errors.js';
 import type { DbHandle, Transaction } from './client.js';
 
@@ -16,9 +16,10 @@ interface BaseScope {
   afterCommit(fn: () => void | Promise<void>): void;
   /**
    * Runs at the end of the unit of work, inside the transaction (batched writes such as audit
-   * rows), writing its statements through `send`.
+   * rows), handing its statements to `send`. They go out with the COMMIT, in one round trip;
+   * if one fails, the transaction rolls back and withTenant/withPlatform throw its error.
    */
-  beforeCommit(fn: (send: Send) => Promise<unknown>): void;
+  beforeCommit(fn: (send: Send) => void): void;
 }
 export interface TenantScope extends BaseScope {
   readonly tx: TenantTx;
@@ -48,27 +49,35 @@ export async function withPlatform<T>(ctx: ScopeContext, fn: (scope: PlatformSco
 
 type Hook = () => void | Promise<void>;
 /** Writes a statement at the end of the unit of work (in call order). */
-export type Send = (query: SQL) => Promise<unknown>;
+export type Send = (query: SQL) => void;
 type Hooks = Pick<BaseScope, 'afterCommit' | 'beforeCommit'>;
 
 async function run<T>(ctx: ScopeContext, role: 'kabar_app' | 'kabar_platform', tenantId: string, fn: (tx: Transaction, hooks: Hooks) => Promise<T>): Promise<T> {
   const hooks: Hook[] = [];
-  const finals: ((send: Send) => Promise<unknown>)[] = [];
+  const finals: ((send: Send) => void)[] = [];
+  // PGlite cannot pipeline: what sendNow hands it is awaited before the unit goes on.
+  const waits = ctx.db.kind === 'pglite';
   let result: T;
   try {
+    const sent: Promise<unknown>[] = [];
     result = await ctx.db.db.transaction(async (tx) => {
-      // `role` is an ordinary setting, so set_config switches it locally. On PostgreSQL the switch
-      // shares a write with the unit's first statement (switchScope); PGlite waits for it.
-      const switched = ctx.db.switchScope(tx, role, tenantId);
-      if (ctx.db.kind === 'pglite') await switched;
+      // `role` is an ordinary setting, so set_config switches it locally. The switch shares a
+      // write with the unit's first statement, and runs before it.
+      const switched = ctx.db.sendNow(tx, sql`select set_config('role', ${role}, true), set_config('app.tenant_id', ${tenantId}, true)`);
+      if (waits) await switched;
       const out = await fn(tx, { afterCommit: (h) => void hooks.push(h), beforeCommit: (h) => void finals.push(h) });
       await switched;
-      // Deferred writes one after another, in the order they were queued.
+      // Deferred writes, in the order they were queued, handed over without waiting: the COMMIT
+      // follows them on the connection, so the unit's end costs one round trip.
       let chain: Promise<unknown> = Promise.resolve();
-      const send: Send = (q) => (chain = chain.then(() => tx.execute(q)));
-      for (const f of finals) await f(send);
+      const send: Send = (q) => void sent.push(waits ? (chain = chain.then(() => ctx.db.sendNow(tx, q))) : ctx.db.sendNow(tx, q));
+      for (const f of finals) f(send);
+      if (waits) await chain;
       return out;
     });
+    // PostgreSQL answers the COMMIT of a transaction a failed statement aborted with a rollback,
+    // not an error: the failure shows here, and nothing of the unit was kept.
+    await Promise.all(sent);
   } catch (err) {
     throw translateDbError(err);
   }

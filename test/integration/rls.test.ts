@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { openDatabase, rowsOf, type DbHandle } from '../../src/db/client.js';
 import { runMigrations } from '../../src/db/migrate.js';
 import { pgErrorCode, withPlatform, withTenant } from '../../src/db/tenant.js';
-import { deferInsert } from '../../src/db/deferred.js';
+import { deferInsert, deferWrite } from '../../src/db/deferred.js';
 import {
   auditLog, creditAlerts, webhookReceipts, creditPurchases, deliveries, deliveryStatusHistory, eventChannelSettings, events, reminders, routingRules, staffMembers,
   templates, walkinAlerts, whatsAppConfigs,
@@ -137,6 +137,8 @@ function rlsSuite(label: string, open: () => Promise<{ db: DbHandle; raw: (q: st
         deferInsert(s, auditLog, { tenantId: a, actor: 'test', action: 'test.ok', entityType: 'test', at: new Date() });
         // No such delivery: the foreign key refuses it at commit.
         deferInsert(s, deliveryStatusHistory, { tenantId: a, deliveryId: randomUUID(), status: 'SENT', at: new Date() });
+        // A second statement (the same table again) pipelined behind it fails only because the first did.
+        deferWrite(s, deliveryStatusHistory, s.tx.update(deliveryStatusHistory).set({ reason: 'never' }).where(sql`false`));
         s.afterCommit(() => void (committed = true));
       });
       expect(pgErrorCode(await attempt.then(() => null, (e: unknown) => e))).toBe('23503'); // foreign_key_violation
