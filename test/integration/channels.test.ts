@@ -274,6 +274,17 @@ describe('connection errors and failure rates', () => {
     expect(refusedEmail.ambiguous).toBeUndefined();
   });
 
+  it('a connection dropped after the request went out is transient and ambiguous (the provider may have acted)', async () => {
+    const dropping = await startFakeServer(({ req }) => void req.socket.destroy());
+    try {
+      const wa = createWhatsAppChannel({ baseUrl: dropping.url, timeoutMs: TIMEOUT_MS });
+      const dropped = failed(await wa.send({ apiKey: 'k', to: '+62811', templateName: 't', language: 'id', parameters: [] }));
+      expect(dropped).toMatchObject({ transient: true, reason: 'network error: ECONNRESET', ambiguous: true });
+    } finally {
+      await dropping.close();
+    }
+  });
+
   it('failureRate is reproducible for a seed', async () => {
     const run = async () => {
       fakes.sms.reset();
