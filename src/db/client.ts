@@ -80,7 +80,10 @@ export async function openDatabase(opts: DbOptions): Promise<DbHandle> {
       // The transaction's own postgres.js handle (drizzle keeps it as session.client): execute()
       // queues the query on the connection within a microtask, ahead of anything created later.
       const own = (tx as unknown as { session: { client: postgres.TransactionSql } }).session.client;
-      return own.unsafe(text, params as never[], { prepare }).execute();
+      const sent = own.unsafe(text, params as never[], { prepare }).execute();
+      // Observed here, so a failure nobody awaits (the unit already failed) is not an unhandled rejection.
+      sent.catch(() => {});
+      return sent;
     };
     return { db, kind: 'postgres', stats, listen, sendNow, close: () => client.end({ timeout: 5 }) };
   }

@@ -4,6 +4,7 @@ import postgres from 'postgres';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { openDatabase, rowsOf, type DbHandle } from '../../src/db/client.js';
+import { ErrorCode } from '../../src/errors.js';
 import { runMigrations } from '../../src/db/migrate.js';
 import { pgErrorCode, withPlatform, withTenant } from '../../src/db/tenant.js';
 import { deferInsert, deferWrite } from '../../src/db/deferred.js';
@@ -127,6 +128,20 @@ function rlsSuite(label: string, open: () => Promise<{ db: DbHandle; raw: (q: st
       expect(who).toEqual({ role: 'kabar_app', tenant: a });
       const inA = await withTenant({ db, actor: 'test', tenantId: a }, (s) => s.tx.select().from(staffMembers));
       expect(inA.map((r) => r.name)).toContain(name);
+    });
+
+    it.runIf(label === 'PostgreSQL')('a connection that dies inside a unit fails it as SERVICE_UNAVAILABLE, and later units get healthy connections', async () => {
+      const attempt = withTenant({ db, actor: 'test', tenantId: a }, async (s) => {
+        const [me] = rowsOf<{ pid: number }>(await s.tx.execute(sql`select pg_backend_pid() as pid`));
+        await raw(`select pg_terminate_backend(${me!.pid})`);
+        await s.tx.select().from(staffMembers);
+      });
+      await expect(attempt).rejects.toMatchObject({ code: ErrorCode.SERVICE_UNAVAILABLE });
+      // More units than pooled connections: the broken one was reconnected, not handed out again.
+      for (let i = 0; i < 6; i++) {
+        const [row] = await withTenant({ db, actor: 'test', tenantId: a }, async (s) => rowsOf<{ tenant: string }>(await s.tx.execute(sql`select current_setting('app.tenant_id') as tenant`)));
+        expect(row).toEqual({ tenant: a });
+      }
     });
 
     it('a deferred write that fails rolls the whole unit back, and its error is the one the caller gets', async () => {
