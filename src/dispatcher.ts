@@ -126,7 +126,7 @@ export function createDispatcher(app: App, opts: DispatcherOptions) {
       outcomes[i] = batch.outcomes[j]!;
       if (outcomes[i]!.kind !== 'unknown-tenant') remember(`${tenantId}:${list[i]!.id}`);
     }
-    log.debug({ tenantId, events: list.length, dispatched: batch.outcomes.filter((o) => o.kind === 'dispatched').length, queued: batch.queued.length }, 'events handled');
+    log.debug({ tenantId, events: list.length, dispatched: batch.outcomes.filter((o) => o.kind === 'dispatched').length, queued: batch.queued.length + batch.held.length }, 'events handled');
     const sent = [batch.held.length ? sendHeld(tenantId, batch.held) : null, batch.queued.length ? send(tenantId, batch.queued, false) : null];
     await Promise.all(sent.map((p) => p?.catch((err) => log.error({ err, tenantId, events: list.length }, 'send failed; the retry sweep will pick it up'))));
     if (batch.derived.length) await self.handleMany(tenantId, batch.derived.map((d) => ({ id: d.id, type: d.type, occurredAt: now(), data: d.data })));

@@ -33,9 +33,8 @@ export function post(url: string, init: { headers: Record<string, string>; body:
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => settle({ ok: true, status: res.statusCode ?? 0, headers: headerReader(res.headers), text: Buffer.concat(chunks).toString('utf8') }));
-      // The connection dropped mid-answer.
+      // The connection dropped mid-answer: Node reports it as an ECONNRESET error on the response.
       res.on('error', fail);
-      res.on('aborted', () => fail(Object.assign(new Error('connection lost while reading the answer'), { code: 'ECONNRESET' })));
     });
     req.on('error', fail);
     // The deadline also covers reading the body, so a provider that stalls mid-answer times out too.

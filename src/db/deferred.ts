@@ -10,8 +10,8 @@ const pending = new WeakMap<object, Map<unknown, Write>>();
  * Writes queued for the end of the unit of work, in the same transaction. Rows of one table
  * become one INSERT (audit entries, status history: one per table, not per row), and the writes
  * go out with the COMMIT as one statement, each a data-modifying WITH clause: one round trip
- * for the whole unit, COMMIT included. They cannot see each other's rows, but foreign keys are checked at
- * the end of the statement, so a row may reference one inserted beside it.
+ * for the whole unit, COMMIT included. They cannot see each other's rows, but foreign keys are
+ * checked at the end of the statement, so a row may reference one inserted beside it.
  */
 function queue(scope: TenantScope | PlatformScope): Map<unknown, Write> {
   let writes = pending.get(scope.tx);

@@ -283,6 +283,20 @@ describe('connection errors and failure rates', () => {
     } finally {
       await dropping.close();
     }
+    // Or half-way through the answer.
+    const cut = await startFakeServer(({ res }) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '200' });
+      res.write('{"messages":[{"id":"wamid.');
+      setTimeout(() => res.socket?.destroy(), 20);
+    });
+    try {
+      const wa = createWhatsAppChannel({ baseUrl: cut.url, timeoutMs: TIMEOUT_MS });
+      const half = failed(await wa.send({ apiKey: 'k', to: '+62811', templateName: 't', language: 'id', parameters: [] }));
+      expect(half).toMatchObject({ transient: true, ambiguous: true });
+      expect(half.reason).not.toContain('timeout');
+    } finally {
+      await cut.close();
+    }
   });
 
   it('failureRate is reproducible for a seed', async () => {
