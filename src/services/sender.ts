@@ -39,7 +39,7 @@ export interface Claimed {
 export type ClaimGuard =
   /** Unclaimed ones; with `dueOnly`, only those whose next attempt is due (the retry sweep). */
   | { dueOnly: boolean }
-  /** Ones this process claimed when it recorded them (at `since`) and still holds: the claim is renewed, the attempt is the same. */
+  /** Ones this process claimed when it recorded them (at `heldSince`) and still holds: the claim is renewed, the attempt is the same. */
   | { heldSince: Date };
 
 /**
