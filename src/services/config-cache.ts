@@ -57,10 +57,16 @@ export function announceConfigChange(scope: TenantScope | PlatformScope, tenantI
   const tenant = tenantId ?? ('tenantId' in scope ? scope.tenantId : EVERY_TENANT);
   // Delivered when (and only if) the transaction commits.
   scope.beforeCommit((send) => send(sql`select pg_notify(${CHANNEL}, ${tenant})`));
-  scope.afterCommit(() => (tenant === EVERY_TENANT ? invalidateAllConfig() : invalidateTenantConfig(tenant)));
+  scope.afterCommit(() => forget(tenant));
+}
+
+/** Drops what an announcement names: one tenant's configuration, or every tenant's. */
+function forget(tenant: string): void {
+  if (tenant === EVERY_TENANT) invalidateAllConfig();
+  else invalidateTenantConfig(tenant);
 }
 
 /** Clears what other processes announce; a reconnect clears everything (announcements made meanwhile are lost). */
 export function watchConfigChanges(db: DbHandle): Promise<() => Promise<void>> {
-  return db.listen(CHANNEL, (tenant) => (tenant === EVERY_TENANT ? invalidateAllConfig() : invalidateTenantConfig(tenant)), invalidateAllConfig);
+  return db.listen(CHANNEL, forget, invalidateAllConfig);
 }

@@ -136,6 +136,24 @@ export async function setTestPrices(k: Pick<TestKabar, 'gql'>, categories: strin
   }
 }
 
+/**
+ * Makes a tenant able to send WhatsApp: the WhatsApp_Notification switch on, a 360dialog
+ * configuration with `token` (Indonesia, IDR), and `credit` bought and confirmed ('0': none).
+ * Throws on any GraphQL error.
+ */
+export async function enableWhatsApp(k: Pick<TestKabar, 'gql'>, t: TestTenant, opts: { token: string; credit: string }): Promise<void> {
+  const ok = async (token: string, doc: string, vars?: Record<string, unknown>) => {
+    const res = await k.gql(token, doc, vars);
+    if (res.errors) throw new Error(`${doc.slice(0, 60)}…: ${JSON.stringify(res.errors)}`);
+    return res.data as any;
+  };
+  await ok(t.admin, 'mutation { setReferenceData(key: "WhatsApp_Notification", value: "1") { key } }');
+  await ok(t.admin, 'mutation($tok: String) { upsertWhatsAppConfig(input: { senderNumber: "+6281100000000", token: $tok, country: "ID", currency: "IDR", isActive: true }) { tokenSet } }', { tok: opts.token });
+  if (opts.credit === '0') return;
+  const req = await ok(t.admin, `mutation { requestCreditPurchase(amount: "${opts.credit}") { id } }`);
+  await ok(await platformToken(), 'mutation($id: ID!) { confirmCreditPurchase(id: $id) { status } }', { id: req.requestCreditPurchase.id });
+}
+
 /** Waits until `check` stops throwing (for effects produced asynchronously). */
 export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 10_000, intervalMs = 50): Promise<T> {
   const deadline = Date.now() + timeoutMs;

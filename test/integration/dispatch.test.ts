@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSnsSigner, sendSesEvent, sesBounceMessage, sesDeliveryMessage } from '../fakes/sns.js';
 import { enableReceipts } from '../fakes/receipts.js';
 import { sendWhatsAppWebhook, whatsappStatusPayload } from '../fakes/whatsapp.js';
-import { eventually, platformToken, setTestPrices, startKabar, type TestKabar, type TestTenant } from '../helpers/app.js';
+import { enableWhatsApp, eventually, platformToken, setTestPrices, startKabar, type TestKabar, type TestTenant } from '../helpers/app.js';
 import { sampleData, sampleEvent } from '../helpers/events.js';
 import { startProviders, type Providers } from '../helpers/providers.js';
 
@@ -35,13 +35,7 @@ describe('dispatch: events become delivered, charged, tracked messages', () => {
   /** A tenant with WhatsApp on, configured and paid for, and staff in every department. */
   async function readyTenant(credit = '100000', language: 'ID' | 'EN' | 'FR' = 'ID'): Promise<TestTenant> {
     const t = await k.newTenant({ defaultLanguage: language });
-    await k.gql(t.admin, 'mutation { setReferenceData(key: "WhatsApp_Notification", value: "1") { key } }');
-    const cfg = await k.gql(t.admin, `mutation { upsertWhatsAppConfig(input: { senderNumber: "+6281100000000", token: "${WA_TOKEN}", country: "ID", currency: "IDR", isActive: true }) { tokenSet } }`);
-    expect(cfg.errors).toBeUndefined();
-    if (credit !== '0') {
-      const req = await k.gql(t.admin, `mutation { requestCreditPurchase(amount: "${credit}") { id } }`);
-      await k.gql(platform, 'mutation($id: ID!) { confirmCreditPurchase(id: $id) { status } }', { id: req.data.requestCreditPurchase.id });
-    }
+    await enableWhatsApp(k, t, { token: WA_TOKEN, credit });
     for (const [name, dept, email] of [['Rina', 'billing', 'rina@rs.example'], ['Fajar', 'finance', 'fajar@rs.example'], ['Wati', 'lab', 'wati@rs.example'], ['Admin', 'admin', 'admin@rs.example'], ['Agus', 'accounts', 'agus@rs.example']]) {
       await k.gql(t.admin, `mutation { upsertStaffMember(input: { name: "${name}", email: "${email}", departments: ["${dept}"], language: EN }) { id } }`);
     }

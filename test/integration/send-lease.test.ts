@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { eventually, platformToken, setTestPrices, startKabar, type TestKabar } from '../helpers/app.js';
+import { enableWhatsApp, eventually, setTestPrices, startKabar, type TestKabar } from '../helpers/app.js';
 import { sampleEvent } from '../helpers/events.js';
 import { startProviders, type Providers } from '../helpers/providers.js';
 
@@ -27,10 +27,7 @@ afterAll(async () => {
 
 it('a message that waited past half its send lease for a call slot renews its claim, and reaches the provider once', async () => {
   const t = await k.newTenant();
-  await k.gql(t.admin, 'mutation { setReferenceData(key: "WhatsApp_Notification", value: "1") { key } }');
-  await k.gql(t.admin, 'mutation { upsertWhatsAppConfig(input: { senderNumber: "+6281100000000", token: "d360-key-0123456789", country: "ID", currency: "IDR", isActive: true }) { tokenSet } }');
-  const req = await k.gql(t.admin, 'mutation { requestCreditPurchase(amount: "100000") { id } }');
-  await k.gql(await platformToken(), 'mutation($id: ID!) { confirmCreditPurchase(id: $id) { status } }', { id: req.data.requestCreditPurchase.id });
+  await enableWhatsApp(k, t, { token: 'd360-key-0123456789', credit: '100000' });
   // The webhook registration goes through the fake too: only then are the slow answers queued.
   await eventually(() => expect(p.whatsapp.webhooks.some((w) => w.url.endsWith(`/webhooks/whatsapp/${t.id}`))).toBe(true));
   p.whatsapp.fail(9, 'late');

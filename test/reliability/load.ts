@@ -5,7 +5,7 @@ import type { Producer } from 'kafkajs';
 import { expect } from 'vitest';
 import { withTenant } from '../../src/db/tenant.js';
 import type { FakeProviders } from '../fakes/index.js';
-import { platformToken, setTestPrices, TEST_PRICE, type TestKabar, type TestTenant } from '../helpers/app.js';
+import { enableWhatsApp, setTestPrices, TEST_PRICE, type TestKabar, type TestTenant } from '../helpers/app.js';
 import { sampleData } from '../helpers/events.js';
 
 // A load whose every expected message is known in advance: each event goes to one patient of
@@ -22,23 +22,15 @@ const TYPES = Object.keys(CHANNEL_OF);
 
 /** Tenants with WhatsApp on, configured, paid for (`credit`), and one channel per event type. */
 export async function loadTenants(k: TestKabar, count: number, credit: string): Promise<TestTenant[]> {
-  const platform = await platformToken();
   // The same price the other suites set: files share one database and run side by side.
   await setTestPrices(k);
   const tenants: TestTenant[] = [];
   for (let i = 0; i < count; i++) {
     const t = await k.newTenant();
-    const ok = async (doc: string, vars?: Record<string, unknown>, token = t.admin) => {
-      const res = await k.gql(token, doc, vars);
+    await enableWhatsApp(k, t, { token: `d360-rel-key-${i}-${randomUUID().slice(0, 6)}`, credit });
+    for (const [type, channel] of Object.entries(CHANNEL_OF)) {
+      const res = await k.gql(t.admin, `mutation { setEventChannels(eventType: "${type}", channels: [${channel}]) { eventType } }`);
       expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
-      return res.data;
-    };
-    await ok('mutation { setReferenceData(key: "WhatsApp_Notification", value: "1") { key } }');
-    await ok(`mutation { upsertWhatsAppConfig(input: { senderNumber: "+6281100000000", token: "d360-rel-key-${i}-${randomUUID().slice(0, 6)}", country: "ID", currency: "IDR", isActive: true }) { tokenSet } }`);
-    for (const [type, channel] of Object.entries(CHANNEL_OF)) await ok(`mutation { setEventChannels(eventType: "${type}", channels: [${channel}]) { eventType } }`);
-    if (credit !== '0') {
-      const req = await ok(`mutation { requestCreditPurchase(amount: "${credit}") { id } }`);
-      await ok('mutation($id: ID!) { confirmCreditPurchase(id: $id) { status } }', { id: req.requestCreditPurchase.id }, platform);
     }
     tenants.push(t);
   }
