@@ -17,7 +17,8 @@ interface BaseScope {
   /**
    * Runs at the end of the unit of work, inside the transaction (batched writes such as audit
    * rows), handing its statements to `send`. They go out with the COMMIT, in one round trip;
-   * if one fails, the transaction rolls back and withTenant/withPlatform throw its error.
+   * if one fails, the transaction rolls back and withTenant/withPlatform throw its error. What
+   * `send` returns settles with the statement's rows (read them after commit, not before).
    */
   beforeCommit(fn: (send: Send) => void): void;
 }
@@ -48,8 +49,8 @@ export async function withPlatform<T>(ctx: ScopeContext, fn: (scope: PlatformSco
 }
 
 type Hook = () => void | Promise<void>;
-/** Writes a statement at the end of the unit of work (in call order). */
-export type Send = (query: SQL) => void;
+/** Writes a statement at the end of the unit of work (in call order); the promise settles with its answer. */
+export type Send = (query: SQL) => Promise<unknown>;
 type Hooks = Pick<BaseScope, 'afterCommit' | 'beforeCommit'>;
 
 async function run<T>(ctx: ScopeContext, role: 'kabar_app' | 'kabar_platform', tenantId: string, fn: (tx: Transaction, hooks: Hooks) => Promise<T>): Promise<T> {
@@ -66,12 +67,17 @@ async function run<T>(ctx: ScopeContext, role: 'kabar_app' | 'kabar_platform', t
       const switched = ctx.db.sendNow(tx, sql`select set_config('role', ${role}, true), set_config('app.tenant_id', ${tenantId}, true)`);
       if (waits) await switched;
       const out = await fn(tx, { afterCommit: (h) => void hooks.push(h), beforeCommit: (h) => void finals.push(h) });
-      await switched;
       // Deferred writes, in the order they were queued, handed over without waiting: the COMMIT
-      // follows them on the connection, so the unit's end costs one round trip.
+      // follows them on the connection, so the unit's end costs one round trip. A unit that read
+      // nothing (the providers' answers) sends them behind the role switch, in that same trip.
       let chain: Promise<unknown> = Promise.resolve();
-      const send: Send = (q) => void sent.push(waits ? (chain = chain.then(() => ctx.db.sendNow(tx, q))) : ctx.db.sendNow(tx, q));
+      const send: Send = (q) => {
+        const answer = waits ? (chain = chain.then(() => ctx.db.sendNow(tx, q))) : ctx.db.sendNow(tx, q);
+        sent.push(answer);
+        return answer;
+      };
       for (const f of finals) f(send);
+      await switched;
       if (waits) await chain;
       return out;
     });

@@ -1,6 +1,7 @@
-import { and, eq } from 'drizzle-orm';
-import { deliveries, deliveryStatusHistory } from '../schema/index.js';
-import { deferInsert } from '../db/deferred.js';
+import { and, eq, sql } from 'drizzle-orm';
+import { auditLog, deliveries, deliveryStatusHistory } from '../schema/index.js';
+import { fromDriver, idList } from '../db/bulk.js';
+import { deferInsert, deferReturning } from '../db/deferred.js';
 import type { TenantScope } from '../db/tenant.js';
 import type { DeliveryRow } from './deliveries.js';
 import type { Bus } from '../events/bus.js';
@@ -56,8 +57,9 @@ export function recordReport(scope: TenantScope, deliveryId: string, status: Sta
 }
 
 /**
- * What follows every move of a delivery's status, whichever path moved it (a report, the
- * providers' answers to a batch, dispatch writing a message SKIPPED or FAILED at once): an audit
+ * What follows every move of a delivery's status, whichever path moved it (a report, a
+ * provider's failure, dispatch writing a message SKIPPED or FAILED at once; recordSent does the
+ * same in SQL for a batch of acceptances): an audit
  * entry, the live status after commit, and for a charged WhatsApp message that FAILED its charge
  * back, whoever reported the failure (Meta bills delivered messages only).
  */
@@ -70,6 +72,29 @@ export async function statusMoved(scope: TenantScope, from: Status, row: Omit<De
   });
   if (row.status === 'FAILED' && row.channel === 'WHATSAPP' && row.cost !== null) await refundDelivery(scope, row.id, `Refund: ${row.reason ?? 'failed'}`.slice(0, 500), bus);
   if (publish) scope.afterCommit(() => publish(row));
+}
+
+/**
+ * The providers' acceptances of a batch (delivery id → provider message id). History keeps
+ * every report; each delivery still QUEUED becomes SENT (a receipt that already moved one on
+ * wins) with its audit entry, in one statement that goes out with the COMMIT, and what moved
+ * is published after commit. What statusMoved does for a move, written in SQL: nothing reads
+ * the rows before commit, so the unit waits for no answer (and a SENT move refunds nothing).
+ */
+export function recordSent(scope: TenantScope, sent: Map<string, string>, at: Date, publish?: StatusPublisher): void {
+  for (const id of sent.keys()) recordReport(scope, id, 'SENT', null, at);
+  const update = scope.tx
+    .update(deliveries)
+    // Each row's provider id from one JSON parameter: one statement text for any batch.
+    .set({ status: 'SENT', reason: null, providerMessageId: sql`(${JSON.stringify(Object.fromEntries(sent))}::jsonb ->> ${deliveries.id}::text)`, sendingSince: null, nextAttemptAt: null, updatedAt: at })
+    .where(and(sql`${deliveries.id} = ${idList([...sent.keys()])}`, eq(deliveries.status, 'QUEUED')))
+    .returning();
+  const details = sql`jsonb_build_object('from', 'QUEUED', 'to', status, 'reason', reason, 'channel', channel, 'eventId', event_id)`;
+  const moved = deferReturning(scope, sql`with moved as (${update.getSQL()}), audited as (
+    insert into ${auditLog} (tenant_id, at, actor, action, entity_type, entity_id, details)
+    select tenant_id, ${at.toISOString()}::timestamptz, ${scope.actor}::text, 'delivery.sent', 'delivery', id::text, ${details} from moved
+  ) select * from moved`);
+  if (publish) scope.afterCommit(async () => (await moved).forEach((raw) => publish(fromDriver(deliveries, raw))));
 }
 
 /** The delivery a provider's message id belongs to, inside the tenant. */

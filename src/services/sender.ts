@@ -5,7 +5,7 @@ import type { SecretBox } from '../crypto.js';
 import { idList } from '../db/bulk.js';
 import type { TenantScope } from '../db/tenant.js';
 import type { Bus } from '../events/bus.js';
-import { recordReport, recordStatus, statusMoved, type StatusPublisher } from './delivery-status.js';
+import { recordReport, recordSent, recordStatus, type StatusPublisher } from './delivery-status.js';
 import type { DeliveryRow } from './deliveries.js';
 import type { MessageContent } from './rendering.js';
 import { whatsAppCredentials } from './whatsapp.js';
@@ -99,7 +99,7 @@ export function backoffMs(attempt: number, baseMs: number, random = Math.random)
 
 /**
  * Records what the providers said about claimed messages: the accepted ones become SENT in one
- * statement (a receipt that already moved one on wins), the others are retried or FAILED.
+ * statement, sent with the COMMIT (recordSent), the others are retried or FAILED.
  */
 export async function recordOutcomes(scope: TenantScope, ctx: SendContext, claimed: { row: Row; outcome: SendOutcome }[]): Promise<void> {
   const now = ctx.now();
@@ -108,15 +108,7 @@ export async function recordOutcomes(scope: TenantScope, ctx: SendContext, claim
     if (!outcome.ok) await recordFailure(scope, ctx, row, outcome, now);
     else sent.set(row.id, outcome.providerMessageId);
   }
-  if (sent.size === 0) return;
-  for (const id of sent.keys()) recordReport(scope, id, 'SENT', null, now);
-  const rows = await scope.tx
-    .update(deliveries)
-    // Each row's provider id from one JSON parameter: one statement for the whole batch.
-    .set({ status: 'SENT', reason: null, providerMessageId: sql`(${JSON.stringify(Object.fromEntries(sent))}::jsonb ->> ${deliveries.id}::text)`, sendingSince: null, nextAttemptAt: null, updatedAt: now })
-    .where(and(sql`${deliveries.id} = ${idList([...sent.keys()])}`, eq(deliveries.status, 'QUEUED')))
-    .returning();
-  for (const row of rows) await statusMoved(scope, 'QUEUED', row, ctx.publishStatus);
+  if (sent.size) recordSent(scope, sent, now, ctx.publishStatus);
 }
 
 /**

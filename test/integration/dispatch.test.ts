@@ -82,6 +82,10 @@ describe('dispatch: events become delivered, charged, tracked messages', () => {
     expect(p.ses.received[0]!.text).toContain((e.data as any).appointment.bookingReference);
     expect(p.ses.received[0]!.html).toContain('<p>');
     for (const text of [wa.renderedBody, email.renderedBody]) expect(text).not.toMatch(/undefined|null|\{\{/);
+    // Each move to SENT is audited once, by the system, with where it came from.
+    const audit = await k.gql(t.admin, 'query { auditLog(first: 10, filter: { action: "delivery.sent" }) { edges { node { actor entityType entityId details } } } }');
+    const entries = audit.data.auditLog.edges.map((e: any) => e.node).sort((a: any, b: any) => a.details.channel.localeCompare(b.details.channel));
+    expect(entries).toEqual([email, wa].map((d) => ({ actor: 'system', entityType: 'delivery', entityId: d.id, details: { from: 'QUEUED', to: 'SENT', reason: null, channel: d.channel, eventId: e.id } })));
 
     const balance = await k.gql(t.admin, 'query { creditBalance { balance } creditTransactions(first: 5) { edges { node { kind amount deliveryId } } } }');
     expect(balance.data.creditBalance.balance).toBe(new Decimal('100000').minus('350.5').toFixed());

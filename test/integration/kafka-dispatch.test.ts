@@ -120,13 +120,18 @@ describe('dispatch through Kafka', () => {
     const theirs = connect(other.staff);
     const got: any[] = [];
     const leaked: any[] = [];
-    const q = 'subscription { deliveryStatusChanged(status: SENT) { eventId channel status } }';
+    const fields = 'id eventId channel status reason recipient providerMessageId cost renderedBody createdAt updatedAt';
+    const q = `subscription { deliveryStatusChanged(status: SENT) { ${fields} } }`;
     mine.subscribe({ query: q }, { next: (v) => void got.push(v.data), error: () => {}, complete: () => {} });
     theirs.subscribe({ query: 'subscription { deliveryStatusChanged { eventId } }' }, { next: (v) => void leaked.push(v), error: () => {}, complete: () => {} });
     await new Promise((r) => setTimeout(r, 1500));
     const e = sampleEvent('appointment.completed');
     await producer.send({ topic: topics.KAFKA_EVENTS_TOPIC, messages: [{ key: t.id, value: JSON.stringify({ ...e, tenantId: t.id }) }] });
-    await eventually(() => expect(got).toEqual([{ deliveryStatusChanged: { eventId: e.id, channel: 'EMAIL', status: 'SENT' } }]), 20_000);
+    await eventually(() => expect(got).toMatchObject([{ deliveryStatusChanged: { eventId: e.id, channel: 'EMAIL', status: 'SENT' } }]), 20_000);
+    // What a subscriber is told is the delivery as stored, provider id and timestamps included.
+    const stored = await api.gql(t.admin, `query($e: String) { deliveries(first: 5, filter: { eventId: $e }) { edges { node { ${fields} } } } }`, { e: e.id });
+    expect(got[0].deliveryStatusChanged).toEqual(stored.data.deliveries.edges[0].node);
+    expect(got[0].deliveryStatusChanged.providerMessageId).toMatch(/\S/);
     await eventually(() => expect(statusTopic.some((m) => m.key === t.id && JSON.parse(m.value!).eventId === e.id && JSON.parse(m.value!).status === 'SENT')).toBe(true));
     expect(leaked).toEqual([]);
     await mine.dispose();
