@@ -4,7 +4,6 @@ import type { Logger } from 'pino';
 import type { Dispatcher } from '../dispatcher.js';
 import { headerStrings } from '../kafka/client.js';
 import { decodeEnvelope, MAX_EVENT_BYTES } from './envelope.js';
-import { createCommitter } from './committer.js';
 import { createKeyedQueue } from './keyed-queue.js';
 import type { EventEnvelope } from '../services/events.js';
 
@@ -42,7 +41,6 @@ export async function startEventsConsumer(kafka: Kafka, producer: Producer, disp
   await consumer.connect();
   await consumer.subscribe({ topic: opts.topic, fromBeginning: true });
   const queue = createKeyedQueue(opts.maxInFlight);
-  const committer = createCommitter(consumer, opts.topic, log);
   // Offsets dead-lettered but not committed yet, per partition: a retried batch skips them.
   const deadLettered = new Map<number, Set<string>>();
   // Batches being handled, and whether a graceful stop is waiting for them.
@@ -142,7 +140,6 @@ export async function startEventsConsumer(kafka: Kafka, producer: Producer, disp
   });
 
   async function handleBatch(batch: Batch, heartbeat: () => Promise<void>, isStale: () => boolean, resolveOffset: (offset: string) => void) {
-    const fetchedIn = committer.generation();
     const beat = setInterval(() => void heartbeat().catch(() => {}), 2_000);
     const first = batch.firstOffset();
     const done = deadLettered.get(batch.partition);
@@ -161,12 +158,11 @@ export async function startEventsConsumer(kafka: Kafka, producer: Producer, disp
     // A batch finished while shutting down is still committed (SIGTERM redoes nothing); a
     // stale one (its partition moved in a rebalance) is not: the new owner re-reads it.
     if (isStale() || batch.messages.length === 0) return;
-    // Resolving moves the fetch position on; committing (without waiting) makes it survive a restart.
+    // Resolving moves the fetch position on; committing makes it survive a restart.
     resolveOffset(batch.lastOffset());
     const next = (BigInt(batch.lastOffset()) + 1n).toString();
-    committer.commit(fetchedIn, batch.partition, next, () => {
-      if (done) for (const o of done) if (BigInt(o) < BigInt(next)) done.delete(o);
-    });
+    await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+    if (done) for (const o of done) if (BigInt(o) < BigInt(next)) done.delete(o);
   }
 
   // kafkajs drops commits once disconnect() has begun, so a graceful stop first lets the batches
@@ -176,7 +172,6 @@ export async function startEventsConsumer(kafka: Kafka, producer: Producer, disp
     draining = true;
     consumer.pause([{ topic: opts.topic }]);
     if (inFlight > 0) await new Promise<void>((resolve) => (idle = resolve));
-    await committer.flush();
     await disconnect();
   };
   return consumer;
