@@ -34,11 +34,7 @@ export interface EventsConsumerOptions {
  * UNPROCESSABLE instead of blocking its partition.
  */
 export async function startEventsConsumer(kafka: Kafka, producer: Producer, dispatcher: Dispatcher, opts: EventsConsumerOptions, log: Logger): Promise<Consumer> {
-  // At a trickle, a fetch answered as soon as one event arrives costs the broker a request and
-  // the dispatcher a batch per event (measured: a fifth of a core of broker CPU at 150 events/s
-  // on two cores). The broker holds a fetch up to 20 ms for more (minBytes): one fetch carries
-  // what arrived meanwhile, for at most 20 ms more latency.
-  const consumer = kafka.consumer({ groupId: opts.groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, minBytes: 64 * 1024, maxWaitTimeInMs: 20, maxBytesPerPartition: 256 * 1024, maxBytes: 1024 * 1024, allowAutoTopicCreation: false });
+  const consumer = kafka.consumer({ groupId: opts.groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, maxWaitTimeInMs: 250, maxBytesPerPartition: 256 * 1024, maxBytes: 1024 * 1024, allowAutoTopicCreation: false });
   await consumer.connect();
   await consumer.subscribe({ topic: opts.topic, fromBeginning: true });
   const queue = createKeyedQueue(opts.maxInFlight);
