@@ -1,3 +1,4 @@
+import { createHook } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { afterAll, describe, expect, inject, it } from 'vitest';
@@ -53,5 +54,25 @@ describe('Kafka broker', () => {
     expect(new Map(received.map((m) => [m.key, m.value]))).toEqual(sent);
     // Keys spread the load over every partition.
     expect(new Set(received.map((m) => m.partition)).size).toBe(3);
+  });
+
+  it('an idle producer and consumer leave the event loop alone (the kafkajs patch in scripts/patch-deps.mjs)', async () => {
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic, messages: [{ key: 'k', value: 'v' }] });
+    const consumer = kafka.consumer({ groupId: `kabar-test-${randomUUID()}`, maxWaitTimeInMs: 250 });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: false });
+    await consumer.run({ eachMessage: async () => {} });
+    await new Promise((r) => setTimeout(r, 1000)); // joined and fetching
+    // Unpatched, every connection re-arms a 1 ms timer forever: thousands of timers a second.
+    let timers = 0;
+    const hook = createHook({ init: (_id, type) => void (type === 'Timeout' && timers++) }).enable();
+    await new Promise((r) => setTimeout(r, 1000));
+    hook.disable();
+    await consumer.disconnect();
+    await producer.disconnect();
+    // What remains is real work: a fetch every 250 ms with its timeouts, heartbeats.
+    expect(timers).toBeLessThan(200);
   });
 });
