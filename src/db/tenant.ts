@@ -65,11 +65,13 @@ async function run<T>(ctx: ScopeContext, role: 'kabar_app' | 'kabar_platform', t
       // `role` is an ordinary setting, so set_config switches it locally. The switch shares a
       // write with the unit's first statement, and runs before it.
       const switched = ctx.db.sendNow(tx, sql`select set_config('role', ${role}, true), set_config('app.tenant_id', ${tenantId}, true)`);
+      sent.push(switched);
       if (waits) await switched;
       const out = await fn(tx, { afterCommit: (h) => void hooks.push(h), beforeCommit: (h) => void finals.push(h) });
       // Deferred writes, in the order they were queued, handed over without waiting: the COMMIT
       // follows them on the connection, so the unit's end costs one round trip. A unit that read
-      // nothing (the providers' answers) sends them behind the role switch, in that same trip.
+      // nothing (the providers' answers) does not wait for the role switch either: switch, writes
+      // and COMMIT leave in one write, and a failed switch shows after the COMMIT like the rest.
       let chain: Promise<unknown> = Promise.resolve();
       const send: Send = (q) => {
         const answer = waits ? (chain = chain.then(() => ctx.db.sendNow(tx, q))) : ctx.db.sendNow(tx, q);
@@ -77,7 +79,6 @@ async function run<T>(ctx: ScopeContext, role: 'kabar_app' | 'kabar_platform', t
         return answer;
       };
       for (const f of finals) f(send);
-      await switched;
       if (waits) await chain;
       return out;
     });
