@@ -12,7 +12,8 @@ const pending = new WeakMap<object, Map<unknown, Write>>();
  * become one INSERT (audit entries, status history: one per table, not per row), and the writes
  * go out with the COMMIT as one statement, each a data-modifying WITH clause: one round trip
  * for the whole unit, COMMIT included. They cannot see each other's rows, but foreign keys are
- * checked at the end of the statement, so a row may reference one inserted beside it.
+ * checked at the end of the statement, so a row may reference one inserted beside it. A write
+ * whose rows are wanted after commit (deferReturning) is a statement of its own, in the same trip.
  */
 function queue(scope: TenantScope | PlatformScope): Map<unknown, Write> {
   let writes = pending.get(scope.tx);
@@ -63,7 +64,8 @@ function combine(writes: Write[]): { statement: SQL; answer?: (rows: Promise<unk
   const groups: { tables: Set<string>; parts: SQL[]; answer?: (rows: Promise<unknown>) => void }[] = [];
   for (const w of writes) {
     if ('answer' in w) {
-      groups.push({ tables: new Set(['*']), parts: [w.query], answer: w.answer });
+      // A statement whose rows are wanted stays on its own (nothing joins it: see `last.answer`).
+      groups.push({ tables: new Set(), parts: [w.query], answer: w.answer });
       continue;
     }
     const name = getTableName(w.table);

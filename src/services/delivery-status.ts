@@ -59,9 +59,9 @@ export function recordReport(scope: TenantScope, deliveryId: string, status: Sta
 /**
  * What follows every move of a delivery's status, whichever path moved it (a report, a
  * provider's failure, dispatch writing a message SKIPPED or FAILED at once; recordSent does the
- * same in SQL for a batch of acceptances): an audit
- * entry, the live status after commit, and for a charged WhatsApp message that FAILED its charge
- * back, whoever reported the failure (Meta bills delivered messages only).
+ * same in SQL for a batch of acceptances): an audit entry, the live status after commit, and
+ * for a charged WhatsApp message that FAILED its charge back, whoever reported the failure (Meta
+ * bills delivered messages only).
  */
 export async function statusMoved(scope: TenantScope, from: Status, row: Omit<DeliveryRow, 'seq'>, publish?: StatusPublisher, bus?: Bus): Promise<void> {
   await audit(scope, {
