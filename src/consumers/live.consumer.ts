@@ -9,9 +9,7 @@ import type { Bus, LiveMessage } from '../events/bus.js';
  * change (made by any dispatcher or API process) to its own subscribers.
  */
 export async function startLiveConsumer(kafka: Kafka, bus: Bus, topic: string, log: Logger): Promise<Consumer> {
-  // The broker holds a fetch up to 10 ms for more changes (minBytes): a fetch answered per change
-  // cost the broker about a fifth of a core at 150 changes/s on two cores, for 10 ms of latency at most.
-  const consumer = kafka.consumer({ groupId: `kabar-live-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`, sessionTimeout: 30_000, minBytes: 64 * 1024, maxWaitTimeInMs: 10, allowAutoTopicCreation: false });
+  const consumer = kafka.consumer({ groupId: `kabar-live-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`, sessionTimeout: 30_000, maxWaitTimeInMs: 100, allowAutoTopicCreation: false });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: false });
   await consumer.run({
