@@ -42,12 +42,15 @@ export function idList(ids: string[]): SQL {
 // Dates become ISO strings through toJSON; bigint is not JSON.
 const toJson = (v: unknown) => (typeof v === 'bigint' ? v.toString() : v === undefined ? null : v);
 
-/** A row as the driver returned it from raw SQL (column names, driver values), as drizzle's own queries return it. */
-export function fromDriver<T extends PgTable>(table: T, raw: Record<string, unknown>): T['$inferSelect'] {
-  const row: Record<string, unknown> = {};
-  for (const [key, column] of Object.entries(getTableColumns(table))) {
-    const value = raw[column.name];
-    row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
-  }
-  return row as T['$inferSelect'];
+/** Rows as the driver returned them from raw SQL (column names, driver values), as drizzle's own queries return them. */
+export function fromDriver<T extends PgTable>(table: T, raws: Record<string, unknown>[]): T['$inferSelect'][] {
+  const columns = Object.entries(getTableColumns(table));
+  return raws.map((raw) => {
+    const row: Record<string, unknown> = {};
+    for (const [key, column] of columns) {
+      const value = raw[column.name];
+      row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
+    }
+    return row as T['$inferSelect'];
+  });
 }

@@ -94,7 +94,7 @@ export function recordSent(scope: TenantScope, sent: Map<string, string>, at: Da
     insert into ${auditLog} (tenant_id, at, actor, action, entity_type, entity_id, details)
     select tenant_id, ${at.toISOString()}::timestamptz, ${scope.actor}::text, 'delivery.sent', 'delivery', id::text, ${details} from moved
   ) select * from moved`);
-  if (publish) scope.afterCommit(async () => (await moved).forEach((raw) => publish(fromDriver(deliveries, raw))));
+  if (publish) scope.afterCommit(async () => fromDriver(deliveries, await moved).forEach((row) => publish(row)));
 }
 
 /** The delivery a provider's message id belongs to, inside the tenant. */
