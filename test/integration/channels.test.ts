@@ -1,3 +1,4 @@
+import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createChannels, type ChannelSettings } from '../../src/channels/index.js';
 import { createEmailChannel } from '../../src/channels/email.js';
@@ -132,6 +133,21 @@ describe('Email (SES v1)', () => {
       configurationSet: 'kabar',
     });
     expect(got!.form).toMatchObject({ Action: 'SendEmail', Version: '2010-12-01', 'Destination.ToAddresses.member.1': 'patient@example.com' });
+  });
+
+  it('puts on the wire the very form the SDK sends for the same message', async () => {
+    // What @aws-sdk/client-ses serialises for the message, captured before it leaves.
+    let sdkBody = '';
+    const sdk = new SESClient({ region: 'ap-southeast-1', endpoint: fakes.ses.url, credentials, maxAttempts: 1, requestHandler: { handle: async (req: { body: string }) => { sdkBody = req.body; throw new Error('captured'); } } as never });
+    const tricky = { ...msg, subject: "Résumé (1/2) * it's ✓ & <ok>", html: '<p>a+b=c; 100%</p>' };
+    await sdk.send(new SendEmailCommand({
+      Source: 'Kabar <no-reply@kabar.test>', Destination: { ToAddresses: [tricky.to] },
+      Message: { Subject: { Data: tricky.subject, Charset: 'UTF-8' }, Body: { Text: { Data: tricky.text, Charset: 'UTF-8' }, Html: { Data: tricky.html, Charset: 'UTF-8' } } },
+      Tags: [{ Name: 'tenant', Value: 't-1' }, { Name: 'delivery', Value: 'd-42' }], ConfigurationSetName: 'kabar',
+    })).catch(() => {});
+    expect((await channels.email.send(tricky)).ok).toBe(true);
+    expect(fakes.ses.received[0]!.form).toEqual(Object.fromEntries(new URLSearchParams(sdkBody)));
+    expect(fakes.ses.received[0]!.subject).toBe(tricky.subject);
   });
 
   it('makes tag values SES-safe instead of losing the email', async () => {
