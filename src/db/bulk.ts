@@ -23,15 +23,36 @@ export async function insertMany<T extends PgTable>(scope: TenantScope | Platfor
 
 /** The statement insertMany runs (for the deferred writes, which send it themselves). */
 export function insertManySql<T extends PgTable>(table: T, rows: T['$inferInsert'][], opts: BulkOptions = {}): SQL {
-  const named = new Set(rows.flatMap((r) => Object.keys(r as object)));
-  const columns = Object.entries(getTableColumns(table)).filter(([key]) => named.has(key));
-  const json = JSON.stringify(rows.map((r) => Object.fromEntries(columns.map(([key, c]) => [c.name, toJson((r as Record<string, unknown>)[key])]))));
-  const names = sql.raw(columns.map(([, c]) => `"${c.name}"`).join(', '));
-  const name = sql.raw(`"${getTableName(table)}"`);
-  const tail: SQL[] = [];
-  if (opts.onConflictDoNothing) tail.push(sql` on conflict do nothing`);
-  if (opts.returning?.length) tail.push(sql.raw(` returning ${opts.returning.map((c) => `"${c}"`).join(', ')}`));
-  return sql`insert into ${name} (${names}) select ${names} from jsonb_populate_recordset(null::${name}, ${json}::jsonb)${sql.join(tail)}`;
+  const named = new Set<string>();
+  for (const r of rows) for (const key in r as object) named.add(key);
+  const columns = columnsOf(table).filter(([key]) => named.has(key));
+  const records = rows.map((r) => {
+    const record: Record<string, unknown> = {};
+    for (const [key, name] of columns) record[name] = toJson((r as Record<string, unknown>)[key]);
+    return record;
+  });
+  // The text around the one parameter depends only on the table, the columns and the options:
+  // built once, so drizzle turns the statement into SQL text without walking a dozen chunks.
+  const shape = `${getTableName(table)}|${columns.map(([key]) => key).join(',')}|${opts.onConflictDoNothing ? 1 : 0}|${opts.returning?.join(',') ?? ''}`;
+  let text = insertTexts.get(shape);
+  if (!text) {
+    const names = columns.map(([, name]) => `"${name}"`).join(', ');
+    const name = `"${getTableName(table)}"`;
+    const tail = `${opts.onConflictDoNothing ? ' on conflict do nothing' : ''}${opts.returning?.length ? ` returning ${opts.returning.map((c) => `"${c}"`).join(', ')}` : ''}`;
+    text = [sql.raw(`insert into ${name} (${names}) select ${names} from jsonb_populate_recordset(null::${name}, `), sql.raw(`::jsonb)${tail}`)];
+    insertTexts.set(shape, text);
+  }
+  return sql.join([text[0], sql`${JSON.stringify(records)}`, text[1]]);
+}
+
+const insertTexts = new Map<string, [SQL, SQL]>();
+const tableColumns = new WeakMap<PgTable, [string, string][]>();
+
+/** A table's columns as [property, database name], read once. */
+function columnsOf(table: PgTable): [string, string][] {
+  let columns = tableColumns.get(table);
+  if (!columns) tableColumns.set(table, (columns = Object.entries(getTableColumns(table)).map(([key, c]) => [key, c.name])));
+  return columns;
 }
 
 /** A comma-separated list for `= any(string_to_array(…)::uuid[])`: one parameter, one statement text, whatever the count. */

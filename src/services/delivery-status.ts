@@ -83,16 +83,18 @@ export async function statusMoved(scope: TenantScope, from: Status, row: Omit<De
  */
 export function recordSent(scope: TenantScope, sent: Map<string, string>, at: Date, publish?: StatusPublisher): void {
   for (const id of sent.keys()) recordReport(scope, id, 'SENT', null, at);
-  const update = scope.tx
-    .update(deliveries)
-    // Each row's provider id from one JSON parameter: one statement text for any batch.
-    .set({ status: 'SENT', reason: null, providerMessageId: sql`(${JSON.stringify(Object.fromEntries(sent))}::jsonb ->> ${deliveries.id}::text)`, sendingSince: null, nextAttemptAt: null, updatedAt: at })
-    .where(and(sql`${deliveries.id} = ${idList([...sent.keys()])}`, eq(deliveries.status, 'QUEUED')))
-    .returning();
-  const details = sql`jsonb_build_object('from', 'QUEUED', 'to', status, 'reason', reason, 'channel', channel, 'eventId', event_id)`;
-  const moved = deferReturning(scope, sql`with moved as (${update.getSQL()}), audited as (
+  // Written as text rather than with drizzle's update builder: the dispatcher runs it for every
+  // chunk of sends, and building it was a few percent of its CPU. Each row's provider id comes
+  // from one JSON parameter, the ids from one list: one statement text for any batch.
+  const when = at.toISOString();
+  const moved = deferReturning(scope, sql`with moved as (
+    update ${deliveries} set "status" = 'SENT', "reason" = null, "provider_message_id" = (${JSON.stringify(Object.fromEntries(sent))}::jsonb ->> "id"::text),
+      "sending_since" = null, "next_attempt_at" = null, "updated_at" = ${when}::timestamptz
+    where "id" = ${idList([...sent.keys()])} and "status" = 'QUEUED' returning *
+  ), audited as (
     insert into ${auditLog} (tenant_id, at, actor, action, entity_type, entity_id, details)
-    select tenant_id, ${at.toISOString()}::timestamptz, ${scope.actor}::text, 'delivery.sent', 'delivery', id::text, ${details} from moved
+    select tenant_id, ${when}::timestamptz, ${scope.actor}::text, 'delivery.sent', 'delivery', id::text,
+      jsonb_build_object('from', 'QUEUED', 'to', status, 'reason', reason, 'channel', channel, 'eventId', event_id) from moved
   ) select * from moved`);
   if (publish) scope.afterCommit(async () => fromDriver(deliveries, await moved).forEach((row) => publish(row)));
 }
