@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { createClient } from 'graphql-ws';
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import WebSocket from 'ws';
@@ -134,6 +135,17 @@ describe('dispatch through Kafka', () => {
     expect(got[0].deliveryStatusChanged.providerMessageId).toMatch(/\S/);
     await eventually(() => expect(statusTopic.some((m) => m.key === t.id && JSON.parse(m.value!).eventId === e.id && JSON.parse(m.value!).status === 'SENT')).toBe(true));
     expect(leaked).toEqual([]);
+    // The API's live group (new every start, read from the end) commits nothing: a commit would
+    // never be read back, and each one is a write for the broker.
+    const admin = kafka.admin();
+    await admin.connect();
+    const live = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(`kabar-live-${hostname()}-${process.pid}-`));
+    expect(live.length).toBeGreaterThan(0);
+    for (const groupId of live) {
+      const [offsets] = await admin.fetchOffsets({ groupId, topics: [topics.KAFKA_LIVE_TOPIC] });
+      expect(offsets!.partitions.map((p) => p.offset)).toEqual(['-1']);
+    }
+    await admin.disconnect();
     await mine.dispose();
     await theirs.dispose();
     void platformToken;
