@@ -142,11 +142,11 @@ export function instrumentBus(bus: Bus, m: Metrics = metrics): Bus {
 export function instrumentDispatcher(dispatcher: Dispatcher, m: Metrics = metrics): Dispatcher {
   if (instrumented.has(dispatcher)) return dispatcher;
   const handleMany = dispatcher.handleMany;
-  dispatcher.handleMany = async (tenantId, list) => {
+  dispatcher.handleMany = async (tenantId, list, opts) => {
     const started = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
     try {
-      const outcomes = await handleMany(tenantId, list);
+      const outcomes = await handleMany(tenantId, list, opts);
       const took = seconds();
       for (const [i, o] of outcomes.entries()) {
         const label = o.kind.replace('-', '_');
