@@ -124,7 +124,8 @@ export function createDispatcher(app: App, opts: DispatcherOptions) {
   }
   function sendLater(tenantId: string, messages: number, sends: () => Promise<void>): void {
     pendingMessages += messages;
-    const done: Promise<void> = sendQueues.run(tenantId, sends).finally(() => {
+    // `sends` logs its own failures (the retry sweep picks those messages up): nothing to rethrow.
+    const done: Promise<void> = sendQueues.run(tenantId, sends).catch(() => {}).finally(() => {
       pendingMessages -= messages;
       pending.delete(done);
     });

@@ -31,7 +31,7 @@ export const metrics = {
   }),
   eventDuration: new Histogram({
     name: 'kabar_event_dispatch_duration_seconds',
-    help: 'Time to handle one event: the dispatch transaction plus the first send attempt of its messages',
+    help: 'Time to handle one event: its dispatch transaction, plus the first send attempt of its messages except for events read from Kafka (whose first attempts go on after it)',
     labelNames: ['outcome'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers,

@@ -12,17 +12,22 @@ export interface Receipts {
   readonly delivered: number;
   /** Receipts still being retried. */
   readonly pending: number;
+  /** The longest time from a message's acceptance to Kabar taking its receipt (ms). */
+  readonly maxLagMs: number;
 }
 
 /** `delayMs`: how long after accepting a message its provider reports it (default at once). */
 export function enableReceipts(fakes: FakeProviders, kabarUrl: string, opts: { retryMs?: number; giveUpMs?: number; delayMs?: number } = {}): Receipts {
   const base = kabarUrl.replace(/\/graphql$/, '');
-  const state = { delivered: 0, pending: 0 };
+  const state = { delivered: 0, pending: 0, maxLagMs: 0 };
   const retryMs = opts.retryMs ?? 250;
-  const giveUpMs = opts.giveUpMs ?? 120_000;
+  // Longer than any send lease the suites use: a receipt dropped while its message's lease runs
+  // would make the retry sweep send a delivered message again (real providers retry for hours).
+  const giveUpMs = opts.giveUpMs ?? 600_000;
 
   function deliver(post: () => Promise<Response>) {
-    const deadline = Date.now() + giveUpMs;
+    const accepted = Date.now();
+    const deadline = accepted + giveUpMs;
     state.pending++;
     const first = opts.delayMs ?? 0;
     const attempt = async (): Promise<void> => {
@@ -30,6 +35,7 @@ export function enableReceipts(fakes: FakeProviders, kabarUrl: string, opts: { r
       if (ok) {
         state.pending--;
         state.delivered++;
+        state.maxLagMs = Math.max(state.maxLagMs, Date.now() - accepted);
         return;
       }
       if (Date.now() > deadline) {
@@ -56,6 +62,9 @@ export function enableReceipts(fakes: FakeProviders, kabarUrl: string, opts: { r
     },
     get pending() {
       return state.pending;
+    },
+    get maxLagMs() {
+      return state.maxLagMs;
     },
   };
 }
