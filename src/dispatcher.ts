@@ -24,8 +24,6 @@ export interface DispatcherOptions {
  * The dispatch runtime: the same entry for a Kafka message, the HTTP ingest in embedded mode
  * and Kabar's own follow-up events. `handle` returns once the event's outcome is durable and
  * its messages have had their first attempt; transient failures are left to the retry sweep.
- * The Kafka consumer does not wait for the first attempts (`awaitSends: false`), and `stop`
- * waits for those still under way.
  */
 export function createDispatcher(app: App, opts: DispatcherOptions) {
   const now = opts.now ?? (() => new Date());
@@ -111,41 +109,15 @@ export function createDispatcher(app: App, opts: DispatcherOptions) {
 
   const dispatchCtx = { box: app.box, bus: app.bus, publishStatus: opts.publishStatus, now, creditAlertIntervalSeconds: c.KABAR_CREDIT_ALERT_INTERVAL_SECONDS, firstAttemptAfterMs: Math.min(30_000, c.KABAR_SEND_LEASE_MS), receiptChannels };
 
-  // First attempts the Kafka consumer does not wait for (see handleMany's `awaitSends`). Its units
-  // of one tenant ran one after another, sends included; their sends still do, in order, and the
-  // consumer takes no new unit while more than this many messages wait, so it cannot run far
-  // ahead of the providers.
-  const maxPendingMessages = 2 * c.KABAR_PROVIDER_CONCURRENCY;
-  const pending = new Set<Promise<void>>();
-  const sendQueues = createKeyedQueue(Number.MAX_SAFE_INTEGER);
-  let pendingMessages = 0;
-  async function room(): Promise<void> {
-    while (pendingMessages >= maxPendingMessages && pending.size > 0) await Promise.race(pending);
-  }
-  function sendLater(tenantId: string, messages: number, sends: () => Promise<void>): void {
-    pendingMessages += messages;
-    // `sends` logs its own failures (the retry sweep picks those messages up): nothing to rethrow.
-    const done: Promise<void> = sendQueues.run(tenantId, sends).catch(() => {}).finally(() => {
-      pendingMessages -= messages;
-      pending.delete(done);
-    });
-    pending.add(done);
-  }
-
   /**
    * Handles a tenant's events (in order) as one unit: one transaction records them all, then
    * their messages get their first attempt. Returns one outcome per event once every outcome is
-   * durable; transient send failures are left to the retry sweep. With `awaitSends: false` (the
-   * Kafka consumer) it returns once the outcomes are durable and the first attempts are under way:
-   * they are recorded claimed or due, so a crash before the call loses nothing (the retry sweep
-   * takes them over), and the consumer fetches on while the providers answer.
+   * durable; transient send failures are left to the retry sweep.
    */
-  async function handleMany(tenantId: string, list: EventEnvelope[], opts: { awaitSends?: boolean } = {}): Promise<DispatchOutcome[]> {
+  async function handleMany(tenantId: string, list: EventEnvelope[]): Promise<DispatchOutcome[]> {
     const outcomes: DispatchOutcome[] = list.map(() => ({ kind: 'duplicate' }));
     const todo = list.flatMap((e, i) => (seenRecently(`${tenantId}:${e.id}`) ? [] : [i]));
     if (todo.length === 0) return outcomes;
-    const later = opts.awaitSends === false;
-    if (later) await room();
     const batch = await withTenant(system(tenantId), async (s) => {
       const b = await dispatchEvents(s, dispatchCtx, todo.map((i) => list[i]!));
       return { ...b, held: await callsFor(s, sendCtx, b.held) };
@@ -155,16 +127,12 @@ export function createDispatcher(app: App, opts: DispatcherOptions) {
       if (outcomes[i]!.kind !== 'unknown-tenant') remember(`${tenantId}:${list[i]!.id}`);
     }
     log.debug({ tenantId, events: list.length, dispatched: batch.outcomes.filter((o) => o.kind === 'dispatched').length, queued: batch.queued.length + batch.held.length }, 'events handled');
-    const sends = async () => {
-      const sent = [batch.held.length ? sendHeld(tenantId, batch.held) : null, batch.queued.length ? send(tenantId, batch.queued, false) : null];
-      await Promise.all(sent.map((p) => p?.catch((err) => log.error({ err, tenantId, events: list.length }, 'send failed; the retry sweep will pick it up'))));
-    };
-    const messages = batch.held.length + batch.queued.length;
-    if (messages > 0 && later) sendLater(tenantId, messages, sends);
-    else if (messages > 0) await sends();
-    if (batch.derived.length) await self.handleMany(tenantId, batch.derived.map((d) => ({ id: d.id, type: d.type, occurredAt: now(), data: d.data })), opts);
+    const sent = [batch.held.length ? sendHeld(tenantId, batch.held) : null, batch.queued.length ? send(tenantId, batch.queued, false) : null];
+    await Promise.all(sent.map((p) => p?.catch((err) => log.error({ err, tenantId, events: list.length }, 'send failed; the retry sweep will pick it up'))));
+    if (batch.derived.length) await self.handleMany(tenantId, batch.derived.map((d) => ({ id: d.id, type: d.type, occurredAt: now(), data: d.data })));
     return outcomes;
   }
+
 
   /**
    * Sends what is due: scheduled retries, and messages whose first attempt never happened
@@ -228,11 +196,7 @@ export function createDispatcher(app: App, opts: DispatcherOptions) {
     sweep,
     /** Starts the retry sweep (dispatcher role). */
     start: (intervalMs = 250) => loop.start(intervalMs),
-    /** Stops the retry sweep and waits for the first attempts still under way. */
-    stop: async () => {
-      await loop.stop();
-      while (pending.size > 0) await Promise.all(pending);
-    },
+    stop: () => loop.stop(),
   };
   return self;
 }

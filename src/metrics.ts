@@ -31,7 +31,7 @@ export const metrics = {
   }),
   eventDuration: new Histogram({
     name: 'kabar_event_dispatch_duration_seconds',
-    help: 'Time to handle one event: its dispatch transaction, plus the first send attempt of its messages except for events read from Kafka (whose first attempts go on after it)',
+    help: 'Time to handle one event: the dispatch transaction plus the first send attempt of its messages',
     labelNames: ['outcome'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers,
@@ -142,11 +142,11 @@ export function instrumentBus(bus: Bus, m: Metrics = metrics): Bus {
 export function instrumentDispatcher(dispatcher: Dispatcher, m: Metrics = metrics): Dispatcher {
   if (instrumented.has(dispatcher)) return dispatcher;
   const handleMany = dispatcher.handleMany;
-  dispatcher.handleMany = async (tenantId, list, opts) => {
+  dispatcher.handleMany = async (tenantId, list) => {
     const started = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
     try {
-      const outcomes = await handleMany(tenantId, list, opts);
+      const outcomes = await handleMany(tenantId, list);
       const took = seconds();
       for (const [i, o] of outcomes.entries()) {
         const label = o.kind.replace('-', '_');

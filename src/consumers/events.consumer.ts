@@ -85,8 +85,7 @@ export async function startEventsConsumer(kafka: Kafka, producer: Producer, disp
   async function dispatch(partition: number, tenantId: string, items: Decoded[]): Promise<void> {
     let outcomes;
     try {
-      // Offsets follow the recorded outcomes, not the providers' answers: the fetch goes on while they come.
-      outcomes = await dispatcher.handleMany(tenantId, items.map((i) => i.event), { awaitSends: false });
+      outcomes = await dispatcher.handleMany(tenantId, items.map((i) => i.event));
     } catch (err) {
       const problem = unprocessable(err);
       if (!problem) throw err;
