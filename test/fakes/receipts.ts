@@ -23,7 +23,7 @@ export function enableReceipts(fakes: FakeProviders, kabarUrl: string, opts: { r
   const retryMs = opts.retryMs ?? 250;
   // Longer than any send lease the suites use: a receipt dropped while its message's lease runs
   // would make the retry sweep send a delivered message again (real providers retry for hours).
-  const giveUpMs = opts.giveUpMs ?? 600_000;
+  const giveUpMs = opts.giveUpMs ?? 1_200_000;
 
   function deliver(post: () => Promise<Response>) {
     const accepted = Date.now();
