@@ -21,9 +21,10 @@ export function enableReceipts(fakes: FakeProviders, kabarUrl: string, opts: { r
   const base = kabarUrl.replace(/\/graphql$/, '');
   const state = { delivered: 0, pending: 0, maxLagMs: 0 };
   const retryMs = opts.retryMs ?? 250;
-  // Longer than any send lease the suites use: a receipt dropped while its message's lease runs
-  // would make the retry sweep send a delivered message again (real providers retry for hours).
-  const giveUpMs = opts.giveUpMs ?? 1_200_000;
+  // Longer than the send leases of the suites that take the default: a receipt dropped while its
+  // message's lease runs would make the retry sweep send a delivered message again (real providers
+  // retry for hours). The crash suite passes its own, from its lease.
+  const giveUpMs = opts.giveUpMs ?? 600_000;
 
   function deliver(post: () => Promise<Response>) {
     const accepted = Date.now();

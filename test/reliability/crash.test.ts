@@ -17,6 +17,8 @@ import { reasons, retryReasons, exactlyOnce, expectLedgersHold, loadTenants, mak
 const FULL = process.env.KABAR_RELIABILITY === 'full';
 const EVENTS = Number(process.env.KABAR_RELIABILITY_EVENTS ?? (FULL ? 20_000 : 2_000));
 const SETTLE_MS = Number(process.env.KABAR_RELIABILITY_SETTLE_MS ?? (FULL ? 1_200_000 : 240_000));
+/** The dispatchers' send lease (see KABAR_SEND_LEASE_MS below for why it is this long). */
+const SEND_LEASE_MS = FULL ? 600_000 : 60_000;
 
 describe('dispatcher processes that crash, rebalance and shut down', () => {
   const suffix = randomUUID().slice(0, 8);
@@ -37,7 +39,8 @@ describe('dispatcher processes that crash, rebalance and shut down', () => {
     p = await startProviders(2000);
     const env = { ...p.env, ...topics, KAFKA_BROKERS: brokers, KABAR_ENCRYPTION_KEY: key };
     api = await startKabar({ channels: p.channels, env, roles: ['api'], snsFetchCert: (url) => p.sns.fetchCert(url) });
-    receipts = enableReceipts(p, api.url);
+    // A receipt given up on while its message's lease runs would let the sweep send that message again.
+    receipts = enableReceipts(p, api.url, { giveUpMs: 2 * SEND_LEASE_MS });
     tenants = await loadTenants(api, 10, '100000000');
     dispatcherEnv = {
       ...env,
@@ -56,7 +59,7 @@ describe('dispatcher processes that crash, rebalance and shut down', () => {
       // 150 s failed the same way with faster dispatchers (fifth round: 4 of 30,000 twice). With the
       // product's default, 300 s, passing runs measured receipts up to 175, 205 and then 285 s late
       // (the receipts' maxLagMs): too thin a margin, so full scale runs with twice the default.
-      KABAR_SEND_LEASE_MS: FULL ? '600000' : '60000',
+      KABAR_SEND_LEASE_MS: String(SEND_LEASE_MS),
       KABAR_RETRY_BASE_MS: '100',
       // The fakes answer at once: a provider timeout here only measures how long this process (fakes, API,
       // 30,000 receipts) is starved of CPU. At full scale a 2 s timeout cut off 55 sends, and 17 of them, which
