@@ -22,18 +22,56 @@ export interface EventTypeInfo {
   notifies: boolean;
   /** Staff events: the departments MISSION.md names as recipients by default. */
   defaultDepartments?: string[];
+  /** What a patient may mute with a category choice ("appointments", "clinical", "queue"…). */
+  category: string;
+  /**
+   * Goes out in quiet hours, and no category choice mutes it (a channel opt-out still does):
+   * a called token, an approaching turn, an emergency leave, a cancelled, rejected or moved appointment.
+   */
+  critical: boolean;
 }
+
+/** The events a patient cannot mute by category, and that quiet hours do not hold (MISSION.md, second release). */
+export const CRITICAL_EVENT_TYPES: ReadonlySet<string> = new Set([
+  'walkin.token_called',
+  'walkin.approaching_turn',
+  'doctor.emergency_leave',
+  'appointment.cancelled',
+  'appointment.rejected',
+  'appointment.rescheduled',
+]);
+
+/** Each event type's category: what a patient mutes with one choice. */
+const CATEGORY_BY_PREFIX: readonly [string, string][] = [
+  ['appointment.reminder', 'reminders'],
+  ['appointment.', 'appointments'],
+  ['doctor.', 'appointments'],
+  ['walkin.', 'queue'],
+  ['prescription.', 'clinical'],
+  ['report.', 'clinical'],
+  ['lab.', 'clinical'],
+  ['patient.', 'account'],
+  ['billing.', 'billing'],
+  ['package.', 'packages'],
+  ['credit.', 'credit'],
+];
+
+function categoryOf(type: string): string {
+  return CATEGORY_BY_PREFIX.find(([prefix]) => type === prefix || type.startsWith(prefix))?.[1] ?? 'other';
+}
+
+const classified = (info: Omit<EventTypeInfo, 'category' | 'critical'>): EventTypeInfo => ({ ...info, category: categoryOf(info.type), critical: CRITICAL_EVENT_TYPES.has(info.type) });
 
 const patient = (
   type: string,
   defaultChannels: ChannelName[],
   description: string,
   producedBy: 'partner' | 'kabar' = 'partner',
-): EventTypeInfo => ({ type, audience: 'patient', producedBy, defaultChannels, description, notifies: true });
+): EventTypeInfo => classified({ type, audience: 'patient', producedBy, defaultChannels, description, notifies: true });
 
 // Staff events default to EMAIL: MISSION.md names no channel for them, and email suits
 // back-office work. Tenants change this per event.
-const staff = (type: string, description: string, defaultDepartments?: string[]): EventTypeInfo => ({
+const staff = (type: string, description: string, defaultDepartments?: string[]): EventTypeInfo => classified({
   type,
   audience: 'staff',
   producedBy: 'partner',
@@ -57,26 +95,34 @@ export const EVENT_TYPES: readonly EventTypeInfo[] = [
   patient('appointment.reminder', WA_EMAIL, 'Scheduled by Kabar before the slot (24h, 2h, 30min by default).', 'kabar'),
   patient('walkin.token_called', SMS_PUSH, "Patient's token called to a counter or room."),
   patient('walkin.approaching_turn', SMS_PUSH, "Derived by Kabar from walkin.queue_updated: within the tenant's threshold.", 'kabar'),
-  {
+  classified({
     type: 'walkin.queue_updated',
     audience: 'patient',
     producedBy: 'partner',
     defaultChannels: [],
     description: 'Walk-in queue position changed; only feeds walkin.approaching_turn.',
     notifies: false,
-  },
+  }),
   patient('prescription.ready', WA_EMAIL, 'Prescription issued, or ready for pickup.'),
   patient('report.ready', WA_EMAIL, 'Diagnostic report verified and delivered.'),
   patient('doctor.emergency_leave', WA_EMAIL, 'Doctor on emergency leave; affected patients get a refund and a reschedule link.'),
   patient('patient.registered', WA_EMAIL, 'Patient registered (registration confirmation).'),
-  {
+  classified({
+    type: 'patient.preferences_updated',
+    audience: 'patient',
+    producedBy: 'partner',
+    defaultChannels: [],
+    description: "A patient's choices changed in a partner system: recorded and applied to every later message; notifies nobody.",
+    notifies: false,
+  }),
+  classified({
     type: 'credit.purchase_status',
     audience: 'admin',
     producedBy: 'kabar',
     defaultChannels: WA_EMAIL,
     description: "A WhatsApp credit purchase changed status (to the tenant's contacts).",
     notifies: true,
-  },
+  }),
   staff('billing.bill_generated', 'A bill was generated.', ['billing']),
   staff('billing.refund_processed', 'A refund was processed.', ['finance']),
   staff('billing.deposit_received', 'A deposit was received.', ['accounts']),
@@ -85,14 +131,14 @@ export const EVENT_TYPES: readonly EventTypeInfo[] = [
   staff('package.expired', 'A package expired.'),
   staff('package.exhausted', 'A package has no uses left.'),
   staff('lab.test_requested', 'A lab test was requested.', ['lab']),
-  {
+  classified({
     type: 'credit.insufficient',
     audience: 'admin',
     producedBy: 'kabar',
     defaultChannels: ['EMAIL'],
     description: 'A WhatsApp message could not be paid for (at most one alert per tenant per hour).',
     notifies: true,
-  },
+  }),
 ];
 
 const BY_TYPE = new Map(EVENT_TYPES.map((e) => [e.type, e]));

@@ -226,6 +226,29 @@ const SPECS: Record<string, Spec> = {
       doctor: ref('doctor'),
     },
   },
+  'patient.preferences_updated': {
+    title: 'patient.preferences_updated',
+    description: "A patient's choices changed in a partner system: Kabar records each (source event, actor = the event id) and notifies nobody.",
+    required: ['patient', 'preferences'],
+    properties: {
+      patient: ref('patient'),
+      preferences: {
+        type: 'array',
+        minItems: 1,
+        maxItems: 100,
+        items: {
+          type: 'object',
+          required: ['channel', 'status'],
+          properties: {
+            channel: { enum: ['whatsapp', 'email', 'sms', 'push'] },
+            category: { type: 'string', minLength: 1, maxLength: 100, description: 'An event category (eventCatalogue); absent = the whole channel' },
+            status: { enum: ['opted_in', 'opted_out'] },
+            evidence: { type: 'string', minLength: 1, maxLength: 500, description: 'What proves it, e.g. a consent form reference' },
+          },
+        },
+      },
+    },
+  },
   'doctor.emergency_leave': {
     title: 'doctor.emergency_leave',
     description: 'Doctor on emergency leave; each affected patient gets a refund amount and a reschedule link.',

@@ -46,6 +46,17 @@ export const deliveries = pgTable(
     nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),
     /** Set just before calling the provider: a crash after it leaves an uncertain send we never repeat blindly. */
     sendingSince: timestamp('sending_since', { withTimezone: true }),
+    /** The partner's patient id, for patient deliveries (the directory's key). */
+    patientId: text('patient_id'),
+    /** The delivery on another channel that this one replaces (channel fallback). */
+    fallbackOf: uuid('fallback_of'),
+    /**
+     * Set while the message waits for its gates to run again before it is sent: held by quiet
+     * hours until then, or requeued by a resend (then it is the resend's time). Cleared on release.
+     */
+    deferredUntil: timestamp('deferred_until', { withTimezone: true }),
+    /** When a timed fallback rule applies: fall back if the message is not DELIVERED by then. */
+    fallbackDueAt: timestamp('fallback_due_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -55,6 +66,10 @@ export const deliveries = pgTable(
     index('deliveries_page').on(t.tenantId, t.seq),
     index('deliveries_provider_id').on(t.providerMessageId),
     index('deliveries_due').on(t.nextAttemptAt).where(sql`status = 'QUEUED' and next_attempt_at is not null`),
+    // At most one fallback per delivery and address: a crash or a race cannot send it twice.
+    uniqueIndex('deliveries_fallback_once').on(t.tenantId, t.fallbackOf, t.recipient).where(sql`fallback_of is not null`),
+    index('deliveries_fallback_due').on(t.fallbackDueAt).where(sql`fallback_due_at is not null and status in ('QUEUED', 'SENT')`),
+    index('deliveries_patient').on(t.tenantId, t.patientId),
     tenantPolicy(t.tenantId),
     // The retry worker finds due deliveries of every tenant, then handles each inside withTenant.
     pgPolicy('platform_due', { for: 'select', to: platformRole, using: sql`true` }),

@@ -6,3 +6,4 @@ export const whatsAppCategoryEnum = pgEnum('whatsapp_category', ['MARKETING', 'U
 export const deliveryStatusEnum = pgEnum('delivery_status', ['QUEUED', 'SENT', 'DELIVERED', 'READ', 'FAILED', 'SKIPPED']);
 export const purchaseStatusEnum = pgEnum('credit_purchase_status', ['PENDING', 'PAID', 'FAILED', 'CANCELLED']);
 export const transactionKindEnum = pgEnum('credit_transaction_kind', ['PURCHASE', 'DEBIT', 'REFUND', 'ADJUSTMENT']);
+export const consentStatusEnum = pgEnum('consent_status', ['OPTED_IN', 'OPTED_OUT']);

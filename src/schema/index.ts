@@ -13,3 +13,5 @@ export * from './deliveries.js';
 export * from './audit.js';
 export * from './scheduling.js';
 export * from './webhooks.js';
+export * from './patients.js';
+export * from './fallbacks.js';

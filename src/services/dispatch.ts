@@ -185,6 +185,10 @@ async function insertDeliveries(scope: TenantScope, ctx: DispatchContext, drafts
     // The dispatcher sends at once; the retry sweep only picks a message up if that never happened.
     nextAttemptAt: d.status === 'QUEUED' ? nextAttemptAt : null,
     sendingSince: held(d) ? now : null,
+    patientId: d.m.recipientKind === 'patient' && d.m.recipientRef.startsWith('patient:') ? d.m.recipientRef.slice('patient:'.length) : null,
+    fallbackOf: null,
+    deferredUntil: null,
+    fallbackDueAt: null,
     createdAt: now,
     updatedAt: now,
   }));

@@ -8,11 +8,9 @@ import { cachedConfig } from './config-cache.js';
 
 export type ReferenceDataRow = typeof referenceData.$inferSelect;
 
-/** The feature switch for WhatsApp: "1" on, anything else (or missing) off. */
-export const WHATSAPP_SWITCH = 'WhatsApp_Notification';
+import { REFERENCE_DATA_KEYS, referenceDataKey, WHATSAPP_SWITCH } from './reference-data-keys.js';
 
-// Keys Kabar itself reads, with the values each accepts.
-const KNOWN_VALUES: Record<string, RegExp> = { [WHATSAPP_SWITCH]: /^[01]$/ };
+export { WHATSAPP_SWITCH };
 
 export async function getReferenceData(scope: TenantScope, key: string): Promise<ReferenceDataRow | undefined> {
   const [row] = await scope.tx.select().from(referenceData).where(eq(referenceData.key, key));
@@ -21,10 +19,11 @@ export async function getReferenceData(scope: TenantScope, key: string): Promise
 
 export async function setReferenceData(scope: TenantScope, key: string, value: string): Promise<ReferenceDataRow> {
   const k = checkNonEmpty('key', key, 100);
-  if (k in KNOWN_VALUES && !KNOWN_VALUES[k]!.test(value)) {
-    throw new ValidationError('value', `${k} must be "1" (on) or "0" (off)`);
-  }
+  const info = referenceDataKey(k);
+  if (!info) throw new ValidationError('key', `Unknown key "${k}": Kabar reads ${REFERENCE_DATA_KEYS.map((i) => i.key).join(', ')}`);
   if (value.length > 2000) throw new ValidationError('value', 'value must be at most 2000 characters');
+  const problem = info.check(value);
+  if (problem) throw new ValidationError('value', problem);
   const previous = await getReferenceData(scope, k);
   const now = new Date();
   const [row] = await scope.tx
@@ -40,6 +39,12 @@ export async function setReferenceData(scope: TenantScope, key: string, value: s
 export async function cachedReferenceValue(scope: TenantScope, key: string): Promise<string | undefined> {
   const all = await cachedConfig(scope, 'reference-data', async () => new Map((await scope.tx.select().from(referenceData)).map((r) => [r.key, r.value])));
   return all.get(key);
+}
+
+/** Every key Kabar reads, with the tenant's value where set. */
+export async function referenceDataKeys(scope: TenantScope): Promise<{ key: string; description: string; defaultValue: string | null; value: string | null }[]> {
+  const set = new Map((await scope.tx.select().from(referenceData)).map((r) => [r.key, r.value]));
+  return REFERENCE_DATA_KEYS.map((k) => ({ key: k.key, description: k.description, defaultValue: k.defaultValue, value: set.get(k.key) ?? null }));
 }
 
 export async function whatsAppEnabled(scope: TenantScope): Promise<boolean> {

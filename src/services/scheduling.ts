@@ -6,9 +6,7 @@ import type { EventEnvelope } from './events.js';
 import type { DerivedEvent } from './dispatch.js';
 import { cachedReferenceValue } from './reference-data.js';
 
-/** Reference-data keys a tenant sets to tune scheduling. */
-export const REMINDER_OFFSETS_KEY = 'Reminder_Offsets_Minutes';
-export const WALKIN_THRESHOLD_KEY = 'Walkin_Approaching_Threshold';
+import { REMINDER_OFFSETS_KEY, WALKIN_THRESHOLD_KEY } from './reference-data-keys.js';
 const DEFAULT_OFFSETS = [24 * 60, 120, 30];
 const DEFAULT_THRESHOLD = 3;
 const ENDS_APPOINTMENT = new Set(['appointment.cancelled', 'appointment.rejected', 'appointment.no_show', 'appointment.completed']);
