@@ -11,6 +11,9 @@ export type ReferenceDataRow = typeof referenceData.$inferSelect;
 /** The feature switch for WhatsApp: "1" on, anything else (or missing) off. */
 export const WHATSAPP_SWITCH = 'WhatsApp_Notification';
 
+/** Lock-screen-safe SMS and push texts for clinical events (src/templates/private.ts): "1" on, anything else off. */
+export const PRIVATE_PREVIEWS_KEY = 'Private_Previews';
+
 // Keys Kabar itself reads, with the values each accepts.
 const KNOWN_VALUES: Record<string, RegExp> = { [WHATSAPP_SWITCH]: /^[01]$/ };
 
@@ -44,4 +47,8 @@ export async function cachedReferenceValue(scope: TenantScope, key: string): Pro
 
 export async function whatsAppEnabled(scope: TenantScope): Promise<boolean> {
   return (await cachedReferenceValue(scope, WHATSAPP_SWITCH)) === '1';
+}
+
+export async function privatePreviewsEnabled(scope: TenantScope): Promise<boolean> {
+  return (await cachedReferenceValue(scope, PRIVATE_PREVIEWS_KEY)) === '1';
 }
