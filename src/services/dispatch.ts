@@ -15,6 +15,7 @@ import { planMessages, type PlannedMessage } from './recipients.js';
 import { applySchedulingEffects } from './scheduling.js';
 import { cachedConfig } from './config-cache.js';
 import { renderMessage, tenantTemplates, type Rendered } from './rendering.js';
+import { privatePreviewsEnabled } from './reference-data.js';
 import { getTenantIfExists, type TenantRow } from './tenants.js';
 import { whatsAppGate, type WhatsAppGate } from './whatsapp-gate.js';
 
@@ -89,6 +90,8 @@ export async function dispatchEvents(scope: TenantScope, ctx: DispatchContext, l
   const drafts: Draft[] = [];
   let gate: Promise<WhatsAppGate> | undefined;
   const template = await tenantTemplates(scope);
+  // Read once per batch from the tenant's cached reference data, like the templates.
+  const render = { privatePreviews: await privatePreviewsEnabled(scope) };
   for (const e of list) {
     if (!fresh.has(e)) continue;
     const data = fresh.get(e)!;
@@ -100,7 +103,7 @@ export async function dispatchEvents(scope: TenantScope, ctx: DispatchContext, l
       const key = `${m.recipient}\u0000${m.channel}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      const rendered = m.skip ? null : renderMessage(template(e.type, m.channel, m.language), tenant, e.type, data, m);
+      const rendered = m.skip ? null : renderMessage(template(e.type, m.channel, m.language), tenant, e.type, data, m, render);
       const draft = toDraft(e, m, rendered);
       if (draft.status === 'QUEUED' && rendered?.ok && rendered.content.channel === 'WHATSAPP') {
         const g = await (gate ??= whatsAppGate(scope, ctx.box, now));

@@ -8,9 +8,9 @@ import { cachedConfig } from './config-cache.js';
 
 export type ReferenceDataRow = typeof referenceData.$inferSelect;
 
-import { REFERENCE_DATA_KEYS, referenceDataKey, WHATSAPP_SWITCH } from './reference-data-keys.js';
+import { PRIVATE_PREVIEWS_KEY, REFERENCE_DATA_KEYS, referenceDataKey, WHATSAPP_SWITCH } from './reference-data-keys.js';
 
-export { WHATSAPP_SWITCH };
+export { PRIVATE_PREVIEWS_KEY, WHATSAPP_SWITCH };
 
 export async function getReferenceData(scope: TenantScope, key: string): Promise<ReferenceDataRow | undefined> {
   const [row] = await scope.tx.select().from(referenceData).where(eq(referenceData.key, key));
@@ -49,4 +49,8 @@ export async function referenceDataKeys(scope: TenantScope): Promise<{ key: stri
 
 export async function whatsAppEnabled(scope: TenantScope): Promise<boolean> {
   return (await cachedReferenceValue(scope, WHATSAPP_SWITCH)) === '1';
+}
+
+export async function privatePreviewsEnabled(scope: TenantScope): Promise<boolean> {
+  return (await cachedReferenceValue(scope, PRIVATE_PREVIEWS_KEY)) === '1';
 }

@@ -1,6 +1,7 @@
 import type { TenantScope } from '../db/tenant.js';
 import { buildVariables } from '../templates/variables.js';
 import { escapeHtml, renderTemplate, singleLine, whatsAppParameters } from '../templates/render.js';
+import { isClinicalEvent, privateTexts } from '../templates/private.js';
 import type { PlannedMessage } from './recipients.js';
 import { cachedConfig } from './config-cache.js';
 import { templatesInForce, type TemplateView } from './templates.js';
@@ -28,10 +29,40 @@ function emailHtml(text: string): string {
   return `<!doctype html><html><body style="font-family:Arial,Helvetica,sans-serif;font-size:15px;line-height:1.5;color:#222">${paragraphs.join('')}</body></html>`;
 }
 
+export interface RenderOptions {
+  /** The tenant's Private_Previews (read by the caller): SMS and push of clinical events say only that a message waits. */
+  privatePreviews?: boolean;
+}
+
+/**
+ * The lock-screen-safe SMS or push text of a clinical event. It wins over the tenant's own
+ * template too (which may well name the doctor or the report). Only the tenant and centre
+ * names are offered to it, so no event value can reach a lock screen through it. The body
+ * returned (stored as the delivery's renderedBody) is this private text: it is what the
+ * patient was sent, and the full clinical text is kept only where something did send it
+ * (the WhatsApp and email deliveries of the same event).
+ */
+function renderPrivate(channel: 'SMS' | 'PUSH', tenant: TenantRow, centreName: string | undefined, m: PlannedMessage): Rendered {
+  const texts = privateTexts(m.language);
+  const same = centreName?.trim().toLowerCase() === tenant.name.trim().toLowerCase();
+  const vars = { 'tenant.name': tenant.name, 'centre.name': same ? undefined : centreName };
+  const body = renderTemplate(channel === 'SMS' ? texts.sms : texts.push.body, vars);
+  if (!body.ok) return missing(body.missing);
+  const text = singleLine(body.text);
+  if (channel === 'SMS') return { ok: true, body: text, content: { channel: 'SMS', body: text } };
+  const title = renderTemplate(texts.push.title, vars);
+  if (!title.ok) return missing(title.missing);
+  return { ok: true, body: text, content: { channel: 'PUSH', title: singleLine(title.text) || tenant.name, body: text } };
+}
+
 /** Renders one planned message in its language, dates in the centre's (else tenant's) time zone. */
-export function renderMessage(template: TemplateView | undefined, tenant: TenantRow, eventType: string, data: unknown, m: PlannedMessage): Rendered {
+export function renderMessage(template: TemplateView | undefined, tenant: TenantRow, eventType: string, data: unknown, m: PlannedMessage, opts: RenderOptions = {}): Rendered {
   if (!template) return { ok: false, reason: `NO_TEMPLATE: ${eventType} ${m.channel} ${m.language}` };
   const vars = buildVariables(eventType, data, { language: m.language, timeZone: tenant.timezone, affectedIndex: m.affectedIndex });
+  // SMS and push are the channels whose text shows on a lock screen.
+  if (opts.privatePreviews && (m.channel === 'SMS' || m.channel === 'PUSH') && isClinicalEvent(eventType)) {
+    return renderPrivate(m.channel, tenant, vars['centre.name'], m);
+  }
   vars['tenant.name'] ??= tenant.name;
   const text = renderTemplate(template.body, vars);
   if (!text.ok) return missing(text.missing);

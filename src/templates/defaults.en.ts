@@ -1,8 +1,19 @@
 // English default texts. WhatsApp bodies use only guaranteed variables: a Meta template
 // has a fixed number of parameters and they may not be empty.
 import type { EventTexts } from './defaults.js';
+import type { PrivateTexts } from './private.js';
 
 const AUTO = 'This message was sent automatically by Kabar for {{centre.name}}.';
+
+// Private previews (src/templates/private.ts): what SMS and push say of a clinical event
+// when the tenant asks for lock-screen-safe texts. Nothing about the patient's care.
+export const PRIVATE_TEXTS_EN: PrivateTexts = {
+  sms: 'You have a new message from {{tenant.name}}{{#centre.name}} ({{centre.name}}){{/centre.name}}. Open WhatsApp or your email to read it.',
+  push: {
+    title: '{{tenant.name}}',
+    body: 'You have a new message from {{tenant.name}}{{#centre.name}} ({{centre.name}}){{/centre.name}}. Open WhatsApp or your email to read it.',
+  },
+};
 
 export const TEXTS_EN: Readonly<Record<string, EventTexts>> = {
   'appointment.confirmed': {

@@ -1,8 +1,20 @@
 // French default texts (vouvoiement). WhatsApp bodies use only guaranteed variables: a
 // Meta template has a fixed number of parameters and they may not be empty.
 import type { EventTexts } from './defaults.js';
+import type { PrivateTexts } from './private.js';
 
 const AUTO = 'Message envoyé automatiquement par Kabar pour {{centre.name}}.';
+
+// Private previews (src/templates/private.ts): what SMS and push say of a clinical event
+// when the tenant asks for lock-screen-safe texts. Nothing about the patient's care. The
+// tenant is the subject of the sentence, so no "de"/"d'" elision depends on its name.
+export const PRIVATE_TEXTS_FR: PrivateTexts = {
+  sms: '{{tenant.name}}{{#centre.name}} ({{centre.name}}){{/centre.name}} vous a envoyé un nouveau message. Ouvrez WhatsApp ou vos e-mails pour le lire.',
+  push: {
+    title: '{{tenant.name}}',
+    body: '{{tenant.name}}{{#centre.name}} ({{centre.name}}){{/centre.name}} vous a envoyé un nouveau message. Ouvrez WhatsApp ou vos e-mails pour le lire.',
+  },
+};
 
 export const TEXTS_FR: Readonly<Record<string, EventTexts>> = {
   'appointment.confirmed': {

@@ -1,8 +1,19 @@
 // Indonesian default texts. WhatsApp bodies use only guaranteed variables: a Meta template
 // has a fixed number of parameters and they may not be empty.
 import type { EventTexts } from './defaults.js';
+import type { PrivateTexts } from './private.js';
 
 const AUTO = 'Pesan ini dikirim otomatis oleh Kabar untuk {{centre.name}}.';
+
+// Private previews (src/templates/private.ts): what SMS and push say of a clinical event
+// when the tenant asks for lock-screen-safe texts. Nothing about the patient's care.
+export const PRIVATE_TEXTS_ID: PrivateTexts = {
+  sms: 'Anda memiliki pesan baru dari {{tenant.name}}{{#centre.name}} ({{centre.name}}){{/centre.name}}. Buka WhatsApp atau email Anda untuk membacanya.',
+  push: {
+    title: '{{tenant.name}}',
+    body: 'Anda memiliki pesan baru dari {{tenant.name}}{{#centre.name}} ({{centre.name}}){{/centre.name}}. Buka WhatsApp atau email Anda untuk membacanya.',
+  },
+};
 
 export const TEXTS_ID: Readonly<Record<string, EventTexts>> = {
   'appointment.confirmed': {
