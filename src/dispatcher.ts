@@ -12,6 +12,7 @@ import type { EventEnvelope } from './services/events.js';
 import { callsFor, claimDeliveries, recordOutcomes, type Claimed, type SendContext } from './services/sender.js';
 import { getDelivery } from './services/deliveries.js';
 import { pruneWebhookReceipts } from './services/webhooks.js';
+import { releaseHeld, type ReleaseContext } from './services/release.js';
 
 export interface DispatcherOptions {
   channels: Channels;
@@ -107,6 +108,7 @@ export function createDispatcher(app: App, opts: DispatcherOptions) {
     if (recent.size > 100_000) recent.delete(recent.keys().next().value!);
   }
 
+  const releaseCtx: ReleaseContext = { box: app.box, bus: app.bus, creditAlertIntervalSeconds: c.KABAR_CREDIT_ALERT_INTERVAL_SECONDS, publishStatus: opts.publishStatus, now };
   const dispatchCtx = { box: app.box, bus: app.bus, publishStatus: opts.publishStatus, now, creditAlertIntervalSeconds: c.KABAR_CREDIT_ALERT_INTERVAL_SECONDS, firstAttemptAfterMs: Math.min(30_000, c.KABAR_SEND_LEASE_MS), receiptChannels };
 
   /**
@@ -150,7 +152,7 @@ export function createDispatcher(app: App, opts: DispatcherOptions) {
     }
     const due = await withPlatform({ db: app.db, actor: 'system' }, (s) =>
       s.tx
-        .select({ id: deliveries.id, tenantId: deliveries.tenantId, sendingSince: deliveries.sendingSince })
+        .select({ id: deliveries.id, tenantId: deliveries.tenantId, sendingSince: deliveries.sendingSince, deferredUntil: deliveries.deferredUntil })
         .from(deliveries)
         .where(
           and(
@@ -161,13 +163,24 @@ export function createDispatcher(app: App, opts: DispatcherOptions) {
         )
         .limit(limit),
     );
-    await Promise.all(
-      due.map(async (d) => {
+    const waited = new Map<string, string[]>();
+    for (const d of due) if (!d.sendingSince && d.deferredUntil) waited.set(d.tenantId, [...(waited.get(d.tenantId) ?? []), d.id]);
+    await Promise.all([
+      ...due.map(async (d) => {
         if (d.sendingSince) return reconcile(d.tenantId, d.id);
+        if (d.deferredUntil) return;
         await send(d.tenantId, [d.id], true).catch((err) => log.error({ err, tenantId: d.tenantId, deliveryId: d.id }, 'retry failed'));
       }),
-    );
+      ...[...waited].map(([tenantId, ids]) => release(tenantId, ids).catch((err) => log.error({ err, tenantId, deliveries: ids.length }, 'release failed'))),
+    ]);
     return due.length;
+  }
+
+  /** Messages that waited (quiet hours, a retry's backoff, a resend, a fallback): the policy runs again, then they go. */
+  async function release(tenantId: string, ids: string[]): Promise<void> {
+    const r = await withTenant(system(tenantId), (s) => releaseHeld(s, releaseCtx, ids));
+    if (r.ready.length) await send(tenantId, r.ready, true);
+    if (r.derived.length) await self.handleMany(tenantId, r.derived.map((d) => ({ id: d.id, type: d.type, occurredAt: now(), data: d.data })));
   }
 
   async function reconcile(tenantId: string, id: string) {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Decimal } from 'decimal.js';
-import { and, desc, eq, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import { creditBalances, creditTransactions } from '../schema/index.js';
 import type { TenantScope } from '../db/tenant.js';
 import { deferInsert, deferWrite } from '../db/deferred.js';
@@ -158,4 +158,27 @@ export async function rechargeForRetry(scope: TenantScope, deliveryId: string, b
   if (!debit || (await netFor(scope, deliveryId)).isNeg()) return;
   const row = await applyMovement(scope, { kind: 'ADJUSTMENT', amount: debit.amount, deliveryId, note: 'WhatsApp message (manual retry)' }, bus);
   if (!row) throw new InsufficientCreditError((await getBalance(scope)).balance, new Decimal(debit.amount).neg().toFixed());
+}
+
+/**
+ * What each delivery's ledger says before a (re)charge: paid (nets negative: a retry costs
+ * nothing more), debited once and refunded since (a resend charges again as an ADJUSTMENT, since
+ * a delivery has one DEBIT), or never charged.
+ */
+export async function ledgerStates(scope: TenantScope, deliveryIds: string[]): Promise<Map<string, 'paid' | 'refunded' | 'new'>> {
+  const out = new Map<string, 'paid' | 'refunded' | 'new'>(deliveryIds.map((id) => [id, 'new']));
+  if (deliveryIds.length === 0) return out;
+  const rows = await scope.tx
+    .select({ deliveryId: creditTransactions.deliveryId, net: sql<string>`sum(${creditTransactions.amount})`, debits: sql<number>`count(*) filter (where ${creditTransactions.kind} = 'DEBIT')` })
+    .from(creditTransactions)
+    .where(inArray(creditTransactions.deliveryId, deliveryIds))
+    .groupBy(creditTransactions.deliveryId);
+  for (const r of rows) out.set(r.deliveryId!, new Decimal(r.net).isNeg() ? 'paid' : Number(r.debits) > 0 ? 'refunded' : 'new');
+  return out;
+}
+
+/** Charges a refunded delivery again at `price` (an ADJUSTMENT); false when the balance cannot cover it. */
+export async function rechargeDelivery(scope: TenantScope, deliveryId: string, price: string, note: string, bus?: Bus): Promise<boolean> {
+  await lockBalance(scope);
+  return (await applyMovement(scope, { kind: 'ADJUSTMENT', amount: new Decimal(price).neg().toFixed(), deliveryId, note }, bus)) !== null;
 }

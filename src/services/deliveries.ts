@@ -94,7 +94,7 @@ export async function retryDelivery(scope: TenantScope, id: string, bus?: Bus): 
 
 /** A delivery's change as subscribers and kabar.delivery-status see it. */
 export function statusPayload(row: Omit<DeliveryRow, 'seq'>): DeliveryStatusPayload {
-  const { id, tenantId, eventId, eventType, channel, recipient, recipientKind, language, status, reason, providerMessageId, cost, renderedBody, createdAt, updatedAt } = row;
-  const delivery = { id, tenantId, eventId, eventType, channel, recipient, recipientKind, language, status, reason, providerMessageId, cost, renderedBody, createdAt, updatedAt };
+  const { id, tenantId, eventId, eventType, channel, recipient, recipientKind, language, status, reason, providerMessageId, cost, renderedBody, createdAt, updatedAt, patientId, fallbackOf, deferredUntil, attempts } = row;
+  const delivery = { id, tenantId, eventId, eventType, channel, recipient, recipientKind, language, status, reason, providerMessageId, cost, renderedBody, createdAt, updatedAt, patientId, fallbackOf, deferredUntil, attempts };
   return { tenantId, deliveryId: id, eventId, eventType, channel, status, reason, at: updatedAt, delivery };
 }

@@ -60,7 +60,7 @@ export function recordReport(scope: TenantScope, deliveryId: string, status: Sta
  * What follows every move of a delivery's status, whichever path moved it (a report, a
  * provider's failure, dispatch writing a message SKIPPED or FAILED at once; recordSent does the
  * same in SQL for a batch of acceptances): an audit entry, the live status after commit, and
- * for a charged WhatsApp message that FAILED its charge back, whoever reported the failure (Meta
+ * for a charged WhatsApp message that FAILED (or was SKIPPED at its release) its charge back, whoever reported the failure (Meta
  * bills delivered messages only).
  */
 export async function statusMoved(scope: TenantScope, from: Status, row: Omit<DeliveryRow, 'seq'>, publish?: StatusPublisher, bus?: Bus): Promise<void> {
@@ -70,7 +70,8 @@ export async function statusMoved(scope: TenantScope, from: Status, row: Omit<De
     entityId: row.id,
     details: { from, to: row.status, reason: row.reason, channel: row.channel, eventId: row.eventId },
   });
-  if (row.status === 'FAILED' && row.channel === 'WHATSAPP' && row.cost !== null) await refundDelivery(scope, row.id, `Refund: ${row.reason ?? 'failed'}`.slice(0, 500), bus);
+  // A message paid for and then skipped at its release (the patient opted out meanwhile) is refunded too.
+  if ((row.status === 'FAILED' || row.status === 'SKIPPED') && row.channel === 'WHATSAPP' && row.cost !== null) await refundDelivery(scope, row.id, `Refund: ${row.reason ?? 'failed'}`.slice(0, 500), bus);
   if (publish) scope.afterCommit(() => publish(row));
 }
 

@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'drizzle-orm';
-import { creditAlerts, deliveries, events } from '../schema/index.js';
+import { deliveries, events } from '../schema/index.js';
 import { deferInsert } from '../db/deferred.js';
 import { insertMany } from '../db/bulk.js';
 import type { TenantScope } from '../db/tenant.js';
 import type { SecretBox } from '../crypto.js';
 import type { Bus } from '../events/bus.js';
 import { audit } from './audit.js';
-import { debitDeliveries } from './credits.js';
+import { chargeWhatsApp, whatsAppPricer, type DerivedEvent } from './charge.js';
 import { recordReport, statusMoved, type StatusPublisher } from './delivery-status.js';
 import type { DeliveryRow } from './deliveries.js';
 import type { EventEnvelope } from './events.js';
@@ -16,8 +15,10 @@ import { applySchedulingEffects } from './scheduling.js';
 import { cachedConfig } from './config-cache.js';
 import { renderMessage, tenantTemplates, type Rendered } from './rendering.js';
 import { privatePreviewsEnabled } from './reference-data.js';
-import { getTenantIfExists, type TenantRow } from './tenants.js';
-import { whatsAppGate, type WhatsAppGate } from './whatsapp-gate.js';
+import { getTenantIfExists } from './tenants.js';
+import { patientsIn, rememberPatients } from './patients.js';
+import { loadPolicy, patientIdOf, policyFor } from './patient-policy.js';
+import type { PolicyDecision } from './policy.js';
 
 export interface DispatchContext {
   box: SecretBox;
@@ -34,12 +35,7 @@ export interface DispatchContext {
   receiptChannels: ReadonlySet<string>;
 }
 
-/** A follow-up event Kabar produces itself (credit.insufficient, …), emitted after commit. */
-export interface DerivedEvent {
-  id: string;
-  type: string;
-  data: unknown;
-}
+export type { DerivedEvent };
 
 /** Hands one of Kabar's own events to dispatch (in any role: the API process dispatches it too). */
 export type EmitInternal = (tenantId: string, e: DerivedEvent) => Promise<void>;
@@ -72,6 +68,9 @@ interface Draft {
   reason?: string;
   /** WhatsApp: what it costs, charged below if the balance allows. */
   price?: string;
+  patientId: string | null;
+  /** Held by quiet hours until then: written QUEUED, neither charged nor sent before. */
+  holdUntil?: Date;
 }
 
 /**
@@ -88,10 +87,13 @@ export async function dispatchEvents(scope: TenantScope, ctx: DispatchContext, l
   const fresh = await insertEvents(scope, list, now);
   const derived: DerivedEvent[] = [];
   const drafts: Draft[] = [];
-  let gate: Promise<WhatsAppGate> | undefined;
   const template = await tenantTemplates(scope);
   // Read once per batch from the tenant's cached reference data, like the templates.
   const render = { privatePreviews: await privatePreviewsEnabled(scope) };
+  const sightings = [...fresh.values()].flatMap((data) => patientsIn(data));
+  rememberPatients(scope, sightings, now);
+  const policy = await loadPolicy(scope, sightings.map((p) => p.id), tenant.timezone);
+  const price = whatsAppPricer(scope, ctx.box, now);
   for (const e of list) {
     if (!fresh.has(e)) continue;
     const data = fresh.get(e)!;
@@ -105,23 +107,24 @@ export async function dispatchEvents(scope: TenantScope, ctx: DispatchContext, l
       seen.add(key);
       const rendered = m.skip ? null : renderMessage(template(e.type, m.channel, m.language), tenant, e.type, data, m, render);
       const draft = toDraft(e, m, rendered);
-      if (draft.status === 'QUEUED' && rendered?.ok && rendered.content.channel === 'WHATSAPP') {
-        const g = await (gate ??= whatsAppGate(scope, ctx.box, now));
-        const price = g.ok ? await g.price(rendered.content.category) : null;
-        if (!g.ok) Object.assign(draft, { status: 'SKIPPED', reason: g.reason });
-        else if (price === null) Object.assign(draft, { status: 'SKIPPED', reason: 'NO_PRICE' });
-        else draft.price = price;
+      if (draft.status === 'QUEUED') applyDecision(draft, policyFor(policy, { channel: m.channel, recipientKind: m.recipientKind, patientId: draft.patientId, eventType: e.type }, data, now));
+      if (draft.status === 'QUEUED' && !draft.holdUntil && rendered?.ok && rendered.content.channel === 'WHATSAPP') {
+        const priced = await price(rendered.content.category);
+        if ('skip' in priced) Object.assign(draft, { status: 'SKIPPED', reason: priced.skip });
+        else draft.price = priced.price;
       }
       drafts.push(draft);
     }
   }
-  const alert = await charge(scope, ctx, tenant, drafts, now);
+  const billable = drafts.flatMap((d) => (d.price !== undefined ? [{ id: d.id, price: d.price, eventType: d.e.type }] : []));
+  const { refused, alert } = await chargeWhatsApp(scope, ctx, tenant, billable, now);
+  for (const d of drafts) if (refused.has(d.id)) Object.assign(d, { status: 'SKIPPED', reason: 'INSUFFICIENT_CREDIT', price: undefined });
   if (alert) derived.push(alert);
   const rows = await insertDeliveries(scope, ctx, drafts, now);
   const queued = rows.filter((r) => r.status === 'QUEUED');
   return {
     outcomes: list.map((e) => ({ kind: fresh.has(e) ? 'dispatched' : 'duplicate' })),
-    queued: queued.filter((r) => !r.sendingSince).map((r) => r.id),
+    queued: queued.filter((r) => !r.sendingSince && !r.deferredUntil).map((r) => r.id),
     held: queued.filter((r) => r.sendingSince),
     derived,
   };
@@ -144,29 +147,22 @@ async function insertEvents(scope: TenantScope, list: EventEnvelope[], now: Date
 }
 
 function toDraft(e: EventEnvelope, m: PlannedMessage, rendered: Rendered | null): Draft {
-  const base = { id: randomUUID(), e, m };
+  const base = { id: randomUUID(), e, m, patientId: patientIdOf(m.recipientRef, m.recipientKind) };
   if (m.skip) return { ...base, content: null, status: 'SKIPPED', reason: m.skip };
   if (!rendered!.ok) return { ...base, content: null, status: 'FAILED', reason: rendered!.reason };
   return { ...base, content: rendered!, status: 'QUEUED' };
 }
 
-/** Debits the WhatsApp drafts in order while the balance allows; the rest are SKIPPED and may raise credit.insufficient. */
-async function charge(scope: TenantScope, ctx: DispatchContext, tenant: TenantRow, drafts: Draft[], now: Date): Promise<DerivedEvent | null> {
-  const billable = drafts.filter((d) => d.price !== undefined);
-  if (billable.length === 0) return null;
-  const debit = await debitDeliveries(scope, billable.map((d) => ({ deliveryId: d.id, price: d.price! })), ctx.bus);
-  const refused = billable.filter((d) => !debit.charged.has(d.id));
-  const first = refused[0];
-  if (!first) return null;
-  const required = first.price!;
-  for (const d of refused) Object.assign(d, { status: 'SKIPPED', reason: 'INSUFFICIENT_CREDIT' });
-  return creditAlert(scope, ctx, now, { balance: debit.balance, required, eventType: first.e.type, deliveryId: first.id, tenantName: tenant.name, currency: tenant.currency });
+/** The patient's policy, as data: a skip is a row with its reason, a hold a QUEUED row with its time. */
+function applyDecision(d: Draft, decision: PolicyDecision): void {
+  if (decision.kind === 'skip') Object.assign(d, { status: 'SKIPPED', reason: decision.reason });
+  else if (decision.kind === 'hold') Object.assign(d, { holdUntil: decision.until, reason: `QUIET_HOURS: held until ${decision.until.toISOString()}` });
 }
 
 /** The deliveries, their QUEUED (and final) history rows and audit entries: one statement each, sent together at commit. */
 async function insertDeliveries(scope: TenantScope, ctx: DispatchContext, drafts: Draft[], now: Date): Promise<Omit<DeliveryRow, 'seq'>[]> {
   const nextAttemptAt = new Date(now.getTime() + ctx.firstAttemptAfterMs);
-  const held = (d: Draft) => d.status === 'QUEUED' && ctx.receiptChannels.has(d.m.channel);
+  const held = (d: Draft) => d.status === 'QUEUED' && !d.holdUntil && ctx.receiptChannels.has(d.m.channel);
   // Every column is named, so what is published after commit is the row as stored.
   const rows: Omit<DeliveryRow, 'seq'>[] = drafts.map((d) => ({
     id: d.id,
@@ -186,11 +182,11 @@ async function insertDeliveries(scope: TenantScope, ctx: DispatchContext, drafts
     content: d.content?.content ?? null,
     attempts: held(d) ? 1 : 0,
     // The dispatcher sends at once; the retry sweep only picks a message up if that never happened.
-    nextAttemptAt: d.status === 'QUEUED' ? nextAttemptAt : null,
+    nextAttemptAt: d.status === 'QUEUED' ? (d.holdUntil ?? nextAttemptAt) : null,
     sendingSince: held(d) ? now : null,
-    patientId: d.m.recipientKind === 'patient' && d.m.recipientRef.startsWith('patient:') ? d.m.recipientRef.slice('patient:'.length) : null,
+    patientId: d.patientId,
     fallbackOf: null,
-    deferredUntil: null,
+    deferredUntil: d.holdUntil ?? null,
     fallbackDueAt: null,
     createdAt: now,
     updatedAt: now,
@@ -208,20 +204,4 @@ async function insertDeliveries(scope: TenantScope, ctx: DispatchContext, drafts
     await statusMoved(scope, 'QUEUED', row, ctx.publishStatus);
   }
   return rows;
-}
-
-/** credit.insufficient to the tenant's administrators, at most once per interval per tenant. */
-async function creditAlert(scope: TenantScope, ctx: DispatchContext, now: Date, d: { balance: string; required: string; eventType: string; deliveryId: string; tenantName: string; currency: string }): Promise<DerivedEvent | null> {
-  const since = new Date(now.getTime() - ctx.creditAlertIntervalSeconds * 1000);
-  const [row] = await scope.tx
-    .insert(creditAlerts)
-    .values({ tenantId: scope.tenantId, lastAlertAt: now })
-    .onConflictDoUpdate({ target: creditAlerts.tenantId, set: { lastAlertAt: now }, setWhere: sql`${creditAlerts.lastAlertAt} <= ${since.toISOString()}::timestamptz` })
-    .returning();
-  if (!row) return null;
-  return {
-    id: `credit.insufficient:${scope.tenantId}:${now.getTime()}`,
-    type: 'credit.insufficient',
-    data: { balance: d.balance, currency: d.currency, required: d.required, eventType: d.eventType, deliveryId: d.deliveryId, tenant: { id: scope.tenantId, name: d.tenantName } },
-  };
 }

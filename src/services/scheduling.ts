@@ -3,7 +3,7 @@ import { reminders, walkinAlerts } from '../schema/index.js';
 import { deferWrite } from '../db/deferred.js';
 import type { PlatformScope, TenantScope } from '../db/tenant.js';
 import type { EventEnvelope } from './events.js';
-import type { DerivedEvent } from './dispatch.js';
+import type { DerivedEvent } from './charge.js';
 import { cachedReferenceValue } from './reference-data.js';
 
 import { REMINDER_OFFSETS_KEY, WALKIN_THRESHOLD_KEY } from './reference-data-keys.js';

@@ -123,7 +123,9 @@ async function recordFailure(scope: TenantScope, ctx: SendContext, row: Row, out
     const wait = Math.max(outcome.retryAfterMs ?? 0, backoffMs(row.attempts, ctx.retryBaseMs), unsure ? ctx.receiptGraceMs : 0);
     const reason = `attempt ${row.attempts} failed (${outcome.reason}); ${unsure ? "retrying unless the provider's receipt shows it arrived" : 'retrying'}`;
     // Guarded on QUEUED: a provider receipt may already have settled it.
-    await scope.tx.update(deliveries).set({ sendingSince: null, nextAttemptAt: new Date(now.getTime() + wait), reason, updatedAt: now }).where(and(eq(deliveries.id, row.id), eq(deliveries.status, 'QUEUED')));
+    // Released again when due (deferredUntil): the patient's choices made meanwhile still count.
+    const next = new Date(now.getTime() + wait);
+    await scope.tx.update(deliveries).set({ sendingSince: null, nextAttemptAt: next, deferredUntil: next, reason, updatedAt: now }).where(and(eq(deliveries.id, row.id), eq(deliveries.status, 'QUEUED')));
     recordReport(scope, row.id, 'QUEUED', reason, now);
     return;
   }
