@@ -3,6 +3,7 @@ import { inTenant, requireAuth, tenantContext, type GqlContext } from '../graphq
 import { DecimalScalar } from '../graphql/scalars.js';
 import type { DeliveryStatusPayload } from '../events/bus.js';
 import { getDelivery, listDeliveries, retryDelivery, type DeliveryRow } from '../services/deliveries.js';
+import { resendDeliveries } from '../services/resend.js';
 import { pageArgs } from '../services/pagination.js';
 import { Channel, DeliveryStatus, Language, Node, PageInfo, pageLimits } from './common.types.js';
 
@@ -56,6 +57,12 @@ export class DeliveryFilter {
   @Field(() => Date, { nullable: true }) until?: Date | null;
 }
 
+@ObjectType({ description: 'What a resend did.' })
+class ResendResult {
+  @Field(() => Int, { description: 'Deliveries requeued: they go through the gates again and are sent.' }) requeued!: number;
+  @Field(() => Int, { description: 'Deliveries asked for but left as they were (not SKIPPED or FAILED, nothing rendered, a fallback on its way, or not yours).' }) unchanged!: number;
+}
+
 @ArgsType()
 class DeliveryStatusArgs {
   @Field(() => String, { nullable: true }) eventType?: string | null;
@@ -85,6 +92,16 @@ export class DeliveriesResolver {
   @FieldResolver(() => [DeliveryStatusChange])
   history(@Root() delivery: DeliveryRow, @Ctx() ctx: GqlContext) {
     return ctx.loaders.deliveryHistory.load(delivery.id);
+  }
+
+  @Authorized('TENANT_ADMIN')
+  @Mutation(() => ResendResult, { description: 'Requeues SKIPPED and FAILED deliveries of your tenant (by ids, or every match of a filter, at most 5000) whose cause may be fixed; the consent, quiet-hours and credit gates run again, and WhatsApp is charged once. Other ids are left unchanged and reveal nothing.' })
+  resendDeliveries(
+    @Ctx() ctx: GqlContext,
+    @Arg('ids', () => [ID], { nullable: true }) ids?: string[] | null,
+    @Arg('filter', () => DeliveryFilter, { nullable: true }) filter?: DeliveryFilter | null,
+  ) {
+    return inTenant(ctx, (s) => resendDeliveries(s, { ids, filter }, ctx.app.bus));
   }
 
   @Authorized('TENANT_ADMIN')

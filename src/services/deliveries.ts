@@ -98,3 +98,11 @@ export function statusPayload(row: Omit<DeliveryRow, 'seq'>): DeliveryStatusPayl
   const delivery = { id, tenantId, eventId, eventType, channel, recipient, recipientKind, language, status, reason, providerMessageId, cost, renderedBody, createdAt, updatedAt, patientId, fallbackOf, deferredUntil, attempts };
   return { tenantId, deliveryId: id, eventId, eventType, channel, status, reason, at: updatedAt, delivery };
 }
+
+/** The filter's condition, for the use cases that act on what a filter matches (resend). */
+export const deliveryFilterSql = (f: DeliveryFilter) => filterSql(f);
+
+export async function countDeliveries(scope: TenantScope, f: DeliveryFilter): Promise<number> {
+  const [total] = await scope.tx.select({ n: count() }).from(deliveries).where(filterSql(f));
+  return Number(total?.n ?? 0);
+}
