@@ -29,6 +29,7 @@ interface Ids {
   deliveryEventId: string;
   purchase: () => string;
   rule: () => string;
+  fallback: () => string;
   failedDelivery: () => string;
 }
 
@@ -36,6 +37,7 @@ interface Fixture {
   t: TestTenant;
   staffId: string;
   ruleId: string;
+  fallbackId: string;
   purchaseIds: string[];
   balance: string;
   deliveryCount: number;
@@ -94,6 +96,10 @@ const MATRIX: Record<string, Op> = {
   },
   staffMembers: { kind: 'query', roles: 'tenant', doc: 'query { staffMembers { id name } }', check: (d, _p, f) => expect(d.staffMembers).toEqual([{ id: f.staffId, name: 'Matrix nurse' }]) },
   routingRules: { kind: 'query', roles: 'tenant', doc: 'query { routingRules(eventType: "lab.test_requested") { id name } }', check: (d, _p, f) => expect(d.routingRules).toContainEqual({ id: f.ruleId, name: 'Matrix lab' }) },
+  channelFallbacks: {
+    kind: 'query', roles: 'tenant', doc: 'query { channelFallbacks { id eventPattern from to undeliveredAfterSeconds active } }',
+    check: (d, _p, f) => expect(d.channelFallbacks).toContainEqual({ id: f.fallbackId, eventPattern: '*', from: 'WHATSAPP', to: 'SMS', undeliveredAfterSeconds: 600, active: true }),
+  },
   eventChannels: { kind: 'query', roles: 'tenant', doc: 'query { eventChannels { eventType channels enabled } }', check: (d) => expect(d.eventChannels).toContainEqual({ eventType: 'report.ready', channels: ['SMS', 'EMAIL'], enabled: true }) },
   templates: {
     kind: 'query', roles: 'tenant', doc: 'query { templates(eventType: "report.ready", channel: SMS, language: EN) { body isDefault } }',
@@ -141,6 +147,11 @@ const MATRIX: Record<string, Op> = {
     check: (d) => expect(d.upsertRoutingRule).toEqual({ name: 'R', eventPattern: 'lab.*', channels: ['EMAIL'] }),
   },
   deleteRoutingRule: { kind: 'mutation', roles: ['TENANT_ADMIN'], doc: 'mutation($id: ID!) { deleteRoutingRule(id: $id) }', vars: (i) => ({ id: i.rule() }), check: (d) => expect(d.deleteRoutingRule).toBe(true) },
+  upsertChannelFallback: {
+    kind: 'mutation', roles: ['TENANT_ADMIN'], doc: 'mutation { upsertChannelFallback(input: { eventPattern: "appointment.*", from: WHATSAPP, to: EMAIL, undeliveredAfterSeconds: 900 }) { eventPattern from to undeliveredAfterSeconds active } }',
+    check: (d) => expect(d.upsertChannelFallback).toEqual({ eventPattern: 'appointment.*', from: 'WHATSAPP', to: 'EMAIL', undeliveredAfterSeconds: 900, active: true }),
+  },
+  deleteChannelFallback: { kind: 'mutation', roles: ['TENANT_ADMIN'], doc: 'mutation($id: ID!) { deleteChannelFallback(id: $id) }', vars: (i) => ({ id: i.fallback() }), check: (d) => expect(d.deleteChannelFallback).toBe(true) },
   setEventChannels: { kind: 'mutation', roles: ['TENANT_ADMIN'], doc: 'mutation { setEventChannels(eventType: "lab.test_requested", channels: [EMAIL]) { eventType channels enabled } }', check: (d) => expect(d.setEventChannels).toEqual({ eventType: 'lab.test_requested', channels: ['EMAIL'], enabled: true }) },
   upsertTemplate: {
     kind: 'mutation', roles: ['TENANT_ADMIN'], doc: 'mutation { upsertTemplate(input: { eventType: "report.ready", channel: EMAIL, language: EN, subject: "Ready", body: "Report for {{patient.name}}." }) { channel body isDefault } }',
@@ -220,6 +231,7 @@ const SNAPSHOT = `query {
   motto: referenceData(key: "Motto") { value updatedAt }
   staffMembers { id name email phone pushTokens language departments centreIds active }
   routingRules { id name eventPattern centreId departments staffIds channels active priority }
+  channelFallbacks { id eventPattern from to undeliveredAfterSeconds active }
   creditBalance { currency balance updatedAt }
   creditTransactions(first: 100) { edges { node { id kind amount balanceAfter deliveryId purchaseId note createdAt } } }
   creditPurchases { id amount currency status reference failureReason requestedAt updatedAt }
@@ -233,7 +245,7 @@ const PLATFORM_SNAPSHOT = 'query { tenants { id name } whatsAppPrices { id count
 describe('access matrix: every operation, every role', () => {
   let principals: Principal[];
   let platform: string;
-  const pools = { purchase: [] as string[], rule: [] as string[], failed: [] as string[] };
+  const pools = { purchase: [] as string[], rule: [] as string[], fallback: [] as string[], failed: [] as string[] };
   let fixed: Ids;
 
   beforeAll(async () => {
@@ -252,16 +264,21 @@ describe('access matrix: every operation, every role', () => {
     // Fresh targets, so each allowed caller acts on one of its own; `fixed` ones are what refused callers aim at.
     for (let i = 0; i < 12; i++) pools.purchase.push(ok(await k.gql(t.admin, 'mutation { requestCreditPurchase(amount: "100") { id } }')).requestCreditPurchase.id);
     for (let i = 0; i < 4; i++) pools.rule.push(ok(await k.gql(t.admin, 'mutation { upsertRoutingRule(input: { name: "Pool", eventPattern: "lab.*", departments: ["lab"], channels: [EMAIL] }) { id } }')).upsertRoutingRule.id);
+    const fallbackId = ok(await k.gql(t.admin, 'mutation { upsertChannelFallback(input: { eventPattern: "*", from: WHATSAPP, to: SMS, undeliveredAfterSeconds: 600 }) { id } }')).upsertChannelFallback.id;
+    // One rule per pattern and channel: each pool rule names its own event type.
+    for (const type of ['report.ready', 'prescription.ready', 'patient.registered', 'appointment.no_show']) {
+      pools.fallback.push(ok(await k.gql(t.admin, `mutation { upsertChannelFallback(input: { eventPattern: "${type}", from: SMS, to: EMAIL }) { id } }`)).upsertChannelFallback.id);
+    }
     for (let i = 0; i < 4; i++) pools.failed.push(await insertDelivery(t.id, 'FAILED'));
     const deliveryEventId = `evt-${randomUUID()}`;
     const sent = await insertDelivery(t.id, 'SENT', deliveryEventId);
     // Kabar's own credit.purchase_status notices add deliveries too (SKIPPED: nobody in "admin").
     const deliveryCount = ok(await k.gql(t.admin, 'query { deliveries { totalCount } }')).deliveries.totalCount as number;
     expect(deliveryCount).toBeGreaterThan(pools.failed.length);
-    fx = { t, staffId, ruleId, purchaseIds: [first, ...pools.purchase], balance: '5000', deliveryCount };
-    const target = { purchase: pools.purchase[0]!, rule: pools.rule[0]!, failed: pools.failed[0]! };
-    fixed = { delivery: sent, deliveryEventId, purchase: () => target.purchase, rule: () => target.rule, failedDelivery: () => target.failed };
-    ids = { delivery: sent, deliveryEventId, purchase: () => pools.purchase.pop()!, rule: () => pools.rule.pop()!, failedDelivery: () => pools.failed.pop()! };
+    fx = { t, staffId, ruleId, fallbackId, purchaseIds: [first, ...pools.purchase], balance: '5000', deliveryCount };
+    const target = { purchase: pools.purchase[0]!, rule: pools.rule[0]!, fallback: pools.fallback[0]!, failed: pools.failed[0]! };
+    fixed = { delivery: sent, deliveryEventId, purchase: () => target.purchase, rule: () => target.rule, fallback: () => target.fallback, failedDelivery: () => target.failed };
+    ids = { delivery: sent, deliveryEventId, purchase: () => pools.purchase.pop()!, rule: () => pools.rule.pop()!, fallback: () => pools.fallback.pop()!, failedDelivery: () => pools.failed.pop()! };
     principals = [
       { name: 'PLATFORM_ADMIN', role: 'PLATFORM_ADMIN', tenantId: null, token: platform },
       { name: 'PLATFORM_ADMIN with a tenant', role: 'PLATFORM_ADMIN', tenantId: t.id, token: await k.token(t.id, ['PLATFORM_ADMIN']) },
@@ -369,6 +386,7 @@ describe('access matrix: every operation, every role', () => {
     expect(res.errors).toBeUndefined();
     expect(res.data.delivery).toBeNull();
     expect(codeOf(await k.gql(fx.t.admin, 'mutation { deleteRoutingRule(id: "1; drop table x") }'))).toBe('NOT_FOUND');
+    expect(codeOf(await k.gql(fx.t.admin, 'mutation { deleteChannelFallback(id: "1; drop table x") }'))).toBe('NOT_FOUND');
     expect(codeOf(await k.gql(fx.t.admin, 'mutation { retryDelivery(id: "00000000-0000-0000-0000-000000000000") { id } }'))).toBe('NOT_FOUND');
     expect(codeOf(await k.gql(platform, 'mutation { confirmCreditPurchase(id: "x\' or 1=1 --") { id } }'))).toBe('NOT_FOUND');
   });
@@ -397,7 +415,7 @@ describe("tenant A's tokens with tenant B's ids", () => {
   let a: TestTenant;
   let b: TestTenant;
   let platform: string;
-  const B = { staff: '', rule: '', purchase: '', delivery: '', deliveryEventId: `evt-${randomUUID()}`, failed: '', failed2: '' };
+  const B = { staff: '', rule: '', fallback: '', purchase: '', delivery: '', deliveryEventId: `evt-${randomUUID()}`, failed: '', failed2: '' };
 
   /** One attempt: an operation, and what each of A's roles must get. */
   interface Attack {
@@ -438,6 +456,9 @@ describe("tenant A's tokens with tenant B's ids", () => {
       }),
     },
     { op: 'deleteRoutingRule', doc: 'mutation($id: ID!) { deleteRoutingRule(id: $id) }', vars: () => ({ id: B.rule }), expect: byRole(['TENANT_ADMIN'], code('NOT_FOUND')) },
+    { op: 'channelFallbacks', doc: 'query { channelFallbacks { id } }', expect: data({ channelFallbacks: [] }) },
+    { op: 'upsertChannelFallback', doc: 'mutation($id: ID) { upsertChannelFallback(input: { id: $id, eventPattern: "*", from: WHATSAPP, to: EMAIL, active: false }) { id } }', vars: () => ({ id: B.fallback }), expect: byRole(['TENANT_ADMIN'], code('NOT_FOUND')) },
+    { op: 'deleteChannelFallback', doc: 'mutation($id: ID!) { deleteChannelFallback(id: $id) }', vars: () => ({ id: B.fallback }), expect: byRole(['TENANT_ADMIN'], code('NOT_FOUND')) },
     { op: 'templates', doc: 'query { templates(eventType: "report.ready", channel: SMS, language: EN) { body isDefault } }', expect: (res) => { expect(res.errors).toBeUndefined(); expect(res.data.templates).toHaveLength(1); expect(res.data.templates[0]).toMatchObject({ isDefault: true }); expect(res.data.templates[0].body).not.toContain('B only'); } },
     { op: 'resetTemplate', doc: 'mutation { resetTemplate(eventType: "report.ready", channel: SMS, language: EN) { isDefault } }', expect: byRole(['TENANT_ADMIN'], code('NOT_FOUND')) },
     { op: 'staffMembers', doc: 'query { staffMembers { id } routingRules { id } whatsAppConfig { senderNumber } referenceData(key: "B_only") { value } }', expect: data({ staffMembers: [], routingRules: [], whatsAppConfig: null, referenceData: null }) },
@@ -461,6 +482,7 @@ describe("tenant A's tokens with tenant B's ids", () => {
     b = await k.newTenant();
     B.staff = ok(await k.gql(b.admin, 'mutation { upsertStaffMember(input: { name: "B nurse", email: "nurse@b.example", departments: ["lab"] }) { id } }')).upsertStaffMember.id;
     B.rule = ok(await k.gql(b.admin, `mutation { upsertRoutingRule(input: { name: "B lab", eventPattern: "lab.*", departments: ["lab"], staffIds: ["${B.staff}"], channels: [EMAIL] }) { id } }`)).upsertRoutingRule.id;
+    B.fallback = ok(await k.gql(b.admin, 'mutation { upsertChannelFallback(input: { eventPattern: "appointment.*", from: WHATSAPP, to: SMS, undeliveredAfterSeconds: 600 }) { id } }')).upsertChannelFallback.id;
     B.purchase = ok(await k.gql(b.admin, 'mutation { requestCreditPurchase(amount: "5000") { id } }')).requestCreditPurchase.id;
     ok(await k.gql(b.admin, 'mutation { upsertWhatsAppConfig(input: { senderNumber: "+6281234567890", token: "b-token-0123456789", country: "ID", currency: "IDR", isActive: true }) { tokenSet } }'));
     ok(await k.gql(b.admin, 'mutation { setReferenceData(key: "B_only", value: "1") { key } }'));
@@ -508,6 +530,7 @@ describe("tenant A's tokens with tenant B's ids", () => {
     expect(after.creditPurchases).toEqual([expect.objectContaining({ id: B.purchase, status: 'PENDING' })]);
     expect(after.staffMembers).toEqual([expect.objectContaining({ id: B.staff, name: 'B nurse' })]);
     expect(after.routingRules).toEqual([expect.objectContaining({ id: B.rule, name: 'B lab' })]);
+    expect(after.channelFallbacks).toEqual([{ id: B.fallback, eventPattern: 'appointment.*', from: 'WHATSAPP', to: 'SMS', undeliveredAfterSeconds: 600, active: true }]);
     expect(after.templates.find((x: any) => x.channel === 'SMS' && x.language === 'EN')).toMatchObject({ body: 'B only {{patient.name}}', isDefault: false });
     expect(after.deliveries.edges.filter((e: any) => e.node.eventId.startsWith('evt-')).map((e: any) => e.node.status).sort()).toEqual(['FAILED', 'FAILED', 'SENT']);
   });
