@@ -65,6 +65,7 @@ CREATE UNIQUE INDEX "channel_fallbacks_rule" ON "channel_fallbacks" USING btree 
 CREATE INDEX "channel_fallbacks_tenant" ON "channel_fallbacks" USING btree ("tenant_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "deliveries_fallback_once" ON "deliveries" USING btree ("tenant_id","fallback_of","recipient") WHERE fallback_of is not null;--> statement-breakpoint
 CREATE INDEX "deliveries_fallback_due" ON "deliveries" USING btree ("fallback_due_at") WHERE fallback_due_at is not null and status in ('QUEUED', 'SENT');--> statement-breakpoint
+CREATE INDEX "deliveries_fallback_ended" ON "deliveries" USING btree ("tenant_id") WHERE fallback_due_at is not null and status in ('SKIPPED', 'FAILED');--> statement-breakpoint
 CREATE INDEX "deliveries_patient" ON "deliveries" USING btree ("tenant_id","patient_id");--> statement-breakpoint
 CREATE POLICY "tenant_isolation" ON "inbound_messages" AS PERMISSIVE FOR ALL TO "kabar_app" USING ("inbound_messages"."tenant_id" = nullif(current_setting('app.tenant_id', true), '')::uuid) WITH CHECK ("inbound_messages"."tenant_id" = nullif(current_setting('app.tenant_id', true), '')::uuid);--> statement-breakpoint
 CREATE POLICY "tenant_isolation" ON "patient_preferences" AS PERMISSIVE FOR ALL TO "kabar_app" USING ("patient_preferences"."tenant_id" = nullif(current_setting('app.tenant_id', true), '')::uuid) WITH CHECK ("patient_preferences"."tenant_id" = nullif(current_setting('app.tenant_id', true), '')::uuid);--> statement-breakpoint

@@ -13,6 +13,7 @@ import { callsFor, claimDeliveries, recordOutcomes, type Claimed, type SendConte
 import { getDelivery } from './services/deliveries.js';
 import { pruneWebhookReceipts } from './services/webhooks.js';
 import { releaseHeld, type ReleaseContext } from './services/release.js';
+import { dueFallbacks, fallBack, type FallbackContext } from './services/fallback-due.js';
 
 export interface DispatcherOptions {
   channels: Channels;
@@ -109,6 +110,7 @@ export function createDispatcher(app: App, opts: DispatcherOptions) {
   }
 
   const releaseCtx: ReleaseContext = { box: app.box, bus: app.bus, creditAlertIntervalSeconds: c.KABAR_CREDIT_ALERT_INTERVAL_SECONDS, publishStatus: opts.publishStatus, now };
+  const fallbackCtx: FallbackContext = { bus: app.bus, publishStatus: opts.publishStatus, now };
   const dispatchCtx = { box: app.box, bus: app.bus, publishStatus: opts.publishStatus, now, creditAlertIntervalSeconds: c.KABAR_CREDIT_ALERT_INTERVAL_SECONDS, firstAttemptAfterMs: Math.min(30_000, c.KABAR_SEND_LEASE_MS), receiptChannels };
 
   /**
@@ -173,6 +175,15 @@ export function createDispatcher(app: App, opts: DispatcherOptions) {
       }),
       ...[...waited].map(([tenantId, ids]) => release(tenantId, ids).catch((err) => log.error({ err, tenantId, deliveries: ids.length }, 'release failed'))),
     ]);
+    return due.length + (await fallBackDue(at));
+  }
+
+  /** Channel fallbacks whose time has come, per tenant: each tenant's in one transaction. */
+  async function fallBackDue(at: Date): Promise<number> {
+    const due = await withPlatform({ db: app.db, actor: 'system' }, (s) => dueFallbacks(s, at));
+    const byTenant = new Map<string, string[]>();
+    for (const d of due) byTenant.set(d.tenantId, [...(byTenant.get(d.tenantId) ?? []), d.id]);
+    await Promise.all([...byTenant].map(([tenantId, ids]) => withTenant(system(tenantId), (s) => fallBack(s, fallbackCtx, ids)).catch((err) => log.error({ err, tenantId, deliveries: ids.length }, 'fallback failed'))));
     return due.length;
   }
 

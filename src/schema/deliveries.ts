@@ -68,7 +68,9 @@ export const deliveries = pgTable(
     index('deliveries_due').on(t.nextAttemptAt).where(sql`status = 'QUEUED' and next_attempt_at is not null`),
     // At most one fallback per delivery and address: a crash or a race cannot send it twice.
     uniqueIndex('deliveries_fallback_once').on(t.tenantId, t.fallbackOf, t.recipient).where(sql`fallback_of is not null`),
+    // The fallback sweep's two questions: whose timer ran out, and which skipped or failed ones a rule covers.
     index('deliveries_fallback_due').on(t.fallbackDueAt).where(sql`fallback_due_at is not null and status in ('QUEUED', 'SENT')`),
+    index('deliveries_fallback_ended').on(t.tenantId).where(sql`fallback_due_at is not null and status in ('SKIPPED', 'FAILED')`),
     index('deliveries_patient').on(t.tenantId, t.patientId),
     tenantPolicy(t.tenantId),
     // The retry worker finds due deliveries of every tenant, then handles each inside withTenant.

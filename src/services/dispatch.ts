@@ -19,6 +19,8 @@ import { getTenantIfExists } from './tenants.js';
 import { patientsIn, rememberPatients } from './patients.js';
 import { loadPolicy, patientIdOf, policyFor } from './patient-policy.js';
 import type { PolicyDecision } from './policy.js';
+import { fallbackMarker } from './fallback-due.js';
+import { fallbackFor, fallbackRulesFor } from './fallbacks.js';
 
 export interface DispatchContext {
   box: SecretBox;
@@ -162,6 +164,8 @@ function applyDecision(d: Draft, decision: PolicyDecision): void {
 /** The deliveries, their QUEUED (and final) history rows and audit entries: one statement each, sent together at commit. */
 async function insertDeliveries(scope: TenantScope, ctx: DispatchContext, drafts: Draft[], now: Date): Promise<Omit<DeliveryRow, 'seq'>[]> {
   const nextAttemptAt = new Date(now.getTime() + ctx.firstAttemptAfterMs);
+  const rules = await fallbackRulesFor(scope);
+  const marker = (d: Draft) => (d.patientId && rules.length ? fallbackMarker(fallbackFor(rules, d.e.type, d.m.channel), d.status, d.reason, now) : null);
   const held = (d: Draft) => d.status === 'QUEUED' && !d.holdUntil && ctx.receiptChannels.has(d.m.channel);
   // Every column is named, so what is published after commit is the row as stored.
   const rows: Omit<DeliveryRow, 'seq'>[] = drafts.map((d) => ({
@@ -187,7 +191,7 @@ async function insertDeliveries(scope: TenantScope, ctx: DispatchContext, drafts
     patientId: d.patientId,
     fallbackOf: null,
     deferredUntil: d.holdUntil ?? null,
-    fallbackDueAt: null,
+    fallbackDueAt: marker(d),
     createdAt: now,
     updatedAt: now,
   }));

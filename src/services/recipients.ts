@@ -105,3 +105,17 @@ export async function planMessages(scope: TenantScope, eventType: string, data: 
   }
   return out;
 }
+
+/**
+ * One patient's messages on one channel for an event (a channel fallback): the addresses the
+ * event gives on that channel, or a NO_CONTACT skip. For an emergency leave, the affected entry
+ * of that patient, so the message carries their own refund and link.
+ */
+export function patientMessagesOn(data: unknown, patientId: string, channel: ChannelName, tenantLanguage: Language): PlannedMessage[] {
+  const affected = Array.isArray(obj(data).affected) ? (obj(data).affected as unknown[]) : null;
+  if (affected) {
+    const i = affected.findIndex((a) => str(obj(obj(a).patient).id) === patientId);
+    return i < 0 ? [] : messagesFor(patientOf(obj(affected[i]).patient, tenantLanguage), [channel], true, i);
+  }
+  return messagesFor(patientOf(obj(data).patient, tenantLanguage), [channel], true);
+}
