@@ -23,7 +23,7 @@ export async function startLiveConsumer(kafka: Kafka, bus: Bus, topic: string, l
         if (m.topic === 'delivery.status') {
           m.payload.at = new Date(m.payload.at);
           const d = m.payload.delivery;
-          if (d) Object.assign(d, { createdAt: new Date(d.createdAt), updatedAt: new Date(d.updatedAt) });
+          if (d) Object.assign(d, { createdAt: new Date(d.createdAt), updatedAt: new Date(d.updatedAt), deferredUntil: d.deferredUntil ? new Date(d.deferredUntil) : null });
         }
         bus.deliverLocal(m);
       } catch (err) {

@@ -41,6 +41,10 @@ export interface DeliverySnapshot {
   renderedBody: string;
   createdAt: Date;
   updatedAt: Date;
+  patientId: string | null;
+  fallbackOf: string | null;
+  deferredUntil: Date | null;
+  attempts: number;
 }
 
 /**
