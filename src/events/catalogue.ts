@@ -5,6 +5,9 @@ import addFormatsModule from 'ajv-formats';
 import type { ValidateFunction } from 'ajv';
 import { EVENT_DATA_SCHEMAS } from './schemas.js';
 import { storableProblem } from './storable.js';
+import { categoryOf } from './categories.js';
+
+export { EVENT_CATEGORIES } from './categories.js';
 
 export const CHANNELS = ['WHATSAPP', 'EMAIL', 'SMS', 'PUSH'] as const;
 export type ChannelName = (typeof CHANNELS)[number];
@@ -40,25 +43,6 @@ export const CRITICAL_EVENT_TYPES: ReadonlySet<string> = new Set([
   'appointment.rejected',
   'appointment.rescheduled',
 ]);
-
-/** Each event type's category: what a patient mutes with one choice. */
-const CATEGORY_BY_PREFIX: readonly [string, string][] = [
-  ['appointment.reminder', 'reminders'],
-  ['appointment.', 'appointments'],
-  ['doctor.', 'appointments'],
-  ['walkin.', 'queue'],
-  ['prescription.', 'clinical'],
-  ['report.', 'clinical'],
-  ['lab.', 'clinical'],
-  ['patient.', 'account'],
-  ['billing.', 'billing'],
-  ['package.', 'packages'],
-  ['credit.', 'credit'],
-];
-
-function categoryOf(type: string): string {
-  return CATEGORY_BY_PREFIX.find(([prefix]) => type === prefix || type.startsWith(prefix))?.[1] ?? 'other';
-}
 
 const classified = (info: Omit<EventTypeInfo, 'category' | 'critical'>): EventTypeInfo => ({ ...info, category: categoryOf(info.type), critical: CRITICAL_EVENT_TYPES.has(info.type) });
 

@@ -1,6 +1,8 @@
 // JSON Schemas (draft 2020-12) for the `data` of every event type, exactly as EVENTS.md
 // describes it: required properties enforced, extra properties allowed and ignored.
 
+import { EVENT_CATEGORIES } from './categories.js';
+
 type Schema = Record<string, unknown>;
 
 const ref = (name: string): Schema => ({ $ref: `#/$defs/${name}` });
@@ -241,7 +243,7 @@ const SPECS: Record<string, Spec> = {
           required: ['channel', 'status'],
           properties: {
             channel: { enum: ['whatsapp', 'email', 'sms', 'push'] },
-            category: { type: 'string', minLength: 1, maxLength: 100, description: 'An event category (eventCatalogue); absent = the whole channel' },
+            category: { enum: [...EVENT_CATEGORIES], description: 'An event category (eventCatalogue); absent = the whole channel' },
             status: { enum: ['opted_in', 'opted_out'] },
             evidence: { type: 'string', minLength: 1, maxLength: 500, description: 'What proves it, e.g. a consent form reference' },
           },

@@ -10,6 +10,7 @@ import { DeliveriesResolver } from '../resolvers/deliveries.resolver.js';
 import { EventChannelsResolver } from '../resolvers/event-channels.resolver.js';
 import { EventsResolver } from '../resolvers/events.resolver.js';
 import { FallbacksResolver } from '../resolvers/fallbacks.resolver.js';
+import { PreferencesResolver } from '../resolvers/preferences.resolver.js';
 import { PricingResolver } from '../resolvers/pricing.resolver.js';
 import { ReferenceDataResolver } from '../resolvers/reference-data.resolver.js';
 import { RoutingResolver } from '../resolvers/routing.resolver.js';
@@ -40,6 +41,7 @@ export const RESOLVERS = [
   DeliveriesResolver,
   AuditResolver,
   EventsResolver,
+  PreferencesResolver,
   ViewerResolver,
 ] as const;
 

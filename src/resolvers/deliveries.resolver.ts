@@ -31,6 +31,10 @@ export class Delivery implements Node {
   @Field(() => [DeliveryStatusChange]) history!: DeliveryStatusChange[];
   @Field(() => Date) createdAt!: Date;
   @Field(() => Date) updatedAt!: Date;
+  @Field(() => String, { nullable: true, description: "The partner's patient id, for patient deliveries" }) patientId!: string | null;
+  @Field(() => ID, { nullable: true, description: 'The delivery on another channel that this one replaces' }) fallbackOf!: string | null;
+  @Field(() => Date, { nullable: true, description: 'Held by quiet hours until then' }) deferredUntil!: Date | null;
+  @Field(() => Int, { description: 'Provider calls made so far' }) attempts!: number;
 }
 
 @ObjectType()
@@ -55,6 +59,9 @@ export class DeliveryFilter {
   @Field(() => String, { nullable: true }) recipient?: string | null;
   @Field(() => Date, { nullable: true }) since?: Date | null;
   @Field(() => Date, { nullable: true }) until?: Date | null;
+  @Field(() => String, { nullable: true, description: 'Exact reason, e.g. INSUFFICIENT_CREDIT' }) reason?: string | null;
+  @Field(() => String, { nullable: true, description: "Exact partner's patient id" }) patientId?: string | null;
+  @Field(() => String, { nullable: true, description: 'Matches the recipient (case-insensitive substring), or exactly the event id, patient id or booking reference' }) search?: string | null;
 }
 
 @ObjectType({ description: 'What a resend did.' })

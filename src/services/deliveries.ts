@@ -1,5 +1,5 @@
-import { and, asc, count, desc, eq, gte, inArray, lt, lte } from 'drizzle-orm';
-import { deliveries, deliveryStatusHistory } from '../schema/index.js';
+import { and, asc, count, desc, eq, gte, ilike, inArray, lt, lte, or, sql } from 'drizzle-orm';
+import { deliveries, deliveryStatusHistory, events } from '../schema/index.js';
 import { InvalidStateTransitionError, NotFoundError } from '../errors.js';
 import { recordReport } from './delivery-status.js';
 import type { TenantScope } from '../db/tenant.js';
@@ -20,9 +20,26 @@ export interface DeliveryFilter {
   recipient?: string | null;
   since?: Date | null;
   until?: Date | null;
+  reason?: string | null;
+  patientId?: string | null;
+  search?: string | null;
+}
+
+/** A LIKE pattern matching `term` literally, anywhere. */
+const containing = (term: string) => `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/**
+ * One box for an operator: the recipient (case-insensitive substring), or exactly an event id,
+ * a patient id, or the booking reference of the delivery's event. The exact ones use the
+ * (tenant, event id) and (tenant, patient id) indexes; the booking reference reads the events.
+ */
+function searchSql(term: string) {
+  const bookedAs = sql`${deliveries.eventId} in (select ${events.id} from ${events} where ${events.data}->'appointment'->>'bookingReference' = ${term})`;
+  return or(ilike(deliveries.recipient, containing(term)), eq(deliveries.eventId, term), eq(deliveries.patientId, term), bookedAs);
 }
 
 function filterSql(f: DeliveryFilter) {
+  const search = f.search?.trim();
   return and(
     f.eventId ? eq(deliveries.eventId, f.eventId) : undefined,
     f.eventType ? eq(deliveries.eventType, f.eventType) : undefined,
@@ -31,6 +48,9 @@ function filterSql(f: DeliveryFilter) {
     f.recipient ? eq(deliveries.recipient, f.recipient) : undefined,
     f.since ? gte(deliveries.createdAt, f.since) : undefined,
     f.until ? lte(deliveries.createdAt, f.until) : undefined,
+    f.reason ? eq(deliveries.reason, f.reason) : undefined,
+    f.patientId ? eq(deliveries.patientId, f.patientId) : undefined,
+    search ? searchSql(search) : undefined,
   );
 }
 

@@ -12,6 +12,7 @@ import type { DeliveryRow } from './deliveries.js';
 import type { EventEnvelope } from './events.js';
 import { planMessages, type PlannedMessage } from './recipients.js';
 import { applySchedulingEffects } from './scheduling.js';
+import { applyPreferenceEvent } from './preferences.js';
 import { cachedConfig } from './config-cache.js';
 import { renderMessage, tenantTemplates, type Rendered } from './rendering.js';
 import { privatePreviewsEnabled } from './reference-data.js';
@@ -101,6 +102,7 @@ export async function dispatchEvents(scope: TenantScope, ctx: DispatchContext, l
     const data = fresh.get(e)!;
     // Scheduling effects run event by event, in order: a reschedule after a confirmation sees it.
     derived.push(...(await applySchedulingEffects(scope, { ...e, data }, now)));
+    await applyPreferenceEvent(scope, { ...e, data }, now);
     const seen = new Set<string>();
     for (const m of await planMessages(scope, e.type, data, tenant.defaultLanguage)) {
       // One event never yields two messages to the same recipient over the same channel.

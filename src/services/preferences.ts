@@ -1,8 +1,11 @@
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import { patientPreferences } from '../schema/index.js';
 import type { TenantScope } from '../db/tenant.js';
-import type { ChannelName } from '../events/catalogue.js';
+import { CHANNELS, EVENT_CATEGORIES, type ChannelName } from '../events/catalogue.js';
+import { ValidationError } from '../errors.js';
+import { checkNonEmpty } from '../validation.js';
 import { audit } from './audit.js';
+import type { EventEnvelope } from './events.js';
 
 export type PreferenceRow = typeof patientPreferences.$inferSelect;
 export type ConsentStatus = PreferenceRow['status'];
@@ -67,4 +70,56 @@ export async function choicesInForce(scope: TenantScope, patientIds: string[]): 
   for (const r of rows) byPatient.set(r.patientId, [...(byPatient.get(r.patientId) ?? []), r]);
   for (const [id, list] of byPatient) out.set(id, inForce(list));
   return out;
+}
+
+/** What the API takes for one choice (setPatientPreference). */
+export interface PreferenceInput {
+  patientId: string;
+  channel: ChannelName;
+  category?: string | null;
+  status: ConsentStatus;
+  evidence?: string | null;
+}
+
+/** Every choice of a patient, and the ones in force, as patientPreferences answers. */
+export async function preferencesOf(scope: TenantScope, patientId: string): Promise<{ patientId: string; current: PreferenceRow[]; history: PreferenceRow[] }> {
+  const id = checkNonEmpty('patientId', patientId, 200);
+  const history = await preferenceHistory(scope, id);
+  return { patientId: id, current: inForce(history), history };
+}
+
+/** Records one choice made through the API: source "api", actor the caller (the JWT subject). */
+export async function setPatientPreference(scope: TenantScope, input: PreferenceInput) {
+  const patientId = checkNonEmpty('input.patientId', input.patientId, 200);
+  const category = input.category ?? null;
+  if (category !== null && !EVENT_CATEGORIES.includes(category)) {
+    throw new ValidationError('input.category', `input.category must be null (the whole channel) or an event category: ${EVENT_CATEGORIES.join(', ')}`);
+  }
+  const evidence = input.evidence?.trim() || null;
+  if (evidence && evidence.length > 500) throw new ValidationError('input.evidence', 'input.evidence must be at most 500 characters');
+  await recordChoices(scope, [{ patientId, channel: input.channel, category, status: input.status, source: 'api', evidence, actor: scope.actor }]);
+  return preferencesOf(scope, patientId);
+}
+
+const PREFERENCES_UPDATED = 'patient.preferences_updated';
+
+/**
+ * patient.preferences_updated: records each choice it carries for data.patient.id (source
+ * "event", actor the event id); it notifies nobody. The event's JSON Schema has already
+ * accepted it (categories included), so a malformed entry here is skipped, never guessed at.
+ */
+export async function applyPreferenceEvent(scope: TenantScope, e: EventEnvelope, at = new Date()): Promise<PreferenceRow[]> {
+  if (e.type !== PREFERENCES_UPDATED) return [];
+  const data = (e.data ?? {}) as { patient?: { id?: unknown }; preferences?: unknown };
+  const patientId = typeof data.patient?.id === 'string' ? data.patient.id : '';
+  if (!patientId || !Array.isArray(data.preferences)) return [];
+  const choices: Choice[] = [];
+  for (const p of data.preferences as Record<string, unknown>[]) {
+    const channel = String(p?.channel ?? '').toUpperCase() as ChannelName;
+    const status = String(p?.status ?? '').toUpperCase() as ConsentStatus;
+    const category = typeof p?.category === 'string' ? p.category : null;
+    if (!CHANNELS.includes(channel) || (status !== 'OPTED_IN' && status !== 'OPTED_OUT') || (category !== null && !EVENT_CATEGORIES.includes(category))) continue;
+    choices.push({ patientId, channel, category, status, source: 'event', evidence: typeof p.evidence === 'string' ? p.evidence : null, actor: e.id });
+  }
+  return recordChoices(scope, choices, at);
 }

@@ -75,10 +75,51 @@ describe('configuration API', () => {
       expect(bad.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'value' });
       const ok = await k.gql(t.admin, 'mutation { setReferenceData(key: "WhatsApp_Notification", value: "1") { key value } }');
       expect(ok.data.setReferenceData).toEqual({ key: 'WhatsApp_Notification', value: '1' });
-      const other = await k.gql(t.admin, 'mutation { setReferenceData(key: "Hospital_Hotline", value: "+62 21 555 0101") { value } }');
-      expect(other.data.setReferenceData.value).toBe('+62 21 555 0101');
+      const other = await k.gql(t.admin, 'mutation { setReferenceData(key: "Quiet_Hours", value: "21:00-07:00") { value } }');
+      expect(other.data.setReferenceData.value).toBe('21:00-07:00');
       const audit = await k.gql(t.support, 'query { auditLog(filter: { action: "config.reference_data.set" }) { edges { node { entityId details } } } }');
-      expect(audit.data.auditLog.edges.map((e: any) => e.node.entityId).sort()).toEqual(['Hospital_Hotline', 'WhatsApp_Notification']);
+      expect(audit.data.auditLog.edges.map((e: any) => e.node.entityId).sort()).toEqual(['Quiet_Hours', 'WhatsApp_Notification']);
+    });
+
+    it('rejects an unknown key (field "key") and an invalid value (field "value"), writing nothing', async () => {
+      const t = await k.newTenant();
+      const SET = 'mutation($k: String!, $v: String!) { setReferenceData(key: $k, value: $v) { key value } }';
+      const typo = await k.gql(t.admin, SET, { k: 'Whatsapp_Notification', v: '1' });
+      expect(typo.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'key' });
+      expect(typo.errors?.[0]?.message).toContain('WhatsApp_Notification');
+      for (const v of ['25:00-07:00', '21:00-21:00', '9:00-07:00', '21:00']) {
+        const bad = await k.gql(t.admin, SET, { k: 'Quiet_Hours', v });
+        expect(bad.errors?.[0]?.extensions, v).toMatchObject({ code: 'BAD_USER_INPUT', field: 'value' });
+      }
+      expect((await k.gql(t.admin, SET, { k: 'Reminder_Offsets_Minutes', v: '1440,0' })).errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'value' });
+      const keys = await k.gql(t.admin, 'query { referenceDataKeys { key value } }');
+      expect(keys.data.referenceDataKeys.filter((x: any) => x.value !== null)).toEqual([]);
+      const audit = await k.gql(t.admin, 'query { auditLog(filter: { action: "config.reference_data.set" }) { edges { cursor } } }');
+      expect(audit.data.auditLog.edges).toEqual([]);
+      // Empty Quiet_Hours means none: accepted.
+      expect((await k.gql(t.admin, SET, { k: 'Quiet_Hours', v: '' })).data.setReferenceData).toEqual({ key: 'Quiet_Hours', value: '' });
+    });
+
+    it('referenceDataKeys lists every key Kabar reads, with its default and the tenant\'s value', async () => {
+      const t = await k.newTenant();
+      expect((await k.gql(t.admin, 'mutation { setReferenceData(key: "Quiet_Hours", value: "21:00-07:00") { key } }')).errors).toBeUndefined();
+      expect((await k.gql(t.admin, 'mutation { setReferenceData(key: "WhatsApp_Require_OptIn", value: "1") { key } }')).errors).toBeUndefined();
+      const res = await k.gql(t.support, 'query { referenceDataKeys { key description defaultValue value } }');
+      expect(res.errors).toBeUndefined();
+      const rows = res.data.referenceDataKeys as { key: string; description: string; defaultValue: string | null; value: string | null }[];
+      expect(rows.map(({ key, defaultValue, value }) => ({ key, defaultValue, value }))).toEqual([
+        { key: 'WhatsApp_Notification', defaultValue: '0', value: null },
+        { key: 'WhatsApp_Require_OptIn', defaultValue: '0', value: '1' },
+        { key: 'Quiet_Hours', defaultValue: '', value: '21:00-07:00' },
+        { key: 'Private_Previews', defaultValue: '0', value: null },
+        { key: 'Reminder_Offsets_Minutes', defaultValue: '1440,120,30', value: null },
+        { key: 'Walkin_Approaching_Threshold', defaultValue: '3', value: null },
+      ]);
+      for (const r of rows) expect(r.description.length, r.key).toBeGreaterThan(20);
+      // Another tenant sees the defaults only.
+      const other = await k.newTenant();
+      const theirs = await k.gql(other.admin, 'query { referenceDataKeys { key value } }');
+      expect(theirs.data.referenceDataKeys.every((x: any) => x.value === null)).toBe(true);
     });
   });
 

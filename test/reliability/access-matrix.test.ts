@@ -7,6 +7,8 @@ import { withTenant } from '../../src/db/tenant.js';
 import { deliveries, deliveryStatusHistory } from '../../src/schema/index.js';
 import { codeOf, eventually, platformToken, startKabar, type GqlResponse, type TestKabar, type TestTenant } from '../helpers/app.js';
 import { wsInit, wsInitWithToken, type GqlSocket } from '../helpers/ws.js';
+import { PENDING_OPERATIONS } from '../helpers/contract-pending.js';
+import { EVENT_TYPES } from '../../src/events/catalogue.js';
 
 // Who may call what. (a) Every query, mutation and subscription the server serves, for every role,
 // against what contract.graphql marks; (b) tenant A's tokens with tenant B's ids get nothing, and
@@ -31,6 +33,8 @@ interface Ids {
   rule: () => string;
   fallback: () => string;
   failedDelivery: () => string;
+  /** A patient id: the fixture's ("p1", with one choice) for refused callers, a fresh one for each allowed call. */
+  patient: () => string;
 }
 
 interface Fixture {
@@ -63,6 +67,11 @@ const PUBLISH_DOC = 'mutation($id: String!) { publishEvent(input: { id: $id, typ
 
 let fx: Fixture;
 let priceCalls = 0;
+let patientCalls = 0;
+/** The JWT subject of a token (the actor Kabar records). */
+const subOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')).sub as string;
+const PREFS = 'patientId current { channel category status source evidence actor } history { channel category status source evidence actor }';
+const QUIET = '21:00-07:00';
 let k: TestKabar;
 
 const MATRIX: Record<string, Op> = {
@@ -121,13 +130,39 @@ const MATRIX: Record<string, Op> = {
   },
   eventTypes: { kind: 'query', roles: 'tenant', noTenantNeeded: true, doc: 'query { eventTypes }', check: (d) => expect(d.eventTypes).toContain('report.ready') },
   eventSchema: { kind: 'query', roles: 'tenant', noTenantNeeded: true, doc: 'query { eventSchema(type: "report.ready") }', check: (d) => expect(d.eventSchema).toMatchObject({ type: 'object' }) },
+  eventCatalogue: {
+    kind: 'query', roles: 'tenant', noTenantNeeded: true, doc: 'query { eventCatalogue { type audience category critical defaultChannels } }',
+    check: (d) => {
+      expect(d.eventCatalogue).toHaveLength(EVENT_TYPES.length);
+      expect(d.eventCatalogue).toContainEqual({ type: 'walkin.token_called', audience: 'patient', category: 'queue', critical: true, defaultChannels: ['SMS', 'PUSH'] });
+      expect(d.eventCatalogue).toContainEqual({ type: 'report.ready', audience: 'patient', category: 'clinical', critical: false, defaultChannels: ['WHATSAPP', 'EMAIL'] });
+    },
+  },
+  referenceDataKeys: {
+    kind: 'query', roles: 'tenant', doc: 'query { referenceDataKeys { key defaultValue value } }',
+    check: (d) => expect(d.referenceDataKeys).toEqual([
+      { key: 'WhatsApp_Notification', defaultValue: '0', value: '1' },
+      { key: 'WhatsApp_Require_OptIn', defaultValue: '0', value: null },
+      { key: 'Quiet_Hours', defaultValue: '', value: QUIET },
+      { key: 'Private_Previews', defaultValue: '0', value: null },
+      { key: 'Reminder_Offsets_Minutes', defaultValue: '1440,120,30', value: null },
+      { key: 'Walkin_Approaching_Threshold', defaultValue: '3', value: null },
+    ]),
+  },
+  patientPreferences: {
+    kind: 'query', roles: ['TENANT_ADMIN', 'SUPPORT', 'SERVICE'], doc: `query { patientPreferences(patientId: "p1") { ${PREFS} } }`,
+    check: (d, _p, f) => {
+      const choice = { channel: 'WHATSAPP', category: null, status: 'OPTED_OUT', source: 'api', evidence: 'matrix form', actor: subOf(f.t.admin) };
+      expect(d.patientPreferences).toEqual({ patientId: 'p1', current: [choice], history: [choice] });
+    },
+  },
 
   // ── mutations ───────────────────────────────────────────────────────────────────────────
   createTenant: {
     kind: 'mutation', roles: ['PLATFORM_ADMIN'], doc: 'mutation { createTenant(input: { name: "Matrix created", country: "ID", currency: "IDR", defaultLanguage: ID, timezone: "Asia/Jakarta" }) { id name } }',
     check: (d) => expect(d.createTenant).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), name: 'Matrix created' }),
   },
-  setReferenceData: { kind: 'mutation', roles: ['TENANT_ADMIN'], doc: 'mutation { setReferenceData(key: "Motto", value: "sehat") { key value } }', check: (d) => expect(d.setReferenceData).toEqual({ key: 'Motto', value: 'sehat' }) },
+  setReferenceData: { kind: 'mutation', roles: ['TENANT_ADMIN'], doc: `mutation { setReferenceData(key: "Quiet_Hours", value: "${QUIET}") { key value } }`, check: (d) => expect(d.setReferenceData).toEqual({ key: 'Quiet_Hours', value: QUIET }) },
   upsertWhatsAppConfig: {
     kind: 'mutation', roles: ['TENANT_ADMIN'], doc: 'mutation { upsertWhatsAppConfig(input: { senderNumber: "+6281100000000", token: "matrix-token-0123456789", country: "ID", currency: "IDR", isActive: true }) { senderNumber isActive tokenSet } }',
     check: (d) => expect(d.upsertWhatsAppConfig).toEqual({ senderNumber: '+6281100000000', isActive: true, tokenSet: true }),
@@ -166,6 +201,15 @@ const MATRIX: Record<string, Op> = {
     check: (d) => expect(d.resetTemplate).toEqual({ channel: 'PUSH', isDefault: true }),
   },
   publishEvent: { kind: 'mutation', roles: ['SERVICE', 'TENANT_ADMIN'], doc: PUBLISH_DOC, vars: () => ({ id: `evt-${randomUUID()}` }), check: (d) => expect(d.publishEvent).toMatchObject({ accepted: true, duplicate: false }) },
+  setPatientPreference: {
+    kind: 'mutation', roles: ['TENANT_ADMIN', 'SUPPORT', 'SERVICE'], doc: `mutation($p: String!) { setPatientPreference(input: { patientId: $p, channel: SMS, category: "reminders", status: OPTED_OUT, evidence: "call" }) { ${PREFS} } }`,
+    vars: (i) => ({ p: i.patient() }),
+    check: (d, p) => {
+      const choice = { channel: 'SMS', category: 'reminders', status: 'OPTED_OUT', source: 'api', evidence: 'call', actor: subOf(p.token) };
+      expect(d.setPatientPreference).toEqual({ patientId: expect.stringMatching(/^matrix-p-\d+$/), current: [choice], history: [choice] });
+    },
+  },
+  resendDeliveries: { kind: 'mutation', roles: ['TENANT_ADMIN'], doc: 'mutation($id: ID!) { resendDeliveries(ids: [$id]) { requeued unchanged } }', vars: (i) => ({ id: i.failedDelivery() }), check: (d) => expect(d.resendDeliveries).toEqual({ requeued: 1, unchanged: 0 }) },
   retryDelivery: { kind: 'mutation', roles: ['TENANT_ADMIN'], doc: 'mutation($id: ID!) { retryDelivery(id: $id) { status reason } }', vars: (i) => ({ id: i.failedDelivery() }), check: (d) => expect(d.retryDelivery).toEqual({ status: 'QUEUED', reason: null }) },
 
   // ── subscriptions (graphql-ws) ──────────────────────────────────────────────────────────
@@ -212,7 +256,7 @@ function contractRoles(): Record<string, Role[]> {
 
 async function insertDelivery(tenantId: string, status: 'FAILED' | 'SENT', eventId = `evt-${randomUUID()}`) {
   return withTenant({ db: k.app.db, actor: 'test', tenantId }, async (s) => {
-    const [d] = await s.tx.insert(deliveries).values({ tenantId, eventId, eventType: 'report.ready', channel: 'SMS', recipient: '+6281234567890', recipientKind: 'patient', language: 'EN', status, reason: status === 'FAILED' ? 'provider rejected' : null, renderedBody: 'Your report is ready.', content: { channel: 'SMS', body: 'Your report is ready.' } }).returning();
+    const [d] = await s.tx.insert(deliveries).values({ tenantId, eventId, eventType: 'report.ready', channel: 'SMS', recipient: '+6281234567890', recipientKind: 'patient', patientId: 'p1', language: 'EN', status, reason: status === 'FAILED' ? 'provider rejected' : null, renderedBody: 'Your report is ready.', content: { channel: 'SMS', body: 'Your report is ready.' } }).returning();
     await s.tx.insert(deliveryStatusHistory).values({ tenantId, deliveryId: d!.id, status });
     return d!.id;
   });
@@ -228,7 +272,9 @@ const SNAPSHOT = `query {
   tenant { id name country currency defaultLanguage timezone createdAt }
   whatsAppConfig { tenantName senderNumber country currency isActive tokenSet updatedAt }
   wa: referenceData(key: "WhatsApp_Notification") { value updatedAt }
-  motto: referenceData(key: "Motto") { value updatedAt }
+  quiet: referenceData(key: "Quiet_Hours") { value updatedAt }
+  referenceDataKeys { key value }
+  patientPreferences(patientId: "p1") { patientId current { channel category status at } history { channel category status source evidence actor at } }
   staffMembers { id name email phone pushTokens language departments centreIds active }
   routingRules { id name eventPattern centreId departments staffIds channels active priority }
   channelFallbacks { id eventPattern from to undeliveredAfterSeconds active }
@@ -261,6 +307,8 @@ describe('access matrix: every operation, every role', () => {
     const ruleId = ok(await k.gql(t.admin, `mutation { upsertRoutingRule(input: { name: "Matrix lab", eventPattern: "lab.*", departments: ["lab"], staffIds: ["${staffId}"], channels: [EMAIL], priority: 10 }) { id } }`)).upsertRoutingRule.id;
     ok(await k.gql(t.admin, 'mutation { setEventChannels(eventType: "report.ready", channels: [SMS, EMAIL]) { eventType } }'));
     ok(await k.gql(t.admin, `mutation { upsertTemplate(input: { eventType: "report.ready", channel: SMS, language: EN, body: "${SMS_OVERRIDE}" }) { id } }`));
+    ok(await k.gql(t.admin, `mutation { setReferenceData(key: "Quiet_Hours", value: "${QUIET}") { key } }`));
+    ok(await k.gql(t.admin, 'mutation { setPatientPreference(input: { patientId: "p1", channel: WHATSAPP, status: OPTED_OUT, evidence: "matrix form" }) { patientId } }'));
     // Fresh targets, so each allowed caller acts on one of its own; `fixed` ones are what refused callers aim at.
     for (let i = 0; i < 12; i++) pools.purchase.push(ok(await k.gql(t.admin, 'mutation { requestCreditPurchase(amount: "100") { id } }')).requestCreditPurchase.id);
     for (let i = 0; i < 4; i++) pools.rule.push(ok(await k.gql(t.admin, 'mutation { upsertRoutingRule(input: { name: "Pool", eventPattern: "lab.*", departments: ["lab"], channels: [EMAIL] }) { id } }')).upsertRoutingRule.id);
@@ -269,7 +317,7 @@ describe('access matrix: every operation, every role', () => {
     for (const type of ['report.ready', 'prescription.ready', 'patient.registered', 'appointment.no_show']) {
       pools.fallback.push(ok(await k.gql(t.admin, `mutation { upsertChannelFallback(input: { eventPattern: "${type}", from: SMS, to: EMAIL }) { id } }`)).upsertChannelFallback.id);
     }
-    for (let i = 0; i < 4; i++) pools.failed.push(await insertDelivery(t.id, 'FAILED'));
+    for (let i = 0; i < 5; i++) pools.failed.push(await insertDelivery(t.id, 'FAILED'));
     const deliveryEventId = `evt-${randomUUID()}`;
     const sent = await insertDelivery(t.id, 'SENT', deliveryEventId);
     // Kabar's own credit.purchase_status notices add deliveries too (SKIPPED: nobody in "admin").
@@ -277,8 +325,8 @@ describe('access matrix: every operation, every role', () => {
     expect(deliveryCount).toBeGreaterThan(pools.failed.length);
     fx = { t, staffId, ruleId, fallbackId, purchaseIds: [first, ...pools.purchase], balance: '5000', deliveryCount };
     const target = { purchase: pools.purchase[0]!, rule: pools.rule[0]!, fallback: pools.fallback[0]!, failed: pools.failed[0]! };
-    fixed = { delivery: sent, deliveryEventId, purchase: () => target.purchase, rule: () => target.rule, fallback: () => target.fallback, failedDelivery: () => target.failed };
-    ids = { delivery: sent, deliveryEventId, purchase: () => pools.purchase.pop()!, rule: () => pools.rule.pop()!, fallback: () => pools.fallback.pop()!, failedDelivery: () => pools.failed.pop()! };
+    fixed = { delivery: sent, deliveryEventId, purchase: () => target.purchase, rule: () => target.rule, fallback: () => target.fallback, failedDelivery: () => target.failed, patient: () => 'p1' };
+    ids = { delivery: sent, deliveryEventId, purchase: () => pools.purchase.pop()!, rule: () => pools.rule.pop()!, fallback: () => pools.fallback.pop()!, failedDelivery: () => pools.failed.pop()!, patient: () => `matrix-p-${patientCalls++}` };
     principals = [
       { name: 'PLATFORM_ADMIN', role: 'PLATFORM_ADMIN', tenantId: null, token: platform },
       { name: 'PLATFORM_ADMIN with a tenant', role: 'PLATFORM_ADMIN', tenantId: t.id, token: await k.token(t.id, ['PLATFORM_ADMIN']) },
@@ -297,6 +345,7 @@ describe('access matrix: every operation, every role', () => {
     const contract = contractRoles();
     expect(Object.keys(contract).length).toBeGreaterThan(30);
     for (const [name, roles] of Object.entries(contract)) {
+      if (PENDING_OPERATIONS.has(name)) continue; // owed by another issue (test/helpers/contract-pending.ts)
       const op = MATRIX[name];
       expect(op, `${name} is in the contract`).toBeDefined();
       expect(op!.roles === 'tenant' ? [] : [...op!.roles].sort(), name).toEqual([...roles].sort());
@@ -430,6 +479,7 @@ describe("tenant A's tokens with tenant B's ids", () => {
   };
   /** The role may call it (then `ifAllowed`), otherwise FORBIDDEN. */
   const byRole = (roles: Role[], ifAllowed: (res: GqlResponse<any>) => void) => (res: GqlResponse<any>, role: Role) => (roles.includes(role) ? ifAllowed(res) : code('FORBIDDEN')(res));
+  const PREF_ROLES: Role[] = ['TENANT_ADMIN', 'SUPPORT', 'SERVICE'];
   const data = (expected: unknown) => (res: GqlResponse<any>) => {
     expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
     expect(res.data).toEqual(expected);
@@ -440,6 +490,9 @@ describe("tenant A's tokens with tenant B's ids", () => {
     { op: 'deliveries', doc: 'query($e: String) { deliveries(filter: { eventId: $e }) { totalCount edges { node { id } } } }', vars: () => ({ e: B.deliveryEventId }), expect: data({ deliveries: { totalCount: 0, edges: [] } }) },
     { op: 'deliveries', doc: 'query { deliveries(filter: { recipient: "+6281234567890" }) { totalCount } }', expect: data({ deliveries: { totalCount: 0 } }) },
     { op: 'retryDelivery', doc: 'mutation($id: ID!) { retryDelivery(id: $id) { id } }', vars: () => ({ id: B.failed }), expect: byRole(['TENANT_ADMIN'], code('NOT_FOUND')) },
+    // B's ids are unknown to A (nothing revealed), and A's filter reaches only A's deliveries: B's FAILED ones stay FAILED (snapshot below).
+    { op: 'resendDeliveries', doc: 'mutation($id: ID!) { resendDeliveries(ids: [$id]) { requeued unchanged } }', vars: () => ({ id: B.failed }), expect: byRole(['TENANT_ADMIN'], data({ resendDeliveries: { requeued: 0, unchanged: 1 } })) },
+    { op: 'resendDeliveries', doc: 'mutation { resendDeliveries(filter: { status: FAILED }) { requeued unchanged } }', expect: byRole(['TENANT_ADMIN'], data({ resendDeliveries: { requeued: 0, unchanged: 0 } })) },
     { op: 'confirmCreditPurchase', doc: 'mutation($id: ID!) { confirmCreditPurchase(id: $id) { id } }', vars: () => ({ id: B.purchase }), expect: code('FORBIDDEN') },
     { op: 'failCreditPurchase', doc: 'mutation($id: ID!) { failCreditPurchase(id: $id, reason: "x") { id } }', vars: () => ({ id: B.purchase }), expect: code('FORBIDDEN') },
     { op: 'cancelCreditPurchase', doc: 'mutation($id: ID!) { cancelCreditPurchase(id: $id) { id } }', vars: () => ({ id: B.purchase }), expect: byRole(['TENANT_ADMIN'], code('NOT_FOUND')) },
@@ -461,7 +514,20 @@ describe("tenant A's tokens with tenant B's ids", () => {
     { op: 'deleteChannelFallback', doc: 'mutation($id: ID!) { deleteChannelFallback(id: $id) }', vars: () => ({ id: B.fallback }), expect: byRole(['TENANT_ADMIN'], code('NOT_FOUND')) },
     { op: 'templates', doc: 'query { templates(eventType: "report.ready", channel: SMS, language: EN) { body isDefault } }', expect: (res) => { expect(res.errors).toBeUndefined(); expect(res.data.templates).toHaveLength(1); expect(res.data.templates[0]).toMatchObject({ isDefault: true }); expect(res.data.templates[0].body).not.toContain('B only'); } },
     { op: 'resetTemplate', doc: 'mutation { resetTemplate(eventType: "report.ready", channel: SMS, language: EN) { isDefault } }', expect: byRole(['TENANT_ADMIN'], code('NOT_FOUND')) },
-    { op: 'staffMembers', doc: 'query { staffMembers { id } routingRules { id } whatsAppConfig { senderNumber } referenceData(key: "B_only") { value } }', expect: data({ staffMembers: [], routingRules: [], whatsAppConfig: null, referenceData: null }) },
+    { op: 'staffMembers', doc: 'query { staffMembers { id } routingRules { id } whatsAppConfig { senderNumber } referenceData(key: "Private_Previews") { value } }', expect: data({ staffMembers: [], routingRules: [], whatsAppConfig: null, referenceData: null }) },
+    { op: 'referenceDataKeys', doc: 'query { referenceDataKeys { key value } }', expect: (res) => { expect(res.errors).toBeUndefined(); expect(res.data.referenceDataKeys.filter((x: any) => x.value !== null)).toEqual([]); } },
+    { op: 'deliveries', doc: 'query { a: deliveries(filter: { search: "6281234567890" }) { totalCount } b: deliveries(filter: { patientId: "p1" }) { totalCount } c: deliveries(filter: { reason: "provider rejected" }) { totalCount } }', expect: data({ a: { totalCount: 0 }, b: { totalCount: 0 }, c: { totalCount: 0 } }) },
+    // Preferences are per tenant: A reading B's patient "p1" sees nothing of B's choices...
+    { op: 'patientPreferences', doc: 'query { patientPreferences(patientId: "p1") { patientId current { status } history { evidence } } }', expect: byRole(PREF_ROLES, data({ patientPreferences: { patientId: 'p1', current: [], history: [] } })) },
+    // ...and A setting "p1" records A's choice only (B's history is checked unchanged below).
+    {
+      op: 'setPatientPreference', doc: 'mutation { setPatientPreference(input: { patientId: "p1", channel: SMS, status: OPTED_IN }) { current { channel category status source } history { evidence } } }',
+      expect: byRole(PREF_ROLES, (res) => {
+        expect(res.errors).toBeUndefined();
+        expect(res.data.setPatientPreference.current).toEqual([{ channel: 'SMS', category: null, status: 'OPTED_IN', source: 'api' }]);
+        expect(res.data.setPatientPreference.history.map((h: any) => h.evidence)).not.toContain('B form');
+      }),
+    },
     { op: 'tenant', doc: 'query { tenant { id } creditBalance { balance } creditTransactions { edges { cursor } } }', expect: (res) => data({ tenant: { id: a.id }, creditBalance: { balance: '0' }, creditTransactions: { edges: [] } })(res) },
     { op: 'eventChannels', doc: 'query { eventChannels { eventType channels } }', expect: (res) => { expect(res.errors).toBeUndefined(); expect(res.data.eventChannels).not.toContainEqual({ eventType: 'report.ready', channels: ['PUSH'] }); } },
     {
@@ -485,7 +551,8 @@ describe("tenant A's tokens with tenant B's ids", () => {
     B.fallback = ok(await k.gql(b.admin, 'mutation { upsertChannelFallback(input: { eventPattern: "appointment.*", from: WHATSAPP, to: SMS, undeliveredAfterSeconds: 600 }) { id } }')).upsertChannelFallback.id;
     B.purchase = ok(await k.gql(b.admin, 'mutation { requestCreditPurchase(amount: "5000") { id } }')).requestCreditPurchase.id;
     ok(await k.gql(b.admin, 'mutation { upsertWhatsAppConfig(input: { senderNumber: "+6281234567890", token: "b-token-0123456789", country: "ID", currency: "IDR", isActive: true }) { tokenSet } }'));
-    ok(await k.gql(b.admin, 'mutation { setReferenceData(key: "B_only", value: "1") { key } }'));
+    ok(await k.gql(b.admin, 'mutation { setReferenceData(key: "Private_Previews", value: "1") { key } }'));
+    ok(await k.gql(b.admin, 'mutation { setPatientPreference(input: { patientId: "p1", channel: SMS, status: OPTED_OUT, evidence: "B form" }) { patientId } }'));
     ok(await k.gql(b.admin, 'mutation { upsertTemplate(input: { eventType: "report.ready", channel: SMS, language: EN, body: "B only {{patient.name}}" }) { id } }'));
     ok(await k.gql(b.admin, 'mutation { setEventChannels(eventType: "report.ready", channels: [PUSH]) { eventType } }'));
     B.delivery = await insertDelivery(b.id, 'SENT', B.deliveryEventId);
@@ -504,7 +571,7 @@ describe("tenant A's tokens with tenant B's ids", () => {
   });
 
   it('gets nothing (NOT_FOUND, empty, or FORBIDDEN for a foreign tenantId), and B is unchanged', async () => {
-    const before = ok(await k.gql(b.admin, SNAPSHOT.replace('referenceData(key: "WhatsApp_Notification")', 'referenceData(key: "B_only")')));
+    const before = ok(await k.gql(b.admin, SNAPSHOT.replace('referenceData(key: "WhatsApp_Notification")', 'referenceData(key: "Private_Previews")')));
     const roles: [Role, string][] = [['TENANT_ADMIN', a.admin], ['SUPPORT', a.support], ['STAFF', a.staff], ['SERVICE', a.service]];
     for (const attack of attacks()) {
       for (const [role, token] of roles) {
@@ -525,13 +592,15 @@ describe("tenant A's tokens with tenant B's ids", () => {
     expect(ingest.status).toBe(403);
     expect(((await ingest.json()) as any).error.code).toBe('FORBIDDEN');
 
-    const after = ok(await k.gql(b.admin, SNAPSHOT.replace('referenceData(key: "WhatsApp_Notification")', 'referenceData(key: "B_only")')));
+    const after = ok(await k.gql(b.admin, SNAPSHOT.replace('referenceData(key: "WhatsApp_Notification")', 'referenceData(key: "Private_Previews")')));
     expect(after).toEqual(before);
     expect(after.creditPurchases).toEqual([expect.objectContaining({ id: B.purchase, status: 'PENDING' })]);
     expect(after.staffMembers).toEqual([expect.objectContaining({ id: B.staff, name: 'B nurse' })]);
     expect(after.routingRules).toEqual([expect.objectContaining({ id: B.rule, name: 'B lab' })]);
     expect(after.channelFallbacks).toEqual([{ id: B.fallback, eventPattern: 'appointment.*', from: 'WHATSAPP', to: 'SMS', undeliveredAfterSeconds: 600, active: true }]);
     expect(after.templates.find((x: any) => x.channel === 'SMS' && x.language === 'EN')).toMatchObject({ body: 'B only {{patient.name}}', isDefault: false });
+    expect(after.patientPreferences.history).toEqual([expect.objectContaining({ channel: 'SMS', status: 'OPTED_OUT', source: 'api', evidence: 'B form', actor: subOf(b.admin) })]);
+    expect(after.wa.value).toBe('1'); // Private_Previews, B's
     expect(after.deliveries.edges.filter((e: any) => e.node.eventId.startsWith('evt-')).map((e: any) => e.node.status).sort()).toEqual(['FAILED', 'FAILED', 'SENT']);
   });
 

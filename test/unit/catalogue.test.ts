@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import Ajv2020Module from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import {
+  EVENT_CATEGORIES,
   EVENT_TYPES,
   eventSchema,
   eventTypeInfo,
@@ -34,7 +35,7 @@ describe('event types', () => {
       'walkin.token_called', 'walkin.approaching_turn', 'walkin.queue_updated', 'prescription.ready', 'report.ready',
       'doctor.emergency_leave', 'patient.registered', 'credit.purchase_status', 'billing.bill_generated',
       'billing.refund_processed', 'billing.deposit_received', 'package.purchased', 'package.redeemed',
-      'package.expired', 'package.exhausted', 'lab.test_requested', 'credit.insufficient',
+      'package.expired', 'package.exhausted', 'lab.test_requested', 'credit.insufficient', 'patient.preferences_updated',
     ];
     expect(EVENT_TYPES.map((e) => e.type).sort()).toEqual([...expected].sort());
     expect(new Set(EVENT_TYPES.map((e) => e.type)).size).toBe(EVENT_TYPES.length);
@@ -52,11 +53,26 @@ describe('event types', () => {
     for (const e of EVENT_TYPES.filter((x) => x.audience === 'staff')) expect(e.defaultChannels).toEqual(['EMAIL']);
   });
 
+  it('has one list of categories, exactly those of its event types, and marks the critical ones', () => {
+    expect([...EVENT_CATEGORIES].sort()).toEqual([...new Set(EVENT_TYPES.map((e) => e.category))].sort());
+    expect(EVENT_TYPES.filter((e) => e.critical).map((e) => e.type).sort()).toEqual([
+      'appointment.cancelled', 'appointment.rejected', 'appointment.rescheduled', 'doctor.emergency_leave', 'walkin.approaching_turn', 'walkin.token_called',
+    ]);
+  });
+
+  it('patient.preferences_updated accepts a known category and rejects an unknown one with its path', () => {
+    const data = (category?: string) => ({ patient: { id: 'p-1', name: 'Siti' }, preferences: [{ channel: 'whatsapp', status: 'opted_out', ...(category ? { category } : {}) }] });
+    expect(validateEventData('patient.preferences_updated', data())).toEqual({ ok: true });
+    expect(validateEventData('patient.preferences_updated', data('reminders'))).toEqual({ ok: true });
+    expect(errorsOf('patient.preferences_updated', data('reminder'))).toEqual([{ path: '/preferences/0/category', message: 'must be equal to one of the allowed values' }]);
+  });
+
   it('knows which types Kabar produces and which notify', () => {
     const kabar = EVENT_TYPES.filter((e) => e.producedBy === 'kabar').map((e) => e.type).sort();
     expect(kabar).toEqual(['appointment.reminder', 'credit.insufficient', 'credit.purchase_status', 'walkin.approaching_turn']);
     expect(notifyingEventTypes()).not.toContain('walkin.queue_updated');
-    expect(notifyingEventTypes()).toHaveLength(EVENT_TYPES.length - 1);
+    expect(notifyingEventTypes()).not.toContain('patient.preferences_updated');
+    expect(notifyingEventTypes()).toHaveLength(EVENT_TYPES.length - 2);
     expect(isKnownEventType('walkin.queue_updated')).toBe(true);
     expect(isKnownEventType('foo.bar')).toBe(false);
     expect(eventTypeInfo('foo.bar')).toBeUndefined();
