@@ -56,8 +56,10 @@ export function webhooksRouter(app: App, fetchCert?: (url: string) => Promise<st
       const applied = await applyProviderStatuses(s, parseWhatsAppWebhook(req.body), publish, app.bus);
       // Patients' own messages come on the same webhook (value.messages rather than value.statuses).
       const messages = parseWhatsAppInbound(req.body);
-      const received = messages.length ? (await receiveInbound(s, inbound, tenant, 'WHATSAPP', messages)).recorded : 0;
-      return { applied, received };
+      const got = messages.length ? await receiveInbound(s, inbound, tenant, 'WHATSAPP', messages) : null;
+      // Counts only: a patient's words and number stay out of the logs.
+      if (got) app.logger.debug({ tenantId, channel: 'WHATSAPP', ...got }, 'inbound messages');
+      return { applied, received: got?.recorded ?? 0 };
     });
     if (outcome === null) return reject(res, 401, 'invalid webhook secret');
     if (outcome === REPLAY) return answer(res, REPLAY);
@@ -94,7 +96,7 @@ export function webhooksRouter(app: App, fetchCert?: (url: string) => Promise<st
     await withTenant(system(tenantId), async (s) => {
       const tenant = await getTenantIfExists(s);
       if (!tenant || !(await firstSighting(s, 'sms-inbound', url + twilioSignedFields(params)))) return;
-      if (message) await receiveInbound(s, inbound, tenant, 'SMS', [message]);
+      if (message) app.logger.debug({ tenantId, channel: 'SMS', ...(await receiveInbound(s, inbound, tenant, 'SMS', [message])) }, 'inbound messages');
     });
     res.status(200).type('text/xml').send(EMPTY_TWIML);
   });
