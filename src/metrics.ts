@@ -107,7 +107,7 @@ export function instrumentChannels(channels: Channels, m: Metrics = metrics): Ch
     };
   const { whatsapp, email, sms, push } = channels;
   const wrapped: Channels = {
-    whatsapp: { send: timed('WHATSAPP', (x) => whatsapp.send(x)), registerWebhook: (apiKey, url, secret) => whatsapp.registerWebhook(apiKey, url, secret) },
+    whatsapp: { send: timed('WHATSAPP', (x) => whatsapp.send(x)), sendText: timed('WHATSAPP', (x) => whatsapp.sendText(x)), registerWebhook: (apiKey, url, secret) => whatsapp.registerWebhook(apiKey, url, secret) },
     email: { send: timed('EMAIL', (x) => email.send(x)) },
     sms: { send: timed('SMS', (x) => sms.send(x)) },
     push: { send: timed('PUSH', (x) => push.send(x)) },

@@ -58,6 +58,7 @@ export function redactingChannels(channels: Channels, known: () => Iterable<stri
   return {
     whatsapp: {
       send: (m) => guard([m.apiKey], () => whatsapp.send(m)),
+      sendText: (m) => guard([m.apiKey], () => whatsapp.sendText(m)),
       registerWebhook: (apiKey, url, secret) => guard([apiKey, secret], () => whatsapp.registerWebhook(apiKey, url, secret)),
     },
     email: { send: (m) => guard([], () => email.send(m)) },

@@ -20,6 +20,7 @@ export function createSandboxChannels(record: (entry: SandboxEntry) => void): Ch
     whatsapp: {
       // apiKey is a secret: never recorded.
       send: async ({ to, templateName, language, parameters }) => accept({ channel: 'WHATSAPP', to, payload: { templateName, language, parameters } }),
+      sendText: async ({ to, body }) => accept({ channel: 'WHATSAPP', to, payload: { type: 'text', body } }),
       // Registering a webhook is not a message; nothing to record.
       registerWebhook: async () => ({ ok: true, providerMessageId: `sandbox-${randomUUID()}` }),
     },

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { excerpt, failure, isRecord, isTransientHttpStatus, parseJson, parseRetryAfter, post, trimBase } from './http.js';
-import type { ProviderStatus, SendOutcome, SmsChannel, SmsMessage } from './types.js';
+import type { InboundText, ProviderStatus, SendOutcome, SmsChannel, SmsMessage } from './types.js';
 
 // SMS through a Twilio-style Messages API (PROVIDERS.md "SMS: Twilio-style Messages API").
 
@@ -53,29 +53,67 @@ export function classifySmsError(status: number, body: unknown, rawText = '', re
   return failure(byStatus, `HTTP ${status}${rawText ? `: ${excerpt(rawText)}` : ''}`, retryAfterMs);
 }
 
+/** Form fields as Express parses them (extended: false): a repeated field is an array. */
+export type FormParams = Record<string, string | string[]>;
+
 /**
- * Twilio's request signature: base64(HMAC-SHA1(authToken, url + each param key+value sorted
- * by key)). Like Twilio's own helper, also tries the URL with the default port added or
- * removed, since proxies differ on whether the port appears.
+ * What Twilio signs after the URL: each field's key+value, sorted by key; a repeated field
+ * once per value, its values sorted. A body posted twice therefore signs differently.
  */
-export function verifyTwilioSignature(authToken: string, fullUrl: string, params: Record<string, string>, signatureHeader: string | undefined | null): boolean {
+export function twilioSignedFields(params: FormParams): string {
+  return Object.keys(params)
+    .sort()
+    .map((k) => {
+      const v = params[k]!;
+      return (Array.isArray(v) ? [...v].sort() : [v]).map((x) => k + x).join('');
+    })
+    .join('');
+}
+
+/**
+ * Twilio's request signature: base64(HMAC-SHA1(authToken, url + twilioSignedFields)). Like
+ * Twilio's own validators, accepts it over the URL with or without its port (proxies differ on
+ * whether the port appears, and Twilio's own signing has been inconsistent about it).
+ */
+export function verifyTwilioSignature(authToken: string, fullUrl: string, params: FormParams, signatureHeader: string | undefined | null): boolean {
   if (!authToken || !signatureHeader) return false;
   const given = Buffer.from(signatureHeader, 'utf8');
-  const sorted = Object.keys(params).sort().map((k) => k + params[k]).join('');
+  const fields = twilioSignedFields(params);
   return urlVariants(fullUrl).some((u) => {
-    const expected = Buffer.from(createHmac('sha1', authToken).update(u + sorted, 'utf8').digest('base64'), 'utf8');
+    const expected = Buffer.from(createHmac('sha1', authToken).update(u + fields, 'utf8').digest('base64'), 'utf8');
     return expected.length === given.length && timingSafeEqual(expected, given);
   });
 }
 
-function urlVariants(fullUrl: string): string[] {
+/** The URL as given, without any port, and with the scheme's default port when it names none. */
+export function urlVariants(fullUrl: string): string[] {
   const m = /^(https?):\/\/([^/?#]+)(.*)$/s.exec(fullUrl);
   if (!m) return [fullUrl];
   const [, scheme, authority, rest] = m as unknown as [string, string, string, string];
-  const defaultPort = scheme === 'https' ? '443' : '80';
-  if (authority.endsWith(`:${defaultPort}`)) return [fullUrl, `${scheme}://${authority.slice(0, -defaultPort.length - 1)}${rest}`];
-  if (/:\d+$/.test(authority)) return [fullUrl];
-  return [fullUrl, `${scheme}://${authority}:${defaultPort}${rest}`];
+  const host = authority.replace(/:\d*$/, '');
+  const withPort = host === authority ? `${scheme}://${host}:${scheme === 'https' ? '443' : '80'}${rest}` : fullUrl;
+  return [...new Set([fullUrl, `${scheme}://${host}${rest}`, withPort])];
+}
+
+/** A patient's SMS to a tenant's number (Twilio's inbound webhook); null without a sid or a usable sender number. */
+export function parseSmsInbound(params: FormParams): InboundText | null {
+  const one = (k: string) => firstValue(params[k]);
+  const sid = one('MessageSid') ?? one('SmsSid');
+  const from = toE164(one('From') ?? '');
+  if (!sid || !from) return null;
+  return { providerMessageId: sid, from, body: one('Body') ?? '' };
+}
+
+/** A form field's value; the first of a repeated one. */
+export function firstValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** A phone number as E.164 with "+" (from "6281234567890" or "+62 812-3456-7890"); null for anything else (a short code, a name). */
+export function toE164(raw: string): string | null {
+  const digits = raw.trim().replace(/[\s().-]/g, '');
+  const m = /^\+?([1-9]\d{5,14})$/.exec(digits);
+  return m ? `+${m[1]}` : null;
 }
 
 const SMS_STATUS: Record<string, ProviderStatus['status']> = {
@@ -91,7 +129,8 @@ const SMS_STATUS: Record<string, ProviderStatus['status']> = {
  * anything unknown (not yet a state Kabar records). Twilio sends no event time, so `at` is
  * the time of receipt.
  */
-export function parseSmsStatus(params: Record<string, string>, now: Date = new Date()): ProviderStatus | null {
+export function parseSmsStatus(form: FormParams, now: Date = new Date()): ProviderStatus | null {
+  const params = Object.fromEntries(Object.entries(form).map(([k, v]) => [k, firstValue(v) ?? ''])) as Record<string, string | undefined>;
   const sid = params.MessageSid ?? params.SmsSid;
   const raw = (params.MessageStatus ?? params.SmsStatus ?? '').toLowerCase();
   const status = SMS_STATUS[raw];

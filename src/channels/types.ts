@@ -33,6 +33,24 @@ export interface WhatsAppMessage {
   reference?: string;
 }
 
+/** A free-form text answering a patient inside the customer-service window their message opened. */
+export interface WhatsAppText {
+  apiKey: string;
+  /** E.164 with "+". */
+  to: string;
+  body: string;
+  reference?: string;
+}
+
+/** A patient's own message (WhatsApp or SMS), as the provider's webhook gives it. */
+export interface InboundText {
+  /** wamid, or Twilio's MessageSid. */
+  providerMessageId: string;
+  /** E.164 with "+". */
+  from: string;
+  body: string;
+}
+
 export interface EmailMessage {
   to: string;
   subject: string;
@@ -71,6 +89,8 @@ export interface ProviderStatus {
 
 export interface WhatsAppChannel {
   send(msg: WhatsAppMessage): Promise<SendOutcome>;
+  /** A free-form `type: "text"` message (only as an answer inside a customer-service window). */
+  sendText(msg: WhatsAppText): Promise<SendOutcome>;
   /** Registers Kabar's status webhook with a secret header (360dialog POST /v1/configs/webhook). */
   registerWebhook(apiKey: string, url: string, secret: string): Promise<SendOutcome>;
 }

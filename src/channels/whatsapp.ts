@@ -1,5 +1,6 @@
 import { excerpt, failure, isRecord, isTransientHttpStatus, parseJson, parseRetryAfter, post, trimBase } from './http.js';
-import type { ProviderStatus, SendOutcome, WhatsAppChannel, WhatsAppMessage } from './types.js';
+import { toE164 } from './sms.js';
+import type { InboundText, ProviderStatus, SendOutcome, WhatsAppChannel, WhatsAppMessage, WhatsAppText } from './types.js';
 
 // WhatsApp through 360dialog's Cloud API (PROVIDERS.md "WhatsApp: 360dialog Cloud API").
 
@@ -22,19 +23,22 @@ export function createWhatsAppChannel(settings: WhatsAppSettings): WhatsAppChann
   const base = trimBase(settings.baseUrl);
   const headers = (apiKey: string) => ({ 'D360-API-KEY': apiKey, 'content-type': 'application/json', accept: 'application/json' });
 
+  const sendMessage = async (apiKey: string, payload: Record<string, unknown>): Promise<SendOutcome> => {
+    const answer = await post(`${base}/messages`, { headers: headers(apiKey), body: JSON.stringify(payload) }, settings.timeoutMs);
+    if (!answer.ok) return answer.outcome;
+    const body = parseJson(answer.text);
+    if (answer.status >= 200 && answer.status < 300) {
+      const id = isRecord(body) && Array.isArray(body.messages) && isRecord(body.messages[0]) ? body.messages[0].id : undefined;
+      if (typeof id === 'string' && id) return { ok: true, providerMessageId: id };
+      // Accepted but no id: retrying could send twice, so fail visibly instead.
+      return failure(false, `HTTP ${answer.status} without a message id: ${excerpt(answer.text)}`);
+    }
+    return classifyWhatsAppError(answer.status, body, answer.text, parseRetryAfter(answer.headers.get('retry-after')));
+  };
+
   return {
-    async send(msg: WhatsAppMessage): Promise<SendOutcome> {
-      const answer = await post(`${base}/messages`, { headers: headers(msg.apiKey), body: JSON.stringify(templateBody(msg)) }, settings.timeoutMs);
-      if (!answer.ok) return answer.outcome;
-      const body = parseJson(answer.text);
-      if (answer.status >= 200 && answer.status < 300) {
-        const id = isRecord(body) && Array.isArray(body.messages) && isRecord(body.messages[0]) ? body.messages[0].id : undefined;
-        if (typeof id === 'string' && id) return { ok: true, providerMessageId: id };
-        // Accepted but no id: retrying could send twice, so fail visibly instead.
-        return failure(false, `HTTP ${answer.status} without a message id: ${excerpt(answer.text)}`);
-      }
-      return classifyWhatsAppError(answer.status, body, answer.text, parseRetryAfter(answer.headers.get('retry-after')));
-    },
+    send: (msg: WhatsAppMessage) => sendMessage(msg.apiKey, templateBody(msg)),
+    sendText: (msg: WhatsAppText) => sendMessage(msg.apiKey, textBody(msg)),
 
     async registerWebhook(apiKey: string, url: string, secret: string): Promise<SendOutcome> {
       const payload = { url, headers: { [WEBHOOK_SECRET_HEADER]: secret } };
@@ -62,6 +66,21 @@ export function templateBody(msg: WhatsAppMessage): Record<string, unknown> {
     to: msg.to.replace(/^\+/, ''),
     type: 'template',
     template,
+    ...(msg.reference ? { biz_opaque_callback_data: msg.reference } : {}),
+  };
+}
+
+/**
+ * A free-form text message: allowed only inside the 24-hour customer-service window a patient's
+ * own message opened (Kabar sends it only to answer one), and not charged there.
+ */
+export function textBody(msg: WhatsAppText): Record<string, unknown> {
+  return {
+    messaging_product: 'whatsapp',
+    recipient_type: 'individual',
+    to: msg.to.replace(/^\+/, ''),
+    type: 'text',
+    text: { body: msg.body },
     ...(msg.reference ? { biz_opaque_callback_data: msg.reference } : {}),
   };
 }
@@ -95,11 +114,8 @@ const STATUS_MAP: Record<string, ProviderStatus['status']> = {
   failed: 'FAILED',
 };
 
-/**
- * Meta/360dialog status webhook → normalised statuses. Incoming messages and other change
- * fields yield nothing. Also accepts the older top-level `{ statuses: [...] }` shape.
- */
-export function parseWhatsAppWebhook(body: unknown): ProviderStatus[] {
+/** The `value`s of a webhook's "messages" changes (or the older top-level shape itself). */
+function messageValues(body: unknown): unknown[] {
   if (!isRecord(body)) return [];
   const values: unknown[] = [];
   if (Array.isArray(body.entry)) {
@@ -112,8 +128,16 @@ export function parseWhatsAppWebhook(body: unknown): ProviderStatus[] {
   } else {
     values.push(body);
   }
+  return values;
+}
+
+/**
+ * Meta/360dialog status webhook → normalised statuses. Incoming messages and other change
+ * fields yield nothing. Also accepts the older top-level `{ statuses: [...] }` shape.
+ */
+export function parseWhatsAppWebhook(body: unknown): ProviderStatus[] {
   const out: ProviderStatus[] = [];
-  for (const value of values) {
+  for (const value of messageValues(body)) {
     if (!isRecord(value) || !Array.isArray(value.statuses)) continue;
     for (const s of value.statuses) {
       const parsed = parseOneStatus(s);
@@ -137,4 +161,33 @@ function parseOneStatus(s: unknown): ProviderStatus | null {
     result.reason = first ? `${String(first.code ?? 'unknown')}: ${String(title ?? 'error')}` : 'failed';
   }
   return result;
+}
+
+/**
+ * Patients' own messages in a webhook (`value.messages`): the text a patient typed or the
+ * button they tapped. Media and other types carry no text and yield an empty body; a message
+ * without an id or a usable sender number is left out.
+ */
+export function parseWhatsAppInbound(body: unknown): InboundText[] {
+  const out: InboundText[] = [];
+  for (const value of messageValues(body)) {
+    if (!isRecord(value) || !Array.isArray(value.messages)) continue;
+    for (const m of value.messages) {
+      if (!isRecord(m) || typeof m.id !== 'string' || !m.id || typeof m.from !== 'string') continue;
+      const from = toE164(m.from);
+      if (from) out.push({ providerMessageId: m.id, from, body: inboundText(m) });
+    }
+  }
+  return out;
+}
+
+function inboundText(m: Record<string, unknown>): string {
+  const str = (v: unknown) => (typeof v === 'string' ? v : '');
+  if (m.type === 'text' && isRecord(m.text)) return str(m.text.body);
+  if (m.type === 'button' && isRecord(m.button)) return str(m.button.text) || str(m.button.payload);
+  if (m.type === 'interactive' && isRecord(m.interactive)) {
+    const reply = m.interactive.button_reply ?? m.interactive.list_reply;
+    return isRecord(reply) ? str(reply.title) : '';
+  }
+  return '';
 }

@@ -1,16 +1,20 @@
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
-import { parseSesNotification, parseSmsStatus, parseWhatsAppWebhook, verifySnsMessage, verifyTwilioSignature, WEBHOOK_SECRET_HEADER } from '../channels/index.js';
+import { parseSesNotification, parseSmsInbound, parseSmsStatus, parseWhatsAppInbound, parseWhatsAppWebhook, twilioSignedFields, verifySnsMessage, verifyTwilioSignature, WEBHOOK_SECRET_HEADER, type FormParams } from '../channels/index.js';
 import type { App } from '../app.js';
 import { eq } from 'drizzle-orm';
 import { withPlatform, withTenant } from '../db/tenant.js';
 import { deliveries } from '../schema/index.js';
 import type { StatusPublisher } from '../services/delivery-status.js';
 import { statusPayload } from '../services/deliveries.js';
+import { receiveInbound, type InboundContext } from '../services/inbound.js';
 import { getTenantIfExists } from '../services/tenants.js';
 import { applyProviderStatuses, firstSighting, whatsAppWebhookAuthentic } from '../services/webhooks.js';
 
-const REPLAY = Symbol('replay');
 import { isId } from '../validation.js';
+
+const REPLAY = Symbol('replay');
+// Twilio's inbound-message webhook expects TwiML; an empty response sends nothing back itself.
+const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
 
 /**
  * Provider status webhooks, each authenticated by the provider's own mechanism (never a JWT):
@@ -24,8 +28,16 @@ export function webhooksRouter(app: App, fetchCert?: (url: string) => Promise<st
   const system = (tenantId: string) => ({ db: app.db, actor: 'webhook', tenantId });
   const reject = (res: Response, status: number, message: string) => res.status(status).json({ error: message });
   // A call seen before is answered 200 (a provider's retry must stop) and changes nothing.
-  const answer = (res: Response, applied: number | typeof REPLAY) =>
-    res.status(200).json(applied === REPLAY ? { ok: true, applied: 0, replay: true } : { ok: true, applied });
+  const answer = (res: Response, applied: number | typeof REPLAY, received = 0) =>
+    res.status(200).json(applied === REPLAY ? { ok: true, applied: 0, replay: true } : { ok: true, applied, ...(received ? { received } : {}) });
+  const inbound: InboundContext = { box: app.box, publishStatus: publish, now: () => new Date() };
+  // Twilio signs the URL it called: Kabar's public URL for this tenant, with the query it names.
+  const twilioUrl = (req: Request, path: string) => {
+    const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?')) : '';
+    return `${c.KABAR_PUBLIC_URL}/webhooks/${path}${query}`;
+  };
+  const twilioSigned = (req: Request, url: string, params: FormParams) =>
+    Boolean(c.SMS_AUTH_TOKEN) && verifyTwilioSignature(c.SMS_AUTH_TOKEN, url, params, req.get('X-Twilio-Signature') ?? '');
   const replayWindowMs = c.KABAR_WEBHOOK_REPLAY_DAYS * 86_400_000;
   const certHostPattern = new RegExp(c.SNS_CERT_HOST_PATTERN);
   // Unset = any topic. Anyone can have AWS sign messages of a topic of their own, so production names Kabar's.
@@ -37,32 +49,56 @@ export function webhooksRouter(app: App, fetchCert?: (url: string) => Promise<st
     if (!isId(tenantId)) return reject(res, 404, 'unknown tenant');
     // Anything else leaves req.body unparsed: there would be no status to read, nor content to fingerprint.
     if (!req.is('application/json')) return reject(res, 415, 'expected application/json');
-    const applied = await withTenant(system(tenantId), async (s) => {
-      if (!(await getTenantIfExists(s)) || !(await whatsAppWebhookAuthentic(s, app.box, req.get(WEBHOOK_SECRET_HEADER)))) return null;
+    const outcome = await withTenant(system(tenantId), async (s) => {
+      const tenant = await getTenantIfExists(s);
+      if (!tenant || !(await whatsAppWebhookAuthentic(s, app.box, req.get(WEBHOOK_SECRET_HEADER)))) return null;
       if (!(await firstSighting(s, 'whatsapp', JSON.stringify(req.body)))) return REPLAY;
-      return applyProviderStatuses(s, parseWhatsAppWebhook(req.body), publish, app.bus);
+      const applied = await applyProviderStatuses(s, parseWhatsAppWebhook(req.body), publish, app.bus);
+      // Patients' own messages come on the same webhook (value.messages rather than value.statuses).
+      const messages = parseWhatsAppInbound(req.body);
+      const got = messages.length ? await receiveInbound(s, inbound, tenant, 'WHATSAPP', messages) : null;
+      // Counts only: a patient's words and number stay out of the logs.
+      if (got) app.logger.debug({ tenantId, channel: 'WHATSAPP', ...got }, 'inbound messages');
+      return { applied, received: got?.recorded ?? 0 };
     });
-    if (applied === null) return reject(res, 401, 'invalid webhook secret');
-    answer(res, applied);
+    if (outcome === null) return reject(res, 401, 'invalid webhook secret');
+    if (outcome === REPLAY) return answer(res, REPLAY);
+    answer(res, outcome.applied, outcome.received);
   });
 
   router.post('/sms/:tenantId', express.urlencoded({ extended: false, limit: '256kb' }), async (req: Request, res: Response) => {
     const tenantId = String(req.params.tenantId);
     if (!isId(tenantId)) return reject(res, 404, 'unknown tenant');
-    const params = Object.fromEntries(Object.entries(req.body ?? {}).map(([k, v]) => [k, String(v)]));
-    // Twilio signs the URL it called: Kabar's public URL for this tenant, with the delivery it names.
-    const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?')) : '';
-    const url = `${c.KABAR_PUBLIC_URL}/webhooks/sms/${tenantId}${query}`;
-    if (!c.SMS_AUTH_TOKEN || !verifyTwilioSignature(c.SMS_AUTH_TOKEN, url, params, req.get('X-Twilio-Signature') ?? '')) return reject(res, 401, 'invalid signature');
+    const params = formOf(req.body);
+    // The status callback URL names the delivery (?delivery=), so it is signed too.
+    const url = twilioUrl(req, `sms/${tenantId}`);
+    if (!twilioSigned(req, url, params)) return reject(res, 401, 'invalid signature');
     const status = parseSmsStatus(params);
     if (status && typeof req.query.delivery === 'string') status.deliveryId = req.query.delivery;
-    const signed = url + Object.keys(params).sort().map((k) => `${k}${params[k]}`).join('');
+    const signed = url + twilioSignedFields(params);
     const applied = await withTenant(system(tenantId), async (s) => {
       if (!(await getTenantIfExists(s))) return 0;
       if (!(await firstSighting(s, 'sms', signed))) return REPLAY;
       return status ? applyProviderStatuses(s, [status], publish, app.bus) : 0;
     });
     answer(res, applied);
+  });
+
+  // A patient's SMS to the tenant's number, signed like the status callback. Always answered with
+  // empty TwiML once authentic: any text is acknowledged, a keyword's confirmation goes as a delivery.
+  router.post('/sms/:tenantId/inbound', express.urlencoded({ extended: false, limit: '256kb' }), async (req: Request, res: Response) => {
+    const tenantId = String(req.params.tenantId);
+    if (!isId(tenantId)) return reject(res, 404, 'unknown tenant');
+    const params = formOf(req.body);
+    const url = twilioUrl(req, `sms/${tenantId}/inbound`);
+    if (!twilioSigned(req, url, params)) return reject(res, 401, 'invalid signature');
+    const message = parseSmsInbound(params);
+    await withTenant(system(tenantId), async (s) => {
+      const tenant = await getTenantIfExists(s);
+      if (!tenant || !(await firstSighting(s, 'sms-inbound', url + twilioSignedFields(params)))) return;
+      if (message) app.logger.debug({ tenantId, channel: 'SMS', ...(await receiveInbound(s, inbound, tenant, 'SMS', [message])) }, 'inbound messages');
+    });
+    res.status(200).type('text/xml').send(EMPTY_TWIML);
   });
 
   // SNS posts JSON with content-type text/plain.
@@ -111,6 +147,12 @@ export function webhooksRouter(app: App, fetchCert?: (url: string) => Promise<st
   });
 
   return router;
+}
+
+/** Form fields as parsed (extended: false): strings, or arrays of strings for a repeated field. */
+function formOf(body: unknown): FormParams {
+  const entries = Object.entries(body && typeof body === 'object' ? body : {});
+  return Object.fromEntries(entries.map(([k, v]) => [k, Array.isArray(v) ? v.map(String) : String(v)]));
 }
 
 /** An https URL on an AWS SNS host (no credentials that could disguise another host), or null. */

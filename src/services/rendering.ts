@@ -7,14 +7,23 @@ import { cachedConfig } from './config-cache.js';
 import { templatesInForce, type TemplateView } from './templates.js';
 import type { TenantRow } from './tenants.js';
 
-/** What a channel adapter needs to send (and re-send on retry) one message. */
-export type MessageContent =
+/** What a template renders to: what a channel adapter needs to send (and re-send on retry) one message. */
+export type RenderedContent =
   | { channel: 'WHATSAPP'; templateName: string; category: string; language: string; parameters: string[] }
   | { channel: 'EMAIL'; subject: string; text: string; html: string }
   | { channel: 'SMS'; body: string }
   | { channel: 'PUSH'; title: string; body: string };
 
-export type Rendered = { ok: true; body: string; content: MessageContent } | { ok: false; reason: string };
+/**
+ * A WhatsApp free-form text: only Kabar's answer to a patient's own message (a keyword's
+ * confirmation), inside the customer-service window that message opened. Never from a template.
+ */
+export type WhatsAppTextContent = { channel: 'WHATSAPP'; kind: 'text'; body: string };
+
+/** What a delivery row's `content` holds. */
+export type MessageContent = RenderedContent | WhatsAppTextContent;
+
+export type Rendered = { ok: true; body: string; content: RenderedContent } | { ok: false; reason: string };
 
 /** The tenant's templates in force, read once per configuration-cache period. */
 export function tenantTemplates(scope: TenantScope) {

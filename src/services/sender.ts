@@ -80,6 +80,7 @@ function toCall(scope: TenantScope, ctx: SendContext, row: Row, creds: Awaited<R
   switch (content.channel) {
     case 'WHATSAPP': {
       if (!creds) return { row, call: async () => ({ ok: false, transient: false, reason: 'WHATSAPP_NOT_CONFIGURED' }) };
+      if ('kind' in content) return { row, call: () => ch.whatsapp.sendText({ apiKey: creds.token, to: row.recipient, body: content.body, reference: row.id }) };
       return { row, call: () => ch.whatsapp.send({ apiKey: creds.token, to: row.recipient, templateName: content.templateName, language: content.language, parameters: content.parameters, reference: row.id }) };
     }
     case 'EMAIL':

@@ -29,6 +29,8 @@ export interface SmsFake extends FaultControls {
   sendStatus(sid: string, status: string, extra?: { errorCode?: string; url?: string }): Promise<Response>;
   /** Called for each accepted message after its answer (receipts: test/fakes/receipts.ts). */
   onAccepted?: (message: SmsReceived) => void;
+  /** Posts a patient's SMS to Kabar's inbound URL as Twilio does: signed, form-encoded, a fresh MessageSid unless given. */
+  sendInbound(url: string, from: string, body: string, extra?: { sid?: string; to?: string }): Promise<{ sid: string; res: Response }>;
 }
 
 const MESSAGES: Record<number, [number, string]> = {
@@ -122,8 +124,22 @@ export async function startSmsFake(options: SmsFakeOptions = {}): Promise<SmsFak
       if (extra.errorCode) params.ErrorCode = extra.errorCode;
       return sendTwilioCallback(url, params, authToken);
     },
+    async sendInbound(url, from, body, extra = {}) {
+      const sid = extra.sid ?? `SM${randomBytes(16).toString('hex')}`;
+      const params = twilioInboundParams(accountSid, sid, from, extra.to ?? '+15005550006', body);
+      return { sid, res: await sendTwilioCallback(url, params, authToken) };
+    },
   }, plan, server, counter, [received]);
   return fake;
+}
+
+/** The fields of Twilio's inbound-message webhook (the ones an SMS without media carries). */
+export function twilioInboundParams(accountSid: string, sid: string, from: string, to: string, body: string): Record<string, string> {
+  return {
+    ToCountry: 'ID', ToState: '', SmsMessageSid: sid, NumMedia: '0', ToCity: '', FromZip: '', SmsSid: sid, FromState: '', SmsStatus: 'received',
+    FromCity: '', Body: body, FromCountry: 'ID', To: to, MessagingServiceSid: '', ToZip: '', NumSegments: '1', MessageSid: sid,
+    AccountSid: accountSid, From: from, ApiVersion: '2010-04-01',
+  };
 }
 
 /** Twilio's signature, computed independently of Kabar's verifier. */

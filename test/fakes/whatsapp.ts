@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { FaultPlan, hang, sendJson, startFakeServer, type Fault, type FaultControls, withControls } from './server.js';
 
-// A fake 360dialog Cloud API: POST /messages (template messages) and POST /v1/configs/webhook.
+// A fake 360dialog Cloud API: POST /messages (template messages, and free-form text answers) and
+// POST /v1/configs/webhook.
 
 export interface WhatsAppFakeOptions {
   /** Accepted D360-API-KEY values; unset = any non-empty key. */
@@ -27,9 +28,23 @@ export interface WhatsAppReceived {
   messageId: string;
 }
 
+/** A free-form `type: "text"` message (only valid inside a customer-service window). */
+export interface WhatsAppTextReceived {
+  apiKey: string;
+  /** Digits, as on the wire (no "+"). */
+  to: string;
+  recipientType: unknown;
+  text: string;
+  body: Record<string, any>;
+  messageId: string;
+}
+
 export interface WhatsAppFake extends FaultControls {
   url: string;
+  /** Template messages. */
   received: WhatsAppReceived[];
+  /** Free-form text messages, apart: a test counting templates is not thrown off by them. */
+  texts: WhatsAppTextReceived[];
   webhooks: { apiKey: string; url: string; headers: Record<string, string> }[];
   /** Called for each accepted message after its answer (receipts: test/fakes/receipts.ts). */
   onAccepted?: (message: WhatsAppReceived) => void;
@@ -75,6 +90,7 @@ function dialogError(res: ServerResponse, httpStatus: number, developerMessage: 
 export async function startWhatsAppFake(options: WhatsAppFakeOptions = {}): Promise<WhatsAppFake> {
   const plan = new FaultPlan();
   const received: WhatsAppReceived[] = [];
+  const texts: WhatsAppTextReceived[] = [];
   const webhooks: WhatsAppFake['webhooks'] = [];
   const counter = { attempts: 0 };
   const hangMs = options.hangMs ?? 10_000;
@@ -120,7 +136,16 @@ export async function startWhatsAppFake(options: WhatsAppFakeOptions = {}): Prom
     // Validation in the order Meta reports problems (our best understanding).
     if (json?.messaging_product !== 'whatsapp') return metaError(res, 400, 100, "The parameter messaging_product is required.");
     if (typeof json.to !== 'string' || !/^\+?\d{6,15}$/.test(json.to)) return metaError(res, 400, 100, "The parameter to is invalid.");
-    if (json.type !== 'template') return metaError(res, 400, 100, 'Only template messages are expected by this fake.');
+    if (json.type === 'text') {
+      const text = json.text?.body;
+      if (typeof text !== 'string' || !text.trim()) return metaError(res, 400, 100, "The parameter text['body'] is required.");
+      if (text.length > 4096) return metaError(res, 400, 100, "The parameter text['body'] must be at most 4096 characters.");
+      if (!/^\d{6,15}$/.test(json.to)) return metaError(res, 400, 100, 'The parameter to is invalid.');
+      const messageId = `wamid.${randomBytes(24).toString('base64url')}`;
+      texts.push({ apiKey, to: json.to, recipientType: json.recipient_type, text, body: json, messageId });
+      return sendJson(res, 200, { messaging_product: 'whatsapp', contacts: [{ input: json.to, wa_id: json.to }], messages: [{ id: messageId }] });
+    }
+    if (json.type !== 'template') return metaError(res, 400, 100, 'Only template and text messages are expected by this fake.');
     const t = json.template;
     if (typeof t?.name !== 'string' || !t.name) return metaError(res, 400, 131008, "The parameter template['name'] is required.");
     if (typeof t.language?.code !== 'string' || !t.language.code) return metaError(res, 400, 131008, "The parameter template['language']['code'] is required.");
@@ -157,8 +182,9 @@ export async function startWhatsAppFake(options: WhatsAppFakeOptions = {}): Prom
   const fake: WhatsAppFake = withControls<Omit<WhatsAppFake, keyof FaultControls>>({
     url: server.url,
     received,
+    texts,
     webhooks,
-  }, plan, server, counter, [received, webhooks]);
+  }, plan, server, counter, [received, texts, webhooks]);
   return fake;
 }
 
@@ -195,6 +221,40 @@ export function whatsappStatusPayload(statuses: WhatsAppStatusSpec[], phoneNumbe
               : {}),
             ...(s.errors ? { errors: s.errors.map((e) => ({ ...e, message: e.title, error_data: { details: e.title } })) } : {}),
           })),
+        },
+      }],
+    }],
+  };
+}
+
+/** What a patient sends: typed text, a template's quick-reply button, or an interactive reply. */
+export type IncomingSpec = { type?: 'text'; text: string } | { type: 'button'; text: string; payload?: string } | { type: 'interactive'; title: string; list?: boolean };
+
+function incomingMessage(from: string, id: string, spec: IncomingSpec): Record<string, unknown> {
+  const base = { from, id, timestamp: String(Math.floor(Date.now() / 1000)) };
+  switch (spec.type) {
+    case 'button': return { ...base, type: 'button', button: { text: spec.text, payload: spec.payload ?? spec.text } };
+    case 'interactive': {
+      const reply = { id: `reply-${randomBytes(4).toString('hex')}`, title: spec.title };
+      return { ...base, type: 'interactive', interactive: spec.list ? { type: 'list_reply', list_reply: reply } : { type: 'button_reply', button_reply: reply } };
+    }
+    default: return { ...base, type: 'text', text: { body: spec.text } };
+  }
+}
+
+/** Patients' messages as 360dialog forwards them (`value.messages`); `from` is digits without "+". */
+export function whatsappInboundPayload(from: string, messages: (IncomingSpec & { id?: string })[]): Record<string, unknown> {
+  return {
+    object: 'whatsapp_business_account',
+    entry: [{
+      id: '100000000000001',
+      changes: [{
+        field: 'messages',
+        value: {
+          messaging_product: 'whatsapp',
+          metadata: { display_phone_number: '6281100000000', phone_number_id: '1234567890' },
+          contacts: [{ profile: { name: 'Budi' }, wa_id: from }],
+          messages: messages.map((m) => incomingMessage(from, m.id ?? `wamid.${randomBytes(16).toString('base64url')}`, m)),
         },
       }],
     }],

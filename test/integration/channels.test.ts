@@ -107,6 +107,16 @@ describe('WhatsApp (360dialog)', () => {
     expect((await channels.whatsapp.send(msg)).ok).toBe(true);
   });
 
+  it('sends a free-form text (a keyword confirmation) as type "text", and the fake validates it', async () => {
+    const out = await channels.whatsapp.sendText({ apiKey: API_KEY, to: '+6281234567890', body: 'Anda tidak akan lagi menerima pesan dari RS Sehat melalui WhatsApp.', reference: 'd-7' });
+    const [got] = fakes.whatsapp.texts;
+    expect(out).toEqual({ ok: true, providerMessageId: got!.messageId });
+    expect(got!.body).toEqual({ messaging_product: 'whatsapp', recipient_type: 'individual', to: '6281234567890', type: 'text', text: { body: 'Anda tidak akan lagi menerima pesan dari RS Sehat melalui WhatsApp.' }, biz_opaque_callback_data: 'd-7' });
+    expect(fakes.whatsapp.received).toHaveLength(0);
+    expect(failed(await channels.whatsapp.sendText({ apiKey: API_KEY, to: '+6281234567890', body: '  ' }))).toMatchObject({ transient: false, reason: expect.stringMatching(/^100: /) });
+    expect(fakes.whatsapp.texts).toHaveLength(1);
+  });
+
   it('registers the status webhook with the secret header', async () => {
     const out = await channels.whatsapp.registerWebhook(API_KEY, 'https://kabar.example/webhooks/whatsapp/t1', 's3cret');
     expect(out.ok).toBe(true);
@@ -342,9 +352,11 @@ describe('sandbox', () => {
       sandbox.email.send({ to: 'a@b.c', subject: 's', text: 't', html: 'h' }),
       sandbox.sms.send({ to: '+6281', body: 'b', statusCallback: 'http://x' }),
       sandbox.push.send({ deviceToken: 'tok', title: 'T', body: 'B' }),
+      sandbox.whatsapp.sendText({ apiKey: 'secret', to: '+6282', body: 'Halo' }),
     ]);
     for (const o of outs) expect(o).toMatchObject({ ok: true, providerMessageId: expect.stringMatching(/^sandbox-[0-9a-f-]{36}$/) });
-    expect(log.map((e) => [e.channel, e.to])).toEqual([['WHATSAPP', '+6281'], ['EMAIL', 'a@b.c'], ['SMS', '+6281'], ['PUSH', 'tok']]);
+    expect(log.map((e) => [e.channel, e.to])).toEqual([['WHATSAPP', '+6281'], ['EMAIL', 'a@b.c'], ['SMS', '+6281'], ['PUSH', 'tok'], ['WHATSAPP', '+6282']]);
+    expect(log[4]!.payload).toEqual({ type: 'text', body: 'Halo' });
     expect(JSON.stringify(log)).not.toContain('secret');
   });
 });

@@ -62,7 +62,7 @@ function switchable(good: Channels, evil: Channels) {
   const mode = { evil: false };
   const pick = () => (mode.evil ? evil : good);
   const channels: Channels = {
-    whatsapp: { send: (m) => pick().whatsapp.send(m), registerWebhook: (k, u, s) => pick().whatsapp.registerWebhook(k, u, s) },
+    whatsapp: { send: (m) => pick().whatsapp.send(m), sendText: (m) => pick().whatsapp.sendText(m), registerWebhook: (k, u, s) => pick().whatsapp.registerWebhook(k, u, s) },
     email: { send: (m) => pick().email.send(m) },
     sms: { send: (m) => pick().sms.send(m) },
     push: { send: (m) => pick().push.send(m) },
