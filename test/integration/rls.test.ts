@@ -10,7 +10,7 @@ import { pgErrorCode, withPlatform, withTenant } from '../../src/db/tenant.js';
 import { deferInsert, deferWrite } from '../../src/db/deferred.js';
 import {
   auditLog, creditAlerts, webhookReceipts, creditPurchases, deliveries, deliveryStatusHistory, eventChannelSettings, events, reminders, routingRules, staffMembers,
-  templates, walkinAlerts, whatsAppConfigs,
+  templates, walkinAlerts, whatsAppConfigs, patients, patientPreferences, inboundMessages, channelFallbacks,
 } from '../../src/schema/index.js';
 import { createTenant } from '../../src/services/tenants.js';
 import { upsertStaff } from '../../src/services/staff.js';
@@ -20,7 +20,8 @@ import { applyMovement } from '../../src/services/credits.js';
 const TENANT_TABLES = [
   'reference_data', 'whatsapp_configs', 'credit_balances', 'credit_transactions', 'credit_purchases', 'staff_members',
   'routing_rules', 'event_channel_settings', 'templates', 'events', 'deliveries', 'delivery_status_history', 'audit_log',
-  'reminders', 'walkin_alerts', 'credit_alerts', 'webhook_receipts',
+  'reminders', 'walkin_alerts', 'credit_alerts', 'webhook_receipts', 'patients', 'patient_preferences', 'inbound_messages',
+  'channel_fallbacks',
 ];
 
 /** Seeds two tenants with at least one row in every tenant table each. */
@@ -46,6 +47,10 @@ async function seed(db: DbHandle) {
       await s.tx.insert(walkinAlerts).values({ tenantId, centreId: 'c1', queueName: 'Q', tokenNumber: 'A-1' });
       await s.tx.insert(creditAlerts).values({ tenantId, lastAlertAt: new Date() });
       await s.tx.insert(webhookReceipts).values({ tenantId, digest: `seed-${name}` });
+      await s.tx.insert(patients).values({ tenantId, id: 'p1', phone: '+6281234567890' });
+      await s.tx.insert(patientPreferences).values({ tenantId, patientId: 'p1', channel: 'SMS', status: 'OPTED_OUT', source: 'api', actor: 'test' });
+      await s.tx.insert(inboundMessages).values({ tenantId, channel: 'SMS', providerMessageId: `in-${name}`, sender: '+6281234567890', body: 'STOP', action: 'OPTED_OUT' });
+      await s.tx.insert(channelFallbacks).values({ tenantId, eventPattern: '*', fromChannel: 'WHATSAPP', toChannel: 'SMS' });
     });
     ids.push(t.id);
   }
@@ -217,7 +222,7 @@ function rlsSuite(label: string, open: () => Promise<{ db: DbHandle; raw: (q: st
     });
 
     it('the platform role reads only the tenant tables it is meant to (cross-tenant look-ups); the rest is refused', async () => {
-      const PLATFORM_READS = ['audit_log', 'credit_purchases', 'deliveries', 'reminders', 'webhook_receipts'];
+      const PLATFORM_READS = ['audit_log', 'channel_fallbacks', 'credit_purchases', 'deliveries', 'reminders', 'webhook_receipts'];
       for (const t of TENANT_TABLES) {
         const attempt = withPlatform({ db, actor: 'test' }, (s) => s.tx.execute(sql.raw(`select count(*) as n from ${t}`)));
         if (PLATFORM_READS.includes(t)) await expect(attempt, t).resolves.toBeDefined();
