@@ -43,6 +43,7 @@ const SAMPLES: Record<string, unknown> = {
   },
   'report.ready': { patient, report: { id: 'r-1', name: 'Hematologi lengkap' }, doctor, centre },
   'patient.registered': { patient, centre, clinicService: 'Poli Penyakit Dalam', hospitalContact: '+62215550123', appointment, doctor },
+  'patient.preferences_updated': { patient, preferences: [{ channel: 'whatsapp', status: 'opted_out', evidence: 'form-17' }, { channel: 'sms', category: 'reminders', status: 'opted_in' }] },
   'doctor.emergency_leave': {
     doctor,
     centre,
