@@ -93,7 +93,10 @@ async function reachedOn(scope: TenantScope, row: DeliveryRow, to: ChannelName):
  * is looked at again later (its marker is moved on).
  */
 async function giveUpFirst(scope: TenantScope, ctx: FallbackContext, row: DeliveryRow, rule: FallbackRow, now: Date): Promise<boolean> {
-  const later = row.sendingSince ? new Date(now.getTime() + 5_000) : row.deferredUntil && row.deferredUntil > now ? new Date(row.deferredUntil.getTime() + (rule.undeliveredAfterSeconds ?? 0) * 1000) : null;
+  // A retry's backoff sets deferredUntil too (release re-runs the gates): only a quiet-hours hold
+  // (its reason says so, see release.ts `hold` and dispatch's applyDecision) moves the timer on.
+  const quiet = row.deferredUntil && row.deferredUntil > now && row.reason?.startsWith('QUIET_HOURS:');
+  const later = row.sendingSince ? new Date(now.getTime() + 5_000) : quiet ? new Date(row.deferredUntil!.getTime() + (rule.undeliveredAfterSeconds ?? 0) * 1000) : null;
   if (later) {
     await scope.tx.update(deliveries).set({ fallbackDueAt: later }).where(eq(deliveries.id, row.id));
     return false;
