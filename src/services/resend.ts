@@ -6,6 +6,7 @@ import { ValidationError } from '../errors.js';
 import { isId } from '../validation.js';
 import { audit } from './audit.js';
 import { recordReport } from './delivery-status.js';
+import { NO_TIMER } from './fallback-due.js';
 import { countDeliveries, deliveryFilterSql, statusPayload, type DeliveryFilter } from './deliveries.js';
 
 /** At most this many deliveries are requeued by one call (a filter can match a tenant's whole history). */
@@ -45,7 +46,9 @@ export async function resendDeliveries(scope: TenantScope, req: { ids?: readonly
     .limit(RESEND_LIMIT);
   const rows = await scope.tx
     .update(deliveries)
-    .set({ status: 'QUEUED', reason: null, cost: null, providerMessageId: null, attempts: 0, sendingSince: null, deferredUntil: now, nextAttemptAt: now, updatedAt: now })
+    // A fallback marker still pending becomes timer-less: the resent message falls back if it is
+    // skipped or fails again, never because the marker's time (its first skip) has passed.
+    .set({ status: 'QUEUED', reason: null, cost: null, providerMessageId: null, attempts: 0, sendingSince: null, deferredUntil: now, nextAttemptAt: now, updatedAt: now, fallbackDueAt: sql`case when ${deliveries.fallbackDueAt} is null then null else ${NO_TIMER.toISOString()}::timestamptz end` })
     .where(and(inArray(deliveries.id, candidates), sql`${deliveries.status} in ('SKIPPED', 'FAILED')`))
     .returning();
   for (const row of rows) {
