@@ -71,8 +71,8 @@ export function exportHeader(ctx: TenantContext): Promise<ExportHeader> {
 export async function* exportDeliveries(ctx: TenantContext, f: DeliveryFilter, pageSize = EXPORT_PAGE_SIZE): AsyncGenerator<ExportRow[]> {
   let before: number | null = null;
   for (;;) {
-    const after = before;
-    const page = await withTenant(ctx, (s) => exportPage(s, f, after, pageSize));
+    const after: number | null = before;
+    const page: ExportRow[] = await withTenant(ctx, (s) => exportPage(s, f, after, pageSize));
     if (page.length > 0) yield page;
     if (page.length < pageSize) return;
     before = page[page.length - 1]!.seq;
