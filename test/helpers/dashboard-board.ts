@@ -17,7 +17,7 @@ export async function seedOperatorBoard(db: DbHandle, tenantId: string): Promise
     return {
       tenantId, eventId: booked ? 'evt-e2e-booked' : `evt-e2e-${i}`, eventType: booked ? 'appointment.confirmed' : 'report.ready', channel: channels[i % 4]!, recipient: `+62812555${String(i).padStart(4, '0')}`,
       recipientKind: 'patient', patientId: booked ? 'pat-booked' : `pat-${i}`, language: 'ID' as const, status, reason: reasonOf(status, i), renderedBody: 'Hasil lab Anda sudah siap.',
-      createdAt: i < 10 ? ago(10) : i < 19 ? ago(3) : new Date(Date.now() - (119 - i) * 1000),
+      createdAt: i < 10 ? ago(10) : i < 19 ? ago(3) : new Date(Date.now() - (119 - i) * 10), // ms apart: all on one day, even at midnight
     };
   });
   return withTenant({ db, actor: 'test', tenantId }, async (s) => {

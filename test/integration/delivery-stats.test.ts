@@ -126,6 +126,13 @@ describe('deliveryStats and the CSV export', () => {
     expect(res.errors).toBeUndefined();
     const nodes = res.data.deliveries.edges.map((e: any) => e.node);
     expect(nodes.filter((n: any) => n.bookingReference !== null)).toEqual([{ eventId: 'evt-booked', patientId: 'pat-42', bookingReference: 'BK-7781' }]);
+    // One statement for the whole page, whatever its size (a dataloader, not a query per row).
+    const statements = async (first: number) => {
+      const before = k.app.db.stats.statements;
+      expect((await k.gql(a.admin, 'query($n: Int) { deliveries(first: $n) { edges { node { bookingReference } } } }', { n: first })).errors).toBeUndefined();
+      return k.app.db.stats.statements - before;
+    };
+    expect(await statements(100)).toBe(await statements(5));
   });
 
   it("another tenant cannot count A's deliveries, nor B's be counted for A", async () => {
