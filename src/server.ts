@@ -16,6 +16,7 @@ import { formatError } from './graphql/errors.js';
 import { graphiqlHtml } from './graphql/graphiql.js';
 import { costPlugin, graphqlBodyGuards, graphqlLimits, limitRules, prepareWsOperation } from './graphql/limits.js';
 import { eventsRouter } from './http/events.route.js';
+import { exportRouter } from './http/export.route.js';
 import { webhooksRouter } from './http/webhooks.route.js';
 import { healthRouter } from './http/health.route.js';
 import { metricsRouter } from './http/metrics.route.js';
@@ -111,6 +112,7 @@ export async function startServer(app: App, port = app.config.PORT, host = app.c
 
   web.use('/webhooks', webhooksRouter(app, opts.snsFetchCert));
   web.use('/events', eventsRouter(app));
+  web.use('/deliveries.csv', exportRouter(app));
   web.use(healthRouter(app), metricsRouter());
   web.use('/dashboard', dashboardRouter());
 

@@ -2,8 +2,9 @@
  * The dashboard's page. Its script and styles are files next to it (public/), served by Kabar,
  * so it needs no CDN; everything the API returns is written with textContent, never as HTML.
  */
-export function dashboardHtml(graphqlPath: string): string {
+export function dashboardHtml(graphqlPath: string, exportPath = '/deliveries.csv'): string {
   const endpoint = graphqlPath.replace(/[^\w/.-]/g, '');
+  const exportEndpoint = exportPath.replace(/[^\w/.-]/g, '');
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -11,6 +12,7 @@ export function dashboardHtml(graphqlPath: string): string {
   <meta name="viewport" content="width=device-width, initial-scale=1" />
   <meta name="color-scheme" content="light dark" />
   <meta name="kabar-graphql" content="${endpoint}" />
+  <meta name="kabar-export" content="${exportEndpoint}" />
   <title>Kabar · Live deliveries</title>
   <link rel="icon" href="data:," />
   <link rel="stylesheet" href="./styles.css" />
@@ -52,7 +54,51 @@ export function dashboardHtml(graphqlPath: string): string {
       <h1 id="board-title" class="visually-hidden">Live deliveries</h1>
       <p id="board-error" class="banner" role="alert" hidden></p>
 
+      <p id="notice" class="notice" role="status" aria-live="polite"></p>
+
+      <form class="filters card" id="filters" role="search" aria-label="Filter deliveries">
+        <div class="field">
+          <label for="f-period">Period</label>
+          <select id="f-period" name="period">
+            <option value="today">Today</option>
+            <option value="7d">Last 7 days</option>
+            <option value="custom">Custom dates</option>
+            <option value="all">All time</option>
+          </select>
+        </div>
+        <div class="custom-period" id="custom-period" hidden>
+          <div class="field"><label for="f-from">From</label><input id="f-from" name="from" type="date" /></div>
+          <div class="field"><label for="f-to">To</label><input id="f-to" name="to" type="date" /></div>
+        </div>
+        <div class="field field-grow">
+          <label for="f-search">Search</label>
+          <input id="f-search" name="search" type="search" placeholder="Recipient, patient id, booking reference or event id" autocomplete="off" spellcheck="false" />
+        </div>
+        <div class="field">
+          <label for="f-channel">Channel</label>
+          <select id="f-channel" name="channel"><option value="">All channels</option></select>
+        </div>
+        <div class="field">
+          <label for="f-status">Status</label>
+          <select id="f-status" name="status"><option value="">All statuses</option></select>
+        </div>
+        <div class="field">
+          <label for="f-event">Event type</label>
+          <select id="f-event" name="eventType"><option value="">All event types</option></select>
+        </div>
+        <button type="button" class="chip" id="f-reason-chip" hidden title="Show every reason">Reason: <span id="f-reason-text"></span> <span aria-hidden="true">×</span><span class="visually-hidden">(remove)</span></button>
+        <button type="reset" class="btn btn-quiet">Clear filters</button>
+        <p class="muted tz" id="tz-label"></p>
+      </form>
+
       <div class="summary">
+        <section class="card" aria-labelledby="totals-title">
+          <h2 id="totals-title">Matching deliveries</h2>
+          <div class="totals">
+            <p><span class="total-value" id="total">0</span><span class="tile-label">deliveries</span></p>
+            <p><span class="total-value" id="cost">—</span><span class="tile-label">WhatsApp cost, net of refunds</span></p>
+          </div>
+        </section>
         <section class="card" aria-labelledby="by-status-title">
           <h2 id="by-status-title">By status</h2>
           <ul class="tiles" id="by-status"></ul>
@@ -61,33 +107,26 @@ export function dashboardHtml(graphqlPath: string): string {
           <h2 id="by-channel-title">By channel</h2>
           <ul class="tiles" id="by-channel"></ul>
         </section>
+        <section class="card" aria-labelledby="by-reason-title">
+          <h2 id="by-reason-title">Skip and failure reasons</h2>
+          <ul class="reasons" id="by-reason"></ul>
+        </section>
       </div>
 
       <section class="card" aria-labelledby="list-title">
         <div class="list-head">
           <h2 id="list-title">Deliveries</h2>
           <p class="muted" id="shown" aria-live="polite"></p>
+          <div class="list-actions">
+            <button type="button" class="btn" id="export" title="Every delivery that matches, as CSV">Export CSV</button>
+            <button type="button" class="btn" id="resend-all" data-admin-only hidden>Resend skipped and failed</button>
+          </div>
         </div>
-        <form class="filters" id="filters" role="search" aria-label="Filter deliveries">
-          <div class="field">
-            <label for="f-channel">Channel</label>
-            <select id="f-channel" name="channel"><option value="">All channels</option></select>
-          </div>
-          <div class="field">
-            <label for="f-status">Status</label>
-            <select id="f-status" name="status"><option value="">All statuses</option></select>
-          </div>
-          <div class="field field-grow">
-            <label for="f-event">Event type</label>
-            <input id="f-event" name="eventType" type="search" placeholder="e.g. appointment" autocomplete="off" spellcheck="false" />
-          </div>
-          <button type="reset" class="btn btn-quiet">Clear filters</button>
-        </form>
         <div class="table-wrap">
           <table id="deliveries">
             <caption class="visually-hidden">Deliveries, newest first. Activate an event to see its history.</caption>
             <thead>
-              <tr><th scope="col">Updated</th><th scope="col">Event</th><th scope="col">Channel</th><th scope="col">Recipient</th><th scope="col">Status</th></tr>
+              <tr><th scope="col" id="th-time">Updated</th><th scope="col">Event</th><th scope="col">Channel</th><th scope="col">Recipient</th><th scope="col">Status</th><th scope="col" data-admin-only hidden><span class="visually-hidden">Actions</span></th></tr>
             </thead>
             <tbody id="rows"></tbody>
           </table>

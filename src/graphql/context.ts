@@ -5,6 +5,7 @@ import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../errors.j
 import { isId } from '../validation.js';
 import { withPlatform, withTenant, type PlatformScope, type TenantContext, type TenantScope } from '../db/tenant.js';
 import { historyFor, type HistoryRow } from '../services/deliveries.js';
+import { bookingReferences } from '../services/delivery-export.js';
 
 export interface GqlContext {
   app: App;
@@ -25,6 +26,11 @@ function createLoaders(ctx: GqlContext) {
       const byId = await inTenant(ctx, (s) => historyFor(s, ids));
       return ids.map((id) => byId.get(id) ?? []);
     }),
+    // Not cached: a subscription's context lives as long as its socket.
+    bookingReference: new DataLoader<string, string | null>(async (eventIds) => {
+      const byId = await inTenant(ctx, (s) => bookingReferences(s, eventIds));
+      return eventIds.map((id) => byId.get(id) ?? null);
+    }, { cache: false }),
   };
 }
 

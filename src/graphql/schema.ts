@@ -7,6 +7,7 @@ import { UnauthenticatedError } from '../errors.js';
 import { AuditResolver } from '../resolvers/audit.resolver.js';
 import { CreditsResolver } from '../resolvers/credits.resolver.js';
 import { DeliveriesResolver } from '../resolvers/deliveries.resolver.js';
+import { DeliveryStatsResolver } from '../resolvers/delivery-stats.resolver.js';
 import { EventChannelsResolver } from '../resolvers/event-channels.resolver.js';
 import { EventsResolver } from '../resolvers/events.resolver.js';
 import { FallbacksResolver } from '../resolvers/fallbacks.resolver.js';
@@ -39,14 +40,22 @@ export const RESOLVERS = [
   FallbacksResolver,
   TemplatesResolver,
   DeliveriesResolver,
+  DeliveryStatsResolver,
   AuditResolver,
   EventsResolver,
   PreferencesResolver,
   ViewerResolver,
 ] as const;
 
-export function createSchema(bus: Bus): Promise<GraphQLSchema> {
-  return buildSchema({
+/** The root types' descriptions (type-graphql has no option for them): GraphiQL's Docs pane opens on these. */
+const ROOTS = {
+  Query: 'Reads. Every operation needs a bearer token (Authorization: Bearer <JWT>) and acts on its tenant; each says which roles may call it.',
+  Mutation: 'Changes, each audited. Every operation needs a bearer token and acts on its tenant; each says which roles may call it.',
+  Subscription: 'Live changes over graphql-ws (graphql-transport-ws) on the same path; the token goes in connectionParams.authorization.',
+} as const;
+
+export async function createSchema(bus: Bus): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
     resolvers: RESOLVERS,
     authChecker,
     authMode: 'error',
@@ -55,4 +64,8 @@ export function createSchema(bus: Bus): Promise<GraphQLSchema> {
     validate: false,
     emitSchemaFile: false,
   });
+  for (const type of [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]) {
+    if (type && !type.description) type.description = ROOTS[type.name as keyof typeof ROOTS];
+  }
+  return schema;
 }

@@ -5,49 +5,49 @@ import { listAudit } from '../services/audit.js';
 import { pageArgs } from '../services/pagination.js';
 import { Node, PageInfo, pageLimits } from './common.types.js';
 
-@ObjectType({ implements: Node })
+@ObjectType({ implements: Node, description: 'One recorded change: who did what to which record, and when. Append-only.' })
 export class AuditEntry implements Node {
-  @Field(() => ID) id!: string;
-  @Field(() => Date) at!: Date;
+  @Field(() => ID, { description: 'The entry id.' }) id!: string;
+  @Field(() => Date, { description: 'When it happened.' }) at!: Date;
   @Field(() => String, { description: 'JWT subject or "system"' }) actor!: string;
-  @Field(() => String) action!: string;
-  @Field(() => String) entityType!: string;
-  @Field(() => String, { nullable: true }) entityId!: string | null;
-  @Field(() => GraphQLJSON) details!: unknown;
+  @Field(() => String, { description: 'What was done, e.g. "template.upsert", "delivery.resend", "credit.debit".' }) action!: string;
+  @Field(() => String, { description: 'The kind of record changed, e.g. "template", "delivery".' }) entityType!: string;
+  @Field(() => String, { nullable: true, description: 'The record changed, when it has an id.' }) entityId!: string | null;
+  @Field(() => GraphQLJSON, { description: 'What changed, as JSON (secrets are never recorded).' }) details!: unknown;
   @Field(() => ID, { nullable: true, description: 'Null for platform-wide changes such as pricing' }) tenantId!: string | null;
 }
 
-@ObjectType()
+@ObjectType({ description: 'One audit entry in a page.' })
 export class AuditEntryEdge {
-  @Field(() => String) cursor!: string;
-  @Field(() => AuditEntry) node!: AuditEntry;
+  @Field(() => String, { description: 'Opaque; pass as `after` to read what follows.' }) cursor!: string;
+  @Field(() => AuditEntry, { description: 'The entry.' }) node!: AuditEntry;
 }
 
-@ObjectType()
+@ObjectType({ description: 'A page of audit entries, newest first.' })
 export class AuditEntryConnection {
-  @Field(() => [AuditEntryEdge]) edges!: AuditEntryEdge[];
-  @Field(() => PageInfo) pageInfo!: PageInfo;
+  @Field(() => [AuditEntryEdge], { description: 'The entries of this page.' }) edges!: AuditEntryEdge[];
+  @Field(() => PageInfo, { description: 'Whether more follow, and from where.' }) pageInfo!: PageInfo;
 }
 
-@InputType()
+@InputType({ description: 'Which audit entries to list; every field given must match.' })
 export class AuditFilter {
-  @Field(() => String, { nullable: true }) action?: string | null;
-  @Field(() => String, { nullable: true }) entityType?: string | null;
-  @Field(() => String, { nullable: true }) entityId?: string | null;
-  @Field(() => Date, { nullable: true }) since?: Date | null;
-  @Field(() => Date, { nullable: true }) until?: Date | null;
+  @Field(() => String, { nullable: true, description: 'Exact action, e.g. "delivery.resend".' }) action?: string | null;
+  @Field(() => String, { nullable: true, description: 'Exact entity type, e.g. "delivery".' }) entityType?: string | null;
+  @Field(() => String, { nullable: true, description: 'Exact entity id.' }) entityId?: string | null;
+  @Field(() => Date, { nullable: true, description: 'At or after this instant (ISO 8601).' }) since?: Date | null;
+  @Field(() => Date, { nullable: true, description: 'At or before this instant (ISO 8601).' }) until?: Date | null;
 }
 
 @Authorized()
 @Resolver()
 export class AuditResolver {
   @Authorized('TENANT_ADMIN', 'SUPPORT', 'PLATFORM_ADMIN')
-  @Query(() => AuditEntryConnection)
+  @Query(() => AuditEntryConnection, { description: "The audit log, newest first: the tenant's (TENANT_ADMIN, SUPPORT), or any tenant's and the platform's (PLATFORM_ADMIN)." })
   async auditLog(
     @Ctx() ctx: GqlContext,
-    @Arg('filter', () => AuditFilter, { nullable: true }) filter?: AuditFilter | null,
-    @Arg('first', () => Int, { nullable: true }) first?: number | null,
-    @Arg('after', () => String, { nullable: true }) after?: string | null,
+    @Arg('filter', () => AuditFilter, { nullable: true, description: 'Which entries; omitted = all.' }) filter?: AuditFilter | null,
+    @Arg('first', () => Int, { nullable: true, description: 'Page size: at most KABAR_MAX_PAGE_SIZE (default 100); omitted = KABAR_DEFAULT_PAGE_SIZE (default 20).' }) first?: number | null,
+    @Arg('after', () => String, { nullable: true, description: "The previous page's pageInfo.endCursor; omitted = the first page." }) after?: string | null,
     @Arg('tenantId', () => ID, { nullable: true, description: 'PLATFORM_ADMIN only: one tenant; omitted by a platform admin = every entry' }) tenantId?: string | null,
   ) {
     const args = pageArgs(first, after, pageLimits(ctx.app.config));

@@ -9,26 +9,91 @@ export enum DeliveryStatus { QUEUED = 'QUEUED', SENT = 'SENT', DELIVERED = 'DELI
 export enum CreditPurchaseStatus { PENDING = 'PENDING', PAID = 'PAID', FAILED = 'FAILED', CANCELLED = 'CANCELLED' }
 export enum CreditTransactionKind { PURCHASE = 'PURCHASE', DEBIT = 'DEBIT', REFUND = 'REFUND', ADJUSTMENT = 'ADJUSTMENT' }
 
-registerEnumType(Role, { name: 'Role' });
-registerEnumType(Channel, { name: 'Channel' });
-registerEnumType(Language, { name: 'Language' });
-registerEnumType(WhatsAppCategory, { name: 'WhatsAppCategory' });
-registerEnumType(DeliveryStatus, { name: 'DeliveryStatus' });
-registerEnumType(CreditPurchaseStatus, { name: 'CreditPurchaseStatus' });
-registerEnumType(CreditTransactionKind, { name: 'CreditTransactionKind' });
+registerEnumType(Role, {
+  name: 'Role',
+  description: 'What a bearer token may do (its "roles" claim).',
+  valuesConfig: {
+    PLATFORM_ADMIN: { description: "Runs Kabar: creates tenants, sets WhatsApp prices, confirms credit purchases; may read any tenant's audit log and purchases." },
+    TENANT_ADMIN: { description: 'Administers one tenant: configuration, templates, routing, credit purchases, resends.' },
+    SUPPORT: { description: "Reads one tenant's deliveries and audit log; records patients' choices." },
+    STAFF: { description: "Reads one tenant's deliveries and configuration (a ward or front-desk screen)." },
+    SERVICE: { description: "A partner system: publishes events and records patients' choices for one tenant." },
+  },
+});
+registerEnumType(Channel, {
+  name: 'Channel',
+  description: 'How a message reaches its recipient.',
+  valuesConfig: {
+    WHATSAPP: { description: 'WhatsApp Business (360dialog): pre-approved templates, charged from the credit balance.' },
+    EMAIL: { description: 'Email (Amazon SES).' },
+    SMS: { description: 'SMS (a Twilio-style Messages API, or Amazon SNS).' },
+    PUSH: { description: 'Mobile push notification (Firebase Cloud Messaging); no delivery receipts.' },
+  },
+});
+registerEnumType(Language, {
+  name: 'Language',
+  description: 'The language a message is rendered in.',
+  valuesConfig: {
+    ID: { description: 'Bahasa Indonesia.' },
+    EN: { description: 'English.' },
+    FR: { description: 'French.' },
+  },
+});
+registerEnumType(WhatsAppCategory, {
+  name: 'WhatsAppCategory',
+  description: "Meta's pricing category of a WhatsApp template: each has its own price per message.",
+  valuesConfig: {
+    MARKETING: { description: 'Promotions and offers.' },
+    UTILITY: { description: 'Transactional: confirmations, reminders, results ready.' },
+    AUTHENTICATION: { description: 'One-time passwords.' },
+    SERVICE: { description: 'Replies within a customer-service window.' },
+  },
+});
+registerEnumType(DeliveryStatus, {
+  name: 'DeliveryStatus',
+  description: 'Where one message is. QUEUED → SENT → DELIVERED → READ; FAILED and SKIPPED end it (with a reason).',
+  valuesConfig: {
+    QUEUED: { description: 'Recorded, waiting to be sent (or held by quiet hours, or retrying after a transient error).' },
+    SENT: { description: 'The provider accepted it.' },
+    DELIVERED: { description: "The provider reports it reached the recipient's device." },
+    READ: { description: 'The recipient opened it (WhatsApp read receipts).' },
+    FAILED: { description: 'It could not be sent or delivered; `reason` says why. May be retried or resent.' },
+    SKIPPED: { description: 'Deliberately not sent (opt-out, no credit, channel disabled…); `reason` says why. May be resent.' },
+  },
+});
+registerEnumType(CreditPurchaseStatus, {
+  name: 'CreditPurchaseStatus',
+  description: 'Where a WhatsApp credit purchase is.',
+  valuesConfig: {
+    PENDING: { description: 'Requested by the tenant, awaiting payment.' },
+    PAID: { description: 'Confirmed by a platform admin: the amount was credited.' },
+    FAILED: { description: 'Payment failed (see failureReason); nothing credited.' },
+    CANCELLED: { description: 'Withdrawn while pending; nothing credited.' },
+  },
+});
+registerEnumType(CreditTransactionKind, {
+  name: 'CreditTransactionKind',
+  description: 'Why the credit balance moved.',
+  valuesConfig: {
+    PURCHASE: { description: 'A paid purchase, credited (positive).' },
+    DEBIT: { description: 'A WhatsApp message charged (negative).' },
+    REFUND: { description: 'A charged message that was never delivered, given back (positive).' },
+    ADJUSTMENT: { description: 'Any other movement, e.g. a manual retry charged again (signed).' },
+  },
+});
 
-@InterfaceType()
+@InterfaceType({ description: 'Anything with a globally unique id.' })
 export abstract class Node {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Unique id (a UUID unless stated otherwise).' })
   id!: string;
 }
 
-@ObjectType()
+@ObjectType({ description: 'Where a page of a connection ends (cursor pagination).' })
 export class PageInfo {
-  @Field(() => Boolean)
+  @Field(() => Boolean, { description: 'True when more items follow: ask again with after = endCursor.' })
   hasNextPage!: boolean;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The cursor of the last item of this page, for the next page; null on an empty page.' })
   endCursor!: string | null;
 }
 

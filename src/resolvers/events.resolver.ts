@@ -5,11 +5,11 @@ import { eventSchema, EVENT_TYPES } from '../events/catalogue.js';
 import { Channel } from './common.types.js';
 import { ingestEvent } from '../ingest.js';
 
-@ObjectType()
+@ObjectType({ description: 'What Kabar did with a published event.' })
 export class PublishEventResult {
-  @Field(() => String) eventId!: string;
-  @Field(() => Boolean) accepted!: boolean;
-  @Field(() => Boolean) duplicate!: boolean;
+  @Field(() => String, { description: "The event's id, as given." }) eventId!: string;
+  @Field(() => Boolean, { description: 'True: it is durably recorded and will be delivered.' }) accepted!: boolean;
+  @Field(() => Boolean, { description: 'True: an event with this id was already accepted; nothing new is sent.' }) duplicate!: boolean;
 }
 
 @ObjectType('EventTypeInfo', { description: 'An event type of the catalogue: who it is for, what a patient may mute, where it goes by default' })
@@ -22,12 +22,12 @@ export class EventTypeInfoType {
   @Field(() => String, { description: 'What happened' }) description!: string;
 }
 
-@InputType()
+@InputType({ description: 'A partner event, as on Kafka or POST /events (see eventSchema for its data).' })
 export class EventInput {
   @Field(() => String, { description: "The producer's unique event id" }) id!: string;
-  @Field(() => String) type!: string;
-  @Field(() => Date) occurredAt!: Date;
-  @Field(() => GraphQLJSON) data!: unknown;
+  @Field(() => String, { description: 'A known event type, e.g. "appointment.confirmed" (see eventTypes).' }) type!: string;
+  @Field(() => Date, { description: 'When it happened at the partner (ISO 8601 with offset).' }) occurredAt!: Date;
+  @Field(() => GraphQLJSON, { description: "The event's data, validated against eventSchema(type); every invalid field is reported." }) data!: unknown;
 }
 
 @Authorized()
@@ -44,13 +44,13 @@ export class EventsResolver {
   }
 
   @Query(() => GraphQLJSON, { nullable: true, description: "JSON Schema of the event's data" })
-  eventSchema(@Arg('type', () => String) type: string) {
+  eventSchema(@Arg('type', () => String, { description: 'An event type, e.g. "report.ready".' }) type: string) {
     return eventSchema(type) ?? null;
   }
 
   @Authorized('SERVICE', 'TENANT_ADMIN')
-  @Mutation(() => PublishEventResult)
-  async publishEvent(@Arg('input', () => EventInput) input: EventInput, @Ctx() ctx: GqlContext) {
+  @Mutation(() => PublishEventResult, { description: "Publishes a partner event for the caller's tenant; a repeated id is a duplicate, not sent twice. SERVICE or TENANT_ADMIN." })
+  async publishEvent(@Arg('input', () => EventInput, { description: 'The event.' }) input: EventInput, @Ctx() ctx: GqlContext) {
     const { duplicate } = await ingestEvent(tenantContext(ctx), ctx.app.sink, input);
     return { eventId: input.id, accepted: true, duplicate };
   }

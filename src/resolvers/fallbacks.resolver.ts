@@ -48,13 +48,13 @@ export class FallbacksResolver {
 
   @Authorized('TENANT_ADMIN')
   @Mutation(() => ChannelFallback, { description: 'Creates a rule, or replaces the one with input.id; audited' })
-  async upsertChannelFallback(@Arg('input', () => ChannelFallbackInput) input: ChannelFallbackInput, @Ctx() ctx: GqlContext): Promise<ChannelFallback> {
+  async upsertChannelFallback(@Arg('input', () => ChannelFallbackInput, { description: 'The rule.' }) input: ChannelFallbackInput, @Ctx() ctx: GqlContext): Promise<ChannelFallback> {
     return toGql(await inTenant(ctx, (s) => upsertFallback(s, input)));
   }
 
   @Authorized('TENANT_ADMIN')
   @Mutation(() => Boolean, { description: 'Deletes a rule; audited' })
-  deleteChannelFallback(@Arg('id', () => ID) id: string, @Ctx() ctx: GqlContext): Promise<boolean> {
+  deleteChannelFallback(@Arg('id', () => ID, { description: 'The rule.' }) id: string, @Ctx() ctx: GqlContext): Promise<boolean> {
     return inTenant(ctx, (s) => deleteFallback(s, id));
   }
 }

@@ -5,7 +5,11 @@ import { Channel } from './common.types.js';
 
 // Equal to the database values, so rows pass through without mapping.
 export enum ConsentStatus { OPTED_IN = 'OPTED_IN', OPTED_OUT = 'OPTED_OUT' }
-registerEnumType(ConsentStatus, { name: 'ConsentStatus', description: "A patient's choice for a channel or a category" });
+registerEnumType(ConsentStatus, {
+  name: 'ConsentStatus',
+  description: "A patient's choice for a channel or a category",
+  valuesConfig: { OPTED_IN: { description: 'The patient agrees to receive it (required on WhatsApp when WhatsApp_Require_OptIn is 1).' }, OPTED_OUT: { description: 'The patient refuses it: such messages are SKIPPED with OPTED_OUT.' } },
+});
 
 @ObjectType({ description: 'One recorded choice of a patient. Never changed or deleted: a new choice is a new record.' })
 export class PatientPreference {
@@ -40,13 +44,13 @@ export class PatientPreferenceInput {
 export class PreferencesResolver {
   @Authorized('TENANT_ADMIN', 'SUPPORT', 'SERVICE')
   @Query(() => PatientPreferences, { description: "A patient's choices in force and their whole history (TENANT_ADMIN, SUPPORT, SERVICE)" })
-  patientPreferences(@Arg('patientId', () => String) patientId: string, @Ctx() ctx: GqlContext) {
+  patientPreferences(@Arg('patientId', () => String, { description: "The partner's patient id." }) patientId: string, @Ctx() ctx: GqlContext) {
     return inTenant(ctx, (s) => preferencesOf(s, patientId));
   }
 
   @Authorized('TENANT_ADMIN', 'SUPPORT', 'SERVICE')
   @Mutation(() => PatientPreferences, { description: "Records one choice of a patient; answers the patient's choices after it (TENANT_ADMIN, SUPPORT, SERVICE)" })
-  setPatientPreference(@Arg('input', () => PatientPreferenceInput) input: PatientPreferenceInput, @Ctx() ctx: GqlContext) {
+  setPatientPreference(@Arg('input', () => PatientPreferenceInput, { description: 'The choice.' }) input: PatientPreferenceInput, @Ctx() ctx: GqlContext) {
     return inTenant(ctx, (s) => setPatientPreference(s, input));
   }
 }

@@ -2,11 +2,11 @@ import { Arg, Authorized, Ctx, Field, Mutation, ObjectType, Query, Resolver } fr
 import { inTenant, type GqlContext } from '../graphql/context.js';
 import { getReferenceData, referenceDataKeys, setReferenceData } from '../services/reference-data.js';
 
-@ObjectType()
+@ObjectType({ description: "One of the tenant's settings (see referenceDataKeys for the keys Kabar reads)." })
 export class ReferenceData {
-  @Field(() => String) key!: string;
-  @Field(() => String) value!: string;
-  @Field(() => Date) updatedAt!: Date;
+  @Field(() => String, { description: 'e.g. "WhatsApp_Notification".' }) key!: string;
+  @Field(() => String, { description: 'The value as text, e.g. "1" or "21:00-07:00".' }) value!: string;
+  @Field(() => Date, { description: 'When it was last set.' }) updatedAt!: Date;
 }
 
 @ObjectType({ description: 'A reference-data key Kabar reads, with what it means, its default and the tenant\'s value' })
@@ -20,8 +20,8 @@ export class ReferenceDataKey {
 @Authorized()
 @Resolver()
 export class ReferenceDataResolver {
-  @Query(() => ReferenceData, { nullable: true })
-  async referenceData(@Arg('key', () => String) key: string, @Ctx() ctx: GqlContext) {
+  @Query(() => ReferenceData, { nullable: true, description: "One of the tenant's settings; null when never set. Any role of the tenant." })
+  async referenceData(@Arg('key', () => String, { description: 'e.g. "WhatsApp_Notification".' }) key: string, @Ctx() ctx: GqlContext) {
     return (await inTenant(ctx, (s) => getReferenceData(s, key))) ?? null;
   }
 
@@ -31,8 +31,8 @@ export class ReferenceDataResolver {
   }
 
   @Authorized('TENANT_ADMIN')
-  @Mutation(() => ReferenceData)
-  setReferenceData(@Arg('key', () => String) key: string, @Arg('value', () => String) value: string, @Ctx() ctx: GqlContext) {
+  @Mutation(() => ReferenceData, { description: "Sets one of the tenant's settings (validated for the keys Kabar reads); audited. TENANT_ADMIN only." })
+  setReferenceData(@Arg('key', () => String, { description: 'e.g. "Quiet_Hours".' }) key: string, @Arg('value', () => String, { description: 'e.g. "21:00-07:00"; see referenceDataKeys for what each key accepts.' }) value: string, @Ctx() ctx: GqlContext) {
     return inTenant(ctx, (s) => setReferenceData(s, key, value));
   }
 }

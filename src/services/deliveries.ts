@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gte, ilike, inArray, lt, lte, or, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, ilike, inArray, like, lt, lte, or, sql } from 'drizzle-orm';
 import { deliveries, deliveryStatusHistory, events } from '../schema/index.js';
 import { InvalidStateTransitionError, NotFoundError } from '../errors.js';
 import { recordReport } from './delivery-status.js';
@@ -38,6 +38,15 @@ function searchSql(term: string) {
   return or(ilike(deliveries.recipient, containing(term)), eq(deliveries.eventId, term), eq(deliveries.patientId, term), bookedAs);
 }
 
+/**
+ * The exact reason, or a reason group's code (what deliveryStats.byReason counts): every reason
+ * that starts with "CODE:" or "CODE (" too, so a byReason key filters to the deliveries it counted.
+ */
+function reasonSql(reason: string) {
+  const code = reason.replace(/[\\%_]/g, (c) => `\\${c}`);
+  return or(eq(deliveries.reason, reason), like(deliveries.reason, `${code}:%`), like(deliveries.reason, `${code} (%`));
+}
+
 function filterSql(f: DeliveryFilter) {
   const search = f.search?.trim();
   return and(
@@ -48,7 +57,7 @@ function filterSql(f: DeliveryFilter) {
     f.recipient ? eq(deliveries.recipient, f.recipient) : undefined,
     f.since ? gte(deliveries.createdAt, f.since) : undefined,
     f.until ? lte(deliveries.createdAt, f.until) : undefined,
-    f.reason ? eq(deliveries.reason, f.reason) : undefined,
+    f.reason ? reasonSql(f.reason) : undefined,
     f.patientId ? eq(deliveries.patientId, f.patientId) : undefined,
     search ? searchSql(search) : undefined,
   );

@@ -1,13 +1,19 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { sql } from 'drizzle-orm';
 import type { Browser, BrowserContext, Page, WebSocketRoute } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { withTenant } from '../../src/db/tenant.js';
+import { creditTransactions, deliveries } from '../../src/schema/index.js';
+import { seedOperatorBoard } from '../helpers/dashboard-board.js';
 import { eventually, platformToken, startKabar, type TestKabar, type TestTenant } from '../helpers/app.js';
 import { sampleEvent } from '../helpers/events.js';
 import { startProviders, type Providers } from '../helpers/providers.js';
 
 // The live dashboard in a real Chromium: sign in, watch a delivery arrive and change status over
-// graphql-ws, open its history. Debian's chromium (apt-get install -y chromium) drives it.
+// graphql-ws, open its history; with more than two pages of deliveries, the tiles, reasons and
+// cost match the database, and search, export and resend work. Debian's chromium
+// (apt-get install -y chromium) drives it.
 
 const CHROMIUM = '/usr/bin/chromium';
 const missing = [
@@ -106,7 +112,9 @@ describe.skipIf(SKIP)(`dashboard in Chromium${SKIP ? ` (skipped: ${missing.join(
     await page.getByRole('button', { name: 'Sign in' }).click();
     await poll(() => page.locator('#conn').getAttribute('data-state')).toBe('live');
     expect(await page.locator('#tenant-name').textContent()).toContain('RS Sehat Sentosa');
-    expect(await page.locator('#empty').textContent()).toContain('No deliveries yet');
+    await poll(() => page.locator('#empty').isVisible()).toBe(true);
+    expect(await page.locator('#tz-label').textContent()).toBe('Times in Asia/Jakarta (UTC+07:00)');
+    expect(await page.locator('#th-time').textContent()).toBe('Updated (Asia/Jakarta)');
     expect(await page.evaluate(() => sessionStorage.getItem('kabar.dashboard.token'))).toBe(t.admin);
 
     // A walk-in token is called: Kabar texts the patient (SMS; no push token, so PUSH is skipped).
@@ -146,24 +154,27 @@ describe.skipIf(SKIP)(`dashboard in Chromium${SKIP ? ` (skipped: ${missing.join(
       return d as { id: string };
     });
     await poll(() => row(email.id).locator('.status').textContent()).toBe('Sent');
-    expect(await channelTile('Email').locator('.tile-count').textContent()).toBe('1');
+    await poll(() => channelTile('Email').locator('.tile-count').textContent()).toBe('1');
 
-    // Filters: by channel, by event type text, and back.
+    // Filters, applied by the server: by channel, by event type, and back.
     await page.getByLabel('Channel', { exact: true }).selectOption('EMAIL');
-    expect(await row(sms.id).isHidden()).toBe(true);
+    await poll(() => row(sms.id).count()).toBe(0);
     expect(await row(email.id).isVisible()).toBe(true);
     await page.getByLabel('Channel', { exact: true }).selectOption('SMS');
-    expect(await row(sms.id).isVisible()).toBe(true);
-    await page.getByLabel('Event type', { exact: true }).fill('appointment');
-    expect(await row(sms.id).isHidden()).toBe(true);
+    await poll(() => row(sms.id).isVisible()).toBe(true);
+    await page.getByLabel('Event type', { exact: true }).selectOption('appointment.completed');
+    await poll(() => page.locator('#empty').isVisible()).toBe(true);
     expect(await page.locator('#empty').textContent()).toContain('No delivery matches');
-    await page.getByLabel('Event type', { exact: true }).fill('walkin');
-    expect(await row(sms.id).isVisible()).toBe(true);
+    await page.getByLabel('Event type', { exact: true }).selectOption('walkin.token_called');
+    await poll(() => row(sms.id).isVisible()).toBe(true);
     await page.getByLabel('Status', { exact: true }).selectOption('DELIVERED');
+    await poll(() => statusTile('Delivered').getAttribute('aria-pressed')).toBe('true');
     expect(await row(sms.id).isVisible()).toBe(true);
     await page.getByRole('button', { name: 'Clear filters' }).click();
-    await poll(() => page.locator('#shown').textContent()).not.toContain('match');
-    expect(await row(email.id).isVisible()).toBe(true);
+    await poll(() => row(email.id).isVisible()).toBe(true);
+    // The total is the database's (this tenant's deliveries are all from today).
+    const all = (await k.gql(t.admin, 'query { deliveries { totalCount } }')).data.deliveries.totalCount;
+    await poll(() => page.locator('#total').textContent()).toBe(String(all));
     await page.screenshot({ path: SCREENSHOT, fullPage: true, animations: 'disabled' });
 
     // Its history, on click.
@@ -202,6 +213,9 @@ describe.skipIf(SKIP)(`dashboard in Chromium${SKIP ? ` (skipped: ${missing.join(
     });
     await signIn(t.support);
     await poll(() => page.locator('#conn').getAttribute('data-state')).toBe('live');
+    // Resending is a TENANT_ADMIN's: a support token sees no resend control.
+    expect(await page.locator('#resend-all').isHidden()).toBe(true);
+    expect(await page.locator('[data-action="resend"]').count()).toBe(0);
 
     down = true;
     await Promise.all(sockets.map((ws) => ws.close({ code: 1012, reason: 'Service Restart' })));
@@ -223,4 +237,86 @@ describe.skipIf(SKIP)(`dashboard in Chromium${SKIP ? ` (skipped: ${missing.join(
     await poll(() => row(email.id).locator('.status').textContent()).toBe('Sent');
     expect(pageErrors.filter((e) => !/WebSocket/.test(e))).toEqual([]);
   });
+
+  it('tells the truth past two pages: tiles, reasons and cost from the database; search, export and resend', async () => {
+    const op = await k.newTenant({ name: 'RS Operator', timezone: 'Asia/Jakarta' });
+    const resendId = await seedOperatorBoard(k.app.db, op.id);
+    // What the database says for today (the seeds are from now, 3 and 10 days ago).
+    const counted = await withTenant({ db: k.app.db, actor: 'test', tenantId: op.id }, async (s) => {
+      const today = sql`${deliveries.createdAt} > now() - interval '36 hours'`;
+      const by = async (col: any) => Object.fromEntries((await s.tx.select({ k: col, n: sql<number>`count(*)::int` }).from(deliveries).where(today).groupBy(col)).map((r) => [r.k, r.n]));
+      const reasons = await s.tx.select({ k: sql<string>`btrim(split_part(split_part(${deliveries.reason}, ':', 1), ' (', 1))`, n: sql<number>`count(*)::int` }).from(deliveries).where(sql`${today} and ${deliveries.status} in ('SKIPPED', 'FAILED')`).groupBy(sql`1`);
+      const [cost] = await s.tx.select({ net: sql<string>`(-sum(${creditTransactions.amount}))::text` }).from(creditTransactions).where(sql`${creditTransactions.deliveryId} in (select id from deliveries where ${today} and channel = 'WHATSAPP')`);
+      const [week] = await s.tx.select({ n: sql<number>`count(*)::int` }).from(deliveries).where(sql`${deliveries.createdAt} > now() - interval '8 days'`);
+      return { status: await by(deliveries.status), channel: await by(deliveries.channel), reasons: Object.fromEntries(reasons.map((r) => [r.k, r.n])), cost: cost!.net, week: week!.n };
+    });
+    const today = Object.values(counted.status).reduce((a: number, b: any) => a + b, 0);
+    expect(today).toBe(101);
+
+    await signIn(op.admin);
+    await poll(() => page.locator('#conn').getAttribute('data-state')).toBe('live');
+    await poll(() => page.locator('#total').textContent()).toBe(String(today));
+    for (const [value, label] of [['QUEUED', 'Queued'], ['SENT', 'Sent'], ['DELIVERED', 'Delivered'], ['READ', 'Read'], ['FAILED', 'Failed'], ['SKIPPED', 'Skipped']]) {
+      expect(await statusTile(label).locator('.tile-count').textContent(), value).toBe(String(counted.status[value!] ?? 0));
+    }
+    for (const [value, label] of [['WHATSAPP', 'WhatsApp'], ['EMAIL', 'Email'], ['SMS', 'SMS'], ['PUSH', 'Push']]) {
+      expect(await channelTile(label).locator('.tile-count').textContent(), value).toBe(String(counted.channel[value!] ?? 0));
+    }
+    expect(Number(await page.locator('#cost').getAttribute('data-amount'))).toBe(Number(counted.cost));
+    expect(await page.locator('#cost').textContent()).toMatch(/IDR|Rp/);
+    const reasons = Object.fromEntries((await page.locator('#by-reason .reason-row').evaluateAll((els) => els.map((e) => [e.querySelector('.reason-key')!.textContent, Number(e.querySelector('.reason-count')!.textContent)]))));
+    expect(reasons).toEqual(counted.reasons);
+
+    // More than two pages: 50 at a time, until every one of today's is loaded.
+    expect(await page.locator('#rows tr').count()).toBe(50);
+    while (await page.locator('#load-more').isVisible()) {
+      const before = await page.locator('#rows tr').count();
+      await page.locator('#load-more').click();
+      await poll(() => page.locator('#rows tr').count()).toBeGreaterThan(before);
+    }
+    expect(await page.locator('#rows tr').count()).toBe(today);
+    expect(await page.locator('#shown').textContent()).toBe(`${today} loaded · ${today} match`);
+
+    // The reasons breakdown filters: one reason, its deliveries only.
+    await page.locator('#by-reason .reason-row').filter({ hasText: 'OPTED_OUT' }).click();
+    await poll(() => page.locator('#total').textContent()).toBe(String(counted.reasons.OPTED_OUT));
+    await poll(() => page.locator('#rows tr').count()).toBe(counted.reasons.OPTED_OUT);
+    expect(await page.locator('#f-reason-chip').isVisible()).toBe(true);
+    await page.locator('#f-reason-chip').click();
+    await poll(() => page.locator('#total').textContent()).toBe(String(today));
+
+    // The 7-day window counts the older ones too.
+    await page.getByLabel('Period', { exact: true }).selectOption('7d');
+    await poll(() => page.locator('#total').textContent()).toBe(String(counted.week));
+    await page.getByLabel('Period', { exact: true }).selectOption('today');
+
+    // Search by booking reference: the event's two deliveries, each row saying who it is about.
+    await page.getByLabel('Search', { exact: true }).fill('BK-E2E-1');
+    await poll(() => page.locator('#rows tr').count()).toBe(2);
+    expect(await page.locator('#rows tr .about').allTextContents()).toEqual(['Patient pat-booked · Booking BK-E2E-1', 'Patient pat-booked · Booking BK-E2E-1']);
+    expect(await page.locator('#total').textContent()).toBe('2');
+
+    // Export what is shown: the server streams it; the rows are exactly the matches.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+    const csv = readFileSync((await download.path())!, 'utf8').trim().split('\r\n');
+    expect(csv[0]).toMatch(/^time \(Asia\/Jakarta\),event type,event id,patient id,booking reference,/);
+    expect(csv.slice(1).map((l) => l.split(',')[4])).toEqual(['BK-E2E-1', 'BK-E2E-1']);
+    await page.getByLabel('Search', { exact: true }).fill('');
+    await poll(() => page.locator('#total').textContent()).toBe(String(today));
+    const all = await fetch(`${base}/deliveries.csv?filter=${encodeURIComponent(JSON.stringify({ since: new Date(Date.now() - 8 * 86_400_000).toISOString() }))}`, { headers: { authorization: `Bearer ${op.support}` } });
+    expect((await all.text()).trim().split('\r\n')).toHaveLength(1 + counted.week);
+
+    // Resend a skipped one: it is queued again and sent, and the tiles follow.
+    await row(resendId).getByRole('button', { name: 'Resend' }).click();
+    await poll(() => row(resendId).locator('.status').textContent()).toMatch(/^(Queued|Sent)$/);
+    await poll(() => statusTile('Skipped').locator('.tile-count').textContent()).toBe(String(counted.status.SKIPPED - 1));
+    await poll(() => row(resendId).locator('.status').textContent()).toBe('Sent');
+    expect(await page.locator('#notice').textContent()).toContain('Resent');
+    // The bulk button asks first, with the number it would resend.
+    await page.locator('#resend-all').click();
+    expect(await page.locator('#resend-all').textContent()).toBe(`Confirm: resend ${counted.status.SKIPPED - 1 + counted.status.FAILED}`);
+    await page.screenshot({ path: SCREENSHOT.replace('.png', '-operator.png'), fullPage: true, animations: 'disabled' });
+    expect(pageErrors).toEqual([]);
+  });
+
 });

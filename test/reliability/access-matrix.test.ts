@@ -116,6 +116,13 @@ const MATRIX: Record<string, Op> = {
     check: (d) => expect(d.templates).toEqual([{ body: SMS_OVERRIDE, isDefault: false }]),
   },
   deliveries: { kind: 'query', roles: 'tenant', doc: 'query { deliveries(first: 100) { totalCount } }', check: (d, _p, f) => expect(d.deliveries.totalCount).toBe(f.deliveryCount) },
+  deliveryStats: {
+    kind: 'query', roles: 'tenant', doc: 'query { deliveryStats { total byStatus { key count } } }',
+    check: (d, _p, f) => {
+      expect(d.deliveryStats.total).toBe(f.deliveryCount);
+      expect(d.deliveryStats.byStatus.reduce((n: number, c: any) => n + c.count, 0)).toBe(f.deliveryCount);
+    },
+  },
   delivery: { kind: 'query', roles: 'tenant', doc: 'query($id: ID!) { delivery(id: $id) { id status } }', vars: (i) => ({ id: i.delivery }), check: (d) => expect(d.delivery).toEqual({ id: ids.delivery, status: 'SENT' }) },
   auditLog: {
     kind: 'query', roles: ['TENANT_ADMIN', 'SUPPORT', 'PLATFORM_ADMIN'], doc: 'query { auditLog(first: 100) { edges { node { tenantId action } } } }',
@@ -490,6 +497,8 @@ describe("tenant A's tokens with tenant B's ids", () => {
     { op: 'delivery', doc: 'query($id: ID!) { delivery(id: $id) { id renderedBody } }', vars: () => ({ id: B.delivery }), expect: data({ delivery: null }) },
     { op: 'deliveries', doc: 'query($e: String) { deliveries(filter: { eventId: $e }) { totalCount edges { node { id } } } }', vars: () => ({ e: B.deliveryEventId }), expect: data({ deliveries: { totalCount: 0, edges: [] } }) },
     { op: 'deliveries', doc: 'query { deliveries(filter: { recipient: "+6281234567890" }) { totalCount } }', expect: data({ deliveries: { totalCount: 0 } }) },
+    { op: 'deliveryStats', doc: 'query($e: String) { deliveryStats(filter: { eventId: $e }) { total whatsAppCost byReason { key count } } }', vars: () => ({ e: B.deliveryEventId }), expect: data({ deliveryStats: { total: 0, whatsAppCost: '0', byReason: [] } }) },
+    { op: 'deliveryStats', doc: 'query { deliveryStats(filter: { reason: "provider rejected" }) { total } }', expect: data({ deliveryStats: { total: 0 } }) },
     { op: 'retryDelivery', doc: 'mutation($id: ID!) { retryDelivery(id: $id) { id } }', vars: () => ({ id: B.failed }), expect: byRole(['TENANT_ADMIN'], code('NOT_FOUND')) },
     // B's ids are unknown to A (nothing revealed), and A's filter reaches only A's deliveries: B's FAILED ones stay FAILED (snapshot below).
     { op: 'resendDeliveries', doc: 'mutation($id: ID!) { resendDeliveries(ids: [$id]) { requeued unchanged } }', vars: () => ({ id: B.failed }), expect: byRole(['TENANT_ADMIN'], data({ resendDeliveries: { requeued: 0, unchanged: 1 } })) },
