@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-// Every setting Kabar reads, with its default. README's configuration table mirrors this list.
+// Every setting Kabar reads, with its default. docs/configuration.md and .env.example mirror this list (a test checks .env.example).
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   HOST: z.string().default('0.0.0.0'),
@@ -82,8 +82,13 @@ const schema = z.object({
 
 export type Config = z.infer<typeof schema> & { embedded: boolean };
 
+/** The names of every setting (for .env.example's test). */
+export const CONFIG_KEYS: readonly string[] = Object.keys(schema.shape);
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = schema.safeParse(env);
+  // An empty variable counts as unset: a .env copied from .env.example, or compose's ${VAR:-}, leaves some empty.
+  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+  const parsed = schema.safeParse(given);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
