@@ -53,7 +53,7 @@ const schema = z.object({
   KABAR_WEBHOOK_REPLAY_DAYS: z.coerce.number().positive().default(7),
   KABAR_CONFIG_CACHE_MS: z.coerce.number().int().nonnegative().default(30000),
   KABAR_CREDIT_ALERT_INTERVAL_SECONDS: z.coerce.number().int().nonnegative().default(3600),
-  // Providers (PROVIDERS.md); unset credentials in embedded mode = sandbox (recorded, not sent)
+  // Providers (docs/providers.md); unset credentials in embedded mode = sandbox (recorded, not sent)
   KABAR_SANDBOX_PROVIDERS: z.enum(['true', 'false']).optional(),
   PROVIDER_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   WHATSAPP_API_URL: z.string().default('https://waba-v2.360dialog.io'),
