@@ -7,7 +7,8 @@ WORKDIR /app
 # Dependencies first, so a source change does not reinstall them. Nothing under src/ imports a
 # devDependency (typescript, vitest, drizzle-kit, vite), so they stay out of the image.
 COPY package.json package-lock.json ./
-COPY scripts/patch-postgres.mjs scripts/
+# postinstall (scripts/patch-deps.mjs) patches postgres.js and kafkajs; it must be here before npm ci.
+COPY scripts/patch-deps.mjs scripts/
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 # Sources, migrations, tsconfig.json (tsx needs its decorator settings) and scripts (see .dockerignore).
@@ -19,7 +20,7 @@ USER node
 # 4000: GraphQL, webhooks, /events, /healthz, /readyz, /metrics (api role).
 # 9464: /healthz, /readyz, /metrics of a process without the api role (KABAR_OPS_PORT).
 EXPOSE 4000 9464
-ENV PORT=4000 HOST=0.0.0.0
+ENV NODE_ENV=production PORT=4000 HOST=0.0.0.0
 
 # node itself is PID 1 (not npm), so SIGTERM reaches Kabar's drain-and-stop handler.
 # The heap flags are npm start's (package.json): V8 otherwise lets garbage pile up to gigabytes.

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-// Every setting Kabar reads, with its default. README's configuration table mirrors this list.
+// Every setting Kabar reads, with its default. docs/configuration.md and .env.example mirror this list (a test checks .env.example).
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   HOST: z.string().default('0.0.0.0'),
@@ -53,7 +53,7 @@ const schema = z.object({
   KABAR_WEBHOOK_REPLAY_DAYS: z.coerce.number().positive().default(7),
   KABAR_CONFIG_CACHE_MS: z.coerce.number().int().nonnegative().default(30000),
   KABAR_CREDIT_ALERT_INTERVAL_SECONDS: z.coerce.number().int().nonnegative().default(3600),
-  // Providers (PROVIDERS.md); unset credentials in embedded mode = sandbox (recorded, not sent)
+  // Providers (docs/providers.md); unset credentials in embedded mode = sandbox (recorded, not sent)
   KABAR_SANDBOX_PROVIDERS: z.enum(['true', 'false']).optional(),
   PROVIDER_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   WHATSAPP_API_URL: z.string().default('https://waba-v2.360dialog.io'),
@@ -82,8 +82,13 @@ const schema = z.object({
 
 export type Config = z.infer<typeof schema> & { embedded: boolean };
 
+/** The names of every setting (for .env.example's test). */
+export const CONFIG_KEYS: readonly string[] = Object.keys(schema.shape);
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = schema.safeParse(env);
+  // An empty variable counts as unset: a .env copied from .env.example, or compose's ${VAR:-}, leaves some empty.
+  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+  const parsed = schema.safeParse(given);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`);

@@ -19,6 +19,8 @@ import { eventsRouter } from './http/events.route.js';
 import { exportRouter } from './http/export.route.js';
 import { webhooksRouter } from './http/webhooks.route.js';
 import { healthRouter } from './http/health.route.js';
+import { jsonErrors, jsonNotFound } from './http/errors.js';
+import { homeRouter } from './http/home.route.js';
 import { metricsRouter } from './http/metrics.route.js';
 import { dashboardRouter } from './dashboard/index.js';
 
@@ -71,6 +73,8 @@ export async function startServer(app: App, port = app.config.PORT, host = app.c
     schema: app.schema,
     formatError,
     includeStacktraceInErrorResponses: false,
+    // Apollo turns introspection off under NODE_ENV=production (the image); GraphiQL's Docs pane needs it.
+    introspection: true,
     parseOptions: { maxTokens: limits.maxTokens },
     validationRules: limitRules(limits),
     // Kabar's own shutdown (src/start.ts) drains work in order; Apollo's handlers would race it.
@@ -115,6 +119,10 @@ export async function startServer(app: App, port = app.config.PORT, host = app.c
   web.use('/deliveries.csv', exportRouter(app));
   web.use(healthRouter(app), metricsRouter());
   web.use('/dashboard', dashboardRouter());
+  web.use(homeRouter());
+  // Last: unknown paths and unreadable bodies answer JSON with a stable code, never an HTML stack trace.
+  web.use(jsonNotFound);
+  web.use(jsonErrors(app.logger));
 
   await new Promise<void>((resolve) => http.listen(port, host, resolve));
   const address = http.address();

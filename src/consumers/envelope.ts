@@ -16,10 +16,25 @@ const structured = z.object({ specversion: z.literal('1.0'), id: z.string().min(
 
 type Headers = Record<string, string | undefined>;
 
+export interface DecodeOptions {
+  /**
+   * The HTTP ingest: an envelope without a tenant id is for this tenant, the token's. Kafka
+   * messages always carry theirs (and it must equal the key).
+   */
+  ownTenant?: string | null;
+}
+
+/** `json` with `field` set to `tenant` when it is an object that leaves the field out. */
+function withTenant(json: unknown, field: string, tenant: string | null | undefined): unknown {
+  if (!tenant || !json || typeof json !== 'object' || Array.isArray(json) || (json as Record<string, unknown>)[field] !== undefined) return json;
+  return { ...json, [field]: tenant };
+}
+
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** A Kafka message (or HTTP body) as Kabar's envelope: plain JSON, CloudEvents structured or binary mode. */
-export function decodeEnvelope(value: Buffer | null, headers: Headers, key?: string | null): Decoded {
+export function decodeEnvelope(value: Buffer | null, headers: Headers, key?: string | null, opts: DecodeOptions = {}): Decoded {
+  const own = opts.ownTenant;
   if (!value || value.length === 0) return { ok: false, reason: value ? 'EMPTY: the value is empty (0 bytes)' : 'EMPTY: no message value (a tombstone)' };
   if (value.length > MAX_EVENT_BYTES) return { ok: false, reason: `TOO_LARGE: ${value.length} bytes (max ${MAX_EVENT_BYTES})` };
   // Kafka headers keep their names; the HTTP ingest turns "-" into "_".
@@ -43,7 +58,7 @@ export function decodeEnvelope(value: Buffer | null, headers: Headers, key?: str
   let timeField = 'occurredAt';
   if (media === 'application/cloudevents+json' || (!headers['ce_specversion'] && json && typeof json === 'object' && !Array.isArray(json) && Object.hasOwn(json, 'specversion'))) {
     // Structured mode: the content type says so (or the value carries a specversion).
-    const ce = structured.safeParse(json);
+    const ce = structured.safeParse(withTenant(json, 'tenantid', own));
     if (!ce.success) return { ok: false, reason: `INVALID_ENVELOPE: ${issues(ce.error)}` };
     const dataType = (json as { datacontenttype?: unknown }).datacontenttype;
     if (dataType !== undefined && (typeof dataType !== 'string' || !isJsonMedia(dataType))) return { ok: false, reason: `INVALID_ENVELOPE: datacontenttype ${printable(JSON.stringify(dataType).slice(0, 100))} is not JSON` };
@@ -51,12 +66,12 @@ export function decodeEnvelope(value: Buffer | null, headers: Headers, key?: str
     timeField = 'time';
   } else if (headers['ce_specversion'] !== undefined) {
     // Binary mode: attributes in ce_* headers, the value is the data (its type is the content-type, checked above).
-    const attrs = structured.omit({ data: true }).safeParse({ specversion: headers['ce_specversion'], id: headers['ce_id'], type: headers['ce_type'], source: headers['ce_source'], time: headers['ce_time'], tenantid: headers['ce_tenantid'] });
+    const attrs = structured.omit({ data: true }).safeParse({ specversion: headers['ce_specversion'], id: headers['ce_id'], type: headers['ce_type'], source: headers['ce_source'], time: headers['ce_time'], tenantid: headers['ce_tenantid'] ?? own ?? undefined });
     if (!attrs.success) return { ok: false, reason: `INVALID_ENVELOPE: ${issues(attrs.error)}` };
     env = { id: attrs.data.id, type: attrs.data.type, tenantId: attrs.data.tenantid, occurredAt: attrs.data.time, data: json };
     timeField = 'time';
   } else {
-    const p = plain.safeParse(json);
+    const p = plain.safeParse(withTenant(json, 'tenantId', own));
     if (!p.success) return { ok: false, reason: `INVALID_ENVELOPE: ${issues(p.error)}` };
     env = p.data;
   }

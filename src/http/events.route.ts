@@ -1,18 +1,22 @@
 import express, { type Request, type Response, Router } from 'express';
 import type { App } from '../app.js';
 import { bearer } from '../auth/jwt.js';
-import { decodeEnvelope } from '../consumers/envelope.js';
+import { decodeEnvelope, MAX_EVENT_BYTES } from '../consumers/envelope.js';
+import { withPlatform } from '../db/tenant.js';
 import { ErrorCode, KabarError } from '../errors.js';
 import { ingestEvent } from '../ingest.js';
+import { findTenant } from '../services/tenants.js';
 
 /**
  * POST /events: the HTTP ingest for partners that cannot produce to Kafka. Same envelope
- * (plain or CloudEvents JSON), same validation; the tenant comes from the token and must
- * match the envelope's. Answers 202 with the same shape as publishEvent.
+ * (plain or CloudEvents JSON), same validation, except that the tenant comes from the token: the
+ * envelope may leave `tenantId` out, and naming another tenant is FORBIDDEN unless the caller is
+ * a PLATFORM_ADMIN. Answers 202 with the same shape as publishEvent; a body over the limit is a
+ * JSON 413 PAYLOAD_TOO_LARGE from the server's error handler (src/http/errors.ts).
  */
 export function eventsRouter(app: App): Router {
   const router = Router();
-  router.post('/', express.raw({ type: () => true, limit: '1mb' }), async (req: Request, res: Response) => {
+  router.post('/', express.raw({ type: () => true, limit: MAX_EVENT_BYTES }), async (req: Request, res: Response) => {
     const fail = (status: number, code: string, message: string) => res.status(status).json({ error: { code, message } });
     const token = bearer(req.get('authorization'));
     if (!token) return fail(401, ErrorCode.UNAUTHENTICATED, 'A valid bearer token is required');
@@ -22,16 +26,20 @@ export function eventsRouter(app: App): Router {
     } catch (err) {
       return fail(401, ErrorCode.UNAUTHENTICATED, (err as Error).message);
     }
-    if (!auth.roles.includes('SERVICE') && !auth.roles.includes('TENANT_ADMIN')) return fail(403, ErrorCode.FORBIDDEN, 'Publishing events needs the SERVICE or TENANT_ADMIN role');
-    if (!auth.tenantId) return fail(403, ErrorCode.FORBIDDEN, 'This token belongs to no tenant');
+    const platform = auth.roles.includes('PLATFORM_ADMIN');
+    if (!platform && !auth.roles.includes('SERVICE') && !auth.roles.includes('TENANT_ADMIN')) return fail(403, ErrorCode.FORBIDDEN, 'Publishing events needs the SERVICE, TENANT_ADMIN or PLATFORM_ADMIN role');
+    if (!platform && !auth.tenantId) return fail(403, ErrorCode.FORBIDDEN, 'This token belongs to no tenant');
     const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase().replace(/-/g, '_'), Array.isArray(v) ? v[0] : v]));
-    const decoded = decodeEnvelope(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), headers, auth.tenantId);
-    if (!decoded.ok) {
-      const forbidden = decoded.reason.startsWith('KEY_MISMATCH');
-      return fail(forbidden ? 403 : 400, forbidden ? ErrorCode.FORBIDDEN : ErrorCode.BAD_USER_INPUT, forbidden ? 'The envelope names another tenant than the token' : decoded.reason);
-    }
+    const decoded = decodeEnvelope(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), headers, null, { ownTenant: auth.tenantId ?? null });
+    if (!decoded.ok) return fail(400, ErrorCode.BAD_USER_INPUT, decoded.reason);
+    const tenantId = decoded.tenantId;
+    if (tenantId !== auth.tenantId && !platform) return fail(403, ErrorCode.FORBIDDEN, 'The envelope names another tenant than the token');
     try {
-      const { duplicate } = await ingestEvent({ db: app.db, actor: auth.sub, tenantId: auth.tenantId }, app.sink, decoded.event);
+      // A tenant token's tenant was checked with the token; a platform admin's choice is checked here.
+      if (tenantId !== auth.tenantId && !(await withPlatform({ db: app.db, actor: auth.sub }, (s) => findTenant(s, tenantId)))) {
+        return fail(404, ErrorCode.NOT_FOUND, `No tenant ${tenantId}`);
+      }
+      const { duplicate } = await ingestEvent({ db: app.db, actor: auth.sub, tenantId }, app.sink, decoded.event);
       res.status(202).json({ eventId: decoded.event.id, accepted: true, duplicate });
     } catch (err) {
       if (err instanceof KabarError) return fail(400, err.code, err.message);

@@ -11,6 +11,8 @@ import { getTenantIfExists } from '../services/tenants.js';
 import { applyProviderStatuses, firstSighting, whatsAppWebhookAuthentic } from '../services/webhooks.js';
 
 import { isId } from '../validation.js';
+import { ErrorCode } from '../errors.js';
+import { httpErrorOf } from './errors.js';
 
 const REPLAY = Symbol('replay');
 // Twilio's inbound-message webhook expects TwiML; an empty response sends nothing back itself.
@@ -135,15 +137,14 @@ export function webhooksRouter(app: App, fetchCert?: (url: string) => Promise<st
     answer(res, applied);
   });
 
-  // A body that cannot be read (too large, too many fields, not JSON) gets a short JSON answer, never
-  // Express's HTML page with a stack trace; anything else is a 500 without details.
-  router.use((err: { status?: unknown; type?: unknown }, req: Request, res: Response, _next: NextFunction) => {
-    const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500;
+  // A body that cannot be read (too large, too many fields, not JSON) gets a short JSON answer with a
+  // stable code (src/http/errors.ts), never Express's HTML page; `error` stays the webhook answers' string.
+  router.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const { status, error } = httpErrorOf(err);
     if (status === 500) app.logger.error({ err, path: req.path }, 'webhook failed');
-    const message = err?.type === 'entity.too.large' ? 'request body too large'
-      : err?.type === 'parameters.too.many' ? 'too many parameters'
-      : status < 500 ? 'malformed request body' : 'internal error';
-    reject(res, status, message);
+    const message = status === 500 ? 'internal error' : error.code !== ErrorCode.PAYLOAD_TOO_LARGE ? 'malformed request body'
+      : error.message === 'too many parameters' ? error.message : 'request body too large';
+    res.status(status).json({ error: message, code: error.code, ...(error.limit !== undefined ? { limit: error.limit } : {}) });
   });
 
   return router;

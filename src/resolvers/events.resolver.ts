@@ -1,6 +1,8 @@
 import { GraphQLJSON } from 'graphql-scalars';
-import { Arg, Authorized, Ctx, Field, InputType, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
-import { tenantContext, type GqlContext } from '../graphql/context.js';
+import { Arg, Authorized, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { inPlatform, tenantContext, type GqlContext } from '../graphql/context.js';
+import { NotFoundError } from '../errors.js';
+import { findTenant } from '../services/tenants.js';
 import { eventSchema, EVENT_TYPES } from '../events/catalogue.js';
 import { Channel } from './common.types.js';
 import { ingestEvent } from '../ingest.js';
@@ -28,6 +30,8 @@ export class EventInput {
   @Field(() => String, { description: 'A known event type, e.g. "appointment.confirmed" (see eventTypes).' }) type!: string;
   @Field(() => Date, { description: 'When it happened at the partner (ISO 8601 with offset).' }) occurredAt!: Date;
   @Field(() => GraphQLJSON, { description: "The event's data, validated against eventSchema(type); every invalid field is reported." }) data!: unknown;
+  @Field(() => ID, { nullable: true, description: "The envelope's tenant, as on POST /events: omitted = the token's; another tenant is FORBIDDEN unless the caller is a PLATFORM_ADMIN" })
+  tenantId?: string | null;
 }
 
 @Authorized()
@@ -51,7 +55,11 @@ export class EventsResolver {
   @Authorized('SERVICE', 'TENANT_ADMIN')
   @Mutation(() => PublishEventResult, { description: "Publishes a partner event for the caller's tenant; a repeated id is a duplicate, not sent twice. SERVICE or TENANT_ADMIN." })
   async publishEvent(@Arg('input', () => EventInput, { description: 'The event.' }) input: EventInput, @Ctx() ctx: GqlContext) {
-    const { duplicate } = await ingestEvent(tenantContext(ctx), ctx.app.sink, input);
+    const { tenantId, ...event } = input;
+    const scope = tenantContext(ctx, tenantId);
+    // A tenant named by a platform admin is not checked by the token: it must exist.
+    if (scope.tenantId !== ctx.auth?.tenantId && !(await inPlatform(ctx, (s) => findTenant(s, scope.tenantId)))) throw new NotFoundError('Tenant', scope.tenantId);
+    const { duplicate } = await ingestEvent(scope, ctx.app.sink, event);
     return { eventId: input.id, accepted: true, duplicate };
   }
 }

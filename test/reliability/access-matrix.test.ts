@@ -509,6 +509,8 @@ describe("tenant A's tokens with tenant B's ids", () => {
     { op: 'creditPurchases', doc: 'query($t: ID) { creditPurchases(tenantId: $t) { id } }', vars: () => ({ t: b.id }), expect: code('FORBIDDEN') },
     { op: 'creditPurchases', doc: 'query { creditPurchases { id } }', expect: data({ creditPurchases: [] }) },
     { op: 'auditLog', doc: 'query($t: ID) { auditLog(tenantId: $t) { edges { cursor } } }', vars: () => ({ t: b.id }), expect: code('FORBIDDEN') },
+    // An event for B, named in the envelope: only a platform admin may publish for another tenant.
+    { op: 'publishEvent', doc: PUBLISH_DOC.replace('input: { id: $id,', 'input: { id: $id, tenantId: $t,').replace('mutation($id: String!)', 'mutation($id: String!, $t: ID)'), vars: () => ({ id: `evt-${randomUUID()}`, t: b.id }), expect: code('FORBIDDEN') },
     { op: 'upsertStaffMember', doc: 'mutation($id: ID) { upsertStaffMember(input: { id: $id, name: "hijacked", departments: [] }) { id } }', vars: () => ({ id: B.staff }), expect: byRole(['TENANT_ADMIN'], code('NOT_FOUND')) },
     { op: 'upsertRoutingRule', doc: 'mutation($id: ID) { upsertRoutingRule(input: { id: $id, name: "hijacked", eventPattern: "*", departments: ["x"], channels: [SMS] }) { id } }', vars: () => ({ id: B.rule }), expect: byRole(['TENANT_ADMIN'], code('NOT_FOUND')) },
     {
@@ -575,7 +577,7 @@ describe("tenant A's tokens with tenant B's ids", () => {
     const attacked = new Set(attacks().map((x) => x.op));
     const withIds = operationsTaking(k, (_n, type) => getNamedType(type).name === 'ID');
     const withTenantId = operationsTaking(k, (n) => n === 'tenantId');
-    expect(withTenantId).toEqual(['auditLog', 'creditPurchases']);
+    expect(withTenantId).toEqual(['auditLog', 'creditPurchases', 'publishEvent']);
     expect(withIds.length).toBeGreaterThan(7);
     for (const op of [...withIds, ...withTenantId]) expect(attacked.has(op), op).toBe(true);
   });

@@ -381,9 +381,9 @@ describe('webhooks: unsigned, forged, replayed or other-tenant calls are rejecte
       for (const id of ['not-a-uuid', `${A.t.id}0`, A.t.id.slice(0, -1), A.t.id.replace(/-/g, ''), encodeURIComponent("' or 1=1 --"), `${A.t.id}%00`, `${A.t.id}%20`]) {
         await changesNothing(`malformed tenant id ${id}`, withSecret(`${base}/webhooks/whatsapp/${id}`), 404, { error: 'unknown tenant' });
       }
-      await changesNothing('body over 1 MB', withSecret(A.waHook, JSON.stringify({ ...JSON.parse(payload), pad: 'x'.repeat(1_100_000) })), 413, { error: 'request body too large' });
-      await changesNothing('body over 1 MB, no secret', () => postWa(A.waHook, [], JSON.stringify({ pad: 'x'.repeat(1_100_000) })), 413, { error: 'request body too large' });
-      await changesNothing('not JSON', withSecret(A.waHook, '{"entry": ['), 400, { error: 'malformed request body' });
+      await changesNothing('body over 1 MB', withSecret(A.waHook, JSON.stringify({ ...JSON.parse(payload), pad: 'x'.repeat(1_100_000) })), 413, { error: 'request body too large', code: 'PAYLOAD_TOO_LARGE', limit: 1_048_576 });
+      await changesNothing('body over 1 MB, no secret', () => postWa(A.waHook, [], JSON.stringify({ pad: 'x'.repeat(1_100_000) })), 413, { error: 'request body too large', code: 'PAYLOAD_TOO_LARGE', limit: 1_048_576 });
+      await changesNothing('not JSON', withSecret(A.waHook, '{"entry": ['), 400, { error: 'malformed request body', code: 'BAD_REQUEST' });
       await changesNothing('JSON as text/plain', withSecret(A.waHook, payload, 'text/plain'), 415, { error: 'expected application/json' });
       await changesNothing('no content type', () => fetch(A.waHook, { method: 'POST', headers: { 'X-Kabar-Webhook-Secret': A.secret }, body: new Blob([payload]) }), 415, { error: 'expected application/json' });
       expect(await current(A.wa[1]!)).toEqual({ status: 'SENT', reason: null, providerMessageId: A.wa[1]!.provider_message_id });
@@ -460,9 +460,9 @@ describe('webhooks: unsigned, forged, replayed or other-tenant calls are rejecte
       for (const id of ['not-a-uuid', `${A.t.id}0`, A.t.id.slice(0, -1), encodeURIComponent("' or 1=1 --"), `${A.t.id}%00`]) {
         await changesNothing(`malformed tenant id ${id}`, () => sendTwilioCallback(`${base}/webhooks/sms/${id}`, params, token), 404, { error: 'unknown tenant' });
       }
-      await changesNothing('body over 256 kB', () => sendTwilioCallback(A.smsCallback[1]!, { ...params, Body: 'x'.repeat(300_000) }, token), 413, { error: 'request body too large' });
+      await changesNothing('body over 256 kB', () => sendTwilioCallback(A.smsCallback[1]!, { ...params, Body: 'x'.repeat(300_000) }, token), 413, { error: 'request body too large', code: 'PAYLOAD_TOO_LARGE', limit: 262_144 });
       const many = Object.fromEntries(Array.from({ length: 1200 }, (_, i) => [`P${i}`, '1']));
-      await changesNothing('over a thousand parameters', () => sendTwilioCallback(A.smsCallback[1]!, { ...params, ...many }, token), 413, { error: 'too many parameters' });
+      await changesNothing('over a thousand parameters', () => sendTwilioCallback(A.smsCallback[1]!, { ...params, ...many }, token), 413, { error: 'too many parameters', code: 'PAYLOAD_TOO_LARGE' });
       await changesNothing('malformed ?delivery=, correctly signed, unknown sid', () => sendTwilioCallback(`${A.smsHook}?delivery=%27%20or%201%3D1`, twilioParams(`SM${randomBytes(16).toString('hex')}`), token), 200, { ok: true, applied: 0 }, A);
       expect(await current(A.sms[1]!)).toEqual({ status: 'SENT', reason: null, providerMessageId: A.sms[1]!.provider_message_id });
     });
@@ -517,7 +517,7 @@ describe('webhooks: unsigned, forged, replayed or other-tenant calls are rejecte
       ];
       for (const [label, attack] of cases) await changesNothing(label, attack, 401, invalid);
       await changesNothing('not JSON', () => fetch(sesHook, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"Type":' }), 400, { error: 'not JSON' });
-      await changesNothing('body over 256 kB', () => postSes({ ...env, pad: 'x'.repeat(300_000) }), 413, { error: 'request body too large' });
+      await changesNothing('body over 256 kB', () => postSes({ ...env, pad: 'x'.repeat(300_000) }), 413, { error: 'request body too large', code: 'PAYLOAD_TOO_LARGE', limit: 262_144 });
       expect(certFetches.filter((u) => u !== aws.certUrl).sort()).toEqual([`https://sns.${REGION}.amazonaws.com/SimpleNotificationService-attacker.pem`]);
 
       // Positive control: the very envelope the tampering started from.
