@@ -10,7 +10,7 @@ import { startProviders, type Providers } from '../helpers/providers.js';
 // its API key): a number's cap under a burst, one recipient's pace, and that neither makes another
 // tenant wait; then 130429 and 131056 retried after a delay that fits each.
 
-const LIMIT = 5; // WHATSAPP_MAX_MESSAGES_PER_SECOND, low so that a burst of 15 spans two seconds
+const LIMIT = 5; // WHATSAPP_MAX_MESSAGES_PER_SECOND, low so that a burst of 20 spans three seconds
 const PAIR_MS = 1000; // WHATSAPP_PAIR_INTERVAL_MS, with bursts of 1
 /**
  * A send may reach the fake later than its booked time (timer, send slot, loopback), never earlier;
@@ -59,7 +59,7 @@ describe('WhatsApp throughput as Meta enforces it', () => {
 
   it('caps a burst per number, paces one recipient, and another tenant does not wait', async () => {
     const [a, b, c] = [await tenant('a'), await tenant('b'), await tenant('c')];
-    const N = 15;
+    const N = 20;
     // A floods its number; C writes three times to one patient; then B sends one message.
     await Promise.all([
       ...Array.from({ length: N }, (_, i) => publish(a, `+62813${String(i).padStart(8, '0')}`)),
@@ -77,7 +77,7 @@ describe('WhatsApp throughput as Meta enforces it', () => {
     const burst = accepted(a.key);
     const aLast = Math.max(...burst.map((r) => r.at));
 
-    // The cap: never more than LIMIT in a second, so 15 messages span at least two seconds.
+    // The cap: never more than LIMIT in a second, so 20 messages span at least three seconds.
     expect(busiest(burst, 1000 - SLACK_MS)).toBeLessThanOrEqual(LIMIT);
     expect(aLast - Math.min(...burst.map((r) => r.at))).toBeGreaterThanOrEqual((N / LIMIT - 1) * 1000 - SLACK_MS);
     expect(attempts(a.key)).toHaveLength(N); // delayed, not refused and retried
@@ -85,8 +85,9 @@ describe('WhatsApp throughput as Meta enforces it', () => {
     const pair = accepted(c.key).map((r) => r.at).sort((x, y) => x - y);
     expect(pair[1]! - pair[0]!).toBeGreaterThanOrEqual(PAIR_MS - SLACK_MS);
     expect(pair[2]! - pair[1]!).toBeGreaterThanOrEqual(PAIR_MS - SLACK_MS);
-    // Nothing else waits: B's message went out at once, long before A's burst was through.
-    expect(bArrived - bPublished).toBeLessThan(1000);
+    // Nothing else waits: B's message went out at once (a fraction of a second; 2 s leaves room for a
+    // loaded CI machine), long before A's burst was through.
+    expect(bArrived - bPublished).toBeLessThan(2000);
     expect(bArrived).toBeLessThan(aLast - 1000);
   });
 
