@@ -57,6 +57,13 @@ const schema = z.object({
   KABAR_SANDBOX_PROVIDERS: z.enum(['true', 'false']).optional(),
   PROVIDER_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   WHATSAPP_API_URL: z.string().default('https://waba-v2.360dialog.io'),
+  // Meta's throughput per sender number (80 by default, up to 1,000 once Meta upgrades the number):
+  // this dispatcher process sends at most this many WhatsApp messages in any one-second window per number.
+  WHATSAPP_MAX_MESSAGES_PER_SECOND: z.coerce.number().int().positive().default(80),
+  // Meta's pair rate: about one message every 6 s from a number to one recipient, with bursts of up to
+  // 45 borrowed from later. Faster sends are delayed (never dropped); a 131056 is retried after at least this.
+  WHATSAPP_PAIR_INTERVAL_MS: z.coerce.number().int().positive().default(6000),
+  WHATSAPP_PAIR_BURST: z.coerce.number().int().positive().default(45),
   SES_ENDPOINT: z.string().optional(),
   AWS_REGION: z.string().default('ap-southeast-1'),
   SES_FROM_ADDRESS: z.string().default('no-reply@kabar.local'),
@@ -68,7 +75,8 @@ const schema = z.object({
   FCM_API_URL: z.string().default('https://fcm.googleapis.com'),
   FCM_PROJECT_ID: z.string().default(''),
   FCM_ACCESS_TOKEN: z.string().optional(),
-  SNS_CERT_HOST_PATTERN: z.string().default('^sns\\.[a-z0-9-]+\\.amazonaws\\.com$'),
+  // SigningCertURL hosts: sns.<region>.amazonaws.com, GovCloud's alike, China's under amazonaws.com.cn.
+  SNS_CERT_HOST_PATTERN: z.string().default('^sns\\.[a-z0-9-]+\\.amazonaws\\.com(\\.cn)?$'),
   // SNS topics whose messages (SES events) are taken, comma-separated; unset = any topic (set it in production:
   // anyone can publish AWS-signed messages to a topic of their own and subscribe Kabar's URL to it).
   SNS_TOPIC_ARNS: z.string().default(''),

@@ -14,6 +14,7 @@ import { getDelivery } from './services/deliveries.js';
 import { pruneWebhookReceipts } from './services/webhooks.js';
 import { releaseHeld, type ReleaseContext } from './services/release.js';
 import { dueFallbacks, fallBack, type FallbackContext } from './services/fallback-due.js';
+import { createPacer, releaseClaims } from './services/pacing.js';
 
 export interface DispatcherOptions {
   channels: Channels;
@@ -25,7 +26,8 @@ export interface DispatcherOptions {
 /**
  * The dispatch runtime: the same entry for a Kafka message, the HTTP ingest in embedded mode
  * and Kabar's own follow-up events. `handle` returns once the event's outcome is durable and
- * its messages have had their first attempt; transient failures are left to the retry sweep.
+ * its messages have had their first attempt (or, for WhatsApp messages over Meta's pace, have
+ * been scheduled for it); transient failures are left to the retry sweep.
  */
 export function createDispatcher(app: App, opts: DispatcherOptions) {
   const now = opts.now ?? (() => new Date());
@@ -70,21 +72,47 @@ export function createDispatcher(app: App, opts: DispatcherOptions) {
     }
   }
 
-  /** Messages dispatch recorded already claimed (receipt channels), in chunks: no claim transaction unless the claim went stale waiting for a slot. */
-  async function sendHeld(tenantId: string, held: Claimed[]): Promise<void> {
+  /**
+   * Messages already claimed (by dispatch, or by a claim whose send was paced), in chunks: no claim
+   * transaction unless the claim went stale waiting. `paced`: their WhatsApp pace was already kept.
+   */
+  async function sendHeld(tenantId: string, held: Claimed[], paced = false): Promise<void> {
     for (let i = 0; i < held.length; i += chunk) {
       const slice = held.slice(i, i + chunk);
       await senders.run(String(chunks++), async () => {
         const since = slice[0]!.row.sendingSince!;
-        if (now().getTime() - since.getTime() < renewHeldAfterMs) return call(tenantId, slice);
+        if (now().getTime() - since.getTime() < renewHeldAfterMs) return call(tenantId, slice, paced);
         const ids = slice.map((h) => h.row.id);
-        return call(tenantId, await withTenant(system(tenantId), (s) => claimDeliveries(s, sendCtx, ids, { heldSince: since })));
+        return call(tenantId, await withTenant(system(tenantId), (s) => claimDeliveries(s, sendCtx, ids, { heldSince: since })), paced);
       });
     }
   }
 
-  /** The claimed messages' provider calls in parallel, then one transaction recording every outcome. */
-  async function call(tenantId: string, claimed: Claimed[]): Promise<void> {
+  // WhatsApp's per-number and per-recipient pace (services/pacing.ts). A send over it waits on a timer
+  // of its own, holding no slot, and is not awaited by handleMany: a tenant flooding its own number
+  // delays only its own messages, never another tenant's slot, event or partition.
+  const byClaim = (items: Claimed[]) => {
+    const groups = new Map<number, Claimed[]>();
+    for (const item of items) {
+      const since = item.row.sendingSince!.getTime();
+      groups.set(since, [...(groups.get(since) ?? []), item]);
+    }
+    return groups;
+  };
+  const pacer = createPacer<Claimed>(
+    { perSecond: c.WHATSAPP_MAX_MESSAGES_PER_SECOND, pairIntervalMs: c.WHATSAPP_PAIR_INTERVAL_MS, pairBurst: c.WHATSAPP_PAIR_BURST },
+    async (tenantId, items) => {
+      await Promise.all([...byClaim(items).values()].map((group) => sendHeld(tenantId, group, true)));
+    },
+    async (tenantId, items) => {
+      for (const [since, group] of byClaim(items)) await withTenant(system(tenantId), (s) => releaseClaims(s, group.map((g) => g.row.id), new Date(since), now()));
+    },
+    log,
+  );
+
+  /** The claimed messages' provider calls in parallel (those the pace lets go now), then one transaction recording every outcome. */
+  async function call(tenantId: string, claimed: Claimed[], paced = false): Promise<void> {
+    if (!paced) claimed = pacer.admit(tenantId, claimed);
     if (claimed.length === 0) return;
     const results = await Promise.all(claimed.map(async (c) => ({ row: c.row, outcome: await c.call() })));
     await withTenant(system(tenantId), (s) => recordOutcomes(s, sendCtx, results));
@@ -220,7 +248,15 @@ export function createDispatcher(app: App, opts: DispatcherOptions) {
     sweep,
     /** Starts the retry sweep (dispatcher role). */
     start: (intervalMs = 250) => loop.start(intervalMs),
-    stop: () => loop.stop(),
+    /** Stops the sweep, then gives back the claims of paced sends still waiting. */
+    stop: async () => {
+      await loop.stop();
+      await pacer.stop();
+    },
+    /** WhatsApp sends waiting for their pace in this process. */
+    get pacedWaiting() {
+      return pacer.waiting;
+    },
   };
   return self;
 }

@@ -5,9 +5,10 @@ import type { EmailChannel, EmailMessage, SendOutcome } from './types.js';
 
 // Email through AWS SES v1 (PROVIDERS.md "Email: AWS SES v1"): the SendEmail query API on the
 // wire, exactly as the SDK sends it (form-encoded POST /, SigV4), but posted with the keep-alive
-// node:http client the other adapters use and signed by sigv4.ts. The SDK's middleware stack cost
-// about a tenth of the dispatcher's CPU at full load (bench, fourth round); its client is kept for
-// what it does best, the AWS credentials chain (environment, profile, SSO, IMDS, with refresh).
+// node:http client the other adapters use and signed by sigv4.ts (the SDK's own signer,
+// @smithy/signature-v4). The SDK's middleware stack cost about a tenth of the dispatcher's CPU at
+// full load (bench, fourth round); its client is kept for what it does best, the AWS credentials
+// chain (environment, profile, SSO, IMDS, with refresh).
 
 export interface EmailSettings {
   region: string;
@@ -50,7 +51,7 @@ export function createEmailChannel(settings: EmailSettings): EmailChannel {
         // Text that cannot be encoded (a lone surrogate) fails the same way every time.
         return failure(false, `InvalidParameterValue: ${(err as Error).message}`);
       }
-      const headers = signSigV4({ url, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body }, creds, settings.region, 'ses');
+      const headers = await signSigV4({ url, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body }, creds, settings.region, 'ses');
       const answer = await post(url.href, { headers, body }, settings.timeoutMs);
       if (!answer.ok) return answer.outcome;
       if (answer.status === 200) {

@@ -37,7 +37,7 @@ export function createChannels(settings: ChannelSettings): Channels {
 export function channelSettingsFromConfig(config: Config, extra: { getFcmAccessToken?: AccessTokenSource } = {}): ChannelSettings {
   const timeoutMs = config.PROVIDER_TIMEOUT_MS;
   return {
-    whatsapp: { baseUrl: config.WHATSAPP_API_URL, timeoutMs },
+    whatsapp: { baseUrl: config.WHATSAPP_API_URL, timeoutMs, pairIntervalMs: config.WHATSAPP_PAIR_INTERVAL_MS },
     email: {
       region: config.AWS_REGION,
       ...(config.SES_ENDPOINT ? { endpoint: config.SES_ENDPOINT } : {}),

@@ -1,10 +1,11 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
+import { SignatureV4 } from '@smithy/signature-v4';
 
-// AWS Signature Version 4 for one request (what the SDK's signer computes for a non-S3 service:
-// the path escaped once more, every header given signed, the payload hash sent and signed), written out so an
-// SES call is one HMAC-SHA256 and two hashes instead of the SDK's middleware stack. The derived
-// key depends only on the secret, the day, the region and the service, so it is kept for the day.
-// test/unit/sigv4.test.ts checks it against the SDK's own signer.
+// AWS Signature Version 4 for one request, by @smithy/signature-v4: the signer the AWS SDK itself
+// uses (its canonical path, query and header rules, the payload hash sent and signed), applied to
+// the request Kabar posts on its own keep-alive client (channels/http.ts) instead of going through
+// the SDK's middleware stack. The SDK's signing-key cache keeps the derived key for the day.
+// Why this and not a hand-written signer: docs/decisions/0001-sigv4.md.
 
 export interface AwsCredentials {
   accessKeyId: string;
@@ -20,35 +21,54 @@ export interface SignedRequest {
   body: string;
 }
 
-const sha256 = (data: string) => createHash('sha256').update(data, 'utf8').digest('hex');
-const hmac = (key: Buffer | string, data: string) => createHmac('sha256', key).update(data, 'utf8').digest();
+type Source = string | ArrayBuffer | ArrayBufferView;
+const bytes = (data: Source) => (typeof data === 'string' ? data : data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
 
-/** RFC 3986 encoding, as SigV4 wants it (encodeURIComponent also leaves !'()* alone). */
+/** The SDK's Checksum constructor on node:crypto: SHA-256, or HMAC-SHA256 when given a key. */
+export class Sha256 {
+  private h: Hash | Hmac;
+  constructor(private readonly secret?: Source) {
+    this.h = this.fresh();
+  }
+  private fresh() {
+    return this.secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(this.secret));
+  }
+  update(data: Source) {
+    this.h.update(bytes(data));
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.h.digest());
+  }
+  reset() {
+    this.h = this.fresh();
+  }
+}
+
+/** RFC 3986 encoding, as SigV4 and the SES query API want it (encodeURIComponent also leaves !'()* alone). */
 export function uriEscape(s: string): string {
   return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
-let cachedKey: { id: string; key: Buffer } | undefined;
-function signingKey(secret: string, day: string, region: string, service: string): Buffer {
-  const id = `${day}/${region}/${service}/${sha256(secret)}`;
-  if (cachedKey?.id !== id) cachedKey = { id, key: hmac(hmac(hmac(hmac(`AWS4${secret}`, day), region), service), 'aws4_request') };
-  return cachedKey.key;
-}
-
-/** The request's headers with x-amz-date, the session token if any, and the Authorization header. */
-export function signSigV4(req: SignedRequest, creds: AwsCredentials, region: string, service: string, now = new Date()): Record<string, string> {
-  const amzDate = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
-  const day = amzDate.slice(0, 8);
-  const payloadHash = sha256(req.body);
-  const headers: Record<string, string> = { ...req.headers, host: req.url.host, 'x-amz-content-sha256': payloadHash, 'x-amz-date': amzDate };
-  if (creds.sessionToken) headers['x-amz-security-token'] = creds.sessionToken;
-  const signed = Object.keys(headers).map((k) => [k.toLowerCase(), headers[k]!.trim().replace(/\s+/g, ' ')] as const).sort(([a], [b]) => (a < b ? -1 : 1));
-  const names = signed.map(([k]) => k).join(';');
-  const path = req.url.pathname.split('/').map((seg) => uriEscape(seg)).join('/');
-  const query = [...req.url.searchParams].map(([k, v]) => `${uriEscape(k)}=${uriEscape(v)}`).sort().join('&');
-  const canonical = [req.method, path, query, ...signed.map(([k, v]) => `${k}:${v}`), '', names, payloadHash].join('\n');
-  const scope = `${day}/${region}/${service}/aws4_request`;
-  const signature = createHmac('sha256', signingKey(creds.secretAccessKey, day, region, service)).update(`AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${sha256(canonical)}`, 'utf8').digest('hex');
-  headers.authorization = `AWS4-HMAC-SHA256 Credential=${creds.accessKeyId}/${scope}, SignedHeaders=${names}, Signature=${signature}`;
-  return headers;
+/** The request's headers with x-amz-date, x-amz-content-sha256, the session token if any, and the Authorization header. */
+export async function signSigV4(req: SignedRequest, creds: AwsCredentials, region: string, service: string, now = new Date()): Promise<Record<string, string>> {
+  const query: Record<string, string | string[]> = {};
+  for (const [k, v] of req.url.searchParams) {
+    const seen = query[k];
+    query[k] = seen === undefined ? v : Array.isArray(seen) ? [...seen, v] : [seen, v];
+  }
+  const signer = new SignatureV4({ credentials: creds, region, service, sha256: Sha256 });
+  const signed = await signer.sign(
+    {
+      method: req.method,
+      protocol: req.url.protocol,
+      hostname: req.url.hostname,
+      ...(req.url.port ? { port: Number(req.url.port) } : {}),
+      path: req.url.pathname,
+      query,
+      headers: { ...req.headers, host: req.url.host },
+      body: req.body,
+    },
+    { signingDate: now },
+  );
+  return signed.headers as Record<string, string>;
 }

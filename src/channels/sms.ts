@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import querystring from 'node:querystring';
 import { excerpt, failure, isRecord, isTransientHttpStatus, parseJson, parseRetryAfter, post, trimBase } from './http.js';
 import type { InboundText, ProviderStatus, SendOutcome, SmsChannel, SmsMessage } from './types.js';
 
@@ -57,42 +58,89 @@ export function classifySmsError(status: number, body: unknown, rawText = '', re
 export type FormParams = Record<string, string | string[]>;
 
 /**
- * What Twilio signs after the URL: each field's key+value, sorted by key; a repeated field
- * once per value, its values sorted. A body posted twice therefore signs differently.
+ * What Twilio signs after the URL: each field's key+value, keys sorted; a repeated field once per
+ * distinct value, its values sorted (as twilio's getExpectedTwilioSignature: a Set, then sort).
  */
 export function twilioSignedFields(params: FormParams): string {
   return Object.keys(params)
     .sort()
     .map((k) => {
       const v = params[k]!;
-      return (Array.isArray(v) ? [...v].sort() : [v]).map((x) => k + x).join('');
+      return (Array.isArray(v) ? [...new Set(v)].sort() : [v]).map((x) => k + x).join('');
     })
     .join('');
 }
 
 /**
- * Twilio's request signature: base64(HMAC-SHA1(authToken, url + twilioSignedFields)). Like
- * Twilio's own validators, accepts it over the URL with or without its port (proxies differ on
- * whether the port appears, and Twilio's own signing has been inconsistent about it).
+ * Twilio's request signature, base64(HMAC-SHA1(authToken, url + twilioSignedFields)), checked
+ * exactly as twilio's reference validateRequest does: over the URL as received with and without its
+ * port, then over its WHATWG-normalised form (with and without port, and with the query re-encoded
+ * the legacy querystring way). test/unit/twilio-signature.test.ts holds it to the `twilio` package.
  */
 export function verifyTwilioSignature(authToken: string, fullUrl: string, params: FormParams, signatureHeader: string | undefined | null): boolean {
   if (!authToken || !signatureHeader) return false;
   const given = Buffer.from(signatureHeader, 'utf8');
   const fields = twilioSignedFields(params);
-  return urlVariants(fullUrl).some((u) => {
-    const expected = Buffer.from(createHmac('sha1', authToken).update(u + fields, 'utf8').digest('base64'), 'utf8');
+  const matches = (u: string) => {
+    const expected = Buffer.from(createHmac('sha1', authToken).update(Buffer.from(u + fields, 'utf8')).digest('base64'), 'utf8');
     return expected.length === given.length && timingSafeEqual(expected, given);
-  });
+  };
+  // Most callbacks match the URL as received: the normalised forms are only tried after.
+  return urlVariants(fullUrl).some(matches) || normalisedUrlVariants(fullUrl).some(matches);
 }
 
-/** The URL as given, without any port, and with the scheme's default port when it names none. */
+/** The URL as received, without its port and with one (the scheme's default when it names none). */
 export function urlVariants(fullUrl: string): string[] {
-  const m = /^(https?):\/\/([^/?#]+)(.*)$/s.exec(fullUrl);
-  if (!m) return [fullUrl];
-  const [, scheme, authority, rest] = m as unknown as [string, string, string, string];
-  const host = authority.replace(/:\d*$/, '');
-  const withPort = host === authority ? `${scheme}://${host}:${scheme === 'https' ? '443' : '80'}${rest}` : fullUrl;
-  return [...new Set([fullUrl, `${scheme}://${host}${rest}`, withPort])];
+  return [...new Set([removePort(fullUrl), addPort(fullUrl)])];
+}
+
+/** `new URL(url).toString()` with and without port, each also with a legacy-querystring query; none for an unparsable URL. */
+function normalisedUrlVariants(fullUrl: string): string[] {
+  let normalised: string;
+  try {
+    normalised = new URL(fullUrl).toString();
+  } catch {
+    return [];
+  }
+  const bare = removePort(normalised);
+  const withPort = addPort(normalised);
+  return [...new Set([bare, withPort, legacyQuery(bare), legacyQuery(withPort)])];
+}
+
+/** Scheme, user info, host, port (with its colon) and the rest, split without normalising anything. */
+function splitUrl(url: string): { scheme: string; userInfo: string; host: string; port: string; rest: string } | null {
+  const m = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)/i.exec(url);
+  if (!m) return null;
+  const [prefix, scheme, authority] = m as unknown as [string, string, string];
+  const userInfoEnd = authority.lastIndexOf('@');
+  const hostAndPort = authority.slice(userInfoEnd + 1);
+  // In an IPv6 literal the colons before "]" are not the port's.
+  const portStart = hostAndPort.indexOf(':', hostAndPort.lastIndexOf(']') + 1);
+  return {
+    scheme,
+    userInfo: authority.slice(0, userInfoEnd + 1),
+    host: portStart === -1 ? hostAndPort : hostAndPort.slice(0, portStart),
+    port: portStart === -1 ? '' : hostAndPort.slice(portStart),
+    rest: url.slice(prefix.length),
+  };
+}
+
+function addPort(url: string): string {
+  const p = splitUrl(url);
+  if (!p || p.port) return url;
+  return p.scheme + p.userInfo + p.host + (p.scheme.toLowerCase() === 'https://' ? ':443' : ':80') + p.rest;
+}
+
+function removePort(url: string): string {
+  const p = splitUrl(url);
+  return p ? p.scheme + p.userInfo + p.host + p.rest : url;
+}
+
+/** The query re-encoded by Node's legacy querystring (parse, stringify), for senders that signed that form. */
+function legacyQuery(url: string): string {
+  const q = url.indexOf('?');
+  if (q === -1 || q === url.length - 1) return url;
+  return `${url.slice(0, q)}?${querystring.stringify(querystring.parse(url.slice(q + 1)))}`;
 }
 
 /** A patient's SMS to a tenant's number (Twilio's inbound webhook); null without a sid or a usable sender number. */

@@ -1,4 +1,4 @@
-import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { verify, X509Certificate, type KeyObject } from 'node:crypto';
 import { isRecord } from './http.js';
 import type { ProviderStatus } from './types.js';
 
@@ -8,7 +8,7 @@ import type { ProviderStatus } from './types.js';
 export interface SnsVerifyOptions {
   /** Allowed SigningCertURL hosts, e.g. /^sns\.[a-z0-9-]+\.amazonaws\.com$/ (SNS_CERT_HOST_PATTERN). */
   certHostPattern: RegExp;
-  /** Returns the PEM (certificate or public key) at the URL; defaults to an HTTPS GET. */
+  /** Returns the body at the URL (it must be exactly one PEM certificate); defaults to an HTTPS GET. */
   fetchCert?: (url: string) => Promise<string>;
 }
 
@@ -62,15 +62,24 @@ export async function verifySnsMessage(envelope: unknown, options: SnsVerifyOpti
   }
 }
 
-function trustedCertUrl(certUrl: string, hostPattern: RegExp): boolean {
-  let url: URL;
-  try {
-    url = new URL(certUrl);
-  } catch {
-    return false;
-  }
-  // Credentials in the URL could make a hostile host look like an AWS one to a sloppy parser.
-  return url.protocol === 'https:' && !url.username && !url.password && hostPattern.test(url.hostname);
+// As AWS's SDKs pin it: https, a bare host (no user, no port), the path /SimpleNotificationService-<hex>.pem
+// and nothing after it (no query, no fragment). Checked on the string as received, before any parser
+// normalises it (a "\\", "%2e" or "@" must not turn a hostile URL into a trusted-looking one).
+const CERT_URL = /^https:\/\/([A-Za-z0-9.-]+)\/SimpleNotificationService-[0-9a-fA-F]+\.pem$/;
+
+/** Whether SNS's SigningCertURL may be fetched: the shape above, on a host SNS_CERT_HOST_PATTERN allows. */
+export function trustedCertUrl(certUrl: string, hostPattern: RegExp): boolean {
+  const m = CERT_URL.exec(certUrl);
+  return m !== null && hostPattern.test(m[1]!.toLowerCase());
+}
+
+// One certificate, and nothing else: no second certificate, no key, no text around it.
+const ONE_PEM_CERTIFICATE = /^\s*-----BEGIN CERTIFICATE-----\r?\n(?:[A-Za-z0-9+/=]+\r?\n)+-----END CERTIFICATE-----\s*$/;
+
+/** The public key of a fetched body that is exactly one PEM certificate; throws otherwise. */
+export function certificateKey(body: string): KeyObject {
+  if (!ONE_PEM_CERTIFICATE.test(body)) throw new Error('the signing certificate URL did not return exactly one PEM certificate');
+  return new X509Certificate(body).publicKey;
 }
 
 function cachedKey(fetchCert: (url: string) => Promise<string>, url: string): Promise<KeyObject> {
@@ -79,8 +88,7 @@ function cachedKey(fetchCert: (url: string) => Promise<string>, url: string): Pr
   let key = cache.get(url);
   if (!key) {
     if (cache.size >= MAX_CACHED_CERTS) cache.delete(cache.keys().next().value as string);
-    // createPublicKey takes a PEM certificate as well as a PEM public key.
-    key = fetchCert(url).then((pem) => createPublicKey(pem));
+    key = fetchCert(url).then(certificateKey);
     cache.set(url, key);
     key.catch(() => cache.delete(url)); // a failed fetch must not be cached
   }

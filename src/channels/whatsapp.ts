@@ -8,6 +8,8 @@ export interface WhatsAppSettings {
   /** e.g. https://waba-v2.360dialog.io (WHATSAPP_API_URL). */
   baseUrl: string;
   timeoutMs: number;
+  /** Meta's pair-rate interval (WHATSAPP_PAIR_INTERVAL_MS): a 131056 is retried no sooner. Default 6000. */
+  pairIntervalMs?: number;
 }
 
 /** Meta error codes worth retrying (rate and throughput limits). */
@@ -16,6 +18,18 @@ export const WHATSAPP_TRANSIENT_CODES: ReadonlySet<number> = new Set([130429, 13
 export const WHATSAPP_PERMANENT_CODES: ReadonlySet<number> = new Set([
   100, 131008, 131009, 132000, 132001, 132015, 132016, 131030, 190, 368,
 ]);
+
+/**
+ * How long a throughput or pair-rate refusal waits before its retry: never at once, and spread
+ * (jitter) so a burst refused together does not come back together. 130429: the number's
+ * one-second window, so 1 to 2 s. 131056: the recipient's next turn, so one pair interval plus up
+ * to a quarter more. Other codes: none (the sender's backoff applies).
+ */
+export function whatsAppRetryAfterMs(code: number, pairIntervalMs = 6000, random = Math.random): number | undefined {
+  if (code === 130429) return Math.round(1000 + random() * 1000);
+  if (code === 131056) return Math.round(pairIntervalMs * (1 + random() / 4));
+  return undefined;
+}
 
 export const WEBHOOK_SECRET_HEADER = 'X-Kabar-Webhook-Secret';
 
@@ -33,7 +47,7 @@ export function createWhatsAppChannel(settings: WhatsAppSettings): WhatsAppChann
       // Accepted but no id: retrying could send twice, so fail visibly instead.
       return failure(false, `HTTP ${answer.status} without a message id: ${excerpt(answer.text)}`);
     }
-    return classifyWhatsAppError(answer.status, body, answer.text, parseRetryAfter(answer.headers.get('retry-after')));
+    return classifyWhatsAppError(answer.status, body, answer.text, parseRetryAfter(answer.headers.get('retry-after')), settings.pairIntervalMs);
   };
 
   return {
@@ -86,7 +100,7 @@ export function textBody(msg: WhatsAppText): Record<string, unknown> {
 }
 
 /** Meta errors branch on `error.code`; 360dialog's own errors and unknown codes on the HTTP status. */
-export function classifyWhatsAppError(status: number, body: unknown, rawText = '', retryAfterMs?: number): SendOutcome {
+export function classifyWhatsAppError(status: number, body: unknown, rawText = '', retryAfterMs?: number, pairIntervalMs?: number): SendOutcome {
   const byStatus = isTransientHttpStatus(status);
   if (isRecord(body) && isRecord(body.error) && typeof body.error.code === 'number') {
     const { code } = body.error;
@@ -95,7 +109,8 @@ export function classifyWhatsAppError(status: number, body: unknown, rawText = '
     const details = isRecord(body.error.error_data) && typeof body.error.error_data.details === 'string' ? body.error.error_data.details : '';
     const reason = `${code}: ${message}${details && details !== message ? ` (${details})` : ''}`;
     const transient = WHATSAPP_TRANSIENT_CODES.has(code) ? true : WHATSAPP_PERMANENT_CODES.has(code) ? false : byStatus;
-    return failure(transient, reason, retryAfterMs);
+    const byCode = whatsAppRetryAfterMs(code, pairIntervalMs);
+    return failure(transient, reason, byCode === undefined ? retryAfterMs : Math.max(byCode, retryAfterMs ?? 0));
   }
   if (isRecord(body) && isRecord(body.meta)) {
     const code = typeof body.meta.http_code === 'number' ? body.meta.http_code : status;

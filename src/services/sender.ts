@@ -33,6 +33,8 @@ type Row = Omit<DeliveryRow, 'seq'>;
 export interface Claimed {
   row: Row;
   call: () => Promise<SendOutcome>;
+  /** WhatsApp: the tenant's sender number and the recipient, which the dispatcher paces (services/pacing.ts). */
+  pace?: { sender: string; recipient: string };
 }
 
 /** Which QUEUED deliveries a claim takes. */
@@ -80,8 +82,10 @@ function toCall(scope: TenantScope, ctx: SendContext, row: Row, creds: Awaited<R
   switch (content.channel) {
     case 'WHATSAPP': {
       if (!creds) return { row, call: async () => ({ ok: false, transient: false, reason: 'WHATSAPP_NOT_CONFIGURED' }) };
-      if ('kind' in content) return { row, call: () => ch.whatsapp.sendText({ apiKey: creds.token, to: row.recipient, body: content.body, reference: row.id }) };
-      return { row, call: () => ch.whatsapp.send({ apiKey: creds.token, to: row.recipient, templateName: content.templateName, language: content.language, parameters: content.parameters, reference: row.id }) };
+      // Keyed by tenant too: a number belongs to one tenant's WABA, and a misconfigured duplicate must not let one tenant slow another.
+      const pace = { sender: `${scope.tenantId}:${creds.senderNumber}`, recipient: row.recipient };
+      if ('kind' in content) return { row, pace, call: () => ch.whatsapp.sendText({ apiKey: creds.token, to: row.recipient, body: content.body, reference: row.id }) };
+      return { row, pace, call: () => ch.whatsapp.send({ apiKey: creds.token, to: row.recipient, templateName: content.templateName, language: content.language, parameters: content.parameters, reference: row.id }) };
     }
     case 'EMAIL':
       return { row, call: () => ch.email.send({ to: row.recipient, subject: content.subject, text: content.text, html: content.html, tags: { tenant: scope.tenantId, delivery: row.id } }) };

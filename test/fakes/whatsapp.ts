@@ -39,8 +39,23 @@ export interface WhatsAppTextReceived {
   messageId: string;
 }
 
+/** One POST /messages as it reached the fake, answered or refused: what Meta's rate limits count. */
+export interface WhatsAppAttempt {
+  /** The D360-API-KEY: 360dialog issues one per sender number, so it names the number. */
+  apiKey: string;
+  /** Digits, as on the wire. */
+  to: string;
+  /** Arrival, ms (Date.now()). */
+  at: number;
+  /** The HTTP status answered, and Meta's error code if any (set when the answer is written). */
+  status?: number;
+  code?: number;
+}
+
 export interface WhatsAppFake extends FaultControls {
   url: string;
+  /** Every message request per arrival (faults included), for throughput and retry timing. */
+  requests: WhatsAppAttempt[];
   /** Template messages. */
   received: WhatsAppReceived[];
   /** Free-form text messages, apart: a test counting templates is not thrown off by them. */
@@ -71,6 +86,7 @@ const META_MESSAGES: Record<number, string> = {
 };
 
 function metaError(res: ServerResponse, httpStatus: number, code: number, details?: string): void {
+  (res as ServerResponse & { metaCode?: number }).metaCode = code;
   const message = `(#${code}) ${META_MESSAGES[code] ?? 'Error'}`;
   sendJson(res, httpStatus, {
     error: {
@@ -92,6 +108,7 @@ export async function startWhatsAppFake(options: WhatsAppFakeOptions = {}): Prom
   const received: WhatsAppReceived[] = [];
   const texts: WhatsAppTextReceived[] = [];
   const webhooks: WhatsAppFake['webhooks'] = [];
+  const requests: WhatsAppAttempt[] = [];
   const counter = { attempts: 0 };
   const hangMs = options.hangMs ?? 10_000;
 
@@ -123,6 +140,11 @@ export async function startWhatsAppFake(options: WhatsAppFakeOptions = {}): Prom
       json = JSON.parse(body);
     } catch {
       return metaError(res, 400, 100, 'Request body is not valid JSON');
+    }
+    if (path === '/messages') {
+      const attempt: WhatsAppAttempt = { apiKey, to: String(json?.to ?? ''), at: Date.now() };
+      requests.push(attempt);
+      res.on('finish', () => Object.assign(attempt, { status: res.statusCode, code: (res as ServerResponse & { metaCode?: number }).metaCode }));
     }
     const fault = plan.next();
     if (fault && fault.kind !== 'late') return injectFault(res, fault);
@@ -184,7 +206,8 @@ export async function startWhatsAppFake(options: WhatsAppFakeOptions = {}): Prom
     received,
     texts,
     webhooks,
-  }, plan, server, counter, [received, texts, webhooks]);
+    requests,
+  }, plan, server, counter, [received, texts, webhooks, requests]);
   return fake;
 }
 
