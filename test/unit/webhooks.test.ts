@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parseSmsStatus, verifyTwilioSignature } from '../../src/channels/sms.js';
 import { parseSesNotification, verifySnsMessage } from '../../src/channels/sns.js';
@@ -131,6 +131,12 @@ describe('SNS signature', () => {
     const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
     const fetchPublicKey = async () => publicKey.export({ type: 'spki', format: 'pem' }).toString();
     expect(await verifySnsMessage(signer.notification('x'), { certHostPattern, fetchCert: fetchPublicKey })).toBe(false); // wrong key, but parsed
+    // The signer's own key as a bare SubjectPublicKeyInfo PEM (no certificate around it) verifies.
+    const bare = createPublicKey(signer.certPem).export({ type: 'spki', format: 'pem' }).toString();
+    expect(bare).toMatch(/^-----BEGIN PUBLIC KEY-----/);
+    const fetchBare = async () => bare;
+    expect(await verifySnsMessage(signer.notification('y'), { certHostPattern, fetchCert: fetchBare })).toBe(true);
+    expect(await verifySnsMessage(signer.notification('z', { version: 2 }), { certHostPattern, fetchCert: fetchBare })).toBe(true);
     const before = signer.certFetches;
     for (let i = 0; i < 3; i++) await verifySnsMessage(signer.notification(`n${i}`), opts);
     expect(signer.certFetches - before).toBeLessThanOrEqual(1);
