@@ -33,12 +33,17 @@ describe('audit log', () => {
     expect(codeOf(await k.gql(a.staff, AUDIT, {}))).toBe('FORBIDDEN');
     expect(codeOf(await k.gql(a.service, AUDIT, {}))).toBe('FORBIDDEN');
     const asB = await k.gql(b.support, AUDIT, { first: 100 });
+    // Exactly b's two entries (its creation and its change), so the `every` below has something to check.
+    expect(asB.data.auditLog.edges).toHaveLength(2);
+    expect(asB.data.auditLog.edges.map((e: any) => [e.node.action, e.node.tenantId])).toEqual([['config.reference_data.set', b.id], ['tenant.create', b.id]]);
     expect(asB.data.auditLog.edges.every((e: any) => e.node.tenantId === b.id)).toBe(true);
     expect(JSON.stringify(asB.data)).toContain('22:18-06:18');
     expect(JSON.stringify(asB.data)).not.toContain('21:17-07:17');
     expect(codeOf(await k.gql(b.admin, AUDIT, { tenantId: a.id }))).toBe('FORBIDDEN');
     const platform = await platformToken();
     const onlyA = await k.gql(platform, AUDIT, { first: 100, tenantId: a.id });
+    expect(onlyA.data.auditLog.edges).toHaveLength(2);
+    expect(onlyA.data.auditLog.edges.map((e: any) => [e.node.action, e.node.tenantId])).toEqual([['config.reference_data.set', a.id], ['tenant.create', a.id]]);
     expect(onlyA.data.auditLog.edges.map((e: any) => e.node.details.to)).toContain('21:17-07:17');
     expect(onlyA.data.auditLog.edges.every((e: any) => e.node.tenantId === a.id)).toBe(true);
     const everything = await k.gql(platform, AUDIT, { first: 100, filter: { action: 'config.reference_data.set' } });

@@ -184,12 +184,19 @@ describe('dispatch: events become delivered, charged, tracked messages', () => {
     const second = await settled(t, (await publish(t, 'appointment.no_show')).id, 1);
     expect(second[0]).toMatchObject({ status: 'SKIPPED', reason: 'INSUFFICIENT_CREDIT', cost: null });
     await settled(t, (await publish(t, 'appointment.no_show')).id, 1);
+    const alertsQuery = 'query { deliveries(filter: { eventType: "credit.insufficient" }) { totalCount edges { node { recipient status renderedBody } } } }';
     const alerts = await eventually(async () => {
-      const res = await k.gql(t.admin, 'query { deliveries(filter: { eventType: "credit.insufficient" }) { totalCount edges { node { recipient status renderedBody } } } }');
+      const res = await k.gql(t.admin, alertsQuery);
       expect(res.data.deliveries.totalCount).toBe(1);
       return res.data.deliveries.edges;
     });
     expect(alerts[0].node).toMatchObject({ recipient: 'admin@rs.example', status: 'SENT' });
+    // At most once: `eventually` returns on the first match, so a second alert (from the third skip) arriving
+    // a moment later would slip by. Wait, then count again: still exactly one alert.
+    await new Promise((r) => setTimeout(r, 500));
+    const later = await k.gql(t.admin, alertsQuery);
+    expect(later.data.deliveries.totalCount).toBe(1);
+    expect(later.data.deliveries.edges).toHaveLength(1);
     expect((await k.gql(t.admin, 'query { creditBalance { balance } }')).data.creditBalance.balance).toBe('149.5');
   });
 

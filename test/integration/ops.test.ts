@@ -65,18 +65,24 @@ describe('operations endpoints (embedded bus)', () => {
 
   it('counts the event, its deliveries and the provider call once an event is published', async () => {
     const before = await scrape(k);
+    const sesBefore = p.ses.received.length;
     const t = await k.newTenant();
     const input = sampleEvent('appointment.completed'); // default channel: EMAIL, to the patient
     const res = await k.gql(t.service, PUBLISH, { input });
     expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
     const after = await eventually(async () => {
       const text = await scrape(k);
-      expect(sample(text, 'kabar_deliveries_total', { channel: 'EMAIL', status: 'SENT' })).toBeGreaterThan(sample(before, 'kabar_deliveries_total', { channel: 'EMAIL', status: 'SENT' }));
+      expect(sample(text, 'kabar_deliveries_total', { channel: 'EMAIL', status: 'SENT' })).toBe(sample(before, 'kabar_deliveries_total', { channel: 'EMAIL', status: 'SENT' }) + 1);
       return text;
     });
+    // Exactly one of each: a later second count (a duplicate send or status change) must not slip by.
+    await new Promise((r) => setTimeout(r, 500));
+    const settledText = await scrape(k);
+    expect(sample(settledText, 'kabar_deliveries_total', { channel: 'EMAIL', status: 'SENT' })).toBe(sample(before, 'kabar_deliveries_total', { channel: 'EMAIL', status: 'SENT' }) + 1);
     expect(sample(after, 'kabar_events_consumed_total', { type: 'appointment.completed', outcome: 'dispatched' })).toBe(sample(before, 'kabar_events_consumed_total', { type: 'appointment.completed', outcome: 'dispatched' }) + 1);
-    expect(sample(after, 'kabar_provider_request_duration_seconds_count', { channel: 'EMAIL', outcome: 'sent' })).toBeGreaterThan(sample(before, 'kabar_provider_request_duration_seconds_count', { channel: 'EMAIL', outcome: 'sent' }));
-    expect(p.ses.received.length).toBeGreaterThan(0);
+    expect(sample(settledText, 'kabar_events_consumed_total', { type: 'appointment.completed', outcome: 'dispatched' })).toBe(sample(before, 'kabar_events_consumed_total', { type: 'appointment.completed', outcome: 'dispatched' }) + 1);
+    expect(sample(settledText, 'kabar_provider_request_duration_seconds_count', { channel: 'EMAIL', outcome: 'sent' })).toBe(sample(before, 'kabar_provider_request_duration_seconds_count', { channel: 'EMAIL', outcome: 'sent' }) + 1);
+    expect(p.ses.received.length).toBe(sesBefore + 1);
   });
 
   it('serves /healthz, /readyz and /metrics on an ops port for a process without the API role', async () => {

@@ -7,8 +7,9 @@ import { withTenant } from '../../src/db/tenant.js';
 import { enableReceipts, type Receipts } from '../fakes/receipts.js';
 import { eventually, JWT, startKabar, type TestKabar, type TestTenant } from '../helpers/app.js';
 import { startProviders, type Providers } from '../helpers/providers.js';
+import { freePort } from '../helpers/net.js';
 import { spawnKabar, type KabarProcess } from './harness.js';
-import { reasons, retryReasons, exactlyOnce, expectLedgersHold, loadTenants, makeEvents, produceAll, receivedByRecipient, statusCounts, type LoadEvent } from './load.js';
+import { CHANNEL_OF, reasons, retryReasons, exactlyOnce, expectLedgersHold, loadTenants, makeEvents, produceAll, receivedByRecipient, statusCounts, type LoadEvent } from './load.js';
 
 // Dispatchers as real processes, killed with SIGKILL or stopped with SIGTERM mid-load: every
 // expected message reaches its fake provider exactly once and no WhatsApp message is charged twice.
@@ -83,8 +84,8 @@ describe('dispatcher processes that crash, rebalance and shut down', () => {
 
   /** The dispatcher that stays up from one test to the next. */
   let current: KabarProcess;
-  const start = async () => {
-    const d = await spawnKabar(dispatcherEnv);
+  const start = async (extra: Record<string, string> = {}) => {
+    const d = await spawnKabar({ ...dispatcherEnv, ...extra });
     running.push(d);
     return d;
   };
@@ -158,13 +159,39 @@ describe('dispatcher processes that crash, rebalance and shut down', () => {
     const processed = await processedEvents();
     // Every event it committed is processed, and every processed one is committed: a restart re-reads nothing.
     expect(committed).toBe(processed);
-    const next = await start();
+    // The restarted dispatcher serves /metrics on an ops port: its kabar_events_consumed_total counts every
+    // event it handled, by outcome. (Its logs carry no per-event outcome: only the metric tells a duplicate.)
+    const next = await start({ KABAR_OPS_PORT: String(await freePort()) });
     await settle(all);
     await expectExactlyOnce(all);
-    expect(next.logs.filter((l) => l.includes('"outcome":"duplicate"'))).toHaveLength(0);
+    // A restart that re-read committed events would count them as duplicates here. And the counter is live:
+    // it saw exactly the events left uncommitted at the stop, each dispatched once. (Counted when an event's
+    // first sends return, a moment after they reach the provider: hence eventually.)
+    await eventually(async () => {
+      const consumed = await eventsConsumed(next);
+      expect({ dispatched: consumed.dispatched ?? 0, duplicate: consumed.duplicate ?? 0 }, JSON.stringify(consumed)).toEqual({ dispatched: all.length - processed, duplicate: 0 });
+    }, 30_000, 500);
     expect(next.logs.filter((l) => l.includes('resending'))).toHaveLength(0);
     console.info(`[reliability] SIGTERM: ${events.length} events, stopped at ${processed} processed = ${committed} committed; restart redid nothing`);
   }, SETTLE_MS + 120_000);
+
+  /** A dispatcher's kabar_events_consumed_total for this load's event types, summed by outcome (read from its ops port's /metrics). */
+  async function eventsConsumed(d: KabarProcess): Promise<Record<string, number>> {
+    const line = d.logs.find((l) => l.includes('operations endpoints'));
+    expect(line, 'the dispatcher started no ops listener').toBeDefined();
+    const { url } = JSON.parse(line!) as { url: string };
+    const res = await fetch(`${url}/metrics`);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toContain('# TYPE kabar_events_consumed_total counter');
+    const byOutcome: Record<string, number> = {};
+    for (const m of text.matchAll(/^kabar_events_consumed_total\{([^}]*)\} (\S+)$/gm)) {
+      const labels = Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1]!, l[2]!]));
+      if (!(labels.type! in CHANNEL_OF)) continue; // Kabar's own derived events (credit notices) are not this load
+      byOutcome[labels.outcome!] = (byOutcome[labels.outcome!] ?? 0) + Number(m[2]);
+    }
+    return byOutcome;
+  }
 
   /** Events of this load recorded as processed in the database (all tenants). */
   async function processedEvents(): Promise<number> {

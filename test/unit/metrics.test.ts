@@ -26,11 +26,12 @@ describe('metrics', () => {
     const fake: Channels = { ...base, sms: { send: async () => outcomes.shift()! } };
     const ch = instrumentChannels(fake);
     expect(instrumentChannels(ch)).toBe(ch); // never wrapped twice
-    const before = { transient: await sample('kabar_provider_transient_failures_total', { channel: 'SMS' }), sent: await sample('kabar_provider_request_duration_seconds_count', { channel: 'SMS', outcome: 'sent' }) };
+    const before = { transient: await sample('kabar_provider_transient_failures_total', { channel: 'SMS' }), sent: await sample('kabar_provider_request_duration_seconds_count', { channel: 'SMS', outcome: 'sent' }), permanent: await sample('kabar_provider_request_duration_seconds_count', { channel: 'SMS', outcome: 'permanent' }), transientCalls: await sample('kabar_provider_request_duration_seconds_count', { channel: 'SMS', outcome: 'transient' }) };
     for (let i = 0; i < 3; i++) await ch.sms.send({ to: '+6281234567890', body: 'x', statusCallback: 'http://x' });
     expect(await sample('kabar_provider_transient_failures_total', { channel: 'SMS' })).toBe(before.transient + 1);
     expect(await sample('kabar_provider_request_duration_seconds_count', { channel: 'SMS', outcome: 'sent' })).toBe(before.sent + 1);
-    expect(await sample('kabar_provider_request_duration_seconds_count', { channel: 'SMS', outcome: 'permanent' })).toBeGreaterThanOrEqual(1);
+    expect(await sample('kabar_provider_request_duration_seconds_count', { channel: 'SMS', outcome: 'permanent' })).toBe(before.permanent + 1);
+    expect(await sample('kabar_provider_request_duration_seconds_count', { channel: 'SMS', outcome: 'transient' })).toBe(before.transientCalls + 1);
     // registerWebhook passes through untouched.
     expect((await ch.whatsapp.registerWebhook('k', 'http://x', 's')).ok).toBe(true);
   });
