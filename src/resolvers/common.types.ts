@@ -8,6 +8,7 @@ export enum WhatsAppCategory { MARKETING = 'MARKETING', UTILITY = 'UTILITY', AUT
 export enum DeliveryStatus { QUEUED = 'QUEUED', SENT = 'SENT', DELIVERED = 'DELIVERED', READ = 'READ', FAILED = 'FAILED', SKIPPED = 'SKIPPED' }
 export enum CreditPurchaseStatus { PENDING = 'PENDING', PAID = 'PAID', FAILED = 'FAILED', CANCELLED = 'CANCELLED' }
 export enum CreditTransactionKind { PURCHASE = 'PURCHASE', DEBIT = 'DEBIT', REFUND = 'REFUND', ADJUSTMENT = 'ADJUSTMENT' }
+export enum TemplateApprovalStatus { APPROVED = 'APPROVED', PENDING = 'PENDING', REJECTED = 'REJECTED', PAUSED = 'PAUSED', DISABLED = 'DISABLED', UNKNOWN = 'UNKNOWN' }
 
 registerEnumType(Role, { name: 'Role' });
 registerEnumType(Channel, { name: 'Channel' });
@@ -16,6 +17,10 @@ registerEnumType(WhatsAppCategory, { name: 'WhatsAppCategory' });
 registerEnumType(DeliveryStatus, { name: 'DeliveryStatus' });
 registerEnumType(CreditPurchaseStatus, { name: 'CreditPurchaseStatus' });
 registerEnumType(CreditTransactionKind, { name: 'CreditTransactionKind' });
+registerEnumType(TemplateApprovalStatus, {
+  name: 'TemplateApprovalStatus',
+  description: "Meta's verdict on a WhatsApp template, from its webhooks (or a send it refused). REJECTED, PAUSED and DISABLED templates are not sent: their messages are skipped TEMPLATE_NOT_APPROVED and not charged. Meta's FLAGGED (a quality warning) and REINSTATED count as APPROVED, PENDING_DELETION as DISABLED; UNKNOWN until Meta says.",
+});
 
 @InterfaceType()
 export abstract class Node {

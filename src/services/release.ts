@@ -61,7 +61,7 @@ async function payFor(scope: TenantScope, ctx: ReleaseContext, tenant: Awaited<R
     const state = ledger.get(row.id);
     if (state === 'paid') continue;
     const content = row.content as MessageContent | null;
-    const priced = await price(content && 'category' in content ? content.category : 'UTILITY');
+    const priced = await price(content && 'category' in content ? content : { category: 'UTILITY' });
     if ('skip' in priced) {
       ready.delete(row.id);
       await skip(scope, ctx, row, priced.skip);

@@ -7,6 +7,7 @@ import type { PlatformScope, TenantScope } from '../db/tenant.js';
 import type { Bus } from '../events/bus.js';
 import { deliveryByProviderId, recordStatus, type StatusPublisher } from './delivery-status.js';
 import { getDelivery, type DeliveryRow } from './deliveries.js';
+import { settleWhatsAppBilling } from './whatsapp-billing.js';
 
 /** The tenant's WhatsApp webhook secret matches the header 360dialog sends back (timing-safe). */
 export async function whatsAppWebhookAuthentic(scope: TenantScope, box: SecretBox, header: string | undefined): Promise<boolean> {
@@ -21,7 +22,8 @@ export async function whatsAppWebhookAuthentic(scope: TenantScope, box: SecretBo
 /**
  * Applies provider status reports to the tenant's deliveries. Unknown message ids are ignored
  * (another tenant's, or not Kabar's): a webhook can only ever touch its own tenant's rows.
- * A WhatsApp message that finally fails is refunded by recordStatus.
+ * A WhatsApp message that finally fails is refunded by recordStatus; Meta's `pricing` on a status
+ * settles its charge with what Meta billed (whatsapp-billing.ts).
  */
 export async function applyProviderStatuses(scope: TenantScope, statuses: ProviderStatus[], publish: StatusPublisher, bus?: Bus): Promise<number> {
   let applied = 0;
@@ -35,6 +37,8 @@ export async function applyProviderStatuses(scope: TenantScope, statuses: Provid
     // A receipt settles the send: the provider has the message, so it must not be sent again.
     const patch = receipt ? { providerMessageId: s.providerMessageId, sendingSince: null, nextAttemptAt: null } : undefined;
     await recordStatus(scope, row, { status: s.status, reason: s.reason ?? null, at: s.at, patch }, publish, bus);
+    // After the status (a failure refunds first): what Meta billed settles what Kabar charged, once.
+    if (s.pricing && row.channel === 'WHATSAPP') await settleWhatsAppBilling(scope, row.id, s.providerMessageId, s.pricing, bus);
     applied++;
   }
   return applied;

@@ -6,9 +6,6 @@ export const PENDING: Readonly<Record<string, string>> = {
   'Query.deliveryStats': '#22',
   DeliveryStats: '#22',
   DeliveryCount: '#22',
-  'Template.whatsAppStatus': '#18',
-  'Template.whatsAppStatusReason': '#18',
-  TemplateApprovalStatus: '#18',
 };
 
 /** Pending operations by name ("deliveryStats"), as the access matrix lists them. */
