@@ -38,7 +38,7 @@ export async function applyProviderStatuses(scope: TenantScope, statuses: Provid
     const patch = receipt ? { providerMessageId: s.providerMessageId, sendingSince: null, nextAttemptAt: null } : undefined;
     await recordStatus(scope, row, { status: s.status, reason: s.reason ?? null, at: s.at, patch }, publish, bus);
     // After the status (a failure refunds first): what Meta billed settles what Kabar charged, once.
-    if (s.pricing && row.channel === 'WHATSAPP') await settleWhatsAppBilling(scope, row.id, s.providerMessageId, s.pricing, bus);
+    if (s.pricing && row.channel === 'WHATSAPP') await settleWhatsAppBilling(scope, row, s.providerMessageId, s.pricing, bus);
     applied++;
   }
   return applied;

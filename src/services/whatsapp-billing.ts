@@ -4,8 +4,10 @@ import { creditTransactions, deliveries, whatsAppBilling, whatsAppConfigs } from
 import type { WhatsAppPricing } from '../channels/types.js';
 import type { TenantScope } from '../db/tenant.js';
 import type { Bus } from '../events/bus.js';
+import { ConflictError } from '../errors.js';
 import { audit } from './audit.js';
 import { applyMovement, lockBalance } from './credits.js';
+import type { DeliveryRow } from './deliveries.js';
 import { priceAt, priceSchedule, type WhatsAppCategory } from './pricing.js';
 
 /** Meta's free pricing types: a utility template inside an open customer-service window, or after a click-to-WhatsApp ad. */
@@ -37,21 +39,27 @@ interface Settlement {
  * Makes a WhatsApp message cost what Meta billed for it, once per delivery, from the first
  * status that carries Meta's `pricing`: not billable (or a free type) refunds what it was charged;
  * billed under another category adjusts it to that category's price in force when Kabar charged
- * it. Later, repeated or out-of-order statuses find the delivery settled and change nothing. The
- * tenant's money movements are serialised (the balance row lock), and the record's key stops a
- * second settlement even so. A delivery charged nothing (failed and refunded already, a free
+ * it. Later, repeated or out-of-order statuses find the delivery settled and change nothing. A
+ * settlement that moves money holds the tenant's balance lock, and the record's key stops a
+ * second settlement in any case. A delivery charged nothing (failed and refunded already, a free
  * text) is only recorded. Returns the outcome, or null when the delivery was settled before.
  */
-export async function settleWhatsAppBilling(scope: TenantScope, deliveryId: string, providerMessageId: string, pricing: WhatsAppPricing, bus?: Bus): Promise<BillingOutcome | null> {
-  await lockBalance(scope);
-  const [seen] = await scope.tx.select({ outcome: whatsAppBilling.outcome }).from(whatsAppBilling).where(eq(whatsAppBilling.deliveryId, deliveryId));
-  if (seen) return null;
-  const s = await settlementFor(scope, deliveryId, pricing);
+export async function settleWhatsAppBilling(scope: TenantScope, delivery: Pick<DeliveryRow, 'id' | 'content'>, providerMessageId: string, pricing: WhatsAppPricing, bus?: Bus): Promise<BillingOutcome | null> {
+  const deliveryId = delivery.id;
+  // The usual case: the first status settled it, and a later one costs one read.
+  if (await settled(scope, deliveryId)) return null;
+  let s = billedAsCharged(delivery, pricing) ? MATCHED : await settlementFor(scope, deliveryId, pricing);
   let transactionId: string | null = null;
+  if (!s.amount.isZero()) {
+    // Money moves: under the tenant's balance lock, read again (a concurrent status may have settled it).
+    await lockBalance(scope);
+    if (await settled(scope, deliveryId)) return null;
+    s = await settlementFor(scope, deliveryId, pricing);
+  }
   if (!s.amount.isZero()) {
     const row = await applyMovement(scope, { kind: s.kind!, amount: s.amount.toFixed(), deliveryId, note: s.note! }, bus);
     // The balance cannot cover what Meta billed above Kabar's charge: never below zero, so recorded as owed.
-    if (!row) Object.assign(s, { outcome: 'UNCOVERED', amount: new Decimal(0) });
+    if (!row) s = { ...s, outcome: 'UNCOVERED', amount: new Decimal(0) };
     else {
       transactionId = row.id;
       // The delivery shows what it costs now: what Meta billed.
@@ -63,10 +71,27 @@ export async function settleWhatsAppBilling(scope: TenantScope, deliveryId: stri
     .values({ tenantId: scope.tenantId, deliveryId, providerMessageId, billable: pricing.billable, pricingModel: pricing.pricingModel ?? null, category: pricing.category ?? null, type: pricing.type ?? null, outcome: s.outcome, amount: s.amount.toFixed(), transactionId })
     .onConflictDoNothing()
     .returning({ deliveryId: whatsAppBilling.deliveryId });
-  // Unreachable while the balance lock serialises settlements; if it ever is, the movement rolls back with it.
-  if (!kept && transactionId) throw new Error(`WhatsApp billing of delivery ${deliveryId} settled twice`);
+  if (!kept) {
+    // Another status settled it meanwhile: with money moved here, all of this rolls back (the provider retries and finds it settled).
+    if (transactionId) throw new ConflictError(`WhatsApp billing of delivery ${deliveryId} was settled concurrently`);
+    return null;
+  }
   await audit(scope, { action: 'whatsapp.billing.settled', entityType: 'delivery', entityId: deliveryId, details: { outcome: s.outcome, amount: s.amount.toFixed(), billable: pricing.billable, category: pricing.category ?? null, type: pricing.type ?? null, note: s.note ?? null } });
   return s.outcome;
+}
+
+const MATCHED: Settlement = { outcome: 'MATCHED', amount: new Decimal(0), charged: new Decimal(0) };
+
+/** The common case, without a price lookup: Meta billed, regularly, the category Kabar charged (its content's: release keeps it current). */
+function billedAsCharged(delivery: Pick<DeliveryRow, 'content'>, pricing: WhatsAppPricing): boolean {
+  const content = delivery.content as { category?: unknown } | null;
+  const free = !pricing.billable || (pricing.type !== undefined && FREE_TYPES.has(pricing.type));
+  return !free && !!pricing.category && typeof content?.category === 'string' && CATEGORY[pricing.category] === content.category;
+}
+
+async function settled(scope: TenantScope, deliveryId: string): Promise<boolean> {
+  const [row] = await scope.tx.select({ outcome: whatsAppBilling.outcome }).from(whatsAppBilling).where(eq(whatsAppBilling.deliveryId, deliveryId));
+  return row !== undefined;
 }
 
 async function ledgerOf(scope: TenantScope, deliveryId: string): Promise<{ net: Decimal; chargedAt: Date | null; refunded: boolean }> {
