@@ -82,6 +82,7 @@ export async function applyTemplateUpdates(scope: TenantScope, updates: Template
       reason: status ? (u.reason ?? (u.event === 'FLAGGED' ? 'FLAGGED: quality warning; still sending' : null)) : before.reason,
       category: category ?? before.category,
     };
+    const previous = before.category ?? (u.previousCategory && CATEGORIES.has(u.previousCategory) ? u.previousCategory : null);
     if (after.status === before.status && after.metaEvent === before.metaEvent && after.reason === before.reason && after.category === before.category) continue;
     await scope.tx
       .update(whatsAppTemplateVerdicts)
@@ -94,7 +95,7 @@ export async function applyTemplateUpdates(scope: TenantScope, updates: Template
       ...(after.metaEvent ? { event: after.metaEvent } : {}),
       ...(after.reason ? { reason: after.reason } : {}),
       ...(after.category ? { category: after.category } : {}),
-      ...(category && (before.category ?? u.previousCategory) ? { previousCategory: before.category ?? u.previousCategory } : {}),
+      ...(category && previous ? { previousCategory: previous } : {}),
     };
     await audit(scope, {
       action: 'config.whatsapp_template.verdict',
