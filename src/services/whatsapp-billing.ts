@@ -76,6 +76,8 @@ export async function settleWhatsAppBilling(scope: TenantScope, delivery: Pick<D
     if (transactionId) throw new ConflictError(`WhatsApp billing of delivery ${deliveryId} was settled concurrently`);
     return null;
   }
+  // Billed as charged (or nothing charged): the record says so, and nothing moved to audit.
+  if (s.outcome === 'MATCHED' || s.outcome === 'NOT_CHARGED') return s.outcome;
   await audit(scope, { action: 'whatsapp.billing.settled', entityType: 'delivery', entityId: deliveryId, details: { outcome: s.outcome, amount: s.amount.toFixed(), billable: pricing.billable, category: pricing.category ?? null, type: pricing.type ?? null, note: s.note ?? null } });
   return s.outcome;
 }
