@@ -49,6 +49,11 @@ describe('WhatsApp credits follow what Meta billed', () => {
     const t = await metaTenant(k, p);
     const wa = await sent(t);
     expect((await ledger(k, t)).balance).toBe(new Decimal(CREDIT).minus(META_PRICES.UTILITY).toFixed());
+    // Another tenant's webhook cannot settle it, even naming the message and the delivery.
+    const other = await metaTenant(k, p);
+    await postWebhook(other, status(wa, 'sent', FREE));
+    expect(await movements(t, wa)).toEqual([]);
+    expect((await ledger(k, other)).balance).toBe(CREDIT);
     await postWebhook(t, status(wa, 'sent', FREE));
     await postWebhook(t, status(wa, 'delivered', FREE));
     const rows = await movements(t, wa);
