@@ -573,7 +573,7 @@ While a template is rejected, paused or disabled, Kabar does not send it (nor ch
 Kind regards,
 The Kabar team`,
     },
-    whatsapp: 'WhatsApp template {{template.name}} ({{template.language}}) is now {{template.status}}.{{#template.reason}} Reason: {{template.reason}}.{{/template.reason}}',
+    whatsapp: 'Meta changed its verdict on your WhatsApp template {{template.name}} ({{template.language}}): it is now {{template.status}}. Details are in your email and in Kabar.',
     sms: 'Kabar: WhatsApp template {{template.name}} ({{template.language}}) is now {{template.status}}.',
     push: { title: 'WhatsApp template {{template.status}}', body: '{{template.name}} ({{template.language}}){{#template.category}}, category {{template.category}}{{/template.category}}.' },
   },

@@ -579,7 +579,7 @@ Tant qu'un modèle est rejeté, suspendu ou désactivé, Kabar ne l'envoie pas (
 Cordialement,
 L'équipe Kabar`,
     },
-    whatsapp: 'Le modèle WhatsApp {{template.name}} ({{template.language}}) est maintenant {{template.status}}.{{#template.reason}} Motif : {{template.reason}}.{{/template.reason}}',
+    whatsapp: 'Meta a changé son verdict sur votre modèle WhatsApp {{template.name}} ({{template.language}}) : il est maintenant {{template.status}}. Les détails sont dans votre e-mail et dans Kabar.',
     sms: 'Kabar : le modèle WhatsApp {{template.name}} ({{template.language}}) est maintenant {{template.status}}.',
     push: { title: 'Modèle WhatsApp {{template.status}}', body: '{{template.name}} ({{template.language}}){{#template.category}}, catégorie {{template.category}}{{/template.category}}.' },
   },

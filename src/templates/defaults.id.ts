@@ -576,7 +576,7 @@ Selama template ditolak, dijeda, atau dinonaktifkan, Kabar tidak mengirimkannya 
 Salam,
 Tim Kabar`,
     },
-    whatsapp: 'Template WhatsApp {{template.name}} ({{template.language}}) kini berstatus {{template.status}}.{{#template.reason}} Alasan: {{template.reason}}.{{/template.reason}}',
+    whatsapp: 'Meta mengubah keputusannya atas template WhatsApp {{template.name}} ({{template.language}}): kini berstatus {{template.status}}. Rinciannya ada di email Anda dan di Kabar.',
     sms: 'Kabar: template WhatsApp {{template.name}} ({{template.language}}) kini berstatus {{template.status}}.',
     push: { title: 'Template WhatsApp {{template.status}}', body: '{{template.name}} ({{template.language}}){{#template.category}}, kategori {{template.category}}{{/template.category}}.' },
   },
