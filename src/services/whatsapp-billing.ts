@@ -82,6 +82,16 @@ export async function settleWhatsAppBilling(scope: TenantScope, delivery: Pick<D
   return s.outcome;
 }
 
+/**
+ * Called before the status touches the delivery's row: a settlement that may move money takes the
+ * tenant's balance lock first, in the order every charge and refund takes them (the balance, then
+ * deliveries), so it never deadlocks with a unit recording sends. Billed as charged: no lock.
+ */
+export async function lockForSettlement(scope: TenantScope, delivery: Pick<DeliveryRow, 'id' | 'content'>, pricing: WhatsAppPricing): Promise<void> {
+  if (billedAsCharged(delivery, pricing) || (await settled(scope, delivery.id))) return;
+  await lockBalance(scope);
+}
+
 const MATCHED: Settlement = { outcome: 'MATCHED', amount: new Decimal(0), charged: new Decimal(0) };
 
 /** The common case, without a price lookup: Meta billed, regularly, the category Kabar charged (its content's: release keeps it current). */
