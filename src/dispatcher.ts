@@ -45,6 +45,7 @@ export function createDispatcher(app: App, opts: DispatcherOptions) {
     receiptChannels,
     receiptGraceMs: c.KABAR_RECEIPT_GRACE_MS,
     now,
+    emit: (tenantId, e) => app.emitInternal(tenantId, e),
   };
   const system = (tenantId: string) => ({ db: app.db, actor: 'system', tenantId });
 

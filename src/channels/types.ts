@@ -85,6 +85,33 @@ export interface ProviderStatus {
   status: 'SENT' | 'DELIVERED' | 'READ' | 'FAILED';
   at: Date;
   reason?: string;
+  /** WhatsApp: what Meta bills for the message (its `pricing` object), when the status carries it. */
+  pricing?: WhatsAppPricing;
+}
+
+/** Meta's `pricing` object on a status: whether and under which category it bills the message. */
+export interface WhatsAppPricing {
+  billable: boolean;
+  /** "PMP" (per-message pricing). */
+  pricingModel?: string;
+  /** What Meta charged: "utility", "marketing", "authentication"… */
+  category?: string;
+  /** "regular", "free_customer_service" or "free_entry_point". */
+  type?: string;
+}
+
+/** Meta's word on a template of the account: a status verdict, a category change, or both. */
+export interface TemplateUpdate {
+  name: string;
+  /** Meta's language code, lowercased. */
+  language: string;
+  /** APPROVED, PENDING, REJECTED, PAUSED, DISABLED, FLAGGED, REINSTATED, PENDING_DELETION… */
+  event?: string;
+  /** Why, as Meta explains it (a rejection's reason, a pause's or a disable's details). */
+  reason?: string;
+  /** A category change: Meta's new category (uppercase). */
+  newCategory?: string;
+  previousCategory?: string;
 }
 
 export interface WhatsAppChannel {

@@ -1,6 +1,6 @@
 import { excerpt, failure, isRecord, isTransientHttpStatus, parseJson, parseRetryAfter, post, trimBase } from './http.js';
 import { toE164 } from './sms.js';
-import type { InboundText, ProviderStatus, SendOutcome, WhatsAppChannel, WhatsAppMessage, WhatsAppText } from './types.js';
+import type { InboundText, ProviderStatus, SendOutcome, TemplateUpdate, WhatsAppChannel, WhatsAppMessage, WhatsAppPricing, WhatsAppText } from './types.js';
 
 // WhatsApp through 360dialog's Cloud API (PROVIDERS.md "WhatsApp: 360dialog Cloud API").
 
@@ -131,17 +131,17 @@ const STATUS_MAP: Record<string, ProviderStatus['status']> = {
 
 /** The `value`s of a webhook's "messages" changes (or the older top-level shape itself). */
 function messageValues(body: unknown): unknown[] {
-  if (!isRecord(body)) return [];
+  if (isRecord(body) && !Array.isArray(body.entry)) return [body];
+  return changeValues(body, (field) => field === undefined || field === 'messages');
+}
+
+/** The `value`s of a webhook's changes whose field passes `wanted`. */
+function changeValues(body: unknown, wanted: (field: unknown) => boolean): unknown[] {
+  if (!isRecord(body) || !Array.isArray(body.entry)) return [];
   const values: unknown[] = [];
-  if (Array.isArray(body.entry)) {
-    for (const entry of body.entry) {
-      if (!isRecord(entry) || !Array.isArray(entry.changes)) continue;
-      for (const change of entry.changes) {
-        if (isRecord(change) && (change.field === undefined || change.field === 'messages')) values.push(change.value);
-      }
-    }
-  } else {
-    values.push(body);
+  for (const entry of body.entry) {
+    if (!isRecord(entry) || !Array.isArray(entry.changes)) continue;
+    for (const change of entry.changes) if (isRecord(change) && wanted(change.field)) values.push(change.value);
   }
   return values;
 }
@@ -175,7 +175,71 @@ function parseOneStatus(s: unknown): ProviderStatus | null {
     const title = first ? (first.title ?? first.message) : undefined;
     result.reason = first ? `${String(first.code ?? 'unknown')}: ${String(title ?? 'error')}` : 'failed';
   }
+  const pricing = parsePricing(s.pricing);
+  if (pricing) result.pricing = pricing;
   return result;
+}
+
+/** Meta's `pricing` object; anything without a boolean `billable` says nothing Kabar can act on. */
+function parsePricing(p: unknown): WhatsAppPricing | null {
+  if (!isRecord(p) || typeof p.billable !== 'boolean') return null;
+  const str = (v: unknown) => (typeof v === 'string' && v ? v.slice(0, 100) : undefined);
+  const out: WhatsAppPricing = { billable: p.billable };
+  const [pricingModel, category, type] = [str(p.pricing_model), str(p.category), str(p.type)];
+  if (pricingModel) out.pricingModel = pricingModel;
+  if (category) out.category = category.toLowerCase();
+  if (type) out.type = type.toLowerCase();
+  return out;
+}
+
+/**
+ * Meta's verdicts on the account's templates (`message_template_status_update`) and its
+ * category changes (`template_category_update`). A change without a template name and
+ * language names nothing Kabar keeps, and is left out.
+ */
+export function parseWhatsAppTemplateUpdates(body: unknown): TemplateUpdate[] {
+  const out: TemplateUpdate[] = [];
+  const fields = ['message_template_status_update', 'template_category_update'];
+  for (const v of changeValues(body, (field) => fields.includes(String(field)))) {
+    if (!isRecord(v)) continue;
+    const name = text(v.message_template_name);
+    const language = text(v.message_template_language)?.toLowerCase();
+    if (!name || !language) continue;
+    const update: TemplateUpdate = { name, language };
+    const event = text(v.event)?.toUpperCase();
+    if (event) update.event = event;
+    const reason = verdictReason(v);
+    if (reason) update.reason = reason;
+    const newCategory = text(v.new_category)?.toUpperCase();
+    if (newCategory) update.newCategory = newCategory;
+    const previousCategory = text(v.previous_category)?.toUpperCase();
+    if (previousCategory) update.previousCategory = previousCategory;
+    if (update.event || update.newCategory) out.push(update);
+  }
+  return out;
+}
+
+const text = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() ? v.trim().slice(0, 512) : undefined);
+
+/** Meta's reason ("NONE" says there is none), with what a pause or a disable adds. */
+function verdictReason(v: Record<string, unknown>): string | undefined {
+  const parts: string[] = [];
+  const reason = text(v.reason);
+  if (reason && reason.toUpperCase() !== 'NONE') parts.push(reason);
+  const other = isRecord(v.other_info) ? text(v.other_info.title) ?? text(v.other_info.description) : undefined;
+  if (other) parts.push(other);
+  const disabled = isRecord(v.disable_info) ? v.disable_info.disable_date : undefined;
+  if (typeof disabled === 'number' || typeof disabled === 'string') {
+    const at = typeof disabled === 'number' ? new Date(disabled * 1000) : new Date(disabled);
+    parts.push(Number.isNaN(at.getTime()) ? `disabled on ${String(disabled)}` : `disabled on ${at.toISOString().slice(0, 10)}`);
+  }
+  return parts.length ? parts.join('; ').slice(0, 500) : undefined;
+}
+
+/** The Meta error code a WhatsApp failure's reason leads with ("132015: Template is paused"), if any. */
+export function whatsAppErrorCode(reason: string): number | null {
+  const m = /^(\d{1,7}):/.exec(reason);
+  return m ? Number(m[1]) : null;
 }
 
 /**

@@ -123,6 +123,14 @@ export const EVENT_TYPES: readonly EventTypeInfo[] = [
     description: 'A WhatsApp message could not be paid for (at most one alert per tenant per hour).',
     notifies: true,
   }),
+  classified({
+    type: 'whatsapp.template_status',
+    audience: 'admin',
+    producedBy: 'kabar',
+    defaultChannels: ['EMAIL'],
+    description: "Meta changed its verdict on (or the category of) a WhatsApp template: once per change, to the tenant's administrators.",
+    notifies: true,
+  }),
 ];
 
 const BY_TYPE = new Map(EVENT_TYPES.map((e) => [e.type, e]));

@@ -14,6 +14,7 @@ const CATEGORY_BY_PREFIX: readonly [string, string][] = [
   ['billing.', 'billing'],
   ['package.', 'packages'],
   ['credit.', 'credit'],
+  ['whatsapp.', 'templates'],
 ];
 
 export function categoryOf(type: string): string {

@@ -348,6 +348,27 @@ const SPECS: Record<string, Spec> = {
       tenant: ref('tenant'),
     },
   },
+  'whatsapp.template_status': {
+    title: 'whatsapp.template_status',
+    description: "Produced by Kabar: Meta changed its verdict on, or the category of, one of the tenant's WhatsApp templates (to the tenant's administrators).",
+    required: ['template'],
+    properties: {
+      template: {
+        type: 'object',
+        required: ['name', 'language', 'status'],
+        properties: {
+          name: text,
+          language: { ...text, description: "Meta's language code" },
+          status: { enum: ['APPROVED', 'PENDING', 'REJECTED', 'PAUSED', 'DISABLED', 'UNKNOWN'], description: 'What Kabar makes of the verdict: REJECTED, PAUSED and DISABLED templates are not sent' },
+          event: { ...text, description: "Meta's own event (e.g. FLAGGED, REINSTATED, PENDING_DELETION)" },
+          reason: text,
+          category: { enum: ['MARKETING', 'UTILITY', 'AUTHENTICATION', 'SERVICE'], description: "The category Meta put the template in (it decides the price)" },
+          previousCategory: { enum: ['MARKETING', 'UTILITY', 'AUTHENTICATION', 'SERVICE'] },
+        },
+      },
+      tenant: ref('tenant'),
+    },
+  },
 };
 
 /** Names of the shared definitions a schema refers to, following references transitively. */

@@ -1,5 +1,5 @@
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
-import { parseSesNotification, parseSmsInbound, parseSmsStatus, parseWhatsAppInbound, parseWhatsAppWebhook, twilioSignedFields, verifySnsMessage, verifyTwilioSignature, WEBHOOK_SECRET_HEADER, type FormParams } from '../channels/index.js';
+import { parseSesNotification, parseSmsInbound, parseSmsStatus, parseWhatsAppInbound, parseWhatsAppTemplateUpdates, parseWhatsAppWebhook, twilioSignedFields, verifySnsMessage, verifyTwilioSignature, WEBHOOK_SECRET_HEADER, type FormParams } from '../channels/index.js';
 import type { App } from '../app.js';
 import { eq } from 'drizzle-orm';
 import { withPlatform, withTenant } from '../db/tenant.js';
@@ -7,6 +7,7 @@ import { deliveries } from '../schema/index.js';
 import type { StatusPublisher } from '../services/delivery-status.js';
 import { statusPayload } from '../services/deliveries.js';
 import { receiveInbound, type InboundContext } from '../services/inbound.js';
+import { applyTemplateUpdates } from '../services/template-verdicts.js';
 import { getTenantIfExists } from '../services/tenants.js';
 import { applyProviderStatuses, firstSighting, whatsAppWebhookAuthentic } from '../services/webhooks.js';
 
@@ -56,11 +57,14 @@ export function webhooksRouter(app: App, fetchCert?: (url: string) => Promise<st
       if (!tenant || !(await whatsAppWebhookAuthentic(s, app.box, req.get(WEBHOOK_SECRET_HEADER)))) return null;
       if (!(await firstSighting(s, 'whatsapp', JSON.stringify(req.body)))) return REPLAY;
       const applied = await applyProviderStatuses(s, parseWhatsAppWebhook(req.body), publish, app.bus);
+      // Meta's verdicts on the account's templates come on the same webhook; administrators are told after commit.
+      const templates = await applyTemplateUpdates(s, parseWhatsAppTemplateUpdates(req.body), { tenantName: tenant.name, emit: (id, e) => app.emitInternal(id, e), source: 'webhook' });
       // Patients' own messages come on the same webhook (value.messages rather than value.statuses).
       const messages = parseWhatsAppInbound(req.body);
       const got = messages.length ? await receiveInbound(s, inbound, tenant, 'WHATSAPP', messages) : null;
       // Counts only: a patient's words and number stay out of the logs.
       if (got) app.logger.debug({ tenantId, channel: 'WHATSAPP', ...got }, 'inbound messages');
+      if (templates) app.logger.info({ tenantId, templates }, 'WhatsApp template verdicts recorded');
       return { applied, received: got?.recorded ?? 0 };
     });
     if (outcome === null) return reject(res, 401, 'invalid webhook secret');

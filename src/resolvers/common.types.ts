@@ -8,6 +8,7 @@ export enum WhatsAppCategory { MARKETING = 'MARKETING', UTILITY = 'UTILITY', AUT
 export enum DeliveryStatus { QUEUED = 'QUEUED', SENT = 'SENT', DELIVERED = 'DELIVERED', READ = 'READ', FAILED = 'FAILED', SKIPPED = 'SKIPPED' }
 export enum CreditPurchaseStatus { PENDING = 'PENDING', PAID = 'PAID', FAILED = 'FAILED', CANCELLED = 'CANCELLED' }
 export enum CreditTransactionKind { PURCHASE = 'PURCHASE', DEBIT = 'DEBIT', REFUND = 'REFUND', ADJUSTMENT = 'ADJUSTMENT' }
+export enum TemplateApprovalStatus { APPROVED = 'APPROVED', PENDING = 'PENDING', REJECTED = 'REJECTED', PAUSED = 'PAUSED', DISABLED = 'DISABLED', UNKNOWN = 'UNKNOWN' }
 
 registerEnumType(Role, {
   name: 'Role',
@@ -79,6 +80,18 @@ registerEnumType(CreditTransactionKind, {
     DEBIT: { description: 'A WhatsApp message charged (negative).' },
     REFUND: { description: 'A charged message that was never delivered, given back (positive).' },
     ADJUSTMENT: { description: 'Any other movement, e.g. a manual retry charged again (signed).' },
+  },
+});
+registerEnumType(TemplateApprovalStatus, {
+  name: 'TemplateApprovalStatus',
+  description: "Meta's verdict on a WhatsApp template, from its webhooks (or a send it refused). REJECTED, PAUSED and DISABLED templates are not sent: their messages are skipped TEMPLATE_NOT_APPROVED and not charged. Meta's FLAGGED (a quality warning) and REINSTATED count as APPROVED, PENDING_DELETION as DISABLED; UNKNOWN until Meta says.",
+  valuesConfig: {
+    APPROVED: { description: 'Meta approved it (also after FLAGGED or REINSTATED): messages go.' },
+    PENDING: { description: 'Under review at Meta: messages go, Meta decides.' },
+    REJECTED: { description: 'Meta rejected it (see whatsAppStatusReason): messages are skipped TEMPLATE_NOT_APPROVED.' },
+    PAUSED: { description: 'Meta paused it for quality: messages are skipped TEMPLATE_NOT_APPROVED until reinstated.' },
+    DISABLED: { description: 'Meta disabled it (or it is pending deletion): messages are skipped TEMPLATE_NOT_APPROVED.' },
+    UNKNOWN: { description: 'Meta has not said yet.' },
   },
 });
 

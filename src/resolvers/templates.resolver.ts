@@ -1,7 +1,7 @@
 import { Arg, Authorized, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { inTenant, type GqlContext } from '../graphql/context.js';
 import { listTemplates, resetTemplate, upsertTemplate } from '../services/templates.js';
-import { Channel, Language, Node, WhatsAppCategory } from './common.types.js';
+import { Channel, Language, Node, TemplateApprovalStatus, WhatsAppCategory } from './common.types.js';
 
 @ObjectType({ implements: Node, description: "How one event type reads on one channel in one language: Kabar's default or the tenant's override." })
 export class Template implements Node {
@@ -12,9 +12,13 @@ export class Template implements Node {
   @Field(() => String, { nullable: true, description: 'Email only' }) subject!: string | null;
   @Field(() => String, { description: 'With {{variables}}; {{#x}}…{{/x}} renders only when x is present' }) body!: string;
   @Field(() => String, { nullable: true, description: 'WhatsApp only: the Meta-approved template name, e.g. "appointment_confirmed_v2".' }) whatsAppTemplateName!: string | null;
-  @Field(() => WhatsAppCategory, { nullable: true, description: 'WhatsApp only: its Meta category (sets the price).' }) whatsAppCategory!: WhatsAppCategory | null;
+  @Field(() => WhatsAppCategory, { nullable: true, description: 'WhatsApp only: the category Meta put the template in once it said, else the declared one; it decides the price' }) whatsAppCategory!: WhatsAppCategory | null;
   @Field(() => Boolean, { description: "True = Kabar's shipped default, not a tenant override" }) isDefault!: boolean;
   @Field(() => Date, { description: 'When it was last changed.' }) updatedAt!: Date;
+  @Field(() => TemplateApprovalStatus, { nullable: true, description: "WhatsApp only: Meta's verdict, from its webhooks (UNKNOWN until Meta says); null for other channels" })
+  whatsAppStatus!: TemplateApprovalStatus | null;
+  @Field(() => String, { nullable: true, description: "Why Meta gave its verdict (a rejection's reason, a pause's or a disable's details), when it said" })
+  whatsAppStatusReason!: string | null;
 }
 
 @InputType({ description: "A tenant's override of one template." })

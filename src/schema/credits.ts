@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, check, index, numeric, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, boolean, check, index, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { purchaseStatusEnum, transactionKindEnum } from './enums.js';
 import { platformPolicy, tenantPolicy } from './roles.js';
 import { tenants } from './tenants.js';
@@ -62,4 +62,29 @@ export const creditPurchases = pgTable(
     tenantPolicy(t.tenantId),
     platformPolicy(),
   ],
+);
+
+// What Meta billed for each WhatsApp message (the `pricing` object of its status webhooks), and
+// what Kabar did about it. The key makes the reconciliation happen once per delivery, whatever
+// the order, repetition or lateness of the statuses; append-only (trigger).
+export const whatsAppBilling = pgTable(
+  'whatsapp_billing',
+  {
+    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+    deliveryId: uuid('delivery_id').notNull(),
+    providerMessageId: text('provider_message_id').notNull(),
+    billable: boolean('billable').notNull(),
+    pricingModel: text('pricing_model'),
+    /** Meta's category, as it wrote it ("utility", "marketing"…). */
+    category: text('category'),
+    /** regular, free_customer_service, free_entry_point. */
+    type: text('type'),
+    /** REFUNDED, ADJUSTED, MATCHED, NOT_CHARGED, NO_PRICE, UNCOVERED. */
+    outcome: text('outcome').notNull(),
+    /** The ledger movement made (signed; 0 = none). */
+    amount: money('amount').notNull(),
+    transactionId: uuid('transaction_id'),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.deliveryId] }), tenantPolicy(t.tenantId)],
 );

@@ -7,3 +7,4 @@ export const deliveryStatusEnum = pgEnum('delivery_status', ['QUEUED', 'SENT', '
 export const purchaseStatusEnum = pgEnum('credit_purchase_status', ['PENDING', 'PAID', 'FAILED', 'CANCELLED']);
 export const transactionKindEnum = pgEnum('credit_transaction_kind', ['PURCHASE', 'DEBIT', 'REFUND', 'ADJUSTMENT']);
 export const consentStatusEnum = pgEnum('consent_status', ['OPTED_IN', 'OPTED_OUT']);
+export const templateApprovalStatusEnum = pgEnum('template_approval_status', ['APPROVED', 'PENDING', 'REJECTED', 'PAUSED', 'DISABLED', 'UNKNOWN']);

@@ -4,6 +4,7 @@ import type { TenantScope } from '../db/tenant.js';
 import type { SecretBox } from '../crypto.js';
 import type { Bus } from '../events/bus.js';
 import { debitDeliveries } from './credits.js';
+import { cachedVerdicts, refused, verdictKey, type VerdictRow } from './template-verdicts.js';
 import type { TenantRow } from './tenants.js';
 import { whatsAppGate, type WhatsAppGate } from './whatsapp-gate.js';
 
@@ -21,16 +22,35 @@ export interface ChargeContext {
 }
 
 /** A WhatsApp message's fate before the debit: its price, or why it cannot go. */
-export type Priced = { price: string } | { skip: 'WHATSAPP_DISABLED' | 'WHATSAPP_NOT_CONFIGURED' | 'NO_PRICE' };
+export type Priced = { price: string; category: string } | { skip: 'WHATSAPP_DISABLED' | 'WHATSAPP_NOT_CONFIGURED' | 'NO_PRICE' | 'TEMPLATE_NOT_APPROVED' };
 
-/** Prices WhatsApp messages of one unit of work; the tenant's switch and configuration are read once. */
-export function whatsAppPricer(scope: TenantScope, box: SecretBox, now: Date): (category: string) => Promise<Priced> {
+/** What a WhatsApp message is priced by: its Meta template (absent for a free-form text) and category. */
+export interface PricedMessage {
+  templateName?: string;
+  language?: string;
+  category: string;
+}
+
+/**
+ * Prices WhatsApp messages of one unit of work; the tenant's switch, configuration and Meta's
+ * verdicts are read once (through the configuration cache). A template Meta refuses (REJECTED,
+ * PAUSED, DISABLED) is skipped TEMPLATE_NOT_APPROVED before any charge; the category Meta put a
+ * template in prices it, over the one it was rendered with.
+ */
+export function whatsAppPricer(scope: TenantScope, box: SecretBox, now: Date): (m: PricedMessage) => Promise<Priced> {
   let gate: Promise<WhatsAppGate> | undefined;
-  return async (category) => {
+  let verdicts: Promise<Map<string, VerdictRow>> | undefined;
+  return async (m) => {
     const g = await (gate ??= whatsAppGate(scope, box, now));
     if (!g.ok) return { skip: g.reason };
+    let category = m.category;
+    if (m.templateName && m.language) {
+      const v = await (verdicts ??= cachedVerdicts(scope));
+      if (refused(v, m.templateName, m.language)) return { skip: 'TEMPLATE_NOT_APPROVED' };
+      category = v.get(verdictKey(m.templateName, m.language))?.category ?? category;
+    }
     const price = await g.price(category);
-    return price === null ? { skip: 'NO_PRICE' } : { price };
+    return price === null ? { skip: 'NO_PRICE' } : { price, category };
   };
 }
 

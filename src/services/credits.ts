@@ -95,7 +95,7 @@ async function ledgerFor(scope: TenantScope, kind: TransactionKind, deliveryId: 
   return row;
 }
 
-async function lockBalance(scope: TenantScope): Promise<void> {
+export async function lockBalance(scope: TenantScope): Promise<void> {
   // Serialises money movements of one tenant, so the "already charged?" check below cannot race.
   await scope.tx.select({ t: creditBalances.tenantId }).from(creditBalances).where(eq(creditBalances.tenantId, scope.tenantId)).for('update');
 }

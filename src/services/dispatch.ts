@@ -113,7 +113,7 @@ export async function dispatchEvents(scope: TenantScope, ctx: DispatchContext, l
       const draft = toDraft(e, m, rendered);
       if (draft.status === 'QUEUED') applyDecision(draft, policyFor(policy, { channel: m.channel, recipientKind: m.recipientKind, patientId: draft.patientId, eventType: e.type }, data, now));
       if (draft.status === 'QUEUED' && !draft.holdUntil && rendered?.ok && rendered.content.channel === 'WHATSAPP') {
-        const priced = await price(rendered.content.category);
+        const priced = await price(rendered.content);
         if ('skip' in priced) Object.assign(draft, { status: 'SKIPPED', reason: priced.skip });
         else draft.price = priced.price;
       }

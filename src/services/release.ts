@@ -55,23 +55,23 @@ async function payFor(scope: TenantScope, ctx: ReleaseContext, tenant: Awaited<R
   const ledger = await ledgerStates(scope, whatsApp.map((r) => r.id));
   const price = whatsAppPricer(scope, ctx.box, now);
   const ready = new Set(rows.map((r) => r.id));
-  const billable: { id: string; price: string; eventType: string }[] = [];
+  const billable: { id: string; price: string; eventType: string; content?: MessageContent }[] = [];
   const refused = new Set<string>();
   for (const row of whatsApp) {
     const state = ledger.get(row.id);
     if (state === 'paid') continue;
     const content = row.content as MessageContent | null;
-    const priced = await price(content && 'category' in content ? content.category : 'UTILITY');
+    const priced = await price(content && 'category' in content ? content : { category: 'UTILITY' });
     if ('skip' in priced) {
       ready.delete(row.id);
       await skip(scope, ctx, row, priced.skip);
     } else if (state === 'refunded') {
-      if (await rechargeDelivery(scope, row.id, priced.price, 'WhatsApp message (sent again)', ctx.bus)) await setCost(scope, row.id, priced.price);
+      if (await rechargeDelivery(scope, row.id, priced.price, 'WhatsApp message (sent again)', ctx.bus)) await setCost(scope, row.id, priced.price, movedTo(content, priced.category));
       else refused.add(row.id);
-    } else billable.push({ id: row.id, price: priced.price, eventType: row.eventType });
+    } else billable.push({ id: row.id, price: priced.price, eventType: row.eventType, content: movedTo(content, priced.category) });
   }
   const charged = await chargeWhatsApp(scope, ctx, tenant, billable, now);
-  for (const b of billable) if (!charged.refused.has(b.id)) await setCost(scope, b.id, b.price);
+  for (const b of billable) if (!charged.refused.has(b.id)) await setCost(scope, b.id, b.price, b.content);
   for (const id of [...refused, ...charged.refused]) {
     ready.delete(id);
     await skip(scope, ctx, rows.find((r) => r.id === id)!, 'INSUFFICIENT_CREDIT');
@@ -79,8 +79,13 @@ async function payFor(scope: TenantScope, ctx: ReleaseContext, tenant: Awaited<R
   return { ready: [...ready], derived: charged.alert ? [charged.alert] : [] };
 }
 
-async function setCost(scope: TenantScope, id: string, cost: string): Promise<void> {
-  await scope.tx.update(deliveries).set({ cost }).where(eq(deliveries.id, id));
+/** The cost charged, and the category charged when Meta moved the template since it was rendered (what Meta's billing is compared with). */
+async function setCost(scope: TenantScope, id: string, cost: string, content?: MessageContent): Promise<void> {
+  await scope.tx.update(deliveries).set({ cost, ...(content ? { content } : {}) }).where(eq(deliveries.id, id));
+}
+
+function movedTo(content: MessageContent | null, category: string): MessageContent | undefined {
+  return content && 'category' in content && content.category !== category ? { ...content, category } : undefined;
 }
 
 async function skip(scope: TenantScope, ctx: ReleaseContext, row: DeliveryRow, reason: string): Promise<void> {

@@ -10,6 +10,8 @@ import type { DeliveryRow } from './deliveries.js';
 import type { MessageContent } from './rendering.js';
 import { whatsAppCredentials } from './whatsapp.js';
 import { cachedConfig } from './config-cache.js';
+import type { DerivedEvent } from './charge.js';
+import { verdictFromSend } from './template-verdicts.js';
 
 export interface SendContext {
   box: SecretBox;
@@ -24,6 +26,8 @@ export interface SendContext {
   /** How long an ambiguous failure on such a channel waits for a receipt before it is sent again. */
   receiptGraceMs: number;
   now: () => Date;
+  /** Hands Kabar's own events to dispatch after commit (a template a send revealed paused). */
+  emit?: (tenantId: string, e: DerivedEvent) => Promise<void>;
 }
 
 /** A delivery as the sender sees it (its page position does not matter here). */
@@ -135,5 +139,7 @@ async function recordFailure(scope: TenantScope, ctx: SendContext, row: Row, out
     return;
   }
   const reason = outcome.transient ? `${outcome.reason} (gave up after ${row.attempts} attempts)` : outcome.reason;
+  // 132015/132016: Meta paused or disabled the template; the next messages must not even be tried.
+  if (row.channel === 'WHATSAPP' && !outcome.transient) await verdictFromSend(scope, row.content, outcome.reason, ctx.emit);
   await recordStatus(scope, row, { status: 'FAILED', reason, at: now, patch: { sendingSince: null, nextAttemptAt: null } }, ctx.publishStatus, ctx.bus);
 }

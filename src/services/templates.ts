@@ -6,6 +6,7 @@ import { CHANNELS, LANGUAGES, notifyingEventTypes } from '../events/catalogue.js
 import { DEFAULT_TEMPLATES, defaultTemplate } from '../templates/defaults.js';
 import { checkTemplate } from '../templates/render.js';
 import { audit } from './audit.js';
+import { loadVerdicts, verdictKey, type ApprovalStatus, type VerdictRow } from './template-verdicts.js';
 
 type Row = typeof templates.$inferSelect;
 export type ChannelName = Row['channel'];
@@ -23,6 +24,9 @@ export interface TemplateView {
   whatsAppCategory: CategoryName | null;
   isDefault: boolean;
   updatedAt: Date;
+  /** WhatsApp only: Meta's verdict (UNKNOWN until Meta says); null for other channels. */
+  whatsAppStatus: ApprovalStatus | null;
+  whatsAppStatusReason: string | null;
 }
 
 export interface TemplateInput {
@@ -46,13 +50,26 @@ const DEFAULTS_RELEASED = new Date('2026-11-23T00:00:00Z');
 
 const keyOf = (t: { eventType: string; channel: string; language: string }) => `${t.eventType}:${t.channel}:${t.language}`;
 
+const NO_VERDICT = { whatsAppStatus: null, whatsAppStatusReason: null };
+
 function fromRow(r: Row): TemplateView {
   const { id, eventType, channel, language, subject, body, whatsAppTemplateName, whatsAppCategory, updatedAt } = r;
-  return { id, eventType, channel, language, subject, body, whatsAppTemplateName, whatsAppCategory, isDefault: false, updatedAt };
+  return { id, eventType, channel, language, subject, body, whatsAppTemplateName, whatsAppCategory, isDefault: false, updatedAt, ...NO_VERDICT };
 }
 
 function fromDefault(d: (typeof DEFAULT_TEMPLATES)[number]): TemplateView {
-  return { ...d, id: `default:${keyOf(d)}`, channel: d.channel, language: d.language, isDefault: true, updatedAt: DEFAULTS_RELEASED };
+  return { ...d, id: `default:${keyOf(d)}`, channel: d.channel, language: d.language, isDefault: true, updatedAt: DEFAULTS_RELEASED, ...NO_VERDICT };
+}
+
+/**
+ * A WhatsApp template as Meta has it: its verdict (UNKNOWN until Meta says), and the category
+ * Meta put it in, which wins over the declared one since it is what Meta prices (default
+ * templates included: the category lives with the verdict, not in a template row).
+ */
+function withVerdict(t: TemplateView, verdicts: Map<string, VerdictRow>): TemplateView {
+  if (t.channel !== 'WHATSAPP' || !t.whatsAppTemplateName) return t;
+  const v = verdicts.get(verdictKey(t.whatsAppTemplateName, t.language));
+  return { ...t, whatsAppCategory: v?.category ?? t.whatsAppCategory, whatsAppStatus: v?.status ?? 'UNKNOWN', whatsAppStatusReason: v?.status ? v.reason : null };
 }
 
 /** The templates in force: the tenant's overrides, and Kabar's defaults where there is none. */
@@ -68,9 +85,10 @@ export async function listTemplates(scope: TenantScope, f: TemplateFilter): Prom
       ),
     );
   const overrides = new Map(rows.map((r) => [keyOf(r), fromRow(r)]));
+  const verdicts = f.channel && f.channel !== 'WHATSAPP' ? new Map<string, VerdictRow>() : await loadVerdicts(scope);
   return DEFAULT_TEMPLATES.filter(
     (d) => (!f.eventType || d.eventType === f.eventType) && (!f.channel || d.channel === f.channel) && (!f.language || d.language === f.language),
-  ).map((d) => overrides.get(keyOf(d)) ?? fromDefault(d));
+  ).map((d) => withVerdict(overrides.get(keyOf(d)) ?? fromDefault(d), verdicts));
 }
 
 /** Every template in force, by event type, channel and language: what dispatch renders from (one query). */
@@ -119,7 +137,7 @@ export async function upsertTemplate(scope: TenantScope, input: TemplateInput): 
     })
     .returning();
   await audit(scope, { action: 'config.template.upsert', entityType: 'template', entityId: keyOf(values), details: values });
-  return fromRow(row!);
+  return withVerdict(fromRow(row!), values.channel === 'WHATSAPP' ? await loadVerdicts(scope) : new Map());
 }
 
 /** Drops the tenant's override so Kabar's default applies again. */
@@ -132,5 +150,5 @@ export async function resetTemplate(scope: TenantScope, key: { eventType: string
   await audit(scope, { action: 'config.template.reset', entityType: 'template', entityId: keyOf(key), details: {} });
   const d = defaultTemplate(key.eventType, key.channel, key.language);
   if (!d) throw new NotFoundError('Default template', keyOf(key));
-  return fromDefault(d);
+  return withVerdict(fromDefault(d), key.channel === 'WHATSAPP' ? await loadVerdicts(scope) : new Map());
 }

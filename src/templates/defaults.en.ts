@@ -552,4 +552,29 @@ Please top up your credit so that your patients keep receiving their WhatsApp me
       body: 'Balance: {{credit.balance}}. Please top up to keep sending WhatsApp messages.',
     },
   },
+
+  'whatsapp.template_status': {
+    email: {
+      subject: 'WhatsApp template {{template.name}} ({{template.language}}): {{template.status}}',
+      body: `Hello{{#tenant.name}} {{tenant.name}} team{{/tenant.name}},
+
+Meta changed its verdict on your WhatsApp template {{template.name}} ({{template.language}}).
+
+Status: {{template.status}}
+{{#template.reason}}
+Reason: {{template.reason}}
+{{/template.reason}}
+{{#template.category}}
+Category: {{template.category}}
+{{/template.category}}
+
+While a template is rejected, paused or disabled, Kabar does not send it (nor charge for it); a fallback channel is used where you set one. A new category changes the price of later messages.
+
+Kind regards,
+The Kabar team`,
+    },
+    whatsapp: 'Meta changed its verdict on your WhatsApp template {{template.name}} ({{template.language}}): it is now {{template.status}}. Details are in your email and in Kabar.',
+    sms: 'Kabar: WhatsApp template {{template.name}} ({{template.language}}) is now {{template.status}}.',
+    push: { title: 'WhatsApp template {{template.status}}', body: '{{template.name}} ({{template.language}}){{#template.category}}, category {{template.category}}{{/template.category}}.' },
+  },
 };

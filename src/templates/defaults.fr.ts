@@ -558,4 +558,29 @@ Merci de le recharger afin que vos patients continuent de recevoir leurs message
       body: 'Solde : {{credit.balance}}. Rechargez votre crédit pour continuer à envoyer des messages WhatsApp.',
     },
   },
+
+  'whatsapp.template_status': {
+    email: {
+      subject: 'Modèle WhatsApp {{template.name}} ({{template.language}}) : {{template.status}}',
+      body: `Bonjour{{#tenant.name}} l'équipe {{tenant.name}}{{/tenant.name}},
+
+Meta a changé son verdict sur votre modèle WhatsApp {{template.name}} ({{template.language}}).
+
+Statut : {{template.status}}
+{{#template.reason}}
+Motif : {{template.reason}}
+{{/template.reason}}
+{{#template.category}}
+Catégorie : {{template.category}}
+{{/template.category}}
+
+Tant qu'un modèle est rejeté, suspendu ou désactivé, Kabar ne l'envoie pas (et ne le facture pas) ; un canal de repli est utilisé si vous en avez défini un. Une nouvelle catégorie change le prix des messages suivants.
+
+Cordialement,
+L'équipe Kabar`,
+    },
+    whatsapp: 'Meta a changé son verdict sur votre modèle WhatsApp {{template.name}} ({{template.language}}) : il est maintenant {{template.status}}. Les détails sont dans votre e-mail et dans Kabar.',
+    sms: 'Kabar : le modèle WhatsApp {{template.name}} ({{template.language}}) est maintenant {{template.status}}.',
+    push: { title: 'Modèle WhatsApp {{template.status}}', body: '{{template.name}} ({{template.language}}){{#template.category}}, catégorie {{template.category}}{{/template.category}}.' },
+  },
 };

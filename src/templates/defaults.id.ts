@@ -555,4 +555,29 @@ Mohon segera lakukan isi ulang agar pasien tetap menerima pesan WhatsApp.`,
       body: 'Saldo {{credit.balance}}. Mohon isi ulang agar pesan WhatsApp tetap terkirim.',
     },
   },
+
+  'whatsapp.template_status': {
+    email: {
+      subject: 'Template WhatsApp {{template.name}} ({{template.language}}): {{template.status}}',
+      body: `Halo{{#tenant.name}} tim {{tenant.name}}{{/tenant.name}},
+
+Meta mengubah keputusannya atas template WhatsApp Anda {{template.name}} ({{template.language}}).
+
+Status: {{template.status}}
+{{#template.reason}}
+Alasan: {{template.reason}}
+{{/template.reason}}
+{{#template.category}}
+Kategori: {{template.category}}
+{{/template.category}}
+
+Selama template ditolak, dijeda, atau dinonaktifkan, Kabar tidak mengirimkannya (dan tidak menagihnya); kanal cadangan dipakai bila Anda mengaturnya. Kategori baru mengubah biaya pesan berikutnya.
+
+Salam,
+Tim Kabar`,
+    },
+    whatsapp: 'Meta mengubah keputusannya atas template WhatsApp {{template.name}} ({{template.language}}): kini berstatus {{template.status}}. Rinciannya ada di email Anda dan di Kabar.',
+    sms: 'Kabar: template WhatsApp {{template.name}} ({{template.language}}) kini berstatus {{template.status}}.',
+    push: { title: 'Template WhatsApp {{template.status}}', body: '{{template.name}} ({{template.language}}){{#template.category}}, kategori {{template.category}}{{/template.category}}.' },
+  },
 };

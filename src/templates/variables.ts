@@ -79,6 +79,11 @@ export const VARIABLES: readonly VariableDef[] = [
   v('purchase.failureReason', 'purchase.failureReason', 'text', 'Why the purchase failed'),
   v('credit.balance', 'balance', 'money', 'WhatsApp credit balance', 'currency'),
   v('credit.required', 'required', 'money', 'Price of the message that could not be paid', 'currency'),
+  v('template.name', 'template.name', 'text', 'Meta template name'),
+  v('template.language', 'template.language', 'text', "Meta template's language code"),
+  v('template.status', 'template.status', 'text', "Meta's verdict: APPROVED, PENDING, REJECTED, PAUSED, DISABLED"),
+  v('template.reason', 'template.reason', 'text', "Meta's reason for the verdict"),
+  v('template.category', 'template.category', 'text', 'The category Meta put the template in'),
   v('tenant.name', 'tenant.name', 'text', 'Tenant (hospital group) name'),
 ];
 

@@ -1,5 +1,6 @@
 import { sendSesEvent, sesSendEvent } from './sns.js';
 import { whatsappStatusPayload, sendWhatsAppWebhook } from './whatsapp.js';
+import type { WhatsAppPricingSpec } from './whatsapp-meta.js';
 import type { FakeProviders } from './index.js';
 
 // Real providers report every accepted message back: 360dialog a "sent" status, Twilio a
@@ -16,8 +17,11 @@ export interface Receipts {
   readonly maxLagMs: number;
 }
 
-/** `delayMs`: how long after accepting a message its provider reports it (default at once). */
-export function enableReceipts(fakes: FakeProviders, kabarUrl: string, opts: { retryMs?: number; giveUpMs?: number; delayMs?: number } = {}): Receipts {
+/**
+ * `delayMs`: how long after accepting a message its provider reports it (default at once).
+ * `whatsAppPricing`: what Meta bills for a message to that number (digits); default a regular utility message.
+ */
+export function enableReceipts(fakes: FakeProviders, kabarUrl: string, opts: { retryMs?: number; giveUpMs?: number; delayMs?: number; whatsAppPricing?: (to: string) => WhatsAppPricingSpec | undefined } = {}): Receipts {
   const base = kabarUrl.replace(/\/graphql$/, '');
   const state = { delivered: 0, pending: 0, maxLagMs: 0 };
   const retryMs = opts.retryMs ?? 250;
@@ -52,7 +56,8 @@ export function enableReceipts(fakes: FakeProviders, kabarUrl: string, opts: { r
   fakes.whatsapp.onAccepted = (m) => {
     const hook = fakes.whatsapp.webhooks.filter((w) => w.apiKey === m.apiKey).at(-1);
     if (!hook) return;
-    const payload = whatsappStatusPayload([{ id: m.messageId, status: 'sent', recipientId: m.to, callbackData: m.body.biz_opaque_callback_data }]);
+    const pricing = opts.whatsAppPricing?.(m.to);
+    const payload = whatsappStatusPayload([{ id: m.messageId, status: 'sent', recipientId: m.to, callbackData: m.body.biz_opaque_callback_data, ...(pricing ? { pricing } : {}) }]);
     deliver(() => sendWhatsAppWebhook(hook.url, hook.headers['X-Kabar-Webhook-Secret'] ?? null, payload));
   };
   fakes.sms.onAccepted = (m) => deliver(() => fakes.sms.sendStatus(m.sid, 'sent'));

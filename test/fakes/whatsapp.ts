@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { FaultPlan, hang, sendJson, startFakeServer, type Fault, type FaultControls, withControls } from './server.js';
+import { pricingOf, whatsappTemplateStatusPayload, type WhatsAppPricingSpec } from './whatsapp-meta.js';
 
 // A fake 360dialog Cloud API: POST /messages (template messages, and free-form text answers) and
-// POST /v1/configs/webhook.
+// POST /v1/configs/webhook. Its Meta keeps a verdict per template: a paused one is refused with
+// 132015, a disabled one with 132016, and each verdict comes with the webhook Meta sends about it.
 
 export interface WhatsAppFakeOptions {
   /** Accepted D360-API-KEY values; unset = any non-empty key. */
@@ -63,7 +65,17 @@ export interface WhatsAppFake extends FaultControls {
   webhooks: { apiKey: string; url: string; headers: Record<string, string> }[];
   /** Called for each accepted message after its answer (receipts: test/fakes/receipts.ts). */
   onAccepted?: (message: WhatsAppReceived) => void;
+  /** Meta's verdict per template ("name:language"); cleared by reset(). */
+  verdicts: Map<string, string>;
+  /**
+   * Meta decides on a template (APPROVED, PAUSED, DISABLED, REJECTED, FLAGGED, REINSTATED…): the
+   * fake sends accordingly from now on, and returns the webhook body Meta sends about it.
+   */
+  templateVerdict(name: string, language: string, event: string, extra?: { reason?: string; disableDate?: number }): Record<string, unknown>;
 }
+
+/** Meta's verdicts under which a send with the template is refused, and with which code. */
+const REFUSED: Readonly<Record<string, number>> = { PAUSED: 132015, DISABLED: 132016, PENDING_DELETION: 132016 };
 
 /** Meta's messages for the codes the fake produces (wording from Meta's error-code table, abridged). */
 const META_MESSAGES: Record<number, string> = {
@@ -111,6 +123,7 @@ export async function startWhatsAppFake(options: WhatsAppFakeOptions = {}): Prom
   const requests: WhatsAppAttempt[] = [];
   const counter = { attempts: 0 };
   const hangMs = options.hangMs ?? 10_000;
+  const verdicts = new Map<string, string>();
 
   const injectFault = (res: ServerResponse, fault: Fault): void => {
     switch (fault.kind) {
@@ -185,6 +198,8 @@ export async function startWhatsAppFake(options: WhatsAppFakeOptions = {}): Prom
     if (options.templates && (!approved || !approved.languages.includes(t.language.code))) {
       return metaError(res, 404, 132001, `template name (${t.name}) does not exist in ${t.language.code}`);
     }
+    const refusedWith = REFUSED[verdicts.get(`${t.name}:${t.language.code}`) ?? ''];
+    if (refusedWith) return metaError(res, 400, refusedWith, `template ${t.name} (${t.language.code}) is ${verdicts.get(`${t.name}:${t.language.code}`)!.toLowerCase()}`);
     if (approved && approved.parameters !== parameters.length) {
       return metaError(res, 400, 132000, `body: number of localizable_params (${parameters.length}) does not match the expected number of params (${approved.parameters})`);
     }
@@ -207,7 +222,12 @@ export async function startWhatsAppFake(options: WhatsAppFakeOptions = {}): Prom
     texts,
     webhooks,
     requests,
-  }, plan, server, counter, [received, texts, webhooks, requests]);
+    verdicts,
+    templateVerdict(name, language, event, extra = {}) {
+      verdicts.set(`${name}:${language}`, event);
+      return whatsappTemplateStatusPayload({ name, language, event, ...extra });
+    },
+  }, plan, server, counter, [received, texts, webhooks, requests], () => verdicts.clear());
   return fake;
 }
 
@@ -220,7 +240,10 @@ export interface WhatsAppStatusSpec {
   errors?: { code: number; title: string }[];
   /** Echoed `biz_opaque_callback_data` of the send. */
   callbackData?: string;
+  /** What Meta bills; default on sent and delivered: a regular, billable utility message. Null: none. */
+  pricing?: WhatsAppPricingSpec | null;
 }
+
 
 /** A Meta status webhook body, as 360dialog forwards it. */
 export function whatsappStatusPayload(statuses: WhatsAppStatusSpec[], phoneNumberId = '1234567890'): Record<string, unknown> {
@@ -239,9 +262,7 @@ export function whatsappStatusPayload(statuses: WhatsAppStatusSpec[], phoneNumbe
             timestamp: String(s.timestamp ?? Math.floor(Date.now() / 1000)),
             recipient_id: s.recipientId ?? '6281234567890',
             ...(s.callbackData ? { biz_opaque_callback_data: s.callbackData } : {}),
-            ...(s.status === 'sent' || s.status === 'delivered'
-              ? { conversation: { id: randomBytes(16).toString('hex'), origin: { type: 'utility' } }, pricing: { billable: true, pricing_model: 'PMP', category: 'utility' } }
-              : {}),
+            ...pricingOf(s.status, s.pricing),
             ...(s.errors ? { errors: s.errors.map((e) => ({ ...e, message: e.title, error_data: { details: e.title } })) } : {}),
           })),
         },

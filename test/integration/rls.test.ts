@@ -10,7 +10,7 @@ import { pgErrorCode, withPlatform, withTenant } from '../../src/db/tenant.js';
 import { deferInsert, deferWrite } from '../../src/db/deferred.js';
 import {
   auditLog, creditAlerts, webhookReceipts, creditPurchases, deliveries, deliveryStatusHistory, eventChannelSettings, events, reminders, routingRules, staffMembers,
-  templates, walkinAlerts, whatsAppConfigs, patients, patientPreferences, inboundMessages, channelFallbacks,
+  templates, walkinAlerts, whatsAppConfigs, patients, patientPreferences, inboundMessages, channelFallbacks, whatsAppTemplateVerdicts, whatsAppBilling,
 } from '../../src/schema/index.js';
 import { createTenant } from '../../src/services/tenants.js';
 import { upsertStaff } from '../../src/services/staff.js';
@@ -21,7 +21,7 @@ const TENANT_TABLES = [
   'reference_data', 'whatsapp_configs', 'credit_balances', 'credit_transactions', 'credit_purchases', 'staff_members',
   'routing_rules', 'event_channel_settings', 'templates', 'events', 'deliveries', 'delivery_status_history', 'audit_log',
   'reminders', 'walkin_alerts', 'credit_alerts', 'webhook_receipts', 'patients', 'patient_preferences', 'inbound_messages',
-  'channel_fallbacks',
+  'channel_fallbacks', 'whatsapp_template_verdicts', 'whatsapp_billing',
 ];
 
 /** Seeds two tenants with at least one row in every tenant table each. */
@@ -68,6 +68,8 @@ async function seed(db: DbHandle) {
       await s.tx.insert(patientPreferences).values({ tenantId, patientId: 'p1', channel: 'SMS', status: 'OPTED_OUT', source: 'api', actor: 'test' });
       await s.tx.insert(inboundMessages).values({ tenantId, channel: 'SMS', providerMessageId: `in-${name}`, sender: '+6281234567890', body: 'STOP', action: 'OPTED_OUT' });
       await s.tx.insert(channelFallbacks).values({ tenantId, eventPattern: '*', fromChannel: 'WHATSAPP', toChannel: 'SMS' });
+      await s.tx.insert(whatsAppTemplateVerdicts).values({ tenantId, templateName: 'kabar_report_ready', language: 'en', status: 'PAUSED' });
+      await s.tx.insert(whatsAppBilling).values({ tenantId, deliveryId: d!.id, providerMessageId: `wamid.${name}`, billable: true, outcome: 'MATCHED', amount: '0' });
     });
     ids.push(t.id);
   }

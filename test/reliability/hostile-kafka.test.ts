@@ -303,7 +303,7 @@ describe('hostile Kafka input', () => {
       return keyed(i, { ...base(i), type }, new RegExp(`^UNKNOWN_TYPE: ${esc(type.slice(0, 100))}`));
     });
     bad('reserved-type', 30, (i) => {
-      const type = cycle(['credit.insufficient', 'credit.purchase_status', 'appointment.reminder', 'walkin.approaching_turn'], i);
+      const type = cycle(['credit.insufficient', 'credit.purchase_status', 'appointment.reminder', 'walkin.approaching_turn', 'whatsapp.template_status'], i);
       return keyed(i, { ...base(i), type }, new RegExp(`^RESERVED_TYPE: ${esc(type)} `));
     });
 

@@ -69,7 +69,7 @@ describe('template rendering of hostile values (unit)', () => {
   it('renderMessage: the email subject is one line, the HTML escaped, the text plain', () => {
     const template: TemplateView = {
       id: 't', eventType: 'report.ready', channel: 'EMAIL', language: 'EN', subject: 'Report: {{report.name}}', body: 'Dear {{patient.name}},\n\n{{report.name}} is ready.',
-      whatsAppTemplateName: null, whatsAppCategory: null, isDefault: false, updatedAt: new Date(),
+      whatsAppTemplateName: null, whatsAppCategory: null, isDefault: false, updatedAt: new Date(), whatsAppStatus: null, whatsAppStatusReason: null,
     };
     const tenant = { id: 't1', name: 'RS', timezone: 'Asia/Jakarta' } as TenantRow;
     const m: PlannedMessage = { channel: 'EMAIL', recipient: 'siti@example.id', recipientRef: 'p', recipientKind: 'patient', language: 'EN' };

@@ -36,6 +36,7 @@ describe('event types', () => {
       'doctor.emergency_leave', 'patient.registered', 'credit.purchase_status', 'billing.bill_generated',
       'billing.refund_processed', 'billing.deposit_received', 'package.purchased', 'package.redeemed',
       'package.expired', 'package.exhausted', 'lab.test_requested', 'credit.insufficient', 'patient.preferences_updated',
+      'whatsapp.template_status',
     ];
     expect(EVENT_TYPES.map((e) => e.type).sort()).toEqual([...expected].sort());
     expect(new Set(EVENT_TYPES.map((e) => e.type)).size).toBe(EVENT_TYPES.length);
@@ -49,6 +50,7 @@ describe('event types', () => {
     expect(eventTypeInfo('walkin.approaching_turn')?.defaultChannels).toEqual(['SMS', 'PUSH']);
     expect(eventTypeInfo('credit.purchase_status')).toMatchObject({ audience: 'admin', defaultChannels: ['WHATSAPP', 'EMAIL'] });
     expect(eventTypeInfo('credit.insufficient')).toMatchObject({ audience: 'admin', defaultChannels: ['EMAIL'] });
+    expect(eventTypeInfo('whatsapp.template_status')).toMatchObject({ audience: 'admin', producedBy: 'kabar', defaultChannels: ['EMAIL'] });
     expect(eventTypeInfo('billing.bill_generated')).toMatchObject({ audience: 'staff', defaultDepartments: ['billing'] });
     for (const e of EVENT_TYPES.filter((x) => x.audience === 'staff')) expect(e.defaultChannels).toEqual(['EMAIL']);
   });
@@ -69,7 +71,7 @@ describe('event types', () => {
 
   it('knows which types Kabar produces and which notify', () => {
     const kabar = EVENT_TYPES.filter((e) => e.producedBy === 'kabar').map((e) => e.type).sort();
-    expect(kabar).toEqual(['appointment.reminder', 'credit.insufficient', 'credit.purchase_status', 'walkin.approaching_turn']);
+    expect(kabar).toEqual(['appointment.reminder', 'credit.insufficient', 'credit.purchase_status', 'walkin.approaching_turn', 'whatsapp.template_status']);
     expect(notifyingEventTypes()).not.toContain('walkin.queue_updated');
     expect(notifyingEventTypes()).not.toContain('patient.preferences_updated');
     expect(notifyingEventTypes()).toHaveLength(EVENT_TYPES.length - 2);

@@ -66,6 +66,7 @@ describe('envelope decoding', () => {
     ['KEY_MISMATCH', buf({ ...e, tenantId: tenant }), 'someone-else'],
     ['UNKNOWN_TYPE', buf({ ...e, type: 'x.y', tenantId: tenant }), tenant],
     ['RESERVED_TYPE', buf({ ...e, type: 'appointment.reminder', tenantId: tenant }), tenant],
+    ['RESERVED_TYPE', buf({ ...e, type: 'whatsapp.template_status', tenantId: tenant }), tenant],
     ['INVALID_DATA', buf({ ...e, data: {}, tenantId: tenant }), tenant],
     ['INVALID_ENVELOPE', buf({ ...e, tenantId: 'not-a-uuid' }), 'not-a-uuid'],
     ['INVALID_ENVELOPE', buf({ ...e, occurredAt: 'yesterday', tenantId: tenant }), tenant],

@@ -22,7 +22,7 @@ const PRIVATE: Record<LanguageCode, string> = {
 
 function defaultView(eventType: string, channel: ChannelName, language: LanguageCode): TemplateView {
   const d = defaultTemplate(eventType, channel, language)!;
-  return { ...d, id: `default:${eventType}`, isDefault: true, updatedAt: new Date(0) };
+  return { ...d, id: `default:${eventType}`, isDefault: true, updatedAt: new Date(0), whatsAppStatus: null, whatsAppStatusReason: null };
 }
 
 function render(eventType: string, channel: ChannelName, language: LanguageCode, opts?: RenderOptions, data: unknown = sampleData(eventType, { pushTokens: ['tok'] }), template = defaultView(eventType, channel, language)): Rendered {

@@ -67,6 +67,7 @@ const SAMPLES: Record<string, unknown> = {
   'package.exhausted': { ...pkg, package: { ...pkg.package, remainingUses: 0 } },
   'lab.test_requested': { test: { id: 't', name: 'Hematologi lengkap', priority: 'urgent' }, patient, doctor, centre },
   'credit.insufficient': { balance: '120', currency: 'IDR', required: '450', eventType: 'appointment.confirmed', deliveryId: 'dl-1', tenant },
+  'whatsapp.template_status': { template: { name: 'kabar_appointment_confirmed', language: 'id', status: 'PAUSED', event: 'PAUSED', reason: 'Low quality', category: 'MARKETING', previousCategory: 'UTILITY' }, tenant },
 };
 
 describe('renderTemplate', () => {
@@ -194,6 +195,7 @@ describe('variables', () => {
     expect(variablesFor('billing.bill_generated').guaranteed).not.toContain('patient.name');
     expect(variablesFor('appointment.reminder').guaranteed).toContain('reminder.offset');
     expect(variablesFor('credit.insufficient').guaranteed).toEqual(['credit.balance', 'credit.required']);
+    expect(variablesFor('whatsapp.template_status').guaranteed).toEqual(['template.name', 'template.language', 'template.status']);
     expect(variablesFor('nope')).toEqual({ all: [], guaranteed: [] });
     for (const { type } of EVENT_TYPES) expect(variablesFor(type).all.length, type).toBeGreaterThan(0);
     // Every catalogued variable is offered by at least one event type.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseSmsStatus, verifyTwilioSignature } from '../../src/channels/sms.js';
 import { parseSesNotification, verifySnsMessage } from '../../src/channels/sns.js';
-import { parseWhatsAppWebhook } from '../../src/channels/whatsapp.js';
+import { parseWhatsAppTemplateUpdates, parseWhatsAppWebhook, whatsAppErrorCode } from '../../src/channels/whatsapp.js';
 import { twilioSignature } from '../fakes/sms.js';
 import { createSnsSigner, sesBounceMessage, sesComplaintMessage, sesDeliveryMessage } from '../fakes/sns.js';
 import { whatsappIncomingMessagePayload, whatsappStatusPayload } from '../fakes/whatsapp.js';
@@ -13,10 +13,11 @@ describe('WhatsApp status webhook', () => {
       { id: 'wamid.A', status: 'read', timestamp: 1750857390 },
       { id: 'wamid.B', status: 'sent', timestamp: 1750857380 },
     ]);
+    const pricing = { billable: true, pricingModel: 'PMP', category: 'utility', type: 'regular' };
     expect(parseWhatsAppWebhook(body)).toEqual([
-      { providerMessageId: 'wamid.A', status: 'DELIVERED', at: new Date(1750857384_000) },
+      { providerMessageId: 'wamid.A', status: 'DELIVERED', at: new Date(1750857384_000), pricing },
       { providerMessageId: 'wamid.A', status: 'READ', at: new Date(1750857390_000) },
-      { providerMessageId: 'wamid.B', status: 'SENT', at: new Date(1750857380_000) },
+      { providerMessageId: 'wamid.B', status: 'SENT', at: new Date(1750857380_000), pricing },
     ]);
   });
 
@@ -36,6 +37,36 @@ describe('WhatsApp status webhook', () => {
     expect(parseWhatsAppWebhook(null)).toEqual([]);
     expect(parseWhatsAppWebhook('x')).toEqual([]);
     expect(parseWhatsAppWebhook(whatsappStatusPayload([{ id: 'w', status: 'deleted' as 'sent' }]))).toEqual([]);
+  });
+});
+
+describe("WhatsApp pricing and Meta's template verdicts", () => {
+  it("reads the pricing object of PROVIDERS.md; without a boolean billable there is none", () => {
+    const status = (pricing: unknown) => ({ entry: [{ changes: [{ field: 'messages', value: { statuses: [{ id: 'w', status: 'sent', timestamp: '1750857384', pricing }] } }] }] });
+    expect(parseWhatsAppWebhook(status({ billable: false, pricing_model: 'PMP', category: 'Utility', type: 'free_customer_service' }))[0]!.pricing).toEqual({ billable: false, pricingModel: 'PMP', category: 'utility', type: 'free_customer_service' });
+    expect(parseWhatsAppWebhook(status({ billable: 'yes', category: 'utility' }))[0]!.pricing).toBeUndefined();
+    expect(parseWhatsAppWebhook(status(undefined))[0]!.pricing).toBeUndefined();
+  });
+
+  it('reads status and category changes, with the reason a pause or a disable carries; ignores the rest', () => {
+    const change = (field: string, value: unknown) => ({ object: 'whatsapp_business_account', entry: [{ id: 'waba', changes: [{ field, value }] }] });
+    expect(parseWhatsAppTemplateUpdates(JSON.parse('{"object":"whatsapp_business_account","entry":[{"id":"<waba>","changes":[{"field":"message_template_status_update","value":{"event":"APPROVED","message_template_id":1234567890,"message_template_name":"appointment_confirmed","message_template_language":"id","reason":"NONE"}}]}]}')))
+      .toEqual([{ name: 'appointment_confirmed', language: 'id', event: 'APPROVED' }]);
+    expect(parseWhatsAppTemplateUpdates(change('message_template_status_update', { event: 'REJECTED', message_template_name: 't', message_template_language: 'en_US', reason: 'INCORRECT_CATEGORY' })))
+      .toEqual([{ name: 't', language: 'en_us', event: 'REJECTED', reason: 'INCORRECT_CATEGORY' }]);
+    expect(parseWhatsAppTemplateUpdates(change('message_template_status_update', { event: 'DISABLED', message_template_name: 't', message_template_language: 'id', reason: 'NONE', disable_info: { disable_date: 1764547200 } })))
+      .toEqual([{ name: 't', language: 'id', event: 'DISABLED', reason: 'disabled on 2025-12-01' }]);
+    expect(parseWhatsAppTemplateUpdates(change('message_template_status_update', { event: 'PAUSED', message_template_name: 't', message_template_language: 'id', other_info: { title: 'FIRST_PAUSE' } })))
+      .toEqual([{ name: 't', language: 'id', event: 'PAUSED', reason: 'FIRST_PAUSE' }]);
+    expect(parseWhatsAppTemplateUpdates(change('template_category_update', { message_template_name: 't', message_template_language: 'id', previous_category: 'UTILITY', new_category: 'MARKETING' })))
+      .toEqual([{ name: 't', language: 'id', newCategory: 'MARKETING', previousCategory: 'UTILITY' }]);
+    for (const bad of [change('message_template_status_update', { event: 'APPROVED' }), change('messages', { event: 'APPROVED', message_template_name: 't', message_template_language: 'id' }), null, 'x'])
+      expect(parseWhatsAppTemplateUpdates(bad)).toEqual([]);
+  });
+
+  it('reads the Meta code a failure leads with', () => {
+    expect(whatsAppErrorCode('132015: Template is paused')).toBe(132015);
+    expect(whatsAppErrorCode('HTTP 500: oops')).toBeNull();
   });
 });
 
