@@ -1,6 +1,6 @@
 import express, { type Request, type Response, Router } from 'express';
 import type { App } from '../app.js';
-import { bearer } from '../auth/jwt.js';
+import { authenticate } from './bearer-auth.js';
 import { decodeEnvelope, MAX_EVENT_BYTES } from '../consumers/envelope.js';
 import { withPlatform } from '../db/tenant.js';
 import { ErrorCode, KabarError } from '../errors.js';
@@ -18,14 +18,9 @@ export function eventsRouter(app: App): Router {
   const router = Router();
   router.post('/', express.raw({ type: () => true, limit: MAX_EVENT_BYTES }), async (req: Request, res: Response) => {
     const fail = (status: number, code: string, message: string) => res.status(status).json({ error: { code, message } });
-    const token = bearer(req.get('authorization'));
-    if (!token) return fail(401, ErrorCode.UNAUTHENTICATED, 'A valid bearer token is required');
-    let auth;
-    try {
-      auth = await app.verify(token);
-    } catch (err) {
-      return fail(401, ErrorCode.UNAUTHENTICATED, (err as Error).message);
-    }
+    const caller = await authenticate(app, req);
+    if ('problem' in caller) return fail(401, ErrorCode.UNAUTHENTICATED, caller.problem);
+    const { auth } = caller;
     const platform = auth.roles.includes('PLATFORM_ADMIN');
     if (!platform && !auth.roles.includes('SERVICE') && !auth.roles.includes('TENANT_ADMIN')) return fail(403, ErrorCode.FORBIDDEN, 'Publishing events needs the SERVICE, TENANT_ADMIN or PLATFORM_ADMIN role');
     if (!platform && !auth.tenantId) return fail(403, ErrorCode.FORBIDDEN, 'This token belongs to no tenant');

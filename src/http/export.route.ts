@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { App } from '../app.js';
-import { bearer } from '../auth/jwt.js';
+import { authenticate } from './bearer-auth.js';
 import { ErrorCode } from '../errors.js';
 import type { DeliveryFilter } from '../services/deliveries.js';
 import { exportDeliveries, exportHeader, type ExportHeader, type ExportRow } from '../services/delivery-export.js';
@@ -60,14 +60,9 @@ export function exportRouter(app: App): Router {
   const router = Router();
   router.get('/', async (req: Request, res: Response) => {
     const fail = (status: number, code: ErrorCode, message: string, extra: Record<string, unknown> = {}) => res.status(status).json({ error: { code, message, ...extra } });
-    const token = bearer(req.get('authorization'));
-    if (!token) return fail(401, ErrorCode.UNAUTHENTICATED, 'A valid bearer token is required');
-    let auth;
-    try {
-      auth = await app.verify(token);
-    } catch (err) {
-      return fail(401, ErrorCode.UNAUTHENTICATED, (err as Error).message);
-    }
+    const caller = await authenticate(app, req);
+    if ('problem' in caller) return fail(401, ErrorCode.UNAUTHENTICATED, caller.problem);
+    const { auth } = caller;
     if (!auth.tenantId) return fail(403, ErrorCode.FORBIDDEN, 'This token belongs to no tenant; exporting deliveries needs one');
     const parsed = parseExportFilter(req.query.filter);
     if (!parsed.ok) return fail(400, ErrorCode.BAD_USER_INPUT, parsed.message, { field: parsed.field });
