@@ -40,7 +40,7 @@ serveParent({
   stats: () => {
     const elu = performance.eventLoopUtilization();
     const out = {
-      statements: runtime.app.db.stats.statements,
+      statements: runtime.core.db.stats.statements,
       elu: { idle: elu.idle, active: elu.active },
       loopDelayMs: { p50: delay.percentile(50) / 1e6, p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 },
       memory: process.memoryUsage(),

@@ -1,5 +1,6 @@
 import { signToken, type Role } from './auth/jwt.js';
 import type { App } from './app.js';
+import type { Core } from './core.js';
 import { withPlatform, withTenant } from './db/tenant.js';
 import { createTenant, listTenants } from './services/tenants.js';
 import { setReferenceData, WHATSAPP_SWITCH } from './services/reference-data.js';
@@ -11,7 +12,7 @@ import { upsertWhatsAppConfig } from './services/whatsapp.js';
 const DEMO_NAME = 'Klinik Sehat Demo';
 
 /** The demo tenant of embedded mode: created once, found again on every restart. */
-export async function ensureDemoTenant(app: App): Promise<string> {
+export async function ensureDemoTenant(app: Core): Promise<string> {
   const ctx = { db: app.db, actor: 'system' };
   const existing = (await withPlatform(ctx, listTenants)).find((t) => t.name === DEMO_NAME);
   if (existing) return existing.id;

@@ -1,11 +1,10 @@
-import { eq } from 'drizzle-orm';
 import type { Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { createKeyedQueue, orderingKey } from './consumers/keyed-queue.js';
 import { withTenant, type TenantContext } from './db/tenant.js';
 import type { Dispatcher } from './dispatcher.js';
-import { events } from './schema/index.js';
-import { validateEnvelope, type EventEnvelope } from './services/events.js';
+import type { CheckedEvent, EventEnvelope } from './events/envelope.js';
+import { eventRecorded } from './services/events.js';
 
 /** Where accepted partner events go: Kafka in servers mode, the in-process dispatcher in embedded mode. */
 export interface EventSink {
@@ -44,14 +43,12 @@ export function localSink(dispatcher: Dispatcher, maxInFlight: number, log: Logg
 }
 
 /**
- * publishEvent and POST /events: validate like the Kafka path, answer "duplicate" for an id
- * already recorded, otherwise hand the event to the sink. The dispatcher stays the real
- * dedupe guard (two racing publishes of one id still yield one set of messages).
+ * publishEvent and POST /events, once the event is checked (src/events/envelope.ts): answer
+ * "duplicate" for an id already recorded, otherwise hand the event to the sink. The dispatcher
+ * stays the real dedupe guard (two racing publishes of one id still yield one set of messages).
  */
-export async function ingestEvent(ctx: TenantContext, sink: EventSink, e: EventEnvelope): Promise<{ duplicate: boolean }> {
-  validateEnvelope(e);
-  const seen = await withTenant(ctx, (s) => s.tx.select({ id: events.id }).from(events).where(eq(events.id, e.id)));
-  if (seen.length > 0) return { duplicate: true };
+export async function ingestEvent(ctx: TenantContext, sink: EventSink, e: CheckedEvent): Promise<{ duplicate: boolean }> {
+  if (await withTenant(ctx, (s) => eventRecorded(s, e.id))) return { duplicate: true };
   await sink.publish(ctx.tenantId, { ...e, data: JSON.parse(JSON.stringify(e.data)) });
   return { duplicate: false };
 }

@@ -1,18 +1,17 @@
 // Prometheus metrics (GET /metrics). One registry per process: every runtime started in the
 // process (tests start several) feeds the same counters, like the process metrics beside them.
 //
-// Nothing here reaches into the services: the runtime wraps what it already holds (src/runtime.ts):
+// Nothing here reaches into the services: each wrapper returns a new object (src/core.ts, src/runtime.ts):
 //   - the channel adapters (instrumentChannels): provider latency, outcomes, transient failures;
 //   - the bus (instrumentBus): every 'delivery.status' publish, i.e. every delivery status change,
 //     counted once in the process that made it (counting on the live consumer would count it in
 //     every API instance);
-//   - the dispatcher (instrumentDispatcher): events handled by type and outcome;
+//   - the dispatcher's handleMany (timedHandleMany): events handled by type and outcome;
 //   - the producer (instrumentProducer): messages written to the dead-letter topic, by reason code;
 //   - a kafkajs admin read on scrape (watchConsumerLag): the dispatchers' consumer-group lag.
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Channels, SendOutcome } from './channels/types.js';
-import type { Dispatcher } from './dispatcher.js';
 import { reasonCode } from './dlq-reason.js';
 import type { Bus } from './events/bus.js';
 import { parseBrokers } from './kafka/admin.js';
@@ -116,33 +115,36 @@ export function instrumentChannels(channels: Channels, m: Metrics = metrics): Ch
   return wrapped;
 }
 
-/** Counts every delivery status change announced on the bus (wraps bus.publish in place). */
+/** The same bus, counting every delivery status change announced on it (the given one is left as it was). */
 export function instrumentBus(bus: Bus, m: Metrics = metrics): Bus {
   if (instrumented.has(bus)) return bus;
-  const publish = bus.publish;
-  bus.publish = ((topic, payload) => {
-    try {
-      publish(topic, payload);
-    } finally {
-      if (topic === 'delivery.status') {
-        const p = payload as { channel: string; status: string };
-        m.deliveries.inc({ channel: p.channel, status: p.status });
-        if (p.channel === 'WHATSAPP' && p.status === 'SENT') m.whatsappBillable.inc();
+  const counted: Bus = {
+    ...bus,
+    publish(topic, payload) {
+      try {
+        bus.publish(topic, payload);
+      } finally {
+        if (topic === 'delivery.status') {
+          const p = payload as { channel: string; status: string };
+          m.deliveries.inc({ channel: p.channel, status: p.status });
+          if (p.channel === 'WHATSAPP' && p.status === 'SENT') m.whatsappBillable.inc();
+        }
       }
-    }
-  }) as Bus['publish'];
-  instrumented.add(bus);
-  return bus;
+    },
+  };
+  instrumented.add(counted);
+  return counted;
 }
 
 /**
- * Counts and times every event the dispatcher handles (wraps dispatcher.handleMany in place).
- * Events handled together each count the batch's time: that is how long each of them took.
+ * The dispatcher's handleMany, counted and timed: events handled, by type and outcome. Events
+ * handled together each count the batch's time: that is how long each of them took.
  */
-export function instrumentDispatcher(dispatcher: Dispatcher, m: Metrics = metrics): Dispatcher {
-  if (instrumented.has(dispatcher)) return dispatcher;
-  const handleMany = dispatcher.handleMany;
-  dispatcher.handleMany = async (tenantId, list) => {
+export function timedHandleMany<E extends { type: string }, O extends { kind: string }>(
+  handleMany: (tenantId: string, list: E[]) => Promise<O[]>,
+  m: Metrics = metrics,
+): (tenantId: string, list: E[]) => Promise<O[]> {
+  return async (tenantId, list) => {
     const started = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
     try {
@@ -163,27 +165,30 @@ export function instrumentDispatcher(dispatcher: Dispatcher, m: Metrics = metric
       throw err;
     }
   };
-  instrumented.add(dispatcher);
-  return dispatcher;
 }
 
-/** Counts messages this producer writes to the dead-letter topic, by their kabar-dlq-reason header. */
+/**
+ * The same producer, counting the messages it writes to the dead-letter topic by their
+ * kabar-dlq-reason header (the given one is left as it was).
+ */
 export function instrumentProducer(producer: Producer, dlqTopic: string, m: Metrics = metrics): Producer {
   if (instrumented.has(producer)) return producer;
-  const send = producer.send.bind(producer);
-  producer.send = async (record) => {
-    const result = await send(record);
-    if (record.topic === dlqTopic) {
-      for (const msg of record.messages) {
-        const h = msg.headers?.['kabar-dlq-reason'];
-        const first = Array.isArray(h) ? h[0] : h;
-        recordDeadLetter(first == null ? 'OTHER' : first.toString(), m);
+  const counted: Producer = {
+    ...producer,
+    async send(record) {
+      const result = await producer.send(record);
+      if (record.topic === dlqTopic) {
+        for (const msg of record.messages) {
+          const h = msg.headers?.['kabar-dlq-reason'];
+          const first = Array.isArray(h) ? h[0] : h;
+          recordDeadLetter(first == null ? 'OTHER' : first.toString(), m);
+        }
       }
-    }
-    return result;
+      return result;
+    },
   };
-  instrumented.add(producer);
-  return producer;
+  instrumented.add(counted);
+  return counted;
 }
 
 // ---- Consumer lag, read from Kafka on scrape -------------------------------------------------

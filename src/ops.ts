@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import express from 'express';
-import type { App } from './app.js';
+import type { Core } from './core.js';
 import { healthRouter } from './http/health.route.js';
 import { metricsRouter } from './http/metrics.route.js';
 import { watchConsumerLag } from './metrics.js';
@@ -31,7 +31,7 @@ export function opsPortFromEnv(env: NodeJS.ProcessEnv = process.env): number | u
   return port;
 }
 
-export async function startOps(app: App, opts: OpsOptions): Promise<Ops> {
+export async function startOps(app: Core, opts: OpsOptions): Promise<Ops> {
   const c = app.config;
   const lag = c.KAFKA_BROKERS ? watchConsumerLag({ brokers: c.KAFKA_BROKERS, clientId: c.KAFKA_CLIENT_ID, groupId: c.KAFKA_CONSUMER_GROUP, topic: c.KAFKA_EVENTS_TOPIC }) : undefined;
   const port = opts.api ? undefined : (opts.opsPort ?? opsPortFromEnv());

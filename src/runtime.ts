@@ -1,4 +1,4 @@
-import type { Consumer, Kafka, Producer } from 'kafkajs';
+import type { Consumer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { createApp, type App } from './app.js';
 import { channelSettingsFromConfig, createChannels, createSandboxChannels, type Channels } from './channels/index.js';
@@ -6,18 +6,15 @@ import { logger as rootLogger } from './logger.js';
 import type { Config } from './config.js';
 import { startEventsConsumer } from './consumers/events.consumer.js';
 import { startLiveConsumer } from './consumers/live.consumer.js';
+import { createCore, type Core } from './core.js';
 import type { DbHandle } from './db/client.js';
 import { createDispatcher, type Dispatcher } from './dispatcher.js';
-import { kafkaSink, localSink } from './ingest.js';
-import { ensureTopics } from './kafka/admin.js';
-import { createBatchedSender, createKafka, createProducer } from './kafka/client.js';
+import { localSink } from './ingest.js';
+import { openKafka } from './kafka/transport.js';
 import { createScheduler, type Scheduler } from './scheduler.js';
 import { startServer, type RunningServer } from './server.js';
 import { configureConfigCache, watchConfigChanges } from './services/config-cache.js';
-import { statusPayload } from './services/deliveries.js';
-import { instrumentBus, instrumentChannels, instrumentDispatcher, instrumentProducer } from './metrics.js';
 import { startOps } from './ops.js';
-import { redactingChannels } from './redact.js';
 
 export type RoleName = 'api' | 'dispatcher' | 'scheduler';
 
@@ -39,7 +36,9 @@ export interface RuntimeOptions {
 }
 
 export interface Runtime {
-  app: App;
+  core: Core;
+  /** The API (GraphQL schema, HTTP routes' world); absent when this process has no api role. */
+  app?: App;
   dispatcher: Dispatcher;
   scheduler: Scheduler;
   server?: RunningServer;
@@ -54,69 +53,40 @@ export function parseRoles(value: string): RoleName[] {
 }
 
 /**
- * Builds and starts the roles this process runs. Embedded mode (no KAFKA_BROKERS): the HTTP
- * ingest feeds the in-process dispatcher. Servers mode: events come from kabar.events, every
- * change goes through Kafka so every API instance streams it.
+ * Assembles and starts the roles this process runs, each piece given what it needs when it is
+ * built: the core (database, bus, channels…), then Kafka's transport in servers mode, the
+ * dispatcher and scheduler over the core, the sink events go to, and the API over all of them.
+ * Embedded mode (no KAFKA_BROKERS): the HTTP ingest feeds the in-process dispatcher. Servers mode:
+ * events come from kabar.events, every change goes through Kafka so every API instance streams it.
  */
 export async function startRuntime(config: Config, opts: RuntimeOptions): Promise<Runtime> {
   const roles = new Set(opts.roles ?? parseRoles(config.KABAR_ROLES));
-  // Credentials a provider echoes in an error never reach a reason, the database, the API or a log line.
-  const providerSecrets = [config.SMS_AUTH_TOKEN, `${config.SMS_ACCOUNT_SID}:${config.SMS_AUTH_TOKEN}`, config.FCM_ACCESS_TOKEN, config.KABAR_JWT_SECRET, config.KABAR_ENCRYPTION_KEY];
-  opts = { ...opts, channels: instrumentChannels(redactingChannels(opts.channels, () => providerSecrets)) };
+  const log = opts.logger ?? rootLogger;
   configureConfigCache(config.KABAR_CONFIG_CACHE_MS);
-  const app = await createApp(config, { db: opts.db, migrate: opts.migrate, channels: opts.channels, logger: opts.logger });
-  const log = app.logger;
-  const unwatchConfig = await watchConfigChanges(app.db);
-  instrumentBus(app.bus);
-  const consumers: Consumer[] = [];
-  let producer: Producer | undefined;
-  let kafka: Kafka | undefined;
-  let changes: ReturnType<typeof createBatchedSender> | undefined;
   const brokers = config.KAFKA_BROKERS;
+  const kafka = brokers ? await openKafka(config, brokers, log) : undefined;
+  const core = await createCore(config, { channels: opts.channels, db: opts.db, migrate: opts.migrate, logger: log, now: opts.now, forward: kafka?.forwardLive });
+  const unwatchConfig = await watchConfigChanges(core.db);
+  const dispatcher = createDispatcher(core);
+  const scheduler = createScheduler(core, dispatcher);
+  const sink = kafka?.sink ?? localSink(dispatcher, config.KABAR_MAX_IN_FLIGHT, log);
 
-  if (brokers) {
-    await ensureTopics(brokers, [
-      { topic: config.KAFKA_EVENTS_TOPIC, numPartitions: config.KAFKA_PARTITIONS },
-      { topic: config.KAFKA_DLQ_TOPIC, numPartitions: config.KAFKA_PARTITIONS },
-      { topic: config.KAFKA_STATUS_TOPIC, numPartitions: config.KAFKA_PARTITIONS },
-      { topic: config.KAFKA_LIVE_TOPIC, numPartitions: 1 },
-    ], config.KAFKA_CLIENT_ID);
-    const k = createKafka(brokers, config.KAFKA_CLIENT_ID, log);
-    const p = (producer = await createProducer(k));
-    const live = (changes = createBatchedSender(p, (err) => log.error({ err }, 'could not publish live changes to Kafka')));
-    instrumentProducer(p, config.KAFKA_DLQ_TOPIC);
-    app.bus.forwardTo((m) => {
-      const messages = [{ topic: config.KAFKA_LIVE_TOPIC, messages: [{ key: m.payload.tenantId, value: JSON.stringify(m) }] }];
-      if (m.topic === 'delivery.status') {
-        const { delivery: _snapshot, ...forPartners } = m.payload;
-        messages.push({ topic: config.KAFKA_STATUS_TOPIC, messages: [{ key: m.payload.tenantId, value: JSON.stringify(forPartners) }] });
-      }
-      live.send(messages);
-    });
-    app.sink = kafkaSink(p, config.KAFKA_EVENTS_TOPIC);
-    if (roles.has('api')) consumers.push(await startLiveConsumer(k, app.bus, config.KAFKA_LIVE_TOPIC, log));
-    kafka = k;
-  }
-
-  const dispatcher = createDispatcher(app, { channels: opts.channels, publishStatus: (row) => app.bus.publish('delivery.status', statusPayload(row)), now: opts.now });
-  instrumentDispatcher(dispatcher);
-  const scheduler = createScheduler(app, dispatcher, opts.now);
-  app.emitInternal = async (tenantId, e) => {
-    await dispatcher.handle(tenantId, { id: e.id, type: e.type, occurredAt: new Date(), data: e.data }).catch((err) => log.error({ err, tenantId, type: e.type }, 'internal event failed'));
-  };
-  if (!brokers) app.sink = localSink(dispatcher, config.KABAR_MAX_IN_FLIGHT, log);
+  const consumers: Consumer[] = [];
+  if (kafka && roles.has('api')) consumers.push(await startLiveConsumer(kafka.kafka, core.bus, config.KAFKA_LIVE_TOPIC, log));
   if (roles.has('dispatcher')) {
-    if (kafka && producer) {
+    if (kafka) {
       const eventsOpts = { topic: config.KAFKA_EVENTS_TOPIC, dlqTopic: config.KAFKA_DLQ_TOPIC, groupId: config.KAFKA_CONSUMER_GROUP, maxInFlight: config.KABAR_MAX_IN_FLIGHT, maxBatchEvents: config.KABAR_DISPATCH_BATCH };
-      consumers.push(await startEventsConsumer(kafka, producer, dispatcher, eventsOpts, log));
+      consumers.push(await startEventsConsumer(kafka.kafka, kafka.producer, dispatcher, eventsOpts, log));
     }
     if (opts.loops !== false) dispatcher.start();
   }
   if (roles.has('scheduler') && opts.loops !== false) scheduler.start();
-  const server = roles.has('api') ? await startServer(app, opts.port ?? config.PORT, opts.host ?? config.HOST, { snsFetchCert: opts.snsFetchCert }) : undefined;
-  const ops = await startOps(app, { api: !!server });
+  const app = roles.has('api') ? await createApp(core, { sink, emitInternal: dispatcher.emitInternal }) : undefined;
+  const server = app ? await startServer(app, opts.port ?? config.PORT, opts.host ?? config.HOST, { snsFetchCert: opts.snsFetchCert }) : undefined;
+  const ops = await startOps(core, { api: !!server });
 
   return {
+    core,
     app,
     dispatcher,
     scheduler,
@@ -126,13 +96,12 @@ export async function startRuntime(config: Config, opts: RuntimeOptions): Promis
       await server?.stop();
       await ops.stop();
       for (const c of consumers) await c.disconnect().catch(() => {});
-      await app.sink.drain?.();
+      await sink.drain?.();
       await scheduler.stop();
       await dispatcher.stop();
-      await changes?.drain();
-      await producer?.disconnect().catch(() => {});
+      await kafka?.stop();
       await unwatchConfig().catch(() => {});
-      await app.close();
+      await core.close();
     },
   };
 }

@@ -1,12 +1,13 @@
-import type { App } from './app.js';
+import type { Core } from './core.js';
 import { createLoop } from './loop.js';
 import { withPlatform } from './db/tenant.js';
 import type { Dispatcher } from './dispatcher.js';
 import { leaseDueReminders, markFired, reminderEvent } from './services/scheduling.js';
 
 /** The scheduler role: fires due appointment reminders. Several instances may run at once. */
-export function createScheduler(app: App, dispatcher: Dispatcher, now: () => Date = () => new Date()) {
-  const platform = { db: app.db, actor: 'system' };
+export function createScheduler(core: Core, dispatcher: Pick<Dispatcher, 'handle'>) {
+  const { now } = core;
+  const platform = { db: core.db, actor: 'system' };
 
   async function tick(): Promise<number> {
     const at = now();
@@ -19,7 +20,7 @@ export function createScheduler(app: App, dispatcher: Dispatcher, now: () => Dat
     return due.length;
   }
 
-  const loop = createLoop('scheduler tick', tick, app.logger);
+  const loop = createLoop('scheduler tick', tick, core.logger);
   return { tick, start: (intervalMs = 1_000) => loop.start(intervalMs), stop: () => loop.stop() };
 }
 export type Scheduler = ReturnType<typeof createScheduler>;

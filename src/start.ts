@@ -12,10 +12,10 @@ import { channelsFor, startRuntime, type Runtime } from './runtime.js';
 export async function runKabar(env: NodeJS.ProcessEnv = process.env): Promise<Runtime> {
   const config = loadConfig(env);
   const runtime = await startRuntime(config, { channels: channelsFor(config) });
-  const { app, server } = runtime;
-  logger.info({ url: server?.url, database: app.db.kind, kafka: !!config.KAFKA_BROKERS, roles: config.KABAR_ROLES }, 'Kabar is running');
+  const { app, core, server } = runtime;
+  logger.info({ url: server?.url, database: core.db.kind, kafka: !!config.KAFKA_BROKERS, roles: config.KABAR_ROLES }, 'Kabar is running');
 
-  if (server && config.embedded && config.KABAR_DEMO_TENANT === 'true') {
+  if (app && server && config.embedded && config.KABAR_DEMO_TENANT === 'true') {
     const tenantId = await ensureDemoTenant(app);
     const tokens = await demoTokens(app, tenantId);
     const lines = Object.entries(tokens).map(([role, token]) => `  ${role.padEnd(15)} ${token}`);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type IHeaders, type KafkaMessage, type Message } from 'kafkajs';
-import { decodeEnvelope } from '../consumers/envelope.js';
+import { decodeEnvelope } from '../events/envelope.js';
 import { parseBrokers } from '../kafka/admin.js';
 import { headerStrings } from '../kafka/client.js';
 import { reasonCode } from '../dlq-reason.js';

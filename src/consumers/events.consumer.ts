@@ -3,9 +3,8 @@ import { CompressionTypes, type Batch, type Consumer, type IHeaders, type Kafka,
 import type { Logger } from 'pino';
 import type { Dispatcher } from '../dispatcher.js';
 import { headerStrings } from '../kafka/client.js';
-import { decodeEnvelope, MAX_EVENT_BYTES } from './envelope.js';
+import { decodeEnvelope, MAX_EVENT_BYTES, type EventEnvelope } from '../events/envelope.js';
 import { createKeyedQueue } from './keyed-queue.js';
-import type { EventEnvelope } from '../services/events.js';
 
 interface Decoded {
   m: KafkaMessage;
@@ -164,14 +163,15 @@ export async function startEventsConsumer(kafka: Kafka, producer: Producer, disp
 
   // kafkajs drops commits once disconnect() has begun, so a graceful stop first lets the batches
   // in flight finish and commit while the consumer still runs: SIGTERM redoes nothing.
-  const disconnect = consumer.disconnect.bind(consumer);
-  consumer.disconnect = async () => {
-    draining = true;
-    consumer.pause([{ topic: opts.topic }]);
-    if (inFlight > 0) await new Promise<void>((resolve) => (idle = resolve));
-    await disconnect();
+  return {
+    ...consumer,
+    async disconnect() {
+      draining = true;
+      consumer.pause([{ topic: opts.topic }]);
+      if (inFlight > 0) await new Promise<void>((resolve) => (idle = resolve));
+      await consumer.disconnect();
+    },
   };
-  return consumer;
 }
 
 /** kafkajs's error (or one it wraps) for a record above the broker's or topic's size limit. */

@@ -61,9 +61,14 @@ export type LiveMessage = { [K in KabarTopic]: { topic: K; payload: KabarEventMa
 
 type PubSubMap = { [K in KabarTopic]: [tenantId: string, payload: KabarEventMap[K]] };
 
-export function createBus() {
+export interface BusOptions {
+  /** Servers mode: publish goes here (Kafka); the live consumer brings it back to every instance. */
+  forward?: (m: LiveMessage) => void;
+}
+
+export function createBus(opts: BusOptions = {}) {
   const pubSub = createPubSub<PubSubMap>();
-  let remote: ((m: LiveMessage) => void) | undefined;
+  const remote = opts.forward;
   const deliverLocal = (m: LiveMessage) => (pubSub.publish as (t: string, id: string, p: unknown) => void)(m.topic, m.payload.tenantId, m.payload);
   return {
     pubSub,
@@ -75,10 +80,6 @@ export function createBus() {
     },
     /** Hands a change (from Kafka) to this process's subscribers. */
     deliverLocal,
-    /** Servers mode: publish goes to Kafka; the live consumer brings it back to every instance. */
-    forwardTo(fn: (m: LiveMessage) => void) {
-      remote = fn;
-    },
   };
 }
 export type Bus = ReturnType<typeof createBus>;

@@ -1,7 +1,7 @@
 import express, { type Request, type Response, Router } from 'express';
 import type { App } from '../app.js';
 import { authenticate } from './bearer-auth.js';
-import { decodeEnvelope, MAX_EVENT_BYTES } from '../consumers/envelope.js';
+import { decodeEnvelope, MAX_EVENT_BYTES } from '../events/envelope.js';
 import { withPlatform } from '../db/tenant.js';
 import { ErrorCode, KabarError } from '../errors.js';
 import { ingestEvent } from '../ingest.js';

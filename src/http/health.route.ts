@@ -1,9 +1,9 @@
-import { sql } from 'drizzle-orm';
 import express, { type Router } from 'express';
 import { Kafka, logLevel } from 'kafkajs';
-import type { App } from '../app.js';
+import type { Core } from '../core.js';
 import { withPlatform } from '../db/tenant.js';
 import { parseBrokers } from '../kafka/admin.js';
+import { pingDatabase } from '../services/health.js';
 
 // GET /healthz: the process is alive and serving HTTP (liveness: restart me when this fails).
 // GET /readyz: what this process needs answers: PostgreSQL (a trivial query through the same
@@ -49,7 +49,7 @@ async function timed(fn: () => Promise<Record<string, unknown>>): Promise<CheckR
 }
 
 /** The readiness checks of one app; Kafka's answer is shared for `kafkaCacheMs`. */
-export function readinessChecker(app: App, opts: HealthOptions = {}): () => Promise<Readiness> {
+export function readinessChecker(app: Core, opts: HealthOptions = {}): () => Promise<Readiness> {
   const timeoutMs = opts.timeoutMs ?? 2_000;
   const cacheMs = opts.kafkaCacheMs ?? 5_000;
   const brokers = app.config.KAFKA_BROKERS;
@@ -57,7 +57,7 @@ export function readinessChecker(app: App, opts: HealthOptions = {}): () => Prom
 
   const database = () =>
     timed(async () => {
-      await withTimeout(withPlatform({ db: app.db, actor: 'system' }, (s) => s.tx.execute(sql`select 1`)), timeoutMs, 'PostgreSQL');
+      await withTimeout(withPlatform({ db: app.db, actor: 'system' }, pingDatabase), timeoutMs, 'PostgreSQL');
       return { kind: app.db.kind };
     });
 
@@ -101,7 +101,7 @@ export function readinessChecker(app: App, opts: HealthOptions = {}): () => Prom
 }
 
 /** Mounted at the root: GET /healthz and GET /readyz. */
-export function healthRouter(app: App, opts: HealthOptions = {}): Router {
+export function healthRouter(app: Core, opts: HealthOptions = {}): Router {
   const router = express.Router();
   const ready = readinessChecker(app, opts);
   router.get('/healthz', (_req, res) => {

@@ -1,16 +1,13 @@
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
 import { parseSesNotification, parseSmsInbound, parseSmsStatus, parseWhatsAppInbound, parseWhatsAppTemplateUpdates, parseWhatsAppWebhook, twilioSignedFields, verifySnsMessage, verifyTwilioSignature, WEBHOOK_SECRET_HEADER, type FormParams } from '../channels/index.js';
 import type { App } from '../app.js';
-import { eq } from 'drizzle-orm';
 import { withPlatform, withTenant } from '../db/tenant.js';
-import { deliveries } from '../schema/index.js';
 import type { StatusPublisher } from '../services/delivery-status.js';
 import { statusPayload } from '../services/deliveries.js';
 import { receiveInbound, type InboundContext } from '../services/inbound.js';
 import { applyTemplateUpdates } from '../services/template-verdicts.js';
 import { getTenantIfExists } from '../services/tenants.js';
-import { applyProviderStatuses, firstSighting, whatsAppWebhookAuthentic } from '../services/webhooks.js';
-
+import { applyProviderStatuses, firstSighting, tenantOfProviderMessage, whatsAppWebhookAuthentic } from '../services/webhooks.js';
 import { isId } from '../validation.js';
 import { ErrorCode } from '../errors.js';
 import { httpErrorOf } from './errors.js';
@@ -171,11 +168,8 @@ function trustedAwsUrl(value: string, hostPattern: RegExp): string | null {
 }
 
 /** Without Kabar's tags (identity notifications carry none), the message id names the delivery and so its tenant. */
-async function tenantOfMessage(app: App, providerMessageId: string): Promise<string | null> {
-  const [row] = await withPlatform({ db: app.db, actor: 'webhook' }, (s) =>
-    s.tx.select({ tenantId: deliveries.tenantId }).from(deliveries).where(eq(deliveries.providerMessageId, providerMessageId)).limit(1),
-  );
-  return row?.tenantId ?? null;
+function tenantOfMessage(app: App, providerMessageId: string): Promise<string | null> {
+  return withPlatform({ db: app.db, actor: 'webhook' }, (s) => tenantOfProviderMessage(s, providerMessageId));
 }
 
 function sesTenant(envelope: Record<string, unknown>): string | null {

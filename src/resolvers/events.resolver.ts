@@ -6,6 +6,7 @@ import { findTenant } from '../services/tenants.js';
 import { eventSchema, EVENT_TYPES } from '../events/catalogue.js';
 import { Channel } from './common.types.js';
 import { ingestEvent } from '../ingest.js';
+import { validateEvent } from '../events/envelope.js';
 
 @ObjectType({ description: 'What Kabar did with a published event.' })
 export class PublishEventResult {
@@ -55,11 +56,11 @@ export class EventsResolver {
   @Authorized('SERVICE', 'TENANT_ADMIN')
   @Mutation(() => PublishEventResult, { description: "Publishes a partner event for the caller's tenant; a repeated id is a duplicate, not sent twice. SERVICE or TENANT_ADMIN." })
   async publishEvent(@Arg('input', () => EventInput, { description: 'The event.' }) input: EventInput, @Ctx() ctx: GqlContext) {
-    const { tenantId, ...event } = input;
+    const { tenantId, ...fields } = input;
     const scope = tenantContext(ctx, tenantId);
     // A tenant named by a platform admin is not checked by the token: it must exist.
     if (scope.tenantId !== ctx.auth?.tenantId && !(await inPlatform(ctx, (s) => findTenant(s, scope.tenantId)))) throw new NotFoundError('Tenant', scope.tenantId);
-    const { duplicate } = await ingestEvent(scope, ctx.app.sink, event);
+    const { duplicate } = await ingestEvent(scope, ctx.app.sink, validateEvent(fields));
     return { eventId: input.id, accepted: true, duplicate };
   }
 }

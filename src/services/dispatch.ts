@@ -9,7 +9,7 @@ import { audit } from './audit.js';
 import { chargeWhatsApp, whatsAppPricer, type DerivedEvent } from './charge.js';
 import { recordReport, statusMoved, type StatusPublisher } from './delivery-status.js';
 import type { DeliveryRow } from './deliveries.js';
-import type { EventEnvelope } from './events.js';
+import type { EventEnvelope } from '../events/envelope.js';
 import { planMessages, type PlannedMessage } from './recipients.js';
 import { applySchedulingEffects } from './scheduling.js';
 import { applyPreferenceEvent } from './preferences.js';

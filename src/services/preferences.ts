@@ -5,7 +5,7 @@ import { CHANNELS, EVENT_CATEGORIES, type ChannelName } from '../events/catalogu
 import { ValidationError } from '../errors.js';
 import { checkNonEmpty } from '../validation.js';
 import { audit } from './audit.js';
-import type { EventEnvelope } from './events.js';
+import type { EventEnvelope } from '../events/envelope.js';
 
 export type PreferenceRow = typeof patientPreferences.$inferSelect;
 export type ConsentStatus = PreferenceRow['status'];

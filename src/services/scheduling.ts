@@ -2,7 +2,7 @@ import { and, asc, eq, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import { reminders, walkinAlerts } from '../schema/index.js';
 import { deferWrite } from '../db/deferred.js';
 import type { PlatformScope, TenantScope } from '../db/tenant.js';
-import type { EventEnvelope } from './events.js';
+import type { EventEnvelope } from '../events/envelope.js';
 import type { DerivedEvent } from './charge.js';
 import { cachedReferenceValue } from './reference-data.js';
 

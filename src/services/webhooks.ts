@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { eq, lt } from 'drizzle-orm';
-import { webhookReceipts, whatsAppConfigs } from '../schema/index.js';
+import { deliveries, webhookReceipts, whatsAppConfigs } from '../schema/index.js';
 import type { ProviderStatus } from '../channels/types.js';
 import type { SecretBox } from '../crypto.js';
 import type { PlatformScope, TenantScope } from '../db/tenant.js';
@@ -9,6 +9,16 @@ import { deliveryByProviderId, recordStatus, type StatusPublisher } from './deli
 import { getDelivery, type DeliveryRow } from './deliveries.js';
 import { lockForSettlement, settleWhatsAppBilling } from './whatsapp-billing.js';
 import { lockBalance } from './credits.js';
+
+/** The tenant whose delivery a provider message id names (of any tenant: a platform read), or null. */
+export async function tenantOfProviderMessage(scope: PlatformScope, providerMessageId: string): Promise<string | null> {
+  const [row] = await scope.tx
+    .select({ tenantId: deliveries.tenantId })
+    .from(deliveries)
+    .where(eq(deliveries.providerMessageId, providerMessageId))
+    .limit(1);
+  return row?.tenantId ?? null;
+}
 
 /** The tenant's WhatsApp webhook secret matches the header 360dialog sends back (timing-safe). */
 export async function whatsAppWebhookAuthentic(scope: TenantScope, box: SecretBox, header: string | undefined): Promise<boolean> {

@@ -77,7 +77,6 @@ export async function startKabar(opts: StartOptions = {}): Promise<TestKabar> {
     snsFetchCert: opts.snsFetchCert,
     logger: opts.logger,
   });
-  const { app } = runtime;
   const server = runtime.server;
   const url = server?.url ?? '';
   const platform = await signToken(JWT, { sub: 'platform-test', roles: ['PLATFORM_ADMIN'] });
@@ -94,7 +93,11 @@ export async function startKabar(opts: StartOptions = {}): Promise<TestKabar> {
   const token: TestKabar['token'] = (tenantId, roles, sub = `user-${randomUUID().slice(0, 8)}`) => signToken(JWT, { sub, tenantId, roles });
 
   return {
-    app,
+    // The API's world (database, schema…); only a Kabar started with the api role has one.
+    get app(): App {
+      if (!runtime.app) throw new Error('startKabar: this Kabar runs no api role, so it has no app (use runtime.core)');
+      return runtime.app;
+    },
     server,
     url,
     gql,

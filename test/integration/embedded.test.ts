@@ -10,7 +10,7 @@ import { channelsFor, startRuntime } from '../../src/runtime.js';
 async function boot(dataDir: string) {
   const config = loadConfig({ KABAR_DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
   const runtime = await startRuntime(config, { channels: channelsFor(config), port: 0, host: '127.0.0.1' });
-  const { app } = runtime;
+  const app = runtime.app!;
   const server = runtime.server!;
   const tenantId = await ensureDemoTenant(app);
   const tokens = await demoTokens(app, tenantId);

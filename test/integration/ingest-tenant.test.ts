@@ -61,7 +61,7 @@ describe('the tenant of an ingested event', () => {
   });
 
   it('the Kafka path still needs tenantId in the envelope', async () => {
-    const { decodeEnvelope } = await import('../../src/consumers/envelope.js');
+    const { decodeEnvelope } = await import('../../src/events/envelope.js');
     const { tenantId: _none, ...bare } = event() as ReturnType<typeof event> & { tenantId?: string };
     const decoded = decodeEnvelope(Buffer.from(JSON.stringify(bare)), {}, a.id);
     expect(decoded).toMatchObject({ ok: false, reason: expect.stringMatching(/^INVALID_ENVELOPE: tenantId /) });

@@ -58,7 +58,7 @@ describe('docs/walkthrough.md', () => {
       const server = runtime.server!;
       const base = server.url.replace(/\/graphql$/, '');
       // What `npm start` prints: the demo tenant's tokens.
-      const vars: Record<string, string> = { platformToken: (await demoTokens(runtime.app, await ensureDemoTenant(runtime.app))).PLATFORM_ADMIN };
+      const vars: Record<string, string> = { platformToken: (await demoTokens(runtime.app!, await ensureDemoTenant(runtime.core))).PLATFORM_ADMIN };
       const fill = (text: string) =>
         text.replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
           if (!(name in vars)) throw new Error(`{{${name}}} is used before a step saves it`);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { decodeEnvelope } from '../../src/consumers/envelope.js';
+import { decodeEnvelope } from '../../src/events/envelope.js';
 import { renderMessage } from '../../src/services/rendering.js';
 import type { PlannedMessage } from '../../src/services/recipients.js';
 import type { TemplateView } from '../../src/services/templates.js';

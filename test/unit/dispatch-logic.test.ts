@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeEnvelope } from '../../src/consumers/envelope.js';
+import { decodeEnvelope } from '../../src/events/envelope.js';
 import { createKeyedQueue, orderingKey } from '../../src/consumers/keyed-queue.js';
 import { movesForward } from '../../src/services/delivery-status.js';
 import { backoffMs } from '../../src/services/sender.js';

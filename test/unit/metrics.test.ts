@@ -61,9 +61,9 @@ describe('metrics', () => {
   it('counts dead-lettered messages by reason code, only on the DLQ topic and once sent', async () => {
     const sent: unknown[] = [];
     const producer = { send: async (r: unknown) => void sent.push(r) } as unknown as Producer;
-    instrumentProducer(producer, 'dlq');
-    await producer.send({ topic: 'dlq', messages: [{ value: 'x', headers: { 'kabar-dlq-reason': 'INVALID_DATA: /patient must have required property \'name\'' } }, { value: 'y', headers: { 'kabar-dlq-reason': Buffer.from('UNKNOWN_TENANT: 0d3c…') } }] });
-    await producer.send({ topic: 'events', messages: [{ value: 'z', headers: { 'kabar-dlq-reason': 'INVALID_JSON: nope' } }] });
+    const counted = instrumentProducer(producer, 'dlq');
+    await counted.send({ topic: 'dlq', messages: [{ value: 'x', headers: { 'kabar-dlq-reason': 'INVALID_DATA: /patient must have required property \'name\'' } }, { value: 'y', headers: { 'kabar-dlq-reason': Buffer.from('UNKNOWN_TENANT: 0d3c…') } }] });
+    await counted.send({ topic: 'events', messages: [{ value: 'z', headers: { 'kabar-dlq-reason': 'INVALID_JSON: nope' } }] });
     expect(sent).toHaveLength(2);
     expect(await sample('kabar_events_dead_lettered_total', { reason: 'INVALID_DATA' })).toBe(1);
     expect(await sample('kabar_events_dead_lettered_total', { reason: 'UNKNOWN_TENANT' })).toBe(1);

@@ -1,15 +1,100 @@
 import { z } from 'zod';
-import { eventTypeInfo, validateEventData } from '../events/catalogue.js';
-import { textProblem } from '../events/storable.js';
-import type { EventEnvelope } from '../services/events.js';
+import { ValidationError } from '../errors.js';
 import { isId } from '../validation.js';
+import { eventTypeInfo, validateEventData } from './catalogue.js';
+import { textProblem } from './storable.js';
+
+// A partner event's one home: the wire forms (Kafka value and headers, the POST /events body) are
+// decoded here, and every entry (Kafka, HTTP, GraphQL's publishEvent) checks the event with
+// checkEvent, once. Each entry words the problem its own way: a reason code (the DLQ header, the
+// HTTP answer) or a ValidationError naming the GraphQL input field.
+
+/** A partner event as every entry hands it on (to the sink, then the dispatcher). */
+export interface EventEnvelope {
+  id: string;
+  type: string;
+  occurredAt: Date;
+  data: unknown;
+}
+
+declare const checked: unique symbol;
+/** An event checkEvent accepted: what the ingest takes, so no entry can skip the check or repeat it. */
+export type CheckedEvent = EventEnvelope & { readonly [checked]: true };
 
 export const MAX_EVENT_BYTES = 1024 * 1024;
 /** The instants a timestamp column and the reminder arithmetic can hold (also the JSON Schemas' date-time bounds). */
 export const EARLIEST_TIME = '1900-01-01T00:00:00Z';
 export const LATEST_TIME = '9999-01-01T00:00:00Z';
 
-export type Decoded = { ok: true; tenantId: string; event: EventEnvelope } | { ok: false; reason: string };
+export type Decoded = { ok: true; tenantId: string; event: CheckedEvent } | { ok: false; reason: string };
+
+/** What is wrong with an event, whatever the entry it came through. */
+export type EventProblem =
+  | { on: 'id'; detail: string }
+  | { on: 'occurredAt'; detail: 'invalid' | 'out-of-range' }
+  | { on: 'type'; detail: 'unknown' | 'reserved' }
+  | { on: 'data'; errors: { path: string; message: string }[] };
+
+export type Checked = { ok: true; event: CheckedEvent } | { ok: false; problem: EventProblem };
+
+const earliest = Date.parse(EARLIEST_TIME);
+const latest = Date.parse(LATEST_TIME);
+
+/**
+ * The checks every entry shares: an id PostgreSQL can store, a time in range, a partner event
+ * type, data its JSON Schema accepts. Returns the event to hand on (a normalising step would
+ * return the normalised event here, for every entry at once).
+ */
+export function checkEvent(e: EventEnvelope): Checked {
+  // The id is stored as text: PostgreSQL refuses NUL, and a lone surrogate would be stored as U+FFFD.
+  const idProblem = !e.id.trim() ? 'must not be blank' : e.id.length > 200 ? 'must be 1 to 200 characters' : textProblem(e.id);
+  if (idProblem) return { ok: false, problem: { on: 'id', detail: idProblem } };
+  const at = e.occurredAt.getTime();
+  if (Number.isNaN(at)) return { ok: false, problem: { on: 'occurredAt', detail: 'invalid' } };
+  if (!(at >= earliest && at < latest)) return { ok: false, problem: { on: 'occurredAt', detail: 'out-of-range' } };
+  const info = eventTypeInfo(e.type);
+  if (!info) return { ok: false, problem: { on: 'type', detail: 'unknown' } };
+  if (info.producedBy !== 'partner') return { ok: false, problem: { on: 'type', detail: 'reserved' } };
+  const valid = validateEventData(e.type, e.data);
+  if (!valid.ok) return { ok: false, problem: { on: 'data', errors: valid.errors } };
+  return { ok: true, event: e as CheckedEvent };
+}
+
+/** publishEvent: the event checked like the wire's, or a ValidationError naming the input field. */
+export function validateEvent(e: EventEnvelope): CheckedEvent {
+  const checked = checkEvent(e);
+  if (checked.ok) return checked.event;
+  const p = checked.problem;
+  switch (p.on) {
+    case 'id':
+      throw new ValidationError('input.id', p.detail === 'must not be blank' ? 'input.id must be 1 to 200 characters' : `input.id ${p.detail}`);
+    case 'occurredAt':
+      throw new ValidationError('input.occurredAt', p.detail === 'invalid' ? 'input.occurredAt is not a valid date' : `input.occurredAt is out of range (${EARLIEST_TIME} to ${LATEST_TIME})`);
+    case 'type':
+      throw new ValidationError('input.type', p.detail === 'unknown'
+        ? `input.type "${e.type}" is not a known event type (see the eventTypes query)`
+        : `input.type "${e.type}" is produced by Kabar itself and cannot be published`);
+    case 'data': {
+      const first = p.errors[0]!;
+      const field = `input.data${first.path ? first.path.replace(/^\/?/, '.').replace(/\//g, '.') : ''}`;
+      throw new ValidationError(field, `${field}: ${first.message}`);
+    }
+  }
+}
+
+/** The wire's reason for a problem (Kafka's kabar-dlq-reason header, POST /events's answer). */
+function wireReason(p: EventProblem, e: EventEnvelope, time: { field: string; raw: string }): string {
+  switch (p.on) {
+    case 'id':
+      return `INVALID_ENVELOPE: id ${p.detail}`;
+    case 'occurredAt':
+      return `INVALID_ENVELOPE: ${time.field} ${time.raw} is out of range (${EARLIEST_TIME} to ${LATEST_TIME})`;
+    case 'type':
+      return p.detail === 'unknown' ? `UNKNOWN_TYPE: ${e.type.slice(0, 100)}` : `RESERVED_TYPE: ${e.type} is produced by Kabar itself`;
+    case 'data':
+      return `INVALID_DATA: ${p.errors.slice(0, 5).map((x) => `${x.path || '/'} ${x.message}`).join('; ')}`;
+  }
+}
 
 const plain = z.object({ id: z.string().min(1).max(200), type: z.string().min(1), tenantId: z.string(), occurredAt: z.iso.datetime({ offset: true }), data: z.unknown() });
 const structured = z.object({ specversion: z.literal('1.0'), id: z.string().min(1).max(200), type: z.string().min(1), source: z.string().min(1), time: z.iso.datetime({ offset: true }), tenantid: z.string(), data: z.unknown() });
@@ -75,21 +160,13 @@ export function decodeEnvelope(value: Buffer | null, headers: Headers, key?: str
     if (!p.success) return { ok: false, reason: `INVALID_ENVELOPE: ${issues(p.error)}` };
     env = p.data;
   }
-  // The id is stored as text: PostgreSQL refuses NUL, and a lone surrogate would be stored as U+FFFD.
-  const idProblem = !env.id.trim() ? 'must not be blank' : textProblem(env.id);
-  if (idProblem) return { ok: false, reason: `INVALID_ENVELOPE: id ${idProblem}` };
+  // Routing first (whose event, on which partition), then the event itself.
   if (!isId(env.tenantId)) return { ok: false, reason: 'INVALID_ENVELOPE: tenantId must be a tenant id (UUID)' };
-  const occurredAt = new Date(env.occurredAt);
-  if (!(occurredAt.getTime() >= Date.parse(EARLIEST_TIME) && occurredAt.getTime() < Date.parse(LATEST_TIME))) {
-    return { ok: false, reason: `INVALID_ENVELOPE: ${timeField} ${env.occurredAt} is out of range (${EARLIEST_TIME} to ${LATEST_TIME})` };
-  }
   if (key != null && key !== env.tenantId) return { ok: false, reason: `KEY_MISMATCH: message key ${JSON.stringify(key.slice(0, 64))} is not the tenantId` };
-  const info = eventTypeInfo(env.type);
-  if (!info) return { ok: false, reason: `UNKNOWN_TYPE: ${env.type.slice(0, 100)}` };
-  if (info.producedBy !== 'partner') return { ok: false, reason: `RESERVED_TYPE: ${env.type} is produced by Kabar itself` };
-  const valid = validateEventData(env.type, env.data);
-  if (!valid.ok) return { ok: false, reason: `INVALID_DATA: ${valid.errors.slice(0, 5).map((e) => `${e.path || '/'} ${e.message}`).join('; ')}` };
-  return { ok: true, tenantId: env.tenantId, event: { id: env.id, type: env.type, occurredAt, data: env.data } };
+  const event = { id: env.id, type: env.type, occurredAt: new Date(env.occurredAt), data: env.data };
+  const checked = checkEvent(event);
+  if (!checked.ok) return { ok: false, reason: wireReason(checked.problem, event, { field: timeField, raw: env.occurredAt }) };
+  return { ok: true, tenantId: env.tenantId, event: checked.event };
 }
 
 /** application/json, any +json type (application/cloudevents+json), text/json; a charset other than UTF-8 is not. */
