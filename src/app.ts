@@ -27,7 +27,8 @@ export interface ApiCollaborators {
 /** The API role: token verification and the GraphQL schema, over the core and its collaborators. */
 export async function createApp(core: Core, collaborators: ApiCollaborators): Promise<App> {
   const { config, db } = core;
-  const jwtSecret = config.KABAR_JWT_SECRET ?? (config.embedded && !config.KABAR_JWKS_URL ? embeddedSecret(config, 'jwt.secret') : undefined);
+  const generated = config.embedded && !config.KABAR_JWKS_URL;
+  const jwtSecret = config.KABAR_JWT_SECRET ?? (generated ? embeddedSecret(config, 'jwt.secret') : undefined);
   // A token must name a tenant that exists (looked up once per tenant).
   const tenantExists = async (id: string) => !!(await withPlatform({ db, actor: 'system' }, (s) => findTenant(s, id)));
   const verify = createVerifier({

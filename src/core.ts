@@ -52,8 +52,11 @@ export function embeddedSecret(config: Config, name: string): string {
 }
 
 export async function createCore(config: Config, opts: CoreOptions): Promise<Core> {
-  const encryptionKey = config.KABAR_ENCRYPTION_KEY ?? (config.embedded ? embeddedSecret(config, 'encryption.key') : undefined);
-  if (!encryptionKey) throw new Error('KABAR_ENCRYPTION_KEY is required with DATABASE_URL (32 bytes as 64 hex characters)');
+  const encryptionKey = config.KABAR_ENCRYPTION_KEY
+    ?? (config.embedded ? embeddedSecret(config, 'encryption.key') : undefined);
+  if (!encryptionKey) {
+    throw new Error('KABAR_ENCRYPTION_KEY is required with DATABASE_URL (32 bytes as 64 hex characters)');
+  }
   const box = new SecretBox(encryptionKey);
   const db = opts.db ?? (await openDatabase({
     databaseUrl: config.DATABASE_URL,

@@ -1,5 +1,5 @@
 import type { Core } from './core.js';
-import { withPlatform, withTenant, type TenantScope } from './db/tenant.js';
+import { withPlatform, withTenant, type PlatformScope, type TenantScope } from './db/tenant.js';
 import type { EventEnvelope } from './events/envelope.js';
 import { createLoop } from './loop.js';
 import { timedHandleMany } from './metrics.js';
@@ -27,22 +27,25 @@ export function createDispatcher(core: Core) {
   const { config: c, bus, box, now, logger: log } = core;
   const publishStatus: StatusPublisher = (row) => bus.publish('delivery.status', statusPayload(row));
   const receiptChannels = new Set(c.KABAR_RECEIPT_CHANNELS.split(',').map((x) => x.trim().toUpperCase()));
-  const inTenant = <T>(tenantId: string, fn: (s: TenantScope) => Promise<T>) => withTenant({ db: core.db, actor: 'system', tenantId }, fn);
-  const inPlatform = <T>(fn: Parameters<typeof withPlatform<T>>[1]) => withPlatform({ db: core.db, actor: 'system' }, fn);
-  const asEvents = (derived: DerivedEvent[]): EventEnvelope[] => derived.map((d) => ({ id: d.id, type: d.type, occurredAt: now(), data: d.data }));
+  const inTenant = <T>(tenantId: string, fn: (s: TenantScope) => Promise<T>) =>
+    withTenant({ db: core.db, actor: 'system', tenantId }, fn);
+  const inPlatform = <T>(fn: (s: PlatformScope) => Promise<T>) => withPlatform({ db: core.db, actor: 'system' }, fn);
+  const asEvents = (derived: DerivedEvent[]): EventEnvelope[] =>
+    derived.map((d) => ({ id: d.id, type: d.type, occurredAt: now(), data: d.data }));
 
   /** Kabar's own events (credit.purchase_status…), dispatched in this process; a failure is logged, never thrown. */
   const emitInternal: EmitInternal = async (tenantId, e) => {
     await handle(tenantId, { id: e.id, type: e.type, occurredAt: new Date(), data: e.data })
       .then(() => undefined, (err) => log.error({ err, tenantId, type: e.type }, 'internal event failed'));
   };
+  const maxAttempts = c.KABAR_MAX_SEND_ATTEMPTS;
   const sendCtx: SendContext = {
     box,
     bus,
     channels: core.channels,
     publishStatus,
     publicUrl: c.KABAR_PUBLIC_URL,
-    maxAttempts: c.KABAR_MAX_SEND_ATTEMPTS,
+    maxAttempts,
     retryBaseMs: c.KABAR_RETRY_BASE_MS,
     receiptChannels,
     receiptGraceMs: c.KABAR_RECEIPT_GRACE_MS,
@@ -52,7 +55,7 @@ export function createDispatcher(core: Core) {
   const creditAlertIntervalSeconds = c.KABAR_CREDIT_ALERT_INTERVAL_SECONDS;
   const releaseCtx: ReleaseContext = { box, bus, creditAlertIntervalSeconds, publishStatus, now };
   const fallbackCtx: FallbackContext = { bus, publishStatus, now };
-  const reconcileCtx: ReconcileContext = { bus, publishStatus, receiptChannels, maxAttempts: c.KABAR_MAX_SEND_ATTEMPTS, now };
+  const reconcileCtx: ReconcileContext = { bus, publishStatus, receiptChannels, maxAttempts, now };
   const firstAttemptAfterMs = Math.min(30_000, c.KABAR_SEND_LEASE_MS);
   const dispatchCtx = { box, bus, publishStatus, now, creditAlertIntervalSeconds, firstAttemptAfterMs, receiptChannels };
   const pool = createSendPool(c, sendCtx, inTenant, log);
@@ -77,7 +80,7 @@ export function createDispatcher(core: Core) {
    * durable; transient send failures are left to the retry sweep. Counted and timed (metrics),
    * Kabar's own follow-up events included.
    */
-  const handleMany = timedHandleMany(async (tenantId: string, list: EventEnvelope[]): Promise<DispatchOutcome[]> => {
+  const handleMany = timedHandleMany(async (tenantId: string, list: EventEnvelope[]) => {
     const outcomes: DispatchOutcome[] = list.map(() => ({ kind: 'duplicate' }));
     const todo = list.flatMap((e, i) => (seenRecently(`${tenantId}:${e.id}`) ? [] : [i]));
     if (todo.length === 0) return outcomes;
@@ -90,15 +93,21 @@ export function createDispatcher(core: Core) {
       if (outcomes[i]!.kind !== 'unknown-tenant') remember(`${tenantId}:${list[i]!.id}`);
     }
     const dispatched = batch.outcomes.filter((o) => o.kind === 'dispatched').length;
-    log.debug({ tenantId, events: list.length, dispatched, queued: batch.queued.length + batch.held.length }, 'events handled');
-    const sent = [batch.held.length ? pool.sendHeld(tenantId, batch.held) : null, batch.queued.length ? pool.send(tenantId, batch.queued, false) : null];
-    await Promise.all(sent.map((p) => p?.catch((err) => log.error({ err, tenantId, events: list.length }, 'send failed; the retry sweep will pick it up'))));
+    const queued = batch.queued.length + batch.held.length;
+    log.debug({ tenantId, events: list.length, dispatched, queued }, 'events handled');
+    const sent = [
+      batch.held.length ? pool.sendHeld(tenantId, batch.held) : null,
+      batch.queued.length ? pool.send(tenantId, batch.queued, false) : null,
+    ];
+    const failed = (err: unknown) => log.error({ err, tenantId, events: list.length }, 'send failed; the retry sweep will pick it up');
+    await Promise.all(sent.map((p) => p?.catch(failed)));
     if (batch.derived.length) await handleMany(tenantId, asEvents(batch.derived));
     return outcomes;
   }, core.metrics);
 
   /** One event (HTTP ingest, the scheduler, Kabar's own events): goes through handleMany, so it is counted. */
-  const handle = async (tenantId: string, e: EventEnvelope): Promise<DispatchOutcome> => (await handleMany(tenantId, [e]))[0]!;
+  const handle = async (tenantId: string, e: EventEnvelope): Promise<DispatchOutcome> =>
+    (await handleMany(tenantId, [e]))[0]!;
 
   /** Messages that waited (quiet hours, a retry's backoff, a resend, a fallback): the policy runs again, then they go. */
   async function release(tenantId: string, ids: string[]): Promise<void> {
@@ -109,14 +118,18 @@ export function createDispatcher(core: Core) {
 
   async function reconcile(tenantId: string, id: string): Promise<void> {
     const r = await inTenant(tenantId, (s) => reconcileInterrupted(s, reconcileCtx, id));
-    if (r?.kind === 'resend') log.warn({ tenantId, deliveryId: id, channel: r.channel, attempt: r.attempt }, 'interrupted send had no provider receipt; resending');
+    if (r?.kind !== 'resend') return;
+    const line = { tenantId, deliveryId: id, channel: r.channel, attempt: r.attempt };
+    log.warn(line, 'interrupted send had no provider receipt; resending');
   }
 
   /** Channel fallbacks whose time has come, per tenant: each tenant's in one transaction. */
   async function fallBackDue(at: Date): Promise<number> {
     const due = await inPlatform((s) => dueFallbacks(s, at));
+    const failed = (tenantId: string, ids: string[]) => (err: unknown) =>
+      log.error({ err, tenantId, deliveries: ids.length }, 'fallback failed');
     await Promise.all([...byTenant(due)].map(([tenantId, ids]) =>
-      inTenant(tenantId, (s) => fallBack(s, fallbackCtx, ids)).catch((err) => log.error({ err, tenantId, deliveries: ids.length }, 'fallback failed'))));
+      inTenant(tenantId, (s) => fallBack(s, fallbackCtx, ids)).catch(failed(tenantId, ids))));
     return due.length;
   }
 
@@ -130,14 +143,19 @@ export function createDispatcher(core: Core) {
     const at = now();
     if (at.getTime() - prunedAt > 600_000) {
       prunedAt = at.getTime();
-      await inPlatform((s) => pruneWebhookReceipts(s, new Date(at.getTime() - c.KABAR_WEBHOOK_REPLAY_DAYS * 86_400_000)));
+      const olderThan = new Date(at.getTime() - c.KABAR_WEBHOOK_REPLAY_DAYS * 86_400_000);
+      await inPlatform((s) => pruneWebhookReceipts(s, olderThan));
     }
     const due = await inPlatform((s) => dueForSweep(s, at, c.KABAR_SEND_LEASE_MS, limit));
     const plan = planSweep(due);
+    const retryFailed = (tenantId: string, deliveryId: string) => (err: unknown) =>
+      log.error({ err, tenantId, deliveryId }, 'retry failed');
+    const releaseFailed = (tenantId: string, ids: string[]) => (err: unknown) =>
+      log.error({ err, tenantId, deliveries: ids.length }, 'release failed');
     await Promise.all([
       ...plan.interrupted.map((d) => reconcile(d.tenantId, d.id)),
-      ...plan.retry.map((d) => pool.send(d.tenantId, [d.id], true).catch((err) => log.error({ err, tenantId: d.tenantId, deliveryId: d.id }, 'retry failed'))),
-      ...[...plan.waited].map(([tenantId, ids]) => release(tenantId, ids).catch((err) => log.error({ err, tenantId, deliveries: ids.length }, 'release failed'))),
+      ...plan.retry.map((d) => pool.send(d.tenantId, [d.id], true).catch(retryFailed(d.tenantId, d.id))),
+      ...[...plan.waited].map(([tenantId, ids]) => release(tenantId, ids).catch(releaseFailed(tenantId, ids))),
     ]);
     return due.length + (await fallBackDue(at));
   }

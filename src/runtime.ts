@@ -65,24 +65,41 @@ export async function startRuntime(config: Config, opts: RuntimeOptions): Promis
   configureConfigCache(config.KABAR_CONFIG_CACHE_MS);
   const brokers = config.KAFKA_BROKERS;
   const kafka = brokers ? await openKafka(config, brokers, log) : undefined;
-  const core = await createCore(config, { channels: opts.channels, db: opts.db, migrate: opts.migrate, logger: log, now: opts.now, forward: kafka?.forwardLive });
+  const core = await createCore(config, {
+    channels: opts.channels,
+    db: opts.db,
+    migrate: opts.migrate,
+    logger: log,
+    now: opts.now,
+    forward: kafka?.forwardLive,
+  });
   const unwatchConfig = await watchConfigChanges(core.db);
   const dispatcher = createDispatcher(core);
   const scheduler = createScheduler(core, dispatcher);
   const sink = kafka?.sink ?? localSink(dispatcher, config.KABAR_MAX_IN_FLIGHT, log);
 
   const consumers: Consumer[] = [];
-  if (kafka && roles.has('api')) consumers.push(await startLiveConsumer(kafka.kafka, core.bus, config.KAFKA_LIVE_TOPIC, log));
+  if (kafka && roles.has('api')) {
+    consumers.push(await startLiveConsumer(kafka.kafka, core.bus, config.KAFKA_LIVE_TOPIC, log));
+  }
   if (roles.has('dispatcher')) {
     if (kafka) {
-      const eventsOpts = { topic: config.KAFKA_EVENTS_TOPIC, dlqTopic: config.KAFKA_DLQ_TOPIC, groupId: config.KAFKA_CONSUMER_GROUP, maxInFlight: config.KABAR_MAX_IN_FLIGHT, maxBatchEvents: config.KABAR_DISPATCH_BATCH };
+      const eventsOpts = {
+        topic: config.KAFKA_EVENTS_TOPIC,
+        dlqTopic: config.KAFKA_DLQ_TOPIC,
+        groupId: config.KAFKA_CONSUMER_GROUP,
+        maxInFlight: config.KABAR_MAX_IN_FLIGHT,
+        maxBatchEvents: config.KABAR_DISPATCH_BATCH,
+      };
       consumers.push(await startEventsConsumer(kafka.kafka, kafka.producer, dispatcher, eventsOpts, log));
     }
     if (opts.loops !== false) dispatcher.start();
   }
   if (roles.has('scheduler') && opts.loops !== false) scheduler.start();
   const app = roles.has('api') ? await createApp(core, { sink, emitInternal: dispatcher.emitInternal }) : undefined;
-  const server = app ? await startServer(app, opts.port ?? config.PORT, opts.host ?? config.HOST, { snsFetchCert: opts.snsFetchCert }) : undefined;
+  const server = app
+    ? await startServer(app, opts.port ?? config.PORT, opts.host ?? config.HOST, { snsFetchCert: opts.snsFetchCert })
+    : undefined;
   const ops = await startOps(core, { api: !!server });
 
   return {

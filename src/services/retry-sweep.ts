@@ -24,7 +24,12 @@ export interface SweepPlan {
  * Deliveries of every tenant the sweep must take: QUEUED ones whose next attempt is due and
  * nobody is sending, and sends still "sending" after the send lease (cut off by a crash).
  */
-export async function dueForSweep(scope: PlatformScope, at: Date, sendLeaseMs: number, limit: number): Promise<SweepItem[]> {
+export async function dueForSweep(
+  scope: PlatformScope,
+  at: Date,
+  sendLeaseMs: number,
+  limit: number,
+): Promise<SweepItem[]> {
   const leaseStart = new Date(at.getTime() - sendLeaseMs).toISOString();
   const d = deliveries;
   return scope.tx
@@ -34,7 +39,8 @@ export async function dueForSweep(scope: PlatformScope, at: Date, sendLeaseMs: n
       and(
         eq(d.status, 'QUEUED'),
         isNotNull(d.nextAttemptAt),
-        sql`(${d.sendingSince} is null and ${d.nextAttemptAt} <= ${at.toISOString()}::timestamptz) or ${d.sendingSince} < ${leaseStart}::timestamptz`,
+        sql`(${d.sendingSince} is null and ${d.nextAttemptAt} <= ${at.toISOString()}::timestamptz)
+          or ${d.sendingSince} < ${leaseStart}::timestamptz`,
       ),
     )
     .limit(limit);
