@@ -157,7 +157,7 @@ export function createDispatcher(app: App, opts: DispatcherOptions) {
     });
     for (const [j, i] of todo.entries()) {
       outcomes[i] = batch.outcomes[j]!;
-      if (outcomes[i]!.kind !== 'unknown-tenant') remember(`${tenantId}:${list[i]!.id}`);
+      if (outcomes[i]!.kind === 'dispatched' || outcomes[i]!.kind === 'duplicate') remember(`${tenantId}:${list[i]!.id}`);
     }
     log.debug({ tenantId, events: list.length, dispatched: batch.outcomes.filter((o) => o.kind === 'dispatched').length, queued: batch.queued.length + batch.held.length }, 'events handled');
     const sent = [batch.held.length ? sendHeld(tenantId, batch.held) : null, batch.queued.length ? send(tenantId, batch.queued, false) : null];

@@ -6,6 +6,7 @@ import { withTenant, type TenantContext } from './db/tenant.js';
 import type { Dispatcher } from './dispatcher.js';
 import { events } from './schema/index.js';
 import { validateEnvelope, type EventEnvelope } from './services/events.js';
+import { withE164Phones } from './services/event-phones.js';
 
 /** Where accepted partner events go: Kafka in servers mode, the in-process dispatcher in embedded mode. */
 export interface EventSink {
@@ -50,8 +51,9 @@ export function localSink(dispatcher: Dispatcher, maxInFlight: number, log: Logg
  */
 export async function ingestEvent(ctx: TenantContext, sink: EventSink, e: EventEnvelope): Promise<{ duplicate: boolean }> {
   validateEnvelope(e);
-  const seen = await withTenant(ctx, (s) => s.tx.select({ id: events.id }).from(events).where(eq(events.id, e.id)));
+  // Phones as E.164, national numbers read in the tenant's country (src/services/event-phones.ts).
+  const { seen, event } = await withTenant(ctx, async (s) => ({ seen: await s.tx.select({ id: events.id }).from(events).where(eq(events.id, e.id)), event: await withE164Phones(s, e) }));
   if (seen.length > 0) return { duplicate: true };
-  await sink.publish(ctx.tenantId, { ...e, data: JSON.parse(JSON.stringify(e.data)) });
+  await sink.publish(ctx.tenantId, { ...event, data: JSON.parse(JSON.stringify(event.data)) });
   return { duplicate: false };
 }

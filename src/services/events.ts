@@ -16,9 +16,12 @@ export function validateEnvelope(e: EventEnvelope): void {
   if (info.producedBy !== 'partner') throw new ValidationError('input.type', `input.type "${e.type}" is produced by Kabar itself and cannot be published`);
   if (Number.isNaN(e.occurredAt.getTime())) throw new ValidationError('input.occurredAt', 'input.occurredAt is not a valid date');
   const result = validateEventData(e.type, e.data);
-  if (!result.ok) {
-    const first = result.errors[0]!;
-    const field = `input.data${first.path ? first.path.replace(/^\/?/, '.').replace(/\//g, '.') : ''}`;
-    throw new ValidationError(field, `${field}: ${first.message}`);
-  }
+  // Every invalid field of the data, each named as in the operation (input.data.patient.phone).
+  if (!result.ok) throw new ValidationError(result.errors.map(({ path, message }) => dataProblem(path, message)));
+}
+
+/** A problem of the event's data at a JSON pointer ("/patient/phone"), as a field of publishEvent's input. */
+export function dataProblem(pointer: string, message: string): { path: string; message: string } {
+  const field = `input.data${pointer && pointer !== '/' ? pointer.replace(/^\/?/, '.').replace(/\//g, '.') : ''}`;
+  return { path: field, message: `${field}: ${message}` };
 }
