@@ -7,6 +7,7 @@ import examples from 'libphonenumber-js/mobile/examples';
 /** What a phone may look like before its country is known: digits, an optional leading "+", separators. */
 export const PHONE_SHAPE = '^\\+?[0-9(][0-9 ().-]{4,24}$';
 const SHAPE = new RegExp(PHONE_SHAPE);
+const E164 = /^\+[1-9][0-9]{6,14}$/;
 
 /** Whether `value` looks like a phone number at all (the event schemas' check, before the tenant is known). */
 export function looksLikePhone(value: string): boolean {
@@ -24,7 +25,8 @@ export function toE164(value: string, country?: string | null): string | null {
   // Without a country only the international form can be read.
   if (!defaultCountry && !text.startsWith('+')) return null;
   const parsed = parsePhoneNumberFromString(text, defaultCountry ? { defaultCountry } : undefined);
-  return parsed?.isPossible() ? parsed.number : null;
+  // E.164 allows at most 15 digits; libphonenumber calls some longer national forms possible.
+  return parsed?.isPossible() && E164.test(parsed.number) ? parsed.number : null;
 }
 
 /** Two examples, international and national, for the country (Indonesia's when it has none). */
