@@ -31,7 +31,8 @@ export function toE164(value: string, country?: string | null): string | null {
 
 /** Two examples, international and national, for the country (Indonesia's when it has none). */
 export function phoneExamples(country?: string | null): string {
-  const example = country && country !== 'ID' && isSupportedCountry(country) ? getExampleNumber(country, examples) : undefined;
+  const own = country && country !== 'ID' && isSupportedCountry(country);
+  const example = own ? getExampleNumber(country, examples) : undefined;
   if (!example) return '+6281234567890 or 081234567890';
   return `${example.number} or ${example.formatNational().replace(/[^0-9]/g, '')}`;
 }

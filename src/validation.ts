@@ -88,9 +88,12 @@ export function currencyDigits(currency: string): number {
 /** A positive amount with no more decimals than the currency allows; returned normalised. */
 export function checkMoney(field: string, value: string, currency: string): string {
   const text = value.trim();
-  if (/^-\s*\d+(\.\d+)?$/.test(text)) throw new ValidationError(field, `${field} must not be negative (it is ${text.slice(0, 30)})`);
+  if (/^-\s*\d+(\.\d+)?$/.test(text)) {
+    throw new ValidationError(field, `${field} must not be negative (it is ${text.slice(0, 30)})`);
+  }
   if (!/^\d+(\.\d+)?$/.test(text)) {
-    throw new ValidationError(field, `${field} must be a number written with digits and at most one ".", such as "1250.50" (no sign, exponent or thousands separator)`);
+    const how = 'a number written with digits and at most one ".", such as "1250.50"';
+    throw new ValidationError(field, `${field} must be ${how} (no sign, exponent or thousands separator)`);
   }
   const amount = new Decimal(text);
   if (amount.isZero()) throw new ValidationError(field, `${field} must be greater than zero`);

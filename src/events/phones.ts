@@ -32,13 +32,22 @@ function walk(root: Node, node: Node, path: Path, found: Path[], depth: number):
     const def = (root.$defs as Record<string, Node> | undefined)?.[$ref.slice(8)];
     if (def) walk(root, def, path, found, depth + 1);
   }
-  for (const [key, child] of Object.entries((node.properties as Record<string, Node> | undefined) ?? {})) walk(root, child, [...path, key], found, depth + 1);
+  const properties = (node.properties as Record<string, Node> | undefined) ?? {};
+  for (const [key, child] of Object.entries(properties)) walk(root, child, [...path, key], found, depth + 1);
   if (node.items && typeof node.items === 'object') walk(root, node.items as Node, [...path, '*'], found, depth + 1);
-  for (const list of ['allOf', 'anyOf', 'oneOf']) for (const sub of (node[list] as Node[] | undefined) ?? []) walk(root, sub, path, found, depth + 1);
+  for (const list of ['allOf', 'anyOf', 'oneOf']) {
+    for (const sub of (node[list] as Node[] | undefined) ?? []) walk(root, sub, path, found, depth + 1);
+  }
 }
 
 /** The phones found at `path` in `data`, with their JSON pointers and where to write the E.164 form. */
-function* phonesAt(data: unknown, path: Path, pointer = ''): Generator<{ pointer: string; value: string; set: (v: string) => void }> {
+interface Found {
+  pointer: string;
+  value: string;
+  set: (v: string) => void;
+}
+
+function* phonesAt(data: unknown, path: Path, pointer = ''): Generator<Found> {
   if (!data || typeof data !== 'object') return;
   const [head, ...rest] = path;
   if (head === undefined) return;
@@ -50,7 +59,8 @@ function* phonesAt(data: unknown, path: Path, pointer = ''): Generator<{ pointer
   if (!Object.hasOwn(data, head)) return;
   const value = (data as Record<string, unknown>)[head];
   if (rest.length > 0) return yield* phonesAt(value, rest, `${pointer}/${head}`);
-  if (typeof value === 'string') yield { pointer: `${pointer}/${head}`, value, set: (v) => void ((data as Record<string, unknown>)[head] = v) };
+  const set = (v: string) => void ((data as Record<string, unknown>)[head] = v);
+  if (typeof value === 'string') yield { pointer: `${pointer}/${head}`, value, set };
 }
 
 /**
@@ -70,7 +80,9 @@ export function normaliseEventPhones(type: string, data: unknown, country: strin
   if (errors.length) return { ok: false, errors };
   if (!changed) return { ok: true, data };
   const copy = structuredClone(data);
-  for (const path of phonePaths(type)) for (const phone of phonesAt(copy, path)) phone.set(toE164(phone.value, country)!);
+  for (const path of phonePaths(type)) {
+    for (const phone of phonesAt(copy, path)) phone.set(toE164(phone.value, country)!);
+  }
   return { ok: true, data: copy };
 }
 

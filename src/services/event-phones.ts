@@ -17,8 +17,10 @@ export async function withE164Phones(scope: TenantScope, e: EventEnvelope): Prom
   return checked.data === e.data ? e : { ...e, data: checked.data };
 }
 
+export type DispatchPhones = { ok: true; event: EventEnvelope } | { ok: false; reason: string };
+
 /** A batch at dispatch: each event with its phones as E.164, or the reason it cannot be dispatched. */
-export function phonesForDispatch(list: EventEnvelope[], country: string): ({ ok: true; event: EventEnvelope } | { ok: false; reason: string })[] {
+export function phonesForDispatch(list: EventEnvelope[], country: string): DispatchPhones[] {
   return list.map((e) => {
     const checked = normaliseEventPhones(e.type, e.data, country);
     if (!checked.ok) return { ok: false, reason: phoneReason(checked.errors) };
