@@ -90,7 +90,7 @@ export function createDispatcher(core: Core) {
     });
     for (const [j, i] of todo.entries()) {
       outcomes[i] = batch.outcomes[j]!;
-      if (outcomes[i]!.kind !== 'unknown-tenant') remember(`${tenantId}:${list[i]!.id}`);
+      if (outcomes[i]!.kind === 'dispatched' || outcomes[i]!.kind === 'duplicate') remember(`${tenantId}:${list[i]!.id}`);
     }
     const dispatched = batch.outcomes.filter((o) => o.kind === 'dispatched').length;
     const queued = batch.queued.length + batch.held.length;

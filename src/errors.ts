@@ -51,10 +51,27 @@ export class ForbiddenError extends KabarError {
   }
 }
 
-/** Bad input, naming the offending field (e.g. "input.senderNumber"). */
+/** One invalid field: its path in the operation (e.g. "input.phone") and a sentence naming it. */
+export interface FieldProblem {
+  path: string;
+  message: string;
+}
+
+/**
+ * Bad input, naming every offending field: `extensions.fields` lists them all (in input order),
+ * `extensions.field` is the first. The message is the one problem's, or a count and all of them.
+ */
 export class ValidationError extends KabarError {
-  constructor(readonly field: string, message: string) {
-    super(ErrorCode.BAD_USER_INPUT, message, { field });
+  readonly field: string;
+  readonly fields: FieldProblem[];
+  constructor(field: string, message: string);
+  constructor(fields: FieldProblem[]);
+  constructor(fieldOrList: string | FieldProblem[], message?: string) {
+    const fields = typeof fieldOrList === 'string' ? [{ path: fieldOrList, message: message! }] : fieldOrList;
+    const text = fields.length === 1 ? fields[0]!.message : `${fields.length} invalid fields: ${fields.map((f) => f.message).join('; ')}`;
+    super(ErrorCode.BAD_USER_INPUT, text, { field: fields[0]!.path, fields });
+    this.field = fields[0]!.path;
+    this.fields = fields;
   }
 }
 

@@ -4,6 +4,7 @@ import { createKeyedQueue, orderingKey } from './consumers/keyed-queue.js';
 import { withTenant, type TenantContext } from './db/tenant.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { CheckedEvent, EventEnvelope } from './events/envelope.js';
+import { withE164Phones } from './services/event-phones.js';
 import { eventRecorded } from './services/events.js';
 
 /** Where accepted partner events go: Kafka in servers mode, the in-process dispatcher in embedded mode. */
@@ -48,7 +49,9 @@ export function localSink(dispatcher: Dispatcher, maxInFlight: number, log: Logg
  * stays the real dedupe guard (two racing publishes of one id still yield one set of messages).
  */
 export async function ingestEvent(ctx: TenantContext, sink: EventSink, e: CheckedEvent): Promise<{ duplicate: boolean }> {
-  if (await withTenant(ctx, (s) => eventRecorded(s, e.id))) return { duplicate: true };
-  await sink.publish(ctx.tenantId, { ...e, data: JSON.parse(JSON.stringify(e.data)) });
+  // Phones as E.164, national numbers read in the tenant's country (src/services/event-phones.ts).
+  const { seen, event } = await withTenant(ctx, async (s) => ({ seen: await eventRecorded(s, e.id), event: await withE164Phones(s, e) }));
+  if (seen) return { duplicate: true };
+  await sink.publish(ctx.tenantId, { ...event, data: JSON.parse(JSON.stringify(event.data)) });
   return { duplicate: false };
 }

@@ -12,7 +12,7 @@ import { bearer, type Auth } from './auth/jwt.js';
 import type { App } from './app.js';
 import { KabarError } from './errors.js';
 import { buildContext, type GqlContext } from './graphql/context.js';
-import { formatError } from './graphql/errors.js';
+import { formatError, inputErrorsPlugin } from './graphql/errors.js';
 import { graphiqlHtml } from './graphql/graphiql.js';
 import { costPlugin, graphqlBodyGuards, graphqlLimits, limitRules, prepareWsOperation } from './graphql/limits.js';
 import { eventsRouter } from './http/events.route.js';
@@ -87,6 +87,7 @@ export async function startServer(app: App, port = app.config.PORT, host = app.c
       // Kabar sets no cache hints; the default plugin wrapped every field resolver for nothing.
       ApolloServerPluginCacheControlDisabled(),
       costPlugin(limits),
+      inputErrorsPlugin(),
       { async serverWillStart() { return { async drainServer() { await ws.dispose(); } }; } },
     ],
   });

@@ -1,16 +1,46 @@
 import { Decimal } from 'decimal.js';
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
-import { ValidationError } from './errors.js';
+import { ValidationError, type FieldProblem } from './errors.js';
+import { phoneProblem, toE164 } from './phone.js';
 
-// Input rules shared by every service. Each throws ValidationError naming the field.
+// Input rules shared by every service. Each throws ValidationError naming the field; a service
+// runs them through `Checks` to report every invalid field at once.
+
+/**
+ * Collects the problems of several checks: `check` runs one and returns its value (undefined,
+ * typed as the value, when it failed: `done` throws before anything can use it).
+ */
+export class Checks {
+  private readonly problems: FieldProblem[] = [];
+
+  check<T>(run: () => T): T {
+    try {
+      return run();
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      this.problems.push(...err.fields);
+      return undefined as T;
+    }
+  }
+
+  /** Records a problem found without a check function. */
+  add(path: string, message: string): void {
+    this.problems.push({ path, message });
+  }
+
+  /** Throws one ValidationError listing every problem, if there is any. */
+  done(): void {
+    if (this.problems.length) throw new ValidationError(this.problems);
+  }
+}
 
 const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
 const regionNames = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'code' });
 
-export function checkPhone(field: string, value: string): string {
-  const parsed = /^\+[1-9]\d{6,14}$/.test(value) ? parsePhoneNumberFromString(value) : undefined;
-  if (!parsed?.isPossible()) throw new ValidationError(field, `${field} must be an E.164 phone number such as +6281234567890`);
-  return parsed.number;
+/** A phone as E.164: international, or national in `country` (the tenant's), e.g. "081234567890" in "ID". */
+export function checkPhone(field: string, value: string, country?: string | null): string {
+  const e164 = toE164(value, country);
+  if (!e164) throw new ValidationError(field, `${field} ${phoneProblem(country)}`);
+  return e164;
 }
 
 export function checkCountry(field: string, value: string): string {
@@ -57,19 +87,21 @@ export function currencyDigits(currency: string): number {
 
 /** A positive amount with no more decimals than the currency allows; returned normalised. */
 export function checkMoney(field: string, value: string, currency: string): string {
-  let amount: Decimal;
-  try {
-    if (!/^\d+(\.\d+)?$/.test(value)) throw new Error('format');
-    amount = new Decimal(value);
-  } catch {
-    throw new ValidationError(field, `${field} must be a decimal string such as "1250.50"`);
+  const text = value.trim();
+  if (/^-\s*\d+(\.\d+)?$/.test(text)) {
+    throw new ValidationError(field, `${field} must not be negative (it is ${text.slice(0, 30)})`);
   }
-  if (amount.lte(0)) throw new ValidationError(field, `${field} must be positive`);
+  if (!/^\d+(\.\d+)?$/.test(text)) {
+    const how = 'a number written with digits and at most one ".", such as "1250.50"';
+    throw new ValidationError(field, `${field} must be ${how} (no sign, exponent or thousands separator)`);
+  }
+  const amount = new Decimal(text);
+  if (amount.isZero()) throw new ValidationError(field, `${field} must be greater than zero`);
   const digits = currencyDigits(currency);
   if (amount.decimalPlaces() > digits) {
     throw new ValidationError(field, `${field} has more than ${digits} decimal places, the precision of ${currency}`);
   }
-  if (amount.gte('1e15')) throw new ValidationError(field, `${field} is too large`);
+  if (amount.gte('1e15')) throw new ValidationError(field, `${field} is too large (at most 999999999999999)`);
   return amount.toFixed();
 }
 

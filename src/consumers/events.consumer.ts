@@ -96,7 +96,11 @@ export async function startEventsConsumer(kafka: Kafka, producer: Producer, disp
       log.error({ err, tenantId, eventId: event.id, partition, offset: m.offset }, 'the database rejected this event; dead-lettering it');
       return deadLetter(partition, m, `UNPROCESSABLE: ${problem}`);
     }
-    for (const [i, o] of outcomes.entries()) if (o.kind === 'unknown-tenant') await deadLetter(partition, items[i]!.m, `UNKNOWN_TENANT: ${tenantId}`);
+    for (const [i, o] of outcomes.entries()) {
+      if (o.kind === 'unknown-tenant') await deadLetter(partition, items[i]!.m, `UNKNOWN_TENANT: ${tenantId}`);
+      // A phone that is no number in the tenant's country (known only now, not when decoding).
+      else if (o.kind === 'invalid') await deadLetter(partition, items[i]!.m, o.reason);
+    }
   }
 
   /** Dead-letters what cannot be decoded; groups the rest by tenant, in offset order, in units of at most maxBatchEvents. */

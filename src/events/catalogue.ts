@@ -2,7 +2,8 @@
 // and validation of its `data` against the JSON Schemas in schemas.ts.
 import Ajv2020Module from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import type { ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { phoneProblem } from '../phone.js';
 import { EVENT_DATA_SCHEMAS } from './schemas.js';
 import { storableProblem } from './storable.js';
 import { categoryOf } from './categories.js';
@@ -198,7 +199,20 @@ export function validateEventData(type: string, data: unknown): EventDataValidat
   const errors = (validate.errors ?? []).map((e) => {
     // Point at the missing property itself rather than its parent object.
     const missing = e.keyword === 'required' ? `/${String(e.params.missingProperty)}` : '';
-    return { path: `${e.instancePath}${missing}` || '/', message: e.message ?? 'is invalid' };
+    return { path: `${e.instancePath}${missing}` || '/', message: sentenceFor(e) ?? e.message ?? 'is invalid' };
   });
   return { ok: false, errors };
+}
+
+/** What a shared definition's pattern means, as a sentence: a partner never reads a regular expression. */
+const PATTERN_SENTENCES: Record<string, string> = {
+  phone: phoneProblem(),
+  money: 'must be an amount written as a string of digits with at most one ".", e.g. "150000" or "1250.50"',
+  currency: 'must be an ISO 4217 currency code, e.g. "IDR"',
+};
+
+function sentenceFor(e: ErrorObject): string | undefined {
+  if (e.keyword !== 'pattern') return undefined;
+  const def = /^#\/\$defs\/([^/]+)\/pattern$/.exec(e.schemaPath)?.[1];
+  return def ? PATTERN_SENTENCES[def] : undefined;
 }

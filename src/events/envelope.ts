@@ -74,12 +74,16 @@ export function validateEvent(e: EventEnvelope): CheckedEvent {
       throw new ValidationError('input.type', p.detail === 'unknown'
         ? `input.type "${e.type}" is not a known event type (see the eventTypes query)`
         : `input.type "${e.type}" is produced by Kabar itself and cannot be published`);
-    case 'data': {
-      const first = p.errors[0]!;
-      const field = `input.data${first.path ? first.path.replace(/^\/?/, '.').replace(/\//g, '.') : ''}`;
-      throw new ValidationError(field, `${field}: ${first.message}`);
-    }
+    case 'data':
+      // Every invalid field of the data, each named as in the operation (input.data.patient.phone).
+      throw new ValidationError(p.errors.map(({ path, message }) => dataProblem(path, message)));
   }
+}
+
+/** A problem of the event's data at a JSON pointer ("/patient/phone"), as a field of publishEvent's input. */
+export function dataProblem(pointer: string, message: string): { path: string; message: string } {
+  const field = `input.data${pointer && pointer !== '/' ? pointer.replace(/^\/?/, '.').replace(/\//g, '.') : ''}`;
+  return { path: field, message: `${field}: ${message}` };
 }
 
 /** The wire's reason for a problem (Kafka's kabar-dlq-reason header, POST /events's answer). */

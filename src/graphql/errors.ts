@@ -1,3 +1,4 @@
+import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { AuthenticationError as TgUnauthenticated, AuthorizationError as TgForbidden } from 'type-graphql';
@@ -64,4 +65,23 @@ function graphqlJsLimit(message: string): { code: ErrorCode; limit?: number } | 
 export function errorBody(error: KabarError): { errors: GraphQLFormattedError[] } {
   const { message, extensions } = formatError({ message: error.message }, error);
   return { errors: [{ message, extensions }] };
+}
+
+/**
+ * Bad input is an answer, not a failed request: when every error of a response is
+ * BAD_USER_INPUT (a service's checks, a value its scalar refused, in a variable or a literal),
+ * the status is 200, as for any other GraphQL error. Apollo would answer 400 for the scalar ones.
+ */
+export function inputErrorsPlugin(): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response }) {
+          if (response.body.kind !== 'single') return;
+          const errors = response.body.singleResult.errors;
+          if (errors?.length && errors.every((e) => e.extensions?.code === ErrorCode.BAD_USER_INPUT)) response.http.status = 200;
+        },
+      };
+    },
+  };
 }

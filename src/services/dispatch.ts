@@ -17,6 +17,7 @@ import { cachedConfig } from './config-cache.js';
 import { renderMessage, tenantTemplates, type Rendered } from './rendering.js';
 import { privatePreviewsEnabled } from './reference-data.js';
 import { getTenantIfExists } from './tenants.js';
+import { phonesForDispatch } from './event-phones.js';
 import { patientsIn, rememberPatients } from './patients.js';
 import { loadPolicy, patientIdOf, policyFor } from './patient-policy.js';
 import type { PolicyDecision } from './policy.js';
@@ -43,8 +44,8 @@ export type { DerivedEvent };
 /** Hands one of Kabar's own events to dispatch (in any role: the API process dispatches it too). */
 export type EmitInternal = (tenantId: string, e: DerivedEvent) => Promise<void>;
 
-/** What became of one event: new (its deliveries are recorded), seen before, or for no known tenant. */
-export type DispatchOutcome = { kind: 'dispatched' | 'duplicate' | 'unknown-tenant' };
+/** What became of one event: new (its deliveries are recorded), seen before, for no known tenant, or refused (a bad phone). */
+export type DispatchOutcome = { kind: 'dispatched' | 'duplicate' | 'unknown-tenant' } | { kind: 'invalid'; reason: string };
 
 export interface BatchOutcome {
   /** One per input event, in input order. */
@@ -83,9 +84,12 @@ interface Draft {
  * with a reason. WhatsApp messages are debited in the same transaction, in order, while the
  * balance allows. Everything is written with one multi-row statement per table, not per message.
  */
-export async function dispatchEvents(scope: TenantScope, ctx: DispatchContext, list: EventEnvelope[]): Promise<BatchOutcome> {
+export async function dispatchEvents(scope: TenantScope, ctx: DispatchContext, input: EventEnvelope[]): Promise<BatchOutcome> {
   const tenant = await cachedConfig(scope, 'tenant', () => getTenantIfExists(scope));
-  if (!tenant) return { outcomes: list.map(() => ({ kind: 'unknown-tenant' })), queued: [], held: [], derived: [] };
+  if (!tenant) return { outcomes: input.map(() => ({ kind: 'unknown-tenant' })), queued: [], held: [], derived: [] };
+  // Phones as E.164, national numbers read in the tenant's country; an event with a bad one is refused.
+  const checked = phonesForDispatch(input, tenant.country);
+  const list = checked.flatMap((c) => (c.ok ? [c.event] : []));
   const now = ctx.now();
   const fresh = await insertEvents(scope, list, now);
   const derived: DerivedEvent[] = [];
@@ -127,7 +131,7 @@ export async function dispatchEvents(scope: TenantScope, ctx: DispatchContext, l
   const rows = await insertDeliveries(scope, ctx, drafts, now);
   const queued = rows.filter((r) => r.status === 'QUEUED');
   return {
-    outcomes: list.map((e) => ({ kind: fresh.has(e) ? 'dispatched' : 'duplicate' })),
+    outcomes: checked.map((c): DispatchOutcome => (c.ok ? { kind: fresh.has(c.event) ? 'dispatched' : 'duplicate' } : { kind: 'invalid', reason: c.reason })),
     queued: queued.filter((r) => !r.sendingSince && !r.deferredUntil).map((r) => r.id),
     held: queued.filter((r) => r.sendingSince),
     derived,

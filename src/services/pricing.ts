@@ -1,8 +1,7 @@
 import { and, asc, desc, eq } from 'drizzle-orm';
 import { whatsAppPrices } from '../schema/index.js';
-import { ValidationError } from '../errors.js';
 import type { PlatformScope, TenantScope } from '../db/tenant.js';
-import { checkCountry, checkCurrency, checkMoney } from '../validation.js';
+import { Checks, checkCountry, checkCurrency, checkMoney } from '../validation.js';
 import { auditPlatform } from './audit.js';
 
 export type PriceRow = typeof whatsAppPrices.$inferSelect;
@@ -18,16 +17,19 @@ export interface PriceInput {
 
 /** A new price is always a new row; an existing (country, currency, category, date) is a CONFLICT. */
 export async function setWhatsAppPrice(scope: PlatformScope, input: PriceInput): Promise<PriceRow> {
-  const currency = checkCurrency('input.currency', input.currency);
+  const c = new Checks();
+  const currency = c.check(() => checkCurrency('input.currency', input.currency));
   const values = {
-    country: checkCountry('input.country', input.country),
+    country: c.check(() => checkCountry('input.country', input.country)),
     currency,
     category: input.category,
-    pricePerMessage: checkMoney('input.pricePerMessage', input.pricePerMessage, currency),
+    // The precision is the currency's: unknown while the currency is invalid (ISO 4217's default, 2, then).
+    pricePerMessage: c.check(() => checkMoney('input.pricePerMessage', input.pricePerMessage, currency ?? 'XXX')),
     effectiveFrom: input.effectiveFrom,
     createdBy: scope.actor,
   };
-  if (Number.isNaN(values.effectiveFrom.getTime())) throw new ValidationError('input.effectiveFrom', 'input.effectiveFrom is not a valid date');
+  if (Number.isNaN(values.effectiveFrom.getTime())) c.add('input.effectiveFrom', 'input.effectiveFrom is not a valid date');
+  c.done();
   const [row] = await scope.tx.insert(whatsAppPrices).values(values).returning();
   await auditPlatform(scope, {
     action: 'pricing.set',

@@ -1,9 +1,9 @@
 import { asc, desc, eq } from 'drizzle-orm';
 import { routingRules } from '../schema/index.js';
-import { NotFoundError, ValidationError } from '../errors.js';
+import { NotFoundError } from '../errors.js';
 import type { TenantScope } from '../db/tenant.js';
 import { isValidEventPattern, matchesEventPattern } from '../events/catalogue.js';
-import { checkNonEmpty, isId } from '../validation.js';
+import { Checks, checkNonEmpty, isId } from '../validation.js';
 import { audit } from './audit.js';
 import { staffByIds } from './staff.js';
 
@@ -29,24 +29,24 @@ export async function listRules(scope: TenantScope, eventType?: string | null): 
 }
 
 export async function upsertRule(scope: TenantScope, input: RoutingInput): Promise<RoutingRow> {
+  // Every invalid field is reported at once.
+  const c = new Checks();
   const eventPattern = input.eventPattern.trim();
-  if (!isValidEventPattern(eventPattern)) {
-    throw new ValidationError('input.eventPattern', 'input.eventPattern must be a known event type, "prefix.*" for a known prefix, or "*"');
-  }
+  if (!isValidEventPattern(eventPattern)) c.add('input.eventPattern', 'input.eventPattern must be a known event type, "prefix.*" for a known prefix, or "*"');
   const channels = [...new Set(input.channels)];
-  if (channels.length === 0) throw new ValidationError('input.channels', 'input.channels must name at least one channel');
+  if (channels.length === 0) c.add('input.channels', 'input.channels must name at least one channel');
   const departments = [...new Set((input.departments ?? []).map((d) => d.trim().toLowerCase()).filter(Boolean))];
   const staffIds = [...new Set(input.staffIds ?? [])];
   const found = await staffByIds(scope, staffIds);
   const missing = staffIds.filter((id) => !found.some((s) => s.id === id));
-  if (missing.length) throw new ValidationError('input.staffIds', `input.staffIds names unknown staff: ${missing.join(', ')}`);
-  if (departments.length === 0 && staffIds.length === 0) {
-    throw new ValidationError('input.departments', 'a rule must name departments or staffIds, or it reaches nobody');
-  }
+  if (missing.length) c.add('input.staffIds', `input.staffIds names unknown staff: ${missing.join(', ')}`);
+  if (departments.length === 0 && staffIds.length === 0) c.add('input.departments', 'a rule must name departments or staffIds, or it reaches nobody');
   const priority = input.priority ?? 0;
-  if (!Number.isInteger(priority) || Math.abs(priority) > 1_000_000) throw new ValidationError('input.priority', 'input.priority must be an integer between -1000000 and 1000000');
+  if (!Number.isInteger(priority) || Math.abs(priority) > 1_000_000) c.add('input.priority', 'input.priority must be an integer between -1000000 and 1000000');
+  const name = c.check(() => checkNonEmpty('input.name', input.name));
+  c.done();
   const values = {
-    name: checkNonEmpty('input.name', input.name),
+    name,
     eventPattern,
     centreId: input.centreId?.trim() || null,
     departments,

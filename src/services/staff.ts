@@ -2,7 +2,8 @@ import { asc, eq, inArray } from 'drizzle-orm';
 import { staffMembers } from '../schema/index.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import type { TenantScope } from '../db/tenant.js';
-import { checkEmail, checkNonEmpty, checkPhone, isId } from '../validation.js';
+import { Checks, checkEmail, checkNonEmpty, checkPhone, isId } from '../validation.js';
+import { getTenant } from './tenants.js';
 import { audit } from './audit.js';
 
 export type StaffRow = typeof staffMembers.$inferSelect;
@@ -37,17 +38,21 @@ export async function staffByIds(scope: TenantScope, ids: readonly string[]): Pr
 }
 
 export async function upsertStaff(scope: TenantScope, input: StaffInput): Promise<StaffRow> {
+  const { country } = await getTenant(scope);
+  const c = new Checks();
   const values = {
-    name: checkNonEmpty('input.name', input.name),
-    email: input.email ? checkEmail('input.email', input.email) : null,
-    phone: input.phone ? checkPhone('input.phone', input.phone) : null,
-    pushTokens: normaliseList('input.pushTokens', input.pushTokens ?? []),
+    name: c.check(() => checkNonEmpty('input.name', input.name)),
+    email: input.email ? c.check(() => checkEmail('input.email', input.email!)) : null,
+    // National numbers are read in the tenant's country; stored E.164.
+    phone: input.phone ? c.check(() => checkPhone('input.phone', input.phone!, country)) : null,
+    pushTokens: c.check(() => normaliseList('input.pushTokens', input.pushTokens ?? [])),
     language: input.language ?? null,
-    departments: normaliseList('input.departments', input.departments, true),
-    centreIds: normaliseList('input.centreIds', input.centreIds ?? []),
+    departments: c.check(() => normaliseList('input.departments', input.departments, true)),
+    centreIds: c.check(() => normaliseList('input.centreIds', input.centreIds ?? [])),
     active: input.active ?? true,
     updatedAt: new Date(),
   };
+  c.done();
   let row: StaffRow | undefined;
   if (input.id) {
     if (!isId(input.id)) throw new NotFoundError('StaffMember', input.id);

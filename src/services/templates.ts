@@ -1,10 +1,11 @@
 import { and, eq } from 'drizzle-orm';
 import { templates } from '../schema/index.js';
-import { NotFoundError, ValidationError } from '../errors.js';
+import { NotFoundError } from '../errors.js';
 import type { TenantScope } from '../db/tenant.js';
 import { CHANNELS, LANGUAGES, notifyingEventTypes } from '../events/catalogue.js';
 import { DEFAULT_TEMPLATES, defaultTemplate } from '../templates/defaults.js';
 import { checkTemplate } from '../templates/render.js';
+import { Checks } from '../validation.js';
 import { audit } from './audit.js';
 import { loadVerdicts, verdictKey, type ApprovalStatus, type VerdictRow } from './template-verdicts.js';
 
@@ -98,30 +99,34 @@ export async function templatesInForce(scope: TenantScope): Promise<(eventType: 
 }
 
 function validate(input: TemplateInput) {
-  if (!notifyingEventTypes().includes(input.eventType)) throw new ValidationError('input.eventType', `input.eventType "${input.eventType}" is not an event type that sends messages`);
-  if (!CHANNELS.includes(input.channel) || !LANGUAGES.includes(input.language)) throw new ValidationError('input.channel', 'unknown channel or language');
+  // Every invalid field is reported at once; the texts are checked only against a known event type.
+  const c = new Checks();
+  const known = notifyingEventTypes().includes(input.eventType);
+  if (!known) c.add('input.eventType', `input.eventType "${input.eventType}" is not an event type that sends messages`);
+  if (!CHANNELS.includes(input.channel) || !LANGUAGES.includes(input.language)) c.add('input.channel', 'unknown channel or language');
   const body = input.body;
-  if (!body.trim() || body.length > 10_000) throw new ValidationError('input.body', 'input.body must be 1 to 10000 characters');
-  const bodyCheck = checkTemplate(input.eventType, body);
-  if (!bodyCheck.ok) throw new ValidationError('input.body', `input.body: ${bodyCheck.message}`);
+  const bodyCheck = known ? checkTemplate(input.eventType, body) : { ok: true as const };
+  if (!body.trim() || body.length > 10_000) c.add('input.body', 'input.body must be 1 to 10000 characters');
+  else if (!bodyCheck.ok) c.add('input.body', `input.body: ${bodyCheck.message}`);
   const isEmail = input.channel === 'EMAIL';
   const isWhatsApp = input.channel === 'WHATSAPP';
   const subject = input.subject?.trim() || null;
-  if (isEmail && !subject) throw new ValidationError('input.subject', 'input.subject is required for EMAIL templates');
+  if (isEmail && !subject) c.add('input.subject', 'input.subject is required for EMAIL templates');
   // PUSH uses the subject as the notification title; WhatsApp and SMS have none.
-  if (subject && !isEmail && input.channel !== 'PUSH') throw new ValidationError('input.subject', 'input.subject is only used by EMAIL (subject) and PUSH (title) templates');
-  if (subject) {
-    const c = checkTemplate(input.eventType, subject);
-    if (!c.ok) throw new ValidationError('input.subject', `input.subject: ${c.message}`);
+  if (subject && !isEmail && input.channel !== 'PUSH') c.add('input.subject', 'input.subject is only used by EMAIL (subject) and PUSH (title) templates');
+  else if (subject && known) {
+    const sc = checkTemplate(input.eventType, subject);
+    if (!sc.ok) c.add('input.subject', `input.subject: ${sc.message}`);
   }
   const name = input.whatsAppTemplateName?.trim() || null;
   const category = input.whatsAppCategory ?? null;
   if (isWhatsApp) {
-    if (!name || !/^[a-z0-9_]{1,512}$/.test(name)) throw new ValidationError('input.whatsAppTemplateName', 'input.whatsAppTemplateName must be the approved Meta template name (lowercase letters, digits and _)');
-    if (!category) throw new ValidationError('input.whatsAppCategory', 'input.whatsAppCategory is required for WHATSAPP templates');
+    if (!name || !/^[a-z0-9_]{1,512}$/.test(name)) c.add('input.whatsAppTemplateName', 'input.whatsAppTemplateName must be the approved Meta template name (lowercase letters, digits and _)');
+    if (!category) c.add('input.whatsAppCategory', 'input.whatsAppCategory is required for WHATSAPP templates');
   } else if (name || category) {
-    throw new ValidationError(name ? 'input.whatsAppTemplateName' : 'input.whatsAppCategory', 'WhatsApp template name and category apply only to WHATSAPP templates');
+    c.add(name ? 'input.whatsAppTemplateName' : 'input.whatsAppCategory', 'WhatsApp template name and category apply only to WHATSAPP templates');
   }
+  c.done();
   return { eventType: input.eventType, channel: input.channel, language: input.language, subject, body, whatsAppTemplateName: name, whatsAppCategory: category };
 }
 

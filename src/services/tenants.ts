@@ -2,7 +2,7 @@ import { asc, eq } from 'drizzle-orm';
 import { tenants } from '../schema/index.js';
 import { NotFoundError } from '../errors.js';
 import type { PlatformScope, TenantScope } from '../db/tenant.js';
-import { checkCountry, checkCurrency, checkNonEmpty, checkTimeZone } from '../validation.js';
+import { Checks, checkCountry, checkCurrency, checkNonEmpty, checkTimeZone } from '../validation.js';
 import { auditPlatform } from './audit.js';
 
 export type TenantRow = typeof tenants.$inferSelect;
@@ -17,13 +17,15 @@ export interface CreateTenantInput {
 }
 
 export async function createTenant(scope: PlatformScope, input: CreateTenantInput): Promise<TenantRow> {
+  const c = new Checks();
   const values = {
-    name: checkNonEmpty('input.name', input.name),
-    country: checkCountry('input.country', input.country),
-    currency: checkCurrency('input.currency', input.currency),
+    name: c.check(() => checkNonEmpty('input.name', input.name)),
+    country: c.check(() => checkCountry('input.country', input.country)),
+    currency: c.check(() => checkCurrency('input.currency', input.currency)),
     defaultLanguage: input.defaultLanguage,
-    timezone: checkTimeZone('input.timezone', input.timezone),
+    timezone: c.check(() => checkTimeZone('input.timezone', input.timezone)),
   };
+  c.done();
   const [row] = await scope.tx.insert(tenants).values(values).returning();
   await auditPlatform(scope, { tenantId: row!.id, action: 'tenant.create', entityType: 'tenant', entityId: row!.id, details: values });
   return row!;

@@ -7,7 +7,7 @@ import type { WhatsAppChannel } from '../channels/types.js';
 import type { Logger } from 'pino';
 import { logger as rootLogger } from '../logger.js';
 import type { TenantScope } from '../db/tenant.js';
-import { checkCountry, checkCurrency, checkPhone } from '../validation.js';
+import { Checks, checkCountry, checkCurrency, checkPhone } from '../validation.js';
 import { audit } from './audit.js';
 import { getTenant } from './tenants.js';
 
@@ -49,17 +49,19 @@ export async function getWhatsAppConfig(scope: TenantScope): Promise<WhatsAppCon
 
 export async function upsertWhatsAppConfig(scope: TenantScope, input: WhatsAppConfigInput, box: SecretBox, channel?: WhatsAppChannel, publicUrl?: string, log: Pick<Logger, 'warn'> = rootLogger): Promise<WhatsAppConfigView> {
   const tenant = await getTenant(scope);
-  const senderNumber = checkPhone('input.senderNumber', input.senderNumber);
-  const country = checkCountry('input.country', input.country);
-  const currency = checkCurrency('input.currency', input.currency);
+  const c = new Checks();
+  const senderNumber = c.check(() => checkPhone('input.senderNumber', input.senderNumber, tenant.country));
+  const country = c.check(() => checkCountry('input.country', input.country));
+  const currency = c.check(() => checkCurrency('input.currency', input.currency));
   // Messages are paid from the tenant's credit balance, which is kept in the tenant's currency.
-  if (currency !== tenant.currency) {
-    throw new ValidationError('input.currency', `input.currency must be ${tenant.currency}, the currency of the tenant's WhatsApp credit`);
+  if (currency && currency !== tenant.currency) {
+    c.add('input.currency', `input.currency must be ${tenant.currency}, the currency of the tenant's WhatsApp credit`);
   }
   const token = input.token == null ? null : input.token.trim();
   if (token !== null && (token.length < 8 || token.length > 4096 || /\s/.test(token))) {
-    throw new ValidationError('input.token', 'input.token must be the 360dialog API key (8 to 4096 characters, no spaces)');
+    c.add('input.token', 'input.token must be the 360dialog API key (8 to 4096 characters, no spaces)');
   }
+  c.done();
   const existing = await load(scope);
   const tokenEnc = token !== null ? box.seal(token) : (existing?.tokenEnc ?? null);
   if (input.isActive && tokenEnc === null) {

@@ -241,10 +241,10 @@ describe('GraphQL limits (defaults)', () => {
         for (const first of [0, 101, -1, 1_000_000]) {
           const res = await k.gql(t.admin, doc, { first });
           expect(res.data, `${name} first=${first}`).toBeNull();
-          expect(res.errors).toEqual([{ message: 'first must be between 1 and 100', locations: [{ line: 1, column: 22 }], path: [name], extensions: { code: 'BAD_USER_INPUT', field: 'first' } }]);
+          expect(res.errors).toEqual([{ message: 'first must be between 1 and 100', locations: [{ line: 1, column: 22 }], path: [name], extensions: { code: 'BAD_USER_INPUT', field: 'first', fields: [{ path: 'first', message: 'first must be between 1 and 100' }] } }]);
         }
         const literal = await k.gql(t.admin, `{ ${name}(first: 101) { edges { cursor } } }`);
-        expect(literal.errors?.map((e) => e.extensions)).toEqual([{ code: 'BAD_USER_INPUT', field: 'first' }]);
+        expect(literal.errors?.map((e) => e.extensions)).toEqual([{ code: 'BAD_USER_INPUT', field: 'first', fields: [{ path: 'first', message: 'first must be between 1 and 100' }] }]);
       });
     }
   });

@@ -266,7 +266,7 @@ describe('hostile Kafka input', () => {
       ['report.ready', '/patient', 'Siti'], ['report.ready', '/patient', null], ['report.ready', '/patient', []], ['report.ready', '/patient', 5],
       ['report.ready', '/patient/id', 5], ['report.ready', '/patient/id', null], ['report.ready', '/patient/id', ''], ['report.ready', '/patient/id', true],
       ['report.ready', '/patient/name', 5], ['report.ready', '/patient/name', null], ['report.ready', '/patient/name', ''], ['report.ready', '/patient/name', []], ['report.ready', '/patient/name', {}],
-      ['report.ready', '/patient/phone', '0812345678'], ['report.ready', '/patient/phone', 6281234567890], ['report.ready', '/patient/phone', '+0123456789'], ['report.ready', '/patient/phone', '+62 812 3456'],
+      ['report.ready', '/patient/phone', '0812'], ['report.ready', '/patient/phone', 6281234567890], ['report.ready', '/patient/phone', '+0123456789'], ['report.ready', '/patient/phone', '+62 812'],
       ['report.ready', '/patient/email', 'not-an-email'], ['report.ready', '/patient/email', 5], ['report.ready', '/patient/language', 'de'], ['report.ready', '/patient/language', 5], ['report.ready', '/patient/language', 'ID'],
       ['report.ready', '/patient/pushTokens', 'tok'], ['report.ready', '/patient/pushTokens/0', 5], ['report.ready', '/patient/pushTokens/0', ''],
       ['report.ready', '/report', null], ['report.ready', '/report', 'x'], ['report.ready', '/report/id', 5], ['report.ready', '/report/name', null],

@@ -176,10 +176,10 @@ describe('template injection through the real path (publishEvent → dispatcher 
     data.patient.name = 'Siti\u0000Rahma';
     const input = { ...sampleEvent('appointment.confirmed'), data };
     const res = await k.gql(t.service, 'mutation($input: EventInput!) { publishEvent(input: $input) { accepted } }', { input });
-    expect(res.errors).toEqual([expect.objectContaining({ message: 'input.data.patient.name: contains NUL (U+0000), which cannot be stored', extensions: { code: 'BAD_USER_INPUT', field: 'input.data.patient.name' } })]);
+    expect(res.errors).toEqual([expect.objectContaining({ message: 'input.data.patient.name: contains NUL (U+0000), which cannot be stored', extensions: { code: 'BAD_USER_INPUT', field: 'input.data.patient.name', fields: [{ path: 'input.data.patient.name', message: 'input.data.patient.name: contains NUL (U+0000), which cannot be stored' }] } })]);
     const keyed = { ...sampleEvent('report.ready'), data: { ...sampleData('report.ready'), 'x\u0000y': 'z' } };
     const res2 = await k.gql(t.service, 'mutation($input: EventInput!) { publishEvent(input: $input) { accepted } }', { input: keyed });
-    expect(res2.errors?.map((e) => e.extensions)).toEqual([{ code: 'BAD_USER_INPUT', field: 'input.data.x\\u0000y' }]);
+    expect(res2.errors?.map((e) => e.extensions)).toEqual([{ code: 'BAD_USER_INPUT', field: 'input.data.x\\u0000y', fields: [{ path: 'input.data.x\\u0000y', message: expect.stringContaining('input.data.x\\u0000y: ') }] }]);
     // The Kafka and HTTP path (decodeEnvelope) dead-letters it as INVALID_DATA.
     const decoded = decodeEnvelope(Buffer.from(JSON.stringify({ ...input, tenantId: t.id })), {}, t.id);
     expect(decoded).toEqual({ ok: false, reason: 'INVALID_DATA: /patient/name contains NUL (U+0000), which cannot be stored' });
