@@ -9,7 +9,7 @@ import postgres from 'postgres';
 import { openDatabase } from '../src/db/client.js';
 import { runMigrations } from '../src/db/migrate.js';
 import { ensureTopics } from '../src/kafka/admin.js';
-import { KAFKA_VERSION, startKafkaBroker, type KafkaBroker } from '../src/kafka/broker.js';
+import { KAFKA_VERSION, startKafkaBroker, type KafkaBroker } from '../scripts/kafka/broker.js';
 import { freePort } from '../test/helpers/net.js';
 import { checkValid, eventGenerator, type BenchEvent } from './lib/events.js';
 import { graphqlLoad, sqlPerRequest } from './lib/graphql.js';

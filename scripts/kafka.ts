@@ -1,12 +1,30 @@
-// `npm run kafka`: a local single-node Kafka for development, with Kabar's topics, until Ctrl-C.
-// Data lives in $KABAR_DATA_DIR/kafka (./.kabar/kafka) so topics and offsets survive restarts.
+// `npm run kafka` and `kabar kafka` (bin/kabar.mjs runs this file for it): a local single-node Kafka
+// for development, with Kabar's topics, until Ctrl-C. Data lives in $KABAR_DATA_DIR/kafka
+// (./.kabar/kafka) so topics and offsets survive restarts. Development tooling: src/ never imports it.
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
 import { ensureTopics } from '../src/kafka/admin.js';
-import { startKafkaBroker } from '../src/kafka/broker.js';
+import { startKafkaBroker } from './kafka/broker.js';
 
+const USAGE = 'Usage: kabar kafka [--port 9092]   (or: npm run kafka -- --port 9092)';
+let args;
+try {
+  args = parseArgs({ options: { port: { type: 'string', short: 'p' }, help: { type: 'boolean', short: 'h' } }, strict: true }).values;
+} catch (err) {
+  process.stderr.write(`kabar kafka: ${(err as Error).message}\n${USAGE}\n`);
+  process.exit(2);
+}
+if (args.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+const port = Number(args.port ?? process.env.KAFKA_PORT ?? 9092);
+if (!Number.isInteger(port) || port <= 0 || port > 65535) {
+  process.stderr.write(`kabar kafka: --port must be a port number (got "${args.port ?? process.env.KAFKA_PORT}")\n${USAGE}\n`);
+  process.exit(2);
+}
 const config = loadConfig();
-const port = Number(process.env.KAFKA_PORT ?? 9092);
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
 const started = Date.now();

@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { startKafkaBroker } from '../src/kafka/broker.js';
+import { startKafkaBroker } from '../scripts/kafka/broker.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

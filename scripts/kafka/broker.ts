@@ -8,10 +8,10 @@ import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 
-/** Must match <kafka.version> in scripts/kafka/pom.xml (part of the cache folder name). */
+/** Must match <kafka.version> in pom.xml beside this file (part of the cache folder name). */
 export const KAFKA_VERSION = '3.9.2';
 
-const POM = fileURLToPath(new URL('../../scripts/kafka/pom.xml', import.meta.url));
+const POM = fileURLToPath(new URL('./pom.xml', import.meta.url));
 const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 15_000;
 
