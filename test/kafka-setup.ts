@@ -22,7 +22,8 @@ export default async function setup(project: TestProject) {
   }
   const started = Date.now();
   const broker = await startKafkaBroker({ log: (s) => process.stderr.write(`[kafka] ${s}\n`) });
-  process.stderr.write(`[kafka] local Kafka ${broker.version} broker ${broker.brokers} ready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  const took = ((Date.now() - started) / 1000).toFixed(1);
+  process.stderr.write(`[kafka] local Kafka ${broker.version} broker ${broker.brokers} ready in ${took} s\n`);
   project.provide('kafkaBrokers', broker.brokers);
   project.provide('kafkaVersion', broker.version);
   return async () => {

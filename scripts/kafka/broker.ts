@@ -64,7 +64,8 @@ export async function startKafkaBroker(opts: StartKafkaOptions = {}): Promise<Ka
 
   // Formatting twice would fail ("already formatted"): a kept data dir is formatted once.
   if (!existsSync(join(dataDir, 'meta.properties'))) {
-    const { code, output } = await run(java, [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', props]);
+    const format = ['kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', props];
+    const { code, output } = await run(java, [...jvm, ...format]);
     if (code !== 0) {
       if (!keep) await rm(workDir, { recursive: true, force: true });
       throw new Error(`Kafka ${release.version} storage format failed (exit ${code}):\n${tail(output, 30)}`);
@@ -91,7 +92,8 @@ export async function startKafkaBroker(opts: StartKafkaOptions = {}): Promise<Ka
   const watchdog = startWatchdog(child.pid!, keep ? '' : workDir);
 
   const brokers = `127.0.0.1:${port}`;
-  const logTail = () => [outFile, join(workDir, 'broker.log')].map((f) => tail(safeRead(f), 25)).filter(Boolean).join('\n');
+  const logTail = () =>
+    [outFile, join(workDir, 'broker.log')].map((f) => tail(safeRead(f), 25)).filter(Boolean).join('\n');
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -121,7 +123,13 @@ async function waitUntilReady(brokers: string, exited: Promise<string>): Promise
   const deadline = Date.now() + READY_TIMEOUT_MS;
   let dead: string | undefined;
   void exited.then((how) => (dead = how));
-  const kafka = new Kafka({ clientId: 'kabar-broker-probe', brokers: [brokers], logLevel: logLevel.NOTHING, connectionTimeout: 1000, retry: { retries: 0 } });
+  const kafka = new Kafka({
+    clientId: 'kabar-broker-probe',
+    brokers: [brokers],
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 1000,
+    retry: { retries: 0 },
+  });
   let lastError = 'no answer';
   while (Date.now() < deadline) {
     if (dead !== undefined) throw new Error(`Kafka broker exited (${dead}) before it was ready`);

@@ -41,7 +41,13 @@ export function serverProperties(port: number, controllerPort: number, dataDir: 
 }
 
 /** The logging config file and the JVM flag that points the broker at it. */
-export function loggingConfig(release: KafkaRelease, logFile: string): { name: string; text: string; flag: (path: string) => string } {
+export interface LoggingConfig {
+  name: string;
+  text: string;
+  flag: (path: string) => string;
+}
+
+export function loggingConfig(release: KafkaRelease, logFile: string): LoggingConfig {
   return release.logging === 'log4j'
     ? { name: 'log4j.properties', text: log4jProperties(logFile), flag: (p) => `-Dlog4j.configuration=file:${p}` }
     : { name: 'log4j2.properties', text: log4j2Properties(logFile), flag: (p) => `-Dlog4j2.configurationFile=${p}` };

@@ -37,7 +37,9 @@ export async function ensureKafkaJars({ release, cacheDir, log = () => {} }: Jar
     const args = ['-q', '-B', '-Dstyle.color=never', '-f', pom, `-Dkafka.version=${release.version}`];
     args.push('dependency:copy-dependencies', `-DoutputDirectory=${staging}`, '-DincludeScope=runtime');
     const { code, output } = await run(mvn, args);
-    if (code !== 0) throw new Error(`mvn failed (exit ${code}) while fetching Kafka ${release.version} jars:\n${tail(output, 30)}`);
+    if (code !== 0) {
+      throw new Error(`mvn failed (exit ${code}) while fetching Kafka ${release.version} jars:\n${tail(output, 30)}`);
+    }
     await writeFile(join(staging, '.complete'), hash);
     await rm(libs, { recursive: true, force: true });
     await rename(staging, libs);

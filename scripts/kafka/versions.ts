@@ -26,7 +26,8 @@ export function kafkaRelease(setting: string | undefined = process.env.KABAR_TES
   // KRaft without ZooKeeper in one JVM, with the settings config.ts writes: 3.9 (ZooKeeper's last
   // line, KRaft complete) and 4.x (KRaft only). Older 3.x lines lack parts of what we configure.
   if (!m || !((major === 3 && minor === 9) || major === 4)) {
-    throw new Error(`KABAR_TEST_KAFKA_VERSION="${wanted}": use 3.9, 4, or a 3.9.x / 4.x.y version (default ${DEFAULT_KAFKA_VERSION})`);
+    const use = `use 3.9, 4, or a 3.9.x / 4.x.y version (default ${DEFAULT_KAFKA_VERSION})`;
+    throw new Error(`KABAR_TEST_KAFKA_VERSION="${wanted}": ${use}`);
   }
   return major === 3
     ? { version, major: 3, pom: 'pom-3.xml', logging: 'log4j' }
