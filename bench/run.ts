@@ -9,7 +9,7 @@ import postgres from 'postgres';
 import { openDatabase } from '../src/db/client.js';
 import { runMigrations } from '../src/db/migrate.js';
 import { ensureTopics } from '../src/kafka/admin.js';
-import { KAFKA_VERSION, startKafkaBroker, type KafkaBroker } from '../src/kafka/broker.js';
+import { startKafkaBroker, type KafkaBroker } from '../scripts/kafka/broker.js';
 import { freePort } from '../test/helpers/net.js';
 import { checkValid, eventGenerator, type BenchEvent } from './lib/events.js';
 import { graphqlLoad, sqlPerRequest } from './lib/graphql.js';
@@ -179,9 +179,9 @@ async function main() {
     broker = await startKafkaBroker({ log: (s) => log(`kafka: ${s}`) });
     cleanups.push(() => broker!.stop());
     brokers = broker.brokers;
-    log(`Kafka ${KAFKA_VERSION} broker ${brokers} ready in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    log(`Kafka ${broker.version} broker ${brokers} ready in ${((Date.now() - t) / 1000).toFixed(1)} s`);
   }
-  results.machine.kafka = broker ? KAFKA_VERSION : `external (${brokers})`;
+  results.machine.kafka = broker ? broker.version : `external (${brokers})`;
   const topics = {
     KAFKA_EVENTS_TOPIC: `kabar.events${suffix}`,
     KAFKA_DLQ_TOPIC: `kabar.events.dlq${suffix}`,

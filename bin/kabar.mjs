@@ -13,7 +13,10 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const tsx = pathToFileURL(createRequire(join(root, 'package.json')).resolve('tsx')).href;
 // `kabar start` runs with npm start's heap flags (package.json), so it is the same server.
 const heap = process.argv[2] === 'start' ? (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start.match(/--max-[a-z-]+=\d+/g) ?? []) : [];
-const args = [...heap, '--import', tsx, join(root, 'src', 'cli.ts'), ...process.argv.slice(2)];
+// `kabar kafka` is development tooling (Maven, a JVM) kept out of src/: it runs scripts/kafka.ts.
+const kafka = process.argv[2] === 'kafka';
+const entry = kafka ? join(root, 'scripts', 'kafka.ts') : join(root, 'src', 'cli.ts');
+const args = [...heap, '--import', tsx, entry, ...process.argv.slice(kafka ? 3 : 2)];
 
 let node = process.execPath;
 if (Number(process.versions.node.split('.')[0]) < 22) {

@@ -3,5 +3,5 @@ import 'reflect-metadata';
 import { runCli } from './cli/index.js';
 
 const code = await runCli(process.argv.slice(2));
-// Long-running commands (start, kafka) keep the process alive through their servers; the others end here.
+// A long-running command (start) keeps the process alive through its servers; the others end here.
 if (code !== 0) process.exitCode = code;

@@ -89,14 +89,10 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
         await import('../db/migrate-cli.js');
         return typeof process.exitCode === 'number' ? process.exitCode : 0;
       }
-      case 'kafka': {
-        const { values } = parse(rest, { port: { type: 'string', short: 'p' } });
-        const port = positiveInt('port', values.port);
-        if (port !== undefined) process.env.KAFKA_PORT = String(port);
-        // The same script as `npm run kafka`: it runs until Ctrl-C.
-        await import('../../scripts/kafka.js');
-        return 0;
-      }
+      case 'kafka':
+        // Development tooling (Maven, a JVM) lives in scripts/, which src/ never imports:
+        // bin/kabar.mjs runs scripts/kafka.ts for `kabar kafka` before this file is reached.
+        throw new UsageError('`kafka` is run by bin/kabar.mjs (`kabar kafka`) or `npm run kafka`, not by src/cli.ts');
       case 'token': {
         const { values } = parse(rest, { tenant: { type: 'string', short: 't' }, roles: { type: 'string', short: 'r' }, sub: { type: 'string' }, expires: { type: 'string', short: 'e' } });
         if (!values.roles) throw new UsageError('--roles is required (e.g. --roles TENANT_ADMIN)');

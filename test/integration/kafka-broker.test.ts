@@ -1,7 +1,8 @@
 import { createHook } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { ConfigResourceTypes, Kafka, logLevel, Partitioners } from 'kafkajs';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { kafkaRelease } from '../../scripts/kafka/versions.js';
 import { ensureTopics, parseBrokers } from '../../src/kafka/admin.js';
 
 const brokers = inject('kafkaBrokers');
@@ -74,5 +75,23 @@ describe('Kafka broker', () => {
     await producer.disconnect();
     // What remains is real work: a fetch every 250 ms with its timeouts, heartbeats.
     expect(timers).toBeLessThan(200);
+  });
+
+  // npm test runs the newest Kafka 4.x, .ci/run's reliability suite 3.9 (KABAR_TEST_KAFKA_VERSION=3.9).
+  const local = inject('kafkaVersion') !== '';
+  it.skipIf(!local)('the local broker is the Kafka line asked for, as the broker itself reports', async () => {
+    const release = kafkaRelease();
+    expect(inject('kafkaVersion')).toBe(release.version);
+    // Kafka 4.0 removed message formats v0/v1 and with them log.message.format.version (KIP-724).
+    const FORMAT = 'log.message.format.version';
+    const admin = kafka.admin();
+    await admin.connect();
+    const { resources } = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: ConfigResourceTypes.BROKER, name: '1', configNames: [FORMAT, 'log.retention.hours'] }],
+    });
+    await admin.disconnect();
+    const names = resources[0]!.configEntries.map((e) => e.configName).sort();
+    expect(names).toEqual(release.major === 3 ? [FORMAT, 'log.retention.hours'] : ['log.retention.hours']);
   });
 });

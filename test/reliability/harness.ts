@@ -46,7 +46,11 @@ export async function spawnKabar(env: Record<string, string>, readyTimeoutMs = 6
   process.once('exit', () => child.kill('SIGKILL'));
 
   await new Promise<void>((ready, fail) => {
-    const timer = setTimeout(() => fail(new Error(`Kabar did not start in ${readyTimeoutMs} ms:\n${logs.slice(-20).join('\n')}`)), readyTimeoutMs);
+    // A late starter must not live on unseen: it would join the consumer group and take partitions.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      fail(new Error(`Kabar did not start in ${readyTimeoutMs} ms:\n${logs.slice(-20).join('\n')}`));
+    }, readyTimeoutMs);
     onLine = (line) => {
       if (line.includes('Kabar is running')) {
         clearTimeout(timer);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startKafkaBroker, type KafkaBroker } from '../../src/kafka/broker.js';
+import { startKafkaBroker, type KafkaBroker } from '../../scripts/kafka/broker.js';
 import { enableReceipts } from '../fakes/receipts.js';
 import { codeOf, eventually, startKabar, type TestKabar, type TestTenant } from '../helpers/app.js';
 import { freePort } from '../helpers/net.js';
