@@ -103,9 +103,6 @@ export async function startFcmFake(options: FcmFakeOptions = {}): Promise<FcmFak
     } catch {
       return sendJson(res, 400, { error: { code: 400, message: 'Invalid JSON payload received.', status: 'INVALID_ARGUMENT' } });
     }
-    const fault = plan.next();
-    if (fault) return injectFault(res, fault);
-
     const message = json?.message;
     if (typeof message !== 'object' || message === null) return fcmError(res, 'INVALID_ARGUMENT', 'Request contains an invalid argument.');
     const targets = ['token', 'topic', 'condition'].filter((k) => message[k] !== undefined);
@@ -123,6 +120,9 @@ export async function startFcmFake(options: FcmFakeOptions = {}): Promise<FcmFak
       if (bad !== -1) return fcmError(res, 'INVALID_ARGUMENT', `Invalid value at 'message.data[${bad}].value' (TYPE_STRING)`);
     }
     if (dead.has(message.token)) return fcmError(res, 'UNREGISTERED');
+    // Faults strike only requests FCM would have taken (it validates first, as the real one does).
+    const fault = plan.next();
+    if (fault) return injectFault(res, fault);
 
     const name = `projects/${projectId}/messages/0:${Date.now()}%${randomBytes(8).toString('hex')}`;
     received.push({

@@ -4,8 +4,9 @@ import type { AddressInfo, Socket } from 'node:net';
 // Shared plumbing for the fake providers: a loopback HTTP server, and fault injection.
 
 /**
- * timeout: the request hangs and is dropped, never accepted. late (WhatsApp fake): accepted and
- * recorded (its receipt goes out), but answered only after the hang: to the client, a timeout.
+ * timeout: the request hangs and is dropped, never accepted. late (WhatsApp, SES and SMS fakes): accepted
+ * and recorded (its receipt goes out), but answered only after the hang: to the client, a timeout.
+ * Every fake validates a request first: a fault strikes only a request the provider would have taken.
  */
 export type FaultKind = 'timeout' | 'late' | '429' | '5xx' | 'permanent';
 /** The kinds a random failure rate draws from ('late' only on request). */

@@ -1,12 +1,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { FaultPlan, hang, send, startFakeServer, type Fault, type FaultControls, withControls } from './server.js';
+import { verifySigV4, type AwsKey } from './sigv4-verify.js';
 
 // A fake SES v1 Query API endpoint: POST / form-encoded Action=SendEmail with a SigV4 Authorization header.
 
 export interface SesFakeOptions {
   /** The region the SigV4 credential scope must name; unset = any. */
   region?: string;
+  /** The access keys AWS knows: every request's SigV4 signature is recomputed with the key's secret. */
+  credentials?: AwsKey[];
   /** Verified identities (addresses or domains); unset = every Source is verified. */
   verifiedIdentities?: string[];
   /** Existing configuration sets; unset = any name exists. */
@@ -30,10 +33,15 @@ export interface SesReceived {
 
 export interface SesFake extends FaultControls {
   url: string;
+  /** The access keys the fake verifies signatures with. */
+  credentials: AwsKey[];
   received: SesReceived[];
   /** Called for each accepted message after its answer (receipts: test/fakes/receipts.ts). */
   onAccepted?: (message: SesReceived) => void;
 }
+
+/** The access key the shared fakes know, unless told others (what test/helpers/providers.ts configures). */
+export const DEFAULT_AWS_KEY: AwsKey = { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' };
 
 const XMLNS = 'http://ses.amazonaws.com/doc/2010-12-01/';
 const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -63,6 +71,7 @@ export async function startSesFake(options: SesFakeOptions = {}): Promise<SesFak
   const received: SesReceived[] = [];
   const counter = { attempts: 0 };
   const hangMs = options.hangMs ?? 10_000;
+  const credentials = options.credentials ?? [DEFAULT_AWS_KEY];
 
   const injectFault = (res: ServerResponse, fault: Fault): void => {
     switch (fault.kind) {
@@ -85,23 +94,16 @@ export async function startSesFake(options: SesFakeOptions = {}): Promise<SesFak
   const server = await startFakeServer(({ req, res, method, path, body }) => {
     counter.attempts++;
     if (method !== 'POST' || path !== '/') return sesError(res, 404, 'UnknownOperationException', 'Unknown operation');
-    // SigV4: check shape and scope; the signature itself is not recomputed (we trust the SDK's signer).
-    const auth = String(req.headers.authorization ?? '');
-    const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(auth);
-    if (!auth) return sesError(res, 403, 'MissingAuthenticationToken', 'Request is missing Authentication Token');
-    if (!m || !req.headers['x-amz-date']) return sesError(res, 403, 'IncompleteSignature', 'Request must contain a signature that conforms to AWS standards');
-    const [, accessKeyId, , region, service, signedHeaders] = m as unknown as string[];
-    if (service !== 'ses' && service !== 'email') return sesError(res, 403, 'SignatureDoesNotMatch', `Credential should be scoped to correct service: 'ses'.`);
-    if (options.region && region !== options.region) return sesError(res, 403, 'SignatureDoesNotMatch', `Credential should be scoped to a valid region, not '${region}'.`);
-    if (!signedHeaders!.split(';').includes('host')) return sesError(res, 403, 'IncompleteSignature', 'Host header must be signed');
+    // SigV4, verified as AWS does: the signature recomputed with the key's secret, this endpoint's host and the body received.
+    const verdict = verifySigV4(req, body, new URL(server.url).host, credentials, options.region);
+    if (!verdict.ok) return sesError(res, 403, verdict.code, verdict.message);
+    const { accessKeyId, region } = verdict;
     if (!String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
       return sesError(res, 400, 'InvalidParameterValue', 'Content-Type must be application/x-www-form-urlencoded');
     }
     const form = Object.fromEntries(new URLSearchParams(body));
     if (form.Action !== 'SendEmail') return sesError(res, 400, 'InvalidAction', `The action ${form.Action ?? ''} is not valid for this web service.`);
     if (form.Version !== '2010-12-01') return sesError(res, 400, 'InvalidParameterValue', 'Version must be 2010-12-01');
-    const fault = plan.next();
-    if (fault) return injectFault(res, fault);
 
     const to = members(form, 'Destination.ToAddresses');
     // Missing required members: our guess at SES's code and wording.
@@ -131,19 +133,25 @@ export async function startSesFake(options: SesFakeOptions = {}): Promise<SesFak
     if (configurationSet !== undefined && options.configurationSets && !options.configurationSets.includes(configurationSet)) {
       return sesError(res, 400, 'ConfigurationSetDoesNotExist', `Configuration set <${configurationSet}> does not exist.`);
     }
+    // Faults strike only requests SES would have taken; a late one is taken, and answered after the hang.
+    const fault = plan.next();
+    if (fault && fault.kind !== 'late') return injectFault(res, fault);
 
     const messageId = `0100${randomBytes(6).toString('hex')}-${randomUUID()}-000000`;
     received.push({
-      messageId, accessKeyId: accessKeyId!, region: region!, source: form.Source, to, subject: form['Message.Subject.Data'],
+      messageId, accessKeyId, region, source: form.Source, to, subject: form['Message.Subject.Data'],
       text: form['Message.Body.Text.Data'], html: form['Message.Body.Html.Data'], tags, configurationSet, form,
     });
-    send(res, 200, { 'content-type': 'text/xml', 'x-amzn-requestid': randomUUID() },
+    const answer = () => send(res, 200, { 'content-type': 'text/xml', 'x-amzn-requestid': randomUUID() },
       `<SendEmailResponse xmlns="${XMLNS}">\n  <SendEmailResult>\n    <MessageId>${messageId}</MessageId>\n  </SendEmailResult>\n  <ResponseMetadata>\n    <RequestId>${randomUUID()}</RequestId>\n  </ResponseMetadata>\n</SendEmailResponse>\n`);
+    if (fault?.kind === 'late') setTimeout(() => !res.writableEnded && !res.destroyed && answer(), hangMs).unref();
+    else answer();
     fake.onAccepted?.(received.at(-1)!);
   });
 
   const fake: SesFake = withControls<Omit<SesFake, keyof FaultControls>>({
     url: server.url,
+    credentials,
     received,
   }, plan, server, counter, [received]);
   return fake;

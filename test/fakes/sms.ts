@@ -82,8 +82,6 @@ export async function startSmsFake(options: SmsFakeOptions = {}): Promise<SmsFak
     if (req.headers.authorization !== expectedAuth || decodeURIComponent(m[1]!) !== accountSid) return twilioError(res, 20003);
     if (!String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) return twilioError(res, 21604);
     const form = Object.fromEntries(new URLSearchParams(body));
-    const fault = plan.next();
-    if (fault) return injectFault(res, fault);
 
     if (!form.To) return twilioError(res, 21604);
     if (!form.From) return twilioError(res, 21603);
@@ -96,15 +94,20 @@ export async function startSmsFake(options: SmsFakeOptions = {}): Promise<SmsFak
         return twilioError(res, 21609);
       }
     }
+    // Faults strike only requests Twilio would have taken; a late one is taken, and answered after the hang.
+    const fault = plan.next();
+    if (fault && fault.kind !== 'late') return injectFault(res, fault);
     const sid = `SM${randomBytes(16).toString('hex')}`;
     received.push({ sid, accountSid, to: form.To, from: form.From, body: form.Body, statusCallback: form.StatusCallback, form });
     const now = new Date().toUTCString();
-    sendJson(res, 201, {
+    const answer = () => sendJson(res, 201, {
       sid, account_sid: accountSid, to: form.To, from: form.From, body: form.Body, status: 'queued',
       num_segments: '1', direction: 'outbound-api', api_version: '2010-04-01', price: null, price_unit: 'USD',
       error_code: null, error_message: null, date_created: now, date_updated: now, date_sent: null,
       uri: `/2010-04-01/Accounts/${accountSid}/Messages/${sid}.json`,
     });
+    if (fault?.kind === 'late') setTimeout(() => !res.writableEnded && !res.destroyed && answer(), hangMs).unref();
+    else answer();
     fake.onAccepted?.(received.at(-1)!);
   });
 

@@ -8,9 +8,9 @@ import { pricingOf, whatsappTemplateStatusPayload, type WhatsAppPricingSpec } fr
 // 132015, a disabled one with 132016, and each verdict comes with the webhook Meta sends about it.
 
 export interface WhatsAppFakeOptions {
-  /** Accepted D360-API-KEY values; unset = any non-empty key. */
+  /** Accepted D360-API-KEY values (more with issueKey); unset = any non-empty key. */
   apiKeys?: string[];
-  /** Approved templates; unset = any name/language/parameter count is accepted. */
+  /** Approved templates (more with approveTemplate); unset = any name/language/parameter count is accepted. */
   templates?: Record<string, { languages: string[]; parameters: number }>;
   /** How long a "timeout" fault holds the request before dropping it. */
   hangMs?: number;
@@ -72,6 +72,10 @@ export interface WhatsAppFake extends FaultControls {
    * fake sends accordingly from now on, and returns the webhook body Meta sends about it.
    */
   templateVerdict(name: string, language: string, event: string, extra?: { reason?: string; disableDate?: number }): Record<string, unknown>;
+  /** 360dialog issues an API key (for a sender number): requests with it are accepted from now on. */
+  issueKey(key: string): string;
+  /** Meta approves a template variant: `name` in `language` with `parameters` body parameters. */
+  approveTemplate(name: string, language: string, parameters: number): void;
 }
 
 /** Meta's verdicts under which a send with the template is refused, and with which code. */
@@ -124,6 +128,11 @@ export async function startWhatsAppFake(options: WhatsAppFakeOptions = {}): Prom
   const counter = { attempts: 0 };
   const hangMs = options.hangMs ?? 10_000;
   const verdicts = new Map<string, string>();
+  // Strict when configured: only issued keys, and approved template variants ("name:language" → parameter count).
+  const keys = options.apiKeys ? new Set(options.apiKeys) : null;
+  const approved = options.templates ? new Map<string, number>() : null;
+  for (const [name, t] of Object.entries(options.templates ?? {})) for (const l of t.languages) approved!.set(`${name}:${l}`, t.parameters);
+  const known = (name: string) => [...(approved?.keys() ?? [])].some((k) => k.startsWith(`${name}:`));
 
   const injectFault = (res: ServerResponse, fault: Fault): void => {
     switch (fault.kind) {
@@ -144,7 +153,7 @@ export async function startWhatsAppFake(options: WhatsAppFakeOptions = {}): Prom
   const server = await startFakeServer(({ req, res, method, path, body }) => {
     counter.attempts++;
     const apiKey = String(req.headers['d360-api-key'] ?? '');
-    if (!apiKey || (options.apiKeys && !options.apiKeys.includes(apiKey))) return dialogError(res, 401, 'Invalid api key');
+    if (!apiKey || (keys && !keys.has(apiKey))) return dialogError(res, 401, 'Invalid api key');
     if (method !== 'POST' || (path !== '/messages' && path !== '/v1/configs/webhook')) {
       return sendJson(res, 404, { error: 'Not Found' });
     }
@@ -159,11 +168,11 @@ export async function startWhatsAppFake(options: WhatsAppFakeOptions = {}): Prom
       requests.push(attempt);
       res.on('finish', () => Object.assign(attempt, { status: res.statusCode, code: (res as ServerResponse & { metaCode?: number }).metaCode }));
     }
-    const fault = plan.next();
-    if (fault && fault.kind !== 'late') return injectFault(res, fault);
-
+    // A provider validates before anything else can go wrong: faults strike only well-formed requests.
     if (path === '/v1/configs/webhook') {
       if (typeof json?.url !== 'string' || !json.url) return sendJson(res, 400, { error: 'url is required' });
+      const fault = plan.next();
+      if (fault && fault.kind !== 'late') return injectFault(res, fault);
       webhooks.push({ apiKey, url: json.url, headers: json.headers ?? {} });
       return sendJson(res, 200, { url: json.url });
     }
@@ -176,6 +185,8 @@ export async function startWhatsAppFake(options: WhatsAppFakeOptions = {}): Prom
       if (typeof text !== 'string' || !text.trim()) return metaError(res, 400, 100, "The parameter text['body'] is required.");
       if (text.length > 4096) return metaError(res, 400, 100, "The parameter text['body'] must be at most 4096 characters.");
       if (!/^\d{6,15}$/.test(json.to)) return metaError(res, 400, 100, 'The parameter to is invalid.');
+      const fault = plan.next();
+      if (fault && fault.kind !== 'late') return injectFault(res, fault);
       const messageId = `wamid.${randomBytes(24).toString('base64url')}`;
       texts.push({ apiKey, to: json.to, recipientType: json.recipient_type, text, body: json, messageId });
       return sendJson(res, 200, { messaging_product: 'whatsapp', contacts: [{ input: json.to, wa_id: json.to }], messages: [{ id: messageId }] });
@@ -194,15 +205,20 @@ export async function startWhatsAppFake(options: WhatsAppFakeOptions = {}): Prom
         if (c.type === 'body') parameters.push(p.text);
       }
     }
-    const approved = options.templates?.[t.name];
-    if (options.templates && (!approved || !approved.languages.includes(t.language.code))) {
-      return metaError(res, 404, 132001, `template name (${t.name}) does not exist in ${t.language.code}`);
+    const variant = `${t.name}:${t.language.code}`;
+    const expected = approved?.get(variant);
+    if (approved && expected === undefined) {
+      const details = known(t.name) ? `template name (${t.name}) does not exist in ${t.language.code}` : `template name (${t.name}) does not exist`;
+      return metaError(res, 404, 132001, details);
     }
-    const refusedWith = REFUSED[verdicts.get(`${t.name}:${t.language.code}`) ?? ''];
-    if (refusedWith) return metaError(res, 400, refusedWith, `template ${t.name} (${t.language.code}) is ${verdicts.get(`${t.name}:${t.language.code}`)!.toLowerCase()}`);
-    if (approved && approved.parameters !== parameters.length) {
-      return metaError(res, 400, 132000, `body: number of localizable_params (${parameters.length}) does not match the expected number of params (${approved.parameters})`);
+    const refusedWith = REFUSED[verdicts.get(variant) ?? ''];
+    if (refusedWith) return metaError(res, 400, refusedWith, `template ${t.name} (${t.language.code}) is ${verdicts.get(variant)!.toLowerCase()}`);
+    if (expected !== undefined && expected !== parameters.length) {
+      return metaError(res, 400, 132000, `body: number of localizable_params (${parameters.length}) does not match the expected number of params (${expected})`);
     }
+    if (parameters.some((x) => !x.trim())) return metaError(res, 400, 131008, 'Parameter text may not be empty');
+    const fault = plan.next();
+    if (fault && fault.kind !== 'late') return injectFault(res, fault);
 
     const messageId = `wamid.${randomBytes(24).toString('base64url')}`;
     received.push({
@@ -226,6 +242,13 @@ export async function startWhatsAppFake(options: WhatsAppFakeOptions = {}): Prom
     templateVerdict(name, language, event, extra = {}) {
       verdicts.set(`${name}:${language}`, event);
       return whatsappTemplateStatusPayload({ name, language, event, ...extra });
+    },
+    issueKey(key) {
+      keys?.add(key);
+      return key;
+    },
+    approveTemplate(name, language, parameters) {
+      approved?.set(`${name}:${language}`, parameters);
     },
   }, plan, server, counter, [received, texts, webhooks, requests], () => verdicts.clear());
   return fake;

@@ -142,9 +142,11 @@ export async function setTestPrices(k: Pick<TestKabar, 'gql'>, categories: strin
 /**
  * Makes a tenant able to send WhatsApp: the WhatsApp_Notification switch on, a 360dialog
  * configuration with `token` (Indonesia, IDR), and `credit` bought and confirmed ('0': none).
+ * `provider`: the WhatsApp fake, which issues `token` first (it refuses keys it did not issue).
  * Throws on any GraphQL error.
  */
-export async function enableWhatsApp(k: Pick<TestKabar, 'gql'>, t: TestTenant, opts: { token: string; credit: string }): Promise<void> {
+export async function enableWhatsApp(k: Pick<TestKabar, 'gql'>, t: TestTenant, opts: { token: string; credit: string; provider?: { issueKey(key: string): string } }): Promise<void> {
+  opts.provider?.issueKey(opts.token);
   const ok = async (token: string, doc: string, vars?: Record<string, unknown>) => {
     const res = await k.gql(token, doc, vars);
     if (res.errors) throw new Error(`${doc.slice(0, 60)}…: ${JSON.stringify(res.errors)}`);

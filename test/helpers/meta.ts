@@ -36,6 +36,7 @@ export async function metaTenant(k: TestKabar, p: Providers): Promise<MetaTenant
     return res.data as any;
   };
   await ok(t.admin, 'mutation { setReferenceData(key: "WhatsApp_Notification", value: "1") { key } }');
+  p.whatsapp.issueKey(WA_TOKEN);
   await ok(t.admin, 'mutation($tok: String) { upsertWhatsAppConfig(input: { senderNumber: "+639171234567", token: $tok, country: "PH", currency: "PHP", isActive: true }) { tokenSet } }', { tok: WA_TOKEN });
   const req = await ok(t.admin, `mutation { requestCreditPurchase(amount: "${CREDIT}") { id } }`);
   await ok(await platformToken(), 'mutation($id: ID!) { confirmCreditPurchase(id: $id) { status } }', { id: req.requestCreditPurchase.id });

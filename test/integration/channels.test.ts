@@ -36,7 +36,7 @@ function failed(outcome: SendOutcome) {
 beforeAll(async () => {
   fakes = await startFakeProviders({
     whatsapp: { apiKeys: [API_KEY], templates: { appointment_confirmed: { languages: ['id', 'en', 'fr'], parameters: 2 }, plain_notice: { languages: ['en'], parameters: 0 } } },
-    ses: { verifiedIdentities: ['kabar.test'], configurationSets: ['kabar'] },
+    ses: { verifiedIdentities: ['kabar.test'], configurationSets: ['kabar'], credentials: [credentials] },
     fcm: { accessTokens: [FCM_TOKEN], retryAfterSeconds: 7 },
   });
   channels = createChannels(settings(fakes));

@@ -35,7 +35,7 @@ describe('dispatch: events become delivered, charged, tracked messages', () => {
   /** A tenant with WhatsApp on, configured and paid for, and staff in every department. */
   async function readyTenant(credit = '100000', language: 'ID' | 'EN' | 'FR' = 'ID'): Promise<TestTenant> {
     const t = await k.newTenant({ defaultLanguage: language });
-    await enableWhatsApp(k, t, { token: WA_TOKEN, credit });
+    await enableWhatsApp(k, t, { token: WA_TOKEN, credit, provider: p.whatsapp });
     for (const [name, dept, email] of [['Rina', 'billing', 'rina@rs.example'], ['Fajar', 'finance', 'fajar@rs.example'], ['Wati', 'lab', 'wati@rs.example'], ['Admin', 'admin', 'admin@rs.example'], ['Agus', 'accounts', 'agus@rs.example']]) {
       await k.gql(t.admin, `mutation { upsertStaffMember(input: { name: "${name}", email: "${email}", departments: ["${dept}"], language: EN }) { id } }`);
     }

@@ -40,7 +40,7 @@ describe('channel fallback: one message on the other channel, through the same g
   /** WhatsApp configured (with `credit`), optionally switched off, and a `* : WHATSAPP → SMS` rule. */
   async function tenantWithRule(opts: { credit?: string; whatsApp?: boolean; undeliveredAfterSeconds?: number } = {}): Promise<TestTenant> {
     const t = await k.newTenant();
-    await enableWhatsApp(k, t, { token: `${WA_TOKEN}-${t.id.slice(0, 8)}`, credit: opts.credit ?? '100000' });
+    await enableWhatsApp(k, t, { token: `${WA_TOKEN}-${t.id.slice(0, 8)}`, credit: opts.credit ?? '100000', provider: p.whatsapp });
     if (opts.whatsApp === false) ok(await k.gql(t.admin, 'mutation { setReferenceData(key: "WhatsApp_Notification", value: "0") { key } }'));
     ok(await k.gql(t.admin, RULE, { input: { eventPattern: '*', from: 'WHATSAPP', to: 'SMS', undeliveredAfterSeconds: opts.undeliveredAfterSeconds ?? null } }));
     return t;

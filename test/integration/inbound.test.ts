@@ -36,7 +36,7 @@ describe('inbound keywords', () => {
 
   async function readyTenant(defaultLanguage: 'ID' | 'EN' | 'FR', name = `RS ${randomBytes(3).toString('hex')}`) {
     const t = await k.newTenant({ defaultLanguage, name });
-    await enableWhatsApp(k, t, { token: WA_TOKEN, credit: '100000' });
+    await enableWhatsApp(k, t, { token: WA_TOKEN, credit: '100000', provider: p.whatsapp });
     return { t, name, secret: await whatsAppSecret(k, p, t.id) };
   }
 

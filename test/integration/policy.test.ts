@@ -41,7 +41,7 @@ beforeEach(() => {
 
 async function tenant(): Promise<TestTenant> {
   const t = await k.newTenant({ timezone: 'Asia/Jakarta' });
-  await enableWhatsApp(k, t, { token: WA_TOKEN, credit: '100000' });
+  await enableWhatsApp(k, t, { token: WA_TOKEN, credit: '100000', provider: p.whatsapp });
   return t;
 }
 

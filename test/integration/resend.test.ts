@@ -39,7 +39,7 @@ describe('resendDeliveries: skipped and failed messages sent again, through the 
 
   async function tenant(credit: string): Promise<TestTenant> {
     const t = await k.newTenant();
-    await enableWhatsApp(k, t, { token: `${WA_TOKEN}-${t.id.slice(0, 8)}`, credit });
+    await enableWhatsApp(k, t, { token: `${WA_TOKEN}-${t.id.slice(0, 8)}`, credit, provider: p.whatsapp });
     return t;
   }
 

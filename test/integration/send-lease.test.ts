@@ -27,7 +27,7 @@ afterAll(async () => {
 
 it('a message that waited past half its send lease for a call slot renews its claim, and reaches the provider once', async () => {
   const t = await k.newTenant();
-  await enableWhatsApp(k, t, { token: 'd360-key-0123456789', credit: '100000' });
+  await enableWhatsApp(k, t, { token: 'd360-key-0123456789', credit: '100000', provider: p.whatsapp });
   // The webhook registration goes through the fake too: only then are the slow answers queued.
   await eventually(() => expect(p.whatsapp.webhooks.some((w) => w.url.endsWith(`/webhooks/whatsapp/${t.id}`))).toBe(true));
   p.whatsapp.fail(9, 'late');

@@ -43,7 +43,7 @@ describe('WhatsApp throughput as Meta enforces it', () => {
   async function tenant(name: string): Promise<TestTenant & { key: string }> {
     const t = await k.newTenant();
     const key = `d360-${name}-${t.id.slice(0, 8)}`;
-    await enableWhatsApp(k, t, { token: key, credit: '100000' });
+    await enableWhatsApp(k, t, { token: key, credit: '100000', provider: p.whatsapp });
     const res = await k.gql(t.admin, 'mutation { setEventChannels(eventType: "appointment.no_show", channels: [WHATSAPP]) { eventType } }');
     expect(res.errors).toBeUndefined();
     return { ...t, key };

@@ -42,7 +42,7 @@ describe('dispatcher processes that crash, rebalance and shut down', () => {
     api = await startKabar({ channels: p.channels, env, roles: ['api'], snsFetchCert: (url) => p.sns.fetchCert(url) });
     // A receipt given up on while its message's lease runs would let the sweep send that message again.
     receipts = enableReceipts(p, api.url, { giveUpMs: 2 * SEND_LEASE_MS });
-    tenants = await loadTenants(api, 10, '100000000');
+    tenants = await loadTenants(api, 10, '100000000', p);
     dispatcherEnv = {
       ...env,
       DATABASE_URL: inject('databaseUrl'),

@@ -37,7 +37,7 @@ describe('channel fallback through a crash', () => {
     const shared = { ...p.env, ...topics, KAFKA_BROKERS: brokers, KABAR_ENCRYPTION_KEY: generateKey() };
     api = await startKabar({ channels: p.channels, env: shared, roles: ['api'], snsFetchCert: (url) => p.sns.fetchCert(url) });
     enableReceipts(p, api.url, { giveUpMs: 2 * SEND_LEASE_MS });
-    tenants = await loadTenants(api, 4, CREDIT);
+    tenants = await loadTenants(api, 4, CREDIT, p);
     for (const [i, t] of tenants.entries()) {
       if (i % 2 === 0) await ok(api.gql(t.admin, 'mutation { setReferenceData(key: "WhatsApp_Notification", value: "0") { key } }'));
       await ok(api.gql(t.admin, 'mutation { upsertChannelFallback(input: { eventPattern: "*", from: WHATSAPP, to: SMS }) { id } }'));

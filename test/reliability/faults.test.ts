@@ -48,7 +48,7 @@ describe('faulty providers and a credit race', () => {
   });
 
   it(`30% of provider calls fail: every message delivered once in the end; permanent rejections FAILED with the provider's reason and refunded`, async () => {
-    const tenants = await loadTenants(k, 6, '100000000');
+    const tenants = await loadTenants(k, 6, '100000000', p);
     for (const [i, fake] of [p.whatsapp, p.ses, p.sms].entries()) fake.failureRate(0.3, ['timeout', '429', '5xx', 'permanent'], 7 + i);
     const events = makeEvents(tenants, EVENTS);
     const attemptsBefore = p.whatsapp.attempts + p.ses.attempts + p.sms.attempts;
@@ -99,7 +99,7 @@ describe('faulty providers and a credit race', () => {
   it('credit race: 1,000 WhatsApp messages against credit for 400 send exactly 400, skip 600, end at exactly zero', async () => {
     for (const fake of [p.whatsapp, p.ses, p.sms]) fake.failureRate(0);
     freeOn = false;
-    const [t] = await loadTenants(k, 1, new Decimal(PRICE).times(400).toFixed());
+    const [t] = await loadTenants(k, 1, new Decimal(PRICE).times(400).toFixed(), p);
     const events = makeEvents([t!], 1000, 1_000_000, ['appointment.no_show']);
     await produceAll(producer, topics.KAFKA_EVENTS_TOPIC, events, 100);
     await eventually(async () => {

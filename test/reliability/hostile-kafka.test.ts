@@ -76,6 +76,7 @@ describe('hostile Kafka input', () => {
     // Tenant 0: WhatsApp on, configured and paid for. The others: WhatsApp off (skipped, not sent).
     const a = tenants[0]!;
     expect((await k.gql(a.admin, 'mutation { setReferenceData(key: "WhatsApp_Notification", value: "1") { key } }')).errors).toBeUndefined();
+    p.whatsapp.issueKey(WA_TOKEN);
     expect((await k.gql(a.admin, `mutation { upsertWhatsAppConfig(input: { senderNumber: "+6281100000000", token: "${WA_TOKEN}", country: "ID", currency: "IDR", isActive: true }) { tokenSet } }`)).errors).toBeUndefined();
     const req = await k.gql(a.admin, 'mutation { requestCreditPurchase(amount: "1000000") { id } }');
     expect((await k.gql(platform, 'mutation($id: ID!) { confirmCreditPurchase(id: $id) { status } }', { id: req.data.requestCreditPurchase.id })).data.confirmCreditPurchase.status).toBe('PAID');

@@ -56,7 +56,7 @@ describe('Kafka and PostgreSQL restarts under load', () => {
       snsFetchCert: (url) => p.sns.fetchCert(url),
     });
     enableReceipts(p, k.url);
-    tenants = await loadTenants(k, 6, '100000000');
+    tenants = await loadTenants(k, 6, '100000000', p);
     producer = new Kafka({ clientId: 'rel-infra', brokers: [broker.brokers], logLevel: logLevel.NOTHING }).producer();
     await producer.connect();
   }, 180_000);

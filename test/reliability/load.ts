@@ -20,14 +20,14 @@ export const CHANNEL_OF: Record<string, 'WHATSAPP' | 'EMAIL' | 'SMS'> = {
 };
 const TYPES = Object.keys(CHANNEL_OF);
 
-/** Tenants with WhatsApp on, configured, paid for (`credit`), and one channel per event type. */
-export async function loadTenants(k: TestKabar, count: number, credit: string): Promise<TestTenant[]> {
+/** Tenants with WhatsApp on (a key `provider` issued), configured, paid for (`credit`), and one channel per event type. */
+export async function loadTenants(k: TestKabar, count: number, credit: string, provider: Pick<FakeProviders, 'whatsapp'>): Promise<TestTenant[]> {
   // The same price the other suites set: files share one database and run side by side.
   await setTestPrices(k);
   const tenants: TestTenant[] = [];
   for (let i = 0; i < count; i++) {
     const t = await k.newTenant();
-    await enableWhatsApp(k, t, { token: `d360-rel-key-${i}-${randomUUID().slice(0, 6)}`, credit });
+    await enableWhatsApp(k, t, { token: `d360-rel-key-${i}-${randomUUID().slice(0, 6)}`, credit, provider: provider.whatsapp });
     for (const [type, channel] of Object.entries(CHANNEL_OF)) {
       const res = await k.gql(t.admin, `mutation { setEventChannels(eventType: "${type}", channels: [${channel}]) { eventType } }`);
       expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();

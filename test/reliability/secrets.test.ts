@@ -186,6 +186,7 @@ describe('secrets never leave Kabar', () => {
     const from = new Date(Date.UTC(2020, 0, 1) + Math.floor(Math.random() * 1e6) * 60_000).toISOString();
     expect((await call(platform, 'mutation($from: DateTime!) { setWhatsAppPrice(input: { country: "ID", currency: "IDR", category: UTILITY, pricePerMessage: "350", effectiveFrom: $from }) { id } }', { from })).errors).toBeUndefined();
     await call(t.admin, 'mutation { setReferenceData(key: "WhatsApp_Notification", value: "1") { key } }');
+    p.whatsapp.issueKey(WA_TOKEN);
     const cfg = await call(t.admin, 'mutation($tok: String) { upsertWhatsAppConfig(input: { senderNumber: "+6281100000000", token: $tok, country: "ID", currency: "IDR", isActive: true }) { tokenSet } }', { tok: WA_TOKEN });
     expect(cfg).toEqual({ data: { upsertWhatsAppConfig: { tokenSet: true } } });
     await eventually(() => expect(p.whatsapp.webhooks).toHaveLength(1));

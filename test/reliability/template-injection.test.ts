@@ -103,6 +103,7 @@ describe('template injection through the real path (publishEvent → dispatcher 
     await setTestPrices(k);
     t = await k.newTenant();
     await k.gql(t.admin, 'mutation { setReferenceData(key: "WhatsApp_Notification", value: "1") { key } }');
+    p.whatsapp.issueKey('d360-key-0123456789');
     const cfg = await k.gql(t.admin, 'mutation { upsertWhatsAppConfig(input: { senderNumber: "+6281100000000", token: "d360-key-0123456789", country: "ID", currency: "IDR", isActive: true }) { tokenSet } }');
     expect(cfg.errors).toBeUndefined();
     const req = await k.gql(t.admin, 'mutation { requestCreditPurchase(amount: "100000") { id } }');

@@ -218,6 +218,7 @@ describe('webhooks: unsigned, forged, replayed or other-tenant calls are rejecte
   async function readyTenant(platform: string): Promise<Side> {
     const t = await k.newTenant();
     await k.gql(t.admin, 'mutation { setReferenceData(key: "WhatsApp_Notification", value: "1") { key } }');
+    p.whatsapp.issueKey(WA_TOKEN);
     const cfg = await k.gql(t.admin, `mutation { upsertWhatsAppConfig(input: { senderNumber: "+6281100000000", token: "${WA_TOKEN}", country: "ID", currency: "IDR", isActive: true }) { tokenSet } }`);
     expect(cfg.errors).toBeUndefined();
     const req = await k.gql(t.admin, 'mutation { requestCreditPurchase(amount: "100000") { id } }');
