@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { connect, createServer as createNetServer, type Server, type Socket } from 'node:net';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startOps } from '../../src/ops.js';
 import { eventually, startKabar, type TestKabar } from '../helpers/app.js';
 import { sampleEvent } from '../helpers/events.js';
+import { freePort } from '../helpers/net.js';
 import { startProviders, type Providers } from '../helpers/providers.js';
 
 const PUBLISH = 'mutation($input: EventInput!) { publishEvent(input: $input) { accepted duplicate } }';
@@ -140,3 +142,77 @@ describe('operations endpoints with Kafka', () => {
     expect(sample(text, 'kabar_consumer_lag_errors_total')).toBe(0);
   });
 });
+
+describe('readiness while Kafka is down', () => {
+  const suffix = randomUUID().slice(0, 8);
+  const topics = { KAFKA_EVENTS_TOPIC: `kabar.events.${suffix}`, KAFKA_DLQ_TOPIC: `kabar.events.dlq.${suffix}`, KAFKA_STATUS_TOPIC: `kabar.delivery-status.${suffix}`, KAFKA_LIVE_TOPIC: `kabar.live.${suffix}`, KAFKA_CONSUMER_GROUP: `kabar-dispatcher-${suffix}`, KAFKA_PARTITIONS: '1' };
+  let k: TestKabar;
+  let gate: Gate;
+
+  beforeAll(async () => {
+    // Kabar knows the shared broker only by an address the test can cut off (the broker must stay
+    // up for the other files): to this process, a cut gate is a broker that is down.
+    gate = await tcpGate(inject('kafkaBrokers'));
+    k = await startKabar({ roles: ['api'], env: { ...topics, KAFKA_BROKERS: `127.0.0.1:${gate.port}` } });
+  }, 90_000);
+  afterAll(async () => {
+    await gate.open();
+    await k?.stop();
+    await gate.close();
+  });
+
+  it('GET /readyz answers 503 naming Kafka while the broker cannot be reached, and 200 once it can', async () => {
+    const ready = async () => {
+      const res = await fetch(`${base(k)}/readyz`);
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    expect((await ready()).status).toBe(200);
+    await gate.cut();
+    // The last good answer is reused for a few seconds, then the probe finds no broker.
+    const down = await eventually(async () => {
+      const r = await ready();
+      expect(r.status).toBe(503);
+      return r.body;
+    }, 15_000, 250);
+    expect(down).toMatchObject({ status: 'unavailable', checks: { database: { status: 'ok' }, kafka: { status: 'fail' } } });
+    await gate.open();
+    await eventually(async () => expect((await ready()).status).toBe(200), 15_000, 250);
+  });
+});
+
+interface Gate {
+  port: number;
+  /** Refuses new connections and drops the open ones. */
+  cut(): Promise<void>;
+  open(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A TCP pass-through to `target` (host:port) on a port of its own, which the test can cut and reopen. */
+async function tcpGate(target: string): Promise<Gate> {
+  const [host, targetPort] = [target.slice(0, target.lastIndexOf(':')), Number(target.slice(target.lastIndexOf(':') + 1))];
+  const sockets = new Set<Socket>();
+  const port = await freePort();
+  let server: Server | undefined;
+  const listen = () =>
+    new Promise<void>((resolve) => {
+      server = createNetServer((client) => {
+        const upstream = connect(targetPort, host);
+        for (const s of [client, upstream]) {
+          sockets.add(s);
+          s.on('close', () => sockets.delete(s));
+          s.on('error', () => {});
+        }
+        client.pipe(upstream).pipe(client);
+      });
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+  const cut = async () => {
+    const s = server;
+    server = undefined;
+    for (const socket of sockets) socket.destroy();
+    if (s) await new Promise((r) => s.close(r));
+  };
+  await listen();
+  return { port, cut, open: async () => void (server ?? (await listen())), close: cut };
+}
