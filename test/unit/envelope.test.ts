@@ -52,7 +52,7 @@ describe('one envelope check for every entry', () => {
   it('names the first invalid data field for GraphQL and up to five for the wire', () => {
     const e = { ...base(), data: {} };
     const r = both(e);
-    expect(r.wire).toMatch(/^INVALID_DATA: \/ must have required property/);
-    expect(r.graphql?.field).toBe('input.data');
+    expect(r.wire).toMatch(/^INVALID_DATA: \/patient must have required property/);
+    expect(r.graphql?.field).toBe('input.data.patient');
   });
 });
