@@ -30,7 +30,9 @@ export function joseProblem(err: unknown): TokenProblem {
     case 'ERR_JWT_EXPIRED':
       return 'EXPIRED';
     case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
-      if (claim === 'nbf' || claim === 'iat') return (err as { reason?: unknown }).reason === 'check_failed' ? 'NOT_YET_VALID' : 'INVALID_CLAIMS';
+      if (claim === 'nbf' || claim === 'iat') {
+        return (err as { reason?: unknown }).reason === 'check_failed' ? 'NOT_YET_VALID' : 'INVALID_CLAIMS';
+      }
       if (claim === 'iss') return 'WRONG_ISSUER';
       if (claim === 'aud') return 'WRONG_AUDIENCE';
       return 'INVALID_CLAIMS';
@@ -46,5 +48,6 @@ export function joseProblem(err: unknown): TokenProblem {
   }
   // Anything else jose throws is about the token's shape; a fetch failure is the JWKS endpoint's.
   if (typeof code === 'string' && code.startsWith('ERR_J')) return 'MALFORMED';
-  return err instanceof TypeError || (err as { name?: unknown })?.name === 'AbortError' ? 'KEYS_UNAVAILABLE' : 'MALFORMED';
+  const fetchFailed = err instanceof TypeError || (err as { name?: unknown })?.name === 'AbortError';
+  return fetchFailed ? 'KEYS_UNAVAILABLE' : 'MALFORMED';
 }

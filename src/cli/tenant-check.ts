@@ -28,7 +28,8 @@ export async function tenantExists(config: Config, secret: string, tenantId: str
   }
 }
 
-export const unknownTenant = (tenantId: string) => new CliError(`tenant ${tenantId} does not exist (create it with createTenant first, or check the id); ${OVERRIDE}`);
+export const unknownTenant = (tenantId: string) =>
+  new CliError(`tenant ${tenantId} does not exist (create it with createTenant first, or check the id); ${OVERRIDE}`);
 
 async function inDatabase(config: Config, tenantId: string): Promise<boolean> {
   const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.KABAR_DATA_DIR, poolSize: 1 });
@@ -41,7 +42,8 @@ async function inDatabase(config: Config, tenantId: string): Promise<boolean> {
 
 /** The running embedded Kabar's answer, or undefined when none listens on PORT. */
 async function askRunningKabar(config: Config, secret: string, tenantId: string): Promise<boolean | undefined> {
-  const token = await signToken({ secret, issuer: config.KABAR_JWT_ISSUER, audience: config.KABAR_JWT_AUDIENCE }, { sub: 'cli-token', roles: ['PLATFORM_ADMIN'] }, '60s');
+  const settings = { secret, issuer: config.KABAR_JWT_ISSUER, audience: config.KABAR_JWT_AUDIENCE };
+  const token = await signToken(settings, { sub: 'cli-token', roles: ['PLATFORM_ADMIN'] }, '60s');
   let res: Response;
   try {
     res = await fetch(`http://127.0.0.1:${config.PORT}/graphql`, {
@@ -54,7 +56,9 @@ async function askRunningKabar(config: Config, secret: string, tenantId: string)
     return undefined;
   }
   const body = (await res.json().catch(() => ({}))) as { data?: { tenants?: { id: string }[] } };
-  if (!body.data?.tenants) throw new Error(`the server on port ${config.PORT} did not list tenants (HTTP ${res.status}; is it this Kabar?)`);
+  if (!body.data?.tenants) {
+    throw new Error(`the server on port ${config.PORT} did not list tenants (HTTP ${res.status}; is it this Kabar?)`);
+  }
   return body.data.tenants.some((t) => t.id === tenantId);
 }
 

@@ -25,18 +25,22 @@ export class MigrationsPendingError extends Error {
 
 /** drizzle's journal against drizzle.__drizzle_migrations, the way its migrator decides (by `when`). */
 export async function migrationStatus(db: DbHandle): Promise<MigrationStatus> {
-  const journal = JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as { entries: { tag: string; when: number }[] };
-  const [table] = rowsOf<{ t: string | null }>(await db.db.execute(sql`select to_regclass('drizzle.__drizzle_migrations')::text as t`));
+  type Journal = { entries: { tag: string; when: number }[] };
+  const journal = JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as Journal;
+  const found = await db.db.execute(sql`select to_regclass('drizzle.__drizzle_migrations')::text as t`);
   let last = -1;
-  if (table?.t) {
-    const [row] = rowsOf<{ last: string | null }>(await db.db.execute(sql`select max(created_at)::text as last from drizzle.__drizzle_migrations`));
+  if (rowsOf<{ t: string | null }>(found)[0]?.t) {
+    const max = await db.db.execute(sql`select max(created_at)::text as last from drizzle.__drizzle_migrations`);
+    const [row] = rowsOf<{ last: string | null }>(max);
     last = row?.last ? Number(row.last) : -1;
   }
   return { total: journal.entries.length, pending: journal.entries.filter((e) => e.when > last).map((e) => e.tag) };
 }
 
 export function pendingMessage(s: MigrationStatus): string {
-  const what = s.pending.length === s.total ? `has none of Kabar's ${s.total} migrations` : `lacks ${s.pending.length} of Kabar's ${s.total} migrations (${s.pending.join(', ')})`;
+  const what = s.pending.length === s.total
+    ? `has none of Kabar's ${s.total} migrations`
+    : `lacks ${s.pending.length} of Kabar's ${s.total} migrations (${s.pending.join(', ')})`;
   return `the database at DATABASE_URL ${what}: run \`npm run db:migrate\` first, or start with KABAR_MIGRATE=auto`;
 }
 

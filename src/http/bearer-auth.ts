@@ -20,8 +20,11 @@ export async function authenticate(app: App, req: Request): Promise<{ auth: Auth
     if (!token) throw tokenRefused(req.get('authorization') ? 'MALFORMED' : 'MISSING');
     return { auth: await app.verify(token) };
   } catch (err) {
-    if (err instanceof UnauthenticatedError) return { problem: { status: 401, error: { code: err.code, message: err.message, reason: err.reason } } };
+    if (err instanceof UnauthenticatedError) {
+      return { problem: { status: 401, error: { code: err.code, message: err.message, reason: err.reason } } };
+    }
     if (!(err instanceof KabarError)) app.logger.error({ err }, 'bearer token verification failed');
-    return { problem: { status: 503, error: { code: ErrorCode.SERVICE_UNAVAILABLE, message: 'Could not verify the bearer token; try again' } } };
+    const message = 'Could not verify the bearer token; try again';
+    return { problem: { status: 503, error: { code: ErrorCode.SERVICE_UNAVAILABLE, message } } };
   }
 }
