@@ -39,9 +39,10 @@ export class KabarError extends Error {
   }
 }
 
+/** No usable token; `reason` says why (src/auth/token-problem.ts: MISSING, EXPIRED, UNKNOWN_TENANT…). */
 export class UnauthenticatedError extends KabarError {
-  constructor(message = 'A valid bearer token is required') {
-    super(ErrorCode.UNAUTHENTICATED, message);
+  constructor(message = 'A bearer token is required (Authorization: Bearer <JWT>)', readonly reason = 'MISSING') {
+    super(ErrorCode.UNAUTHENTICATED, message, { reason });
   }
 }
 

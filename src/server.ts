@@ -9,8 +9,9 @@ import express from 'express';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { bearer, type Auth } from './auth/jwt.js';
+import { tokenRefused } from './auth/token-problem.js';
 import type { App } from './app.js';
-import { KabarError } from './errors.js';
+import { KabarError, UnauthenticatedError } from './errors.js';
 import { buildContext, type GqlContext } from './graphql/context.js';
 import { formatError, inputErrorsPlugin } from './graphql/errors.js';
 import { graphiqlHtml } from './graphql/graphiql.js';
@@ -33,9 +34,12 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+/** No header: anonymous (the resolver decides). A header that is no bearer token: MALFORMED. */
 async function authenticate(app: App, header: unknown): Promise<Auth | null> {
+  if (header === undefined || header === null || header === '') return null;
   const token = bearer(header);
-  return token ? app.verify(token) : null;
+  if (!token) throw tokenRefused('MALFORMED');
+  return app.verify(token);
 }
 
 /** GraphQL over HTTP and graphql-ws subscriptions on one server, one port, one path. */
@@ -54,13 +58,17 @@ export async function startServer(app: App, port = app.config.PORT, host = app.c
     {
       schema: app.schema,
       // The token is checked once, when the socket opens; a bad one closes it (4403).
+      // The close reason names why (4403 "Forbidden: EXPIRED"), as extensions.reason does over HTTP.
       onConnect: async (c) => {
+        let reason = 'MISSING';
         try {
           c.extra.ctx = buildContext(app, await authenticate(app, c.connectionParams?.authorization ?? c.connectionParams?.Authorization));
-          return !!c.extra.ctx.auth;
-        } catch {
-          return false;
+          if (c.extra.ctx.auth) return true;
+        } catch (err) {
+          reason = err instanceof UnauthenticatedError ? err.reason : err instanceof KabarError ? err.code : 'INTERNAL_SERVER_ERROR';
         }
+        c.extra.socket.close(4403, `Forbidden: ${reason}`);
+        return false;
       },
       context: (c) => c.extra.ctx!,
       // Same token limit, validation rules and cost as over HTTP.
@@ -107,8 +115,9 @@ export async function startServer(app: App, port = app.config.PORT, host = app.c
         try {
           return buildContext(app, await authenticate(app, req.headers.authorization));
         } catch (err) {
-          // An invalid token gets a GraphQL answer (UNAUTHENTICATED from the auth checker), not a 500.
-          if (err instanceof KabarError) return buildContext(app, null);
+          // An invalid token gets a GraphQL answer (UNAUTHENTICATED with its reason, from the auth
+          // checker), not a 500; so does a failed tenant lookup (SERVICE_UNAVAILABLE).
+          if (err instanceof KabarError) return buildContext(app, null, err);
           throw err;
         }
       },

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { loadConfig } from './config.js';
+import { ensureMigrated } from './db/migration-check.js';
 import { demoTokens, ensureDemoTenant } from './embedded.js';
 import { logger } from './logger.js';
 import { channelsFor, startRuntime, type Runtime } from './runtime.js';
@@ -11,6 +12,7 @@ import { channelsFor, startRuntime, type Runtime } from './runtime.js';
  */
 export async function runKabar(env: NodeJS.ProcessEnv = process.env): Promise<Runtime> {
   const config = loadConfig(env);
+  await ensureMigrated(config, logger);
   const runtime = await startRuntime(config, { channels: channelsFor(config) });
   const { app, core, server } = runtime;
   logger.info({ url: server?.url, database: core.db.kind, kafka: !!config.KAFKA_BROKERS, roles: config.KABAR_ROLES }, 'Kabar is running');

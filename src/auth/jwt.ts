@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
-import { UnauthenticatedError } from '../errors.js';
+import { joseProblem, tokenRefused } from './token-problem.js';
 
 export const ROLES = ['PLATFORM_ADMIN', 'TENANT_ADMIN', 'SUPPORT', 'STAFF', 'SERVICE'] as const;
 export type Role = (typeof ROLES)[number];
@@ -48,19 +48,19 @@ export function createVerifier(s: JwtSettings): Verifier {
     try {
       // Every token expires: one without `exp` would be valid forever once leaked.
       ({ payload } = await jwtVerify(token, key as Uint8Array, { issuer: s.issuer, audience: s.audience, algorithms, clockTolerance: CLOCK_TOLERANCE_S, requiredClaims: ['exp'] }));
-    } catch {
-      throw new UnauthenticatedError('The bearer token is invalid or expired');
+    } catch (err) {
+      throw tokenRefused(joseProblem(err));
     }
     // jose checks `iat` only against a maximum age; a token issued in the future is not valid yet either.
     if (payload.iat !== undefined && payload.iat > Date.now() / 1000 + CLOCK_TOLERANCE_S) {
-      throw new UnauthenticatedError('The bearer token is invalid or expired');
+      throw tokenRefused('NOT_YET_VALID');
     }
     const parsed = claims.safeParse(payload);
-    if (!parsed.success) throw new UnauthenticatedError('The bearer token lacks valid sub, tenant_id or roles claims');
+    if (!parsed.success) throw tokenRefused('INVALID_CLAIMS');
     const { sub, tenant_id, roles } = parsed.data;
-    if (!tenant_id && !roles.includes('PLATFORM_ADMIN')) throw new UnauthenticatedError('The bearer token has no tenant_id claim');
+    if (!tenant_id && !roles.includes('PLATFORM_ADMIN')) throw tokenRefused('INVALID_CLAIMS');
     if (tenant_id && s.tenantExists && !knownTenants.has(tenant_id)) {
-      if (!(await s.tenantExists(tenant_id))) throw new UnauthenticatedError('The bearer token names a tenant that does not exist');
+      if (!(await s.tenantExists(tenant_id))) throw tokenRefused('UNKNOWN_TENANT');
       if (knownTenants.size >= KNOWN_TENANTS_MAX) knownTenants.clear();
       knownTenants.add(tenant_id);
     }

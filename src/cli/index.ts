@@ -2,7 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig } from '../config.js';
 import { formatSummary, replayDlq } from './replay-dlq.js';
 import { mintToken } from './token.js';
-import { UsageError } from './usage.js';
+import { CliError, UsageError } from './usage.js';
 
 // `kabar <command>`: the operator's entry point (bin/kabar.mjs runs this file's caller, src/cli.ts).
 // Results go to stdout, progress and diagnostics to stderr, so output can be piped.
@@ -14,10 +14,11 @@ Commands:
                                          Same as npm start with KABAR_ROLES set.
   migrate                                Apply the database migrations to DATABASE_URL (or the embedded database).
   kafka [--port 9092]                    Start a local single-node Kafka for development (npm run kafka).
-  token --tenant <id> --roles A,B [--sub name] [--expires 30d]
+  token --tenant <id> --roles A,B [--sub name] [--expires 30d] [--allow-unknown-tenant]
                                          Mint an HS256 development token with KABAR_JWT_SECRET
                                          (or the embedded KABAR_DATA_DIR/jwt.secret). Roles: PLATFORM_ADMIN,
-                                         TENANT_ADMIN, SUPPORT, STAFF, SERVICE.
+                                         TENANT_ADMIN, SUPPORT, STAFF, SERVICE. Refuses a tenant that does
+                                         not exist unless --allow-unknown-tenant is given.
   replay-dlq [--limit N] [--dry-run] [--json] [--verbose]
                                          Re-validate the dead-letter topic and send the messages that now
                                          pass back to the events topic (KAFKA_BROKERS, KAFKA_DLQ_TOPIC,
@@ -31,9 +32,11 @@ const COMMAND_HELP: Record<string, string> = {
   migrate: 'Usage: kabar migrate\n\nApplies drizzle/ migrations to DATABASE_URL (or the embedded PGlite in KABAR_DATA_DIR).',
   kafka: 'Usage: kabar kafka [--port 9092]\n\nStarts a local single-node KRaft broker (needs java; jars fetched once with mvn), data in KABAR_DATA_DIR/kafka,\ncreates Kabar\'s topics and prints KAFKA_BROKERS. Ctrl-C stops it.',
   token:
-    'Usage: kabar token --tenant <uuid> --roles ROLE[,ROLE…] [--sub <subject>] [--expires <30d|12h|90m…>]\n\n' +
+    'Usage: kabar token --tenant <uuid> --roles ROLE[,ROLE…] [--sub <subject>] [--expires <30d|12h|90m…>] [--allow-unknown-tenant]\n\n' +
     'Prints a bearer token signed with KABAR_JWT_SECRET, or the secret embedded mode keeps in KABAR_DATA_DIR/jwt.secret.\n' +
-    'A PLATFORM_ADMIN token may omit --tenant. Issuer and audience: KABAR_JWT_ISSUER, KABAR_JWT_AUDIENCE.',
+    'A PLATFORM_ADMIN token may omit --tenant. Issuer and audience: KABAR_JWT_ISSUER, KABAR_JWT_AUDIENCE.\n' +
+    'The tenant must exist (checked in DATABASE_URL, or with the running embedded Kabar / its data folder): Kabar\n' +
+    'refuses tokens for unknown tenants. --allow-unknown-tenant mints without the check (e.g. for a tenant not created yet).',
   'replay-dlq':
     'Usage: kabar replay-dlq [--limit N] [--dry-run] [--json] [--verbose] [--brokers host:port,…]\n\n' +
     'Reads KAFKA_DLQ_TOPIC from the beginning with a fresh consumer group, re-validates every message, and produces\n' +
@@ -94,9 +97,11 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
         // bin/kabar.mjs runs scripts/kafka.ts for `kabar kafka` before this file is reached.
         throw new UsageError('`kafka` is run by bin/kabar.mjs (`kabar kafka`) or `npm run kafka`, not by src/cli.ts');
       case 'token': {
-        const { values } = parse(rest, { tenant: { type: 'string', short: 't' }, roles: { type: 'string', short: 'r' }, sub: { type: 'string' }, expires: { type: 'string', short: 'e' } });
+        const { values } = parse(rest, { tenant: { type: 'string', short: 't' }, roles: { type: 'string', short: 'r' }, sub: { type: 'string' }, expires: { type: 'string', short: 'e' }, 'allow-unknown-tenant': { type: 'boolean' } });
         if (!values.roles) throw new UsageError('--roles is required (e.g. --roles TENANT_ADMIN)');
-        const minted = await mintToken({ tenant: values.tenant, roles: values.roles, sub: values.sub, expires: values.expires }, io.env);
+        const allowUnknownTenant = values['allow-unknown-tenant'] ?? false;
+        const minted = await mintToken({ tenant: values.tenant, roles: values.roles, sub: values.sub, expires: values.expires, allowUnknownTenant }, io.env);
+        if (allowUnknownTenant && minted.tenantId) io.err(`kabar: warning: tenant ${minted.tenantId} was not checked; Kabar refuses this token (UNKNOWN_TENANT) until the tenant exists\n`);
         io.err(`token for ${minted.tenantId ? `tenant ${minted.tenantId}` : 'the platform'}, roles ${minted.roles.join(',')}, sub ${minted.sub}, expires ${minted.expiresAt.toISOString()}\n`);
         io.out(`${minted.token}\n`);
         return 0;
@@ -121,6 +126,10 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
     }
     return 0;
   } catch (err) {
+    if (err instanceof CliError) {
+      io.err(`kabar: ${err.message}\n`);
+      return 1;
+    }
     if (err instanceof UsageError) {
       io.err(`kabar: ${err.message}\n${command && COMMAND_HELP[command] ? `\n${COMMAND_HELP[command]}\n` : '\nRun `kabar help` for the commands.\n'}`);
       return 2;

@@ -13,6 +13,8 @@ export interface TokenInput {
   sub?: string;
   /** A jose time span: "30d", "12h", "90m"… Default 30d. */
   expires?: string;
+  /** Mint for a tenant without checking that it exists (e.g. before it is created). */
+  allowUnknownTenant?: boolean;
 }
 
 export interface MintedToken {
@@ -51,6 +53,11 @@ export async function mintToken(input: TokenInput, env: NodeJS.ProcessEnv = proc
   }
   const config = loadConfig(env);
   const secret = jwtSecretFor(env);
+  if (tenantId && !input.allowUnknownTenant) {
+    // Loaded only here: the database client is heavy, and most commands never need it.
+    const { tenantExists, unknownTenant } = await import('./tenant-check.js');
+    if (!(await tenantExists(config, secret, tenantId))) throw unknownTenant(tenantId);
+  }
   const sub = input.sub?.trim() || `cli-${roles[0]!.toLowerCase().replace(/_/g, '-')}`;
   const token = await signToken({ secret, issuer: config.KABAR_JWT_ISSUER, audience: config.KABAR_JWT_AUDIENCE }, { sub, tenantId, roles: roles as Role[] }, expires);
   const exp = decodeJwt(token).exp!;

@@ -2,3 +2,8 @@
 export class UsageError extends Error {
   override name = 'UsageError';
 }
+
+/** A refusal the operator can act on: printed as one line (`kabar: …`), exit code 1. */
+export class CliError extends Error {
+  override name = 'CliError';
+}

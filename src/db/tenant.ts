@@ -59,12 +59,19 @@ async function run<T>(ctx: ScopeContext, role: 'kabar_app' | 'kabar_platform', t
   // PGlite cannot pipeline: what sendNow hands it is awaited before the unit goes on.
   const waits = ctx.db.kind === 'pglite';
   let result: T;
+  // The first pipelined statement to fail. Statements queued after it on the connection fail with
+  // "current transaction is aborted" (25P02), which says nothing: its error is the one to throw.
+  let firstFailure: unknown;
+  const track = (p: Promise<unknown>) => {
+    p.catch((err) => void (firstFailure ??= err));
+    return p;
+  };
   try {
     const sent: Promise<unknown>[] = [];
     result = await ctx.db.db.transaction(async (tx) => {
       // `role` is an ordinary setting, so set_config switches it locally. The switch shares a
       // write with the unit's first statement, and runs before it.
-      const switched = ctx.db.sendNow(tx, sql`select set_config('role', ${role}, true), set_config('app.tenant_id', ${tenantId}, true)`);
+      const switched = track(ctx.db.sendNow(tx, sql`select set_config('role', ${role}, true), set_config('app.tenant_id', ${tenantId}, true)`));
       sent.push(switched);
       if (waits) await switched;
       const out = await fn(tx, { afterCommit: (h) => void hooks.push(h), beforeCommit: (h) => void finals.push(h) });
@@ -74,7 +81,7 @@ async function run<T>(ctx: ScopeContext, role: 'kabar_app' | 'kabar_platform', t
       // and COMMIT leave in one write, and a failed switch shows after the COMMIT like the rest.
       let chain: Promise<unknown> = Promise.resolve();
       const send: Send = (q) => {
-        const answer = waits ? (chain = chain.then(() => ctx.db.sendNow(tx, q))) : ctx.db.sendNow(tx, q);
+        const answer = track(waits ? (chain = chain.then(() => ctx.db.sendNow(tx, q))) : ctx.db.sendNow(tx, q));
         sent.push(answer);
         return answer;
       };
@@ -86,11 +93,14 @@ async function run<T>(ctx: ScopeContext, role: 'kabar_app' | 'kabar_platform', t
     // not an error: the failure shows here, and nothing of the unit was kept.
     await Promise.all(sent);
   } catch (err) {
-    throw translateDbError(err);
+    throw translateDbError(pgErrorCode(err) === IN_FAILED_TRANSACTION && firstFailure !== undefined ? firstFailure : err);
   }
   for (const hook of hooks) await hook();
   return result;
 }
+
+/** "current transaction is aborted, commands ignored until end of transaction block". */
+const IN_FAILED_TRANSACTION = '25P02';
 
 /** The Postgres SQLSTATE of an error, looking through driver and drizzle wrappers. */
 export function pgErrorCode(err: unknown): string | undefined {

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { Auth } from '../auth/jwt.js';
 import type { App } from '../app.js';
-import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../errors.js';
+import { ForbiddenError, KabarError, NotFoundError, UnauthenticatedError } from '../errors.js';
 import { isId } from '../validation.js';
 import { withPlatform, withTenant, type PlatformScope, type TenantContext, type TenantScope } from '../db/tenant.js';
 import { historyFor, type HistoryRow } from '../services/deliveries.js';
@@ -10,11 +10,13 @@ import { bookingReferences } from '../services/delivery-export.js';
 export interface GqlContext {
   app: App;
   auth: Auth | null;
+  /** Why there is no `auth` when a token was sent (its reason), or the lookup that failed verifying it. */
+  authError?: KabarError;
   loaders: ReturnType<typeof createLoaders>;
 }
 
-export function buildContext(app: App, auth: Auth | null): GqlContext {
-  const ctx: GqlContext = { app, auth, loaders: undefined as never };
+export function buildContext(app: App, auth: Auth | null, authError?: KabarError): GqlContext {
+  const ctx: GqlContext = { app, auth, authError, loaders: undefined as never };
   ctx.loaders = createLoaders(ctx);
   return ctx;
 }
@@ -35,7 +37,7 @@ function createLoaders(ctx: GqlContext) {
 }
 
 export function requireAuth(ctx: GqlContext): Auth {
-  if (!ctx.auth) throw new UnauthenticatedError();
+  if (!ctx.auth) throw ctx.authError ?? new UnauthenticatedError();
   return ctx.auth;
 }
 

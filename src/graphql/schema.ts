@@ -24,7 +24,7 @@ import type { GqlContext } from './context.js';
 
 /** No token: UNAUTHENTICATED. A token without one of the roles: FORBIDDEN (type-graphql's, mapped in errors.ts). */
 const authChecker: AuthChecker<GqlContext> = ({ context }, roles) => {
-  if (!context.auth) throw new UnauthenticatedError();
+  if (!context.auth) throw context.authError ?? new UnauthenticatedError();
   return roles.length === 0 || roles.some((r) => context.auth!.roles.includes(r as never));
 };
 

@@ -8,6 +8,8 @@ export interface HttpError {
   message: string;
   /** The limit a request went over (bytes, parameters). */
   limit?: number;
+  /** Why a bearer token was refused (UNAUTHENTICATED): src/auth/token-problem.ts. */
+  reason?: string;
 }
 
 /**

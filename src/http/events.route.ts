@@ -19,7 +19,7 @@ export function eventsRouter(app: App): Router {
   router.post('/', express.raw({ type: () => true, limit: MAX_EVENT_BYTES }), async (req: Request, res: Response) => {
     const fail = (status: number, code: string, message: string) => res.status(status).json({ error: { code, message } });
     const caller = await authenticate(app, req);
-    if ('problem' in caller) return fail(401, ErrorCode.UNAUTHENTICATED, caller.problem);
+    if ('problem' in caller) return res.status(caller.problem.status).json({ error: caller.problem.error });
     const { auth } = caller;
     const platform = auth.roles.includes('PLATFORM_ADMIN');
     if (!platform && !auth.roles.includes('SERVICE') && !auth.roles.includes('TENANT_ADMIN')) return fail(403, ErrorCode.FORBIDDEN, 'Publishing events needs the SERVICE, TENANT_ADMIN or PLATFORM_ADMIN role');

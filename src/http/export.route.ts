@@ -61,7 +61,7 @@ export function exportRouter(app: App): Router {
   router.get('/', async (req: Request, res: Response) => {
     const fail = (status: number, code: ErrorCode, message: string, extra: Record<string, unknown> = {}) => res.status(status).json({ error: { code, message, ...extra } });
     const caller = await authenticate(app, req);
-    if ('problem' in caller) return fail(401, ErrorCode.UNAUTHENTICATED, caller.problem);
+    if ('problem' in caller) return res.status(caller.problem.status).json({ error: caller.problem.error });
     const { auth } = caller;
     if (!auth.tenantId) return fail(403, ErrorCode.FORBIDDEN, 'This token belongs to no tenant; exporting deliveries needs one');
     const parsed = parseExportFilter(req.query.filter);

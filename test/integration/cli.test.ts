@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createVerifier } from '../../src/auth/jwt.js';
 import { replayDlq, type ReplaySummary } from '../../src/cli/replay-dlq.js';
 import { ensureTopics } from '../../src/kafka/admin.js';
-import { JWT } from '../helpers/app.js';
+import { JWT, startKabar, type TestKabar } from '../helpers/app.js';
+import { freePort } from '../helpers/net.js';
 import { sampleEvent } from '../helpers/events.js';
 
 const BIN = fileURLToPath(new URL('../../bin/kabar.mjs', import.meta.url));
@@ -18,7 +19,7 @@ const BIN = fileURLToPath(new URL('../../bin/kabar.mjs', import.meta.url));
 function kabar(args: string[], env: Record<string, string> = {}, cwd = tmpdir()): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const base = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'silent' };
-    execFile(process.execPath, [BIN, ...args], { cwd, env: { ...base, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { cwd, env: { ...base, ...env }, timeout: 120_000 }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -27,16 +28,57 @@ function kabar(args: string[], env: Record<string, string> = {}, cwd = tmpdir())
 
 describe('kabar token', () => {
   const verify = createVerifier({ secret: JWT.secret, issuer: JWT.issuer, audience: JWT.audience });
-  const tenant = randomUUID();
+  let tenant: string;
+  let databaseUrl: string;
+  let k: TestKabar;
+
+  beforeAll(async () => {
+    databaseUrl = inject('databaseUrl');
+    k = await startKabar();
+    tenant = (await k.newTenant()).id;
+  });
+  afterAll(async () => k?.stop());
 
   it('mints a token Kabar accepts, with KABAR_JWT_SECRET', async () => {
-    const r = await kabar(['token', '--tenant', tenant, '--roles', 'tenant_admin,STAFF', '--sub', 'alice', '--expires', '2h'], { KABAR_JWT_SECRET: JWT.secret });
+    const r = await kabar(['token', '--tenant', tenant, '--roles', 'tenant_admin,STAFF', '--sub', 'alice', '--expires', '2h'], { KABAR_JWT_SECRET: JWT.secret, DATABASE_URL: databaseUrl });
     expect(r.code, r.stderr).toBe(0);
     const token = r.stdout.trim();
     expect(token.split('.')).toHaveLength(3);
     expect(await verify(token)).toEqual({ sub: 'alice', tenantId: tenant, roles: ['TENANT_ADMIN', 'STAFF'] });
     expect(r.stderr).toMatch(/expires 20\d\d-/);
-  });
+  }, 120_000);
+
+  it('refuses a tenant that does not exist in one line, exit 1, unless --allow-unknown-tenant', async () => {
+    const ghost = randomUUID();
+    const env = { KABAR_JWT_SECRET: JWT.secret, DATABASE_URL: databaseUrl };
+    const r = await kabar(['token', '--tenant', ghost, '--roles', 'TENANT_ADMIN'], env);
+    expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 1, stdout: '' });
+    expect(r.stderr).toBe(`kabar: tenant ${ghost} does not exist (create it with createTenant first, or check the id); pass --allow-unknown-tenant to mint it anyway\n`);
+    const forced = await kabar(['token', '--tenant', ghost, '--roles', 'TENANT_ADMIN', '--allow-unknown-tenant'], env);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(forced.stderr).toContain(`warning: tenant ${ghost} was not checked`);
+    expect(await verify(forced.stdout.trim())).toMatchObject({ tenantId: ghost, roles: ['TENANT_ADMIN'] });
+    // Kabar itself refuses that token, for the reason the CLI warned about.
+    const res = await k.gql(forced.stdout.trim(), '{ tenant { id } }');
+    expect(res.errors?.[0]?.extensions).toEqual({ code: 'UNAUTHENTICATED', reason: 'UNKNOWN_TENANT' });
+  }, 180_000);
+
+  it('checks the tenant with the running embedded Kabar, or in its data folder when none runs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kabar-cli-'));
+    try {
+      writeFileSync(join(dir, 'jwt.secret'), `${JWT.secret}\n`);
+      const port = String(await freePort());
+      // No Kabar on PORT and no database yet: no tenant exists.
+      const none = await kabar(['token', '--tenant', tenant, '--roles', 'STAFF'], { KABAR_DATA_DIR: dir, PORT: port });
+      expect({ code: none.code, stderr: none.stderr }).toEqual({ code: 1, stderr: expect.stringMatching(/^kabar: tenant \S+ does not exist .*\n$/) });
+      // A Kabar answering on PORT (here the test's, which knows `tenant`) is asked instead.
+      const asked = await kabar(['token', '--tenant', tenant, '--roles', 'STAFF'], { KABAR_DATA_DIR: dir, PORT: new URL(k.url).port });
+      expect(asked.code, asked.stderr).toBe(0);
+      expect(await verify(asked.stdout.trim())).toMatchObject({ tenantId: tenant });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 
   it('uses the embedded secret in KABAR_DATA_DIR/jwt.secret when KABAR_JWT_SECRET is unset', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kabar-cli-'));
@@ -51,7 +93,7 @@ describe('kabar token', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 120_000);
 
   it('rejects bad input with exit code 2 and the command\'s usage', async () => {
     const bad = [['token', '--roles', 'STAFF'], ['token', '--tenant', 'not-a-uuid', '--roles', 'STAFF'], ['token', '--tenant', tenant, '--roles', 'JANITOR'], ['token', '--tenant', tenant, '--roles', 'STAFF', '--expires', 'soon'], ['token', '--bogus']];
@@ -63,7 +105,7 @@ describe('kabar token', () => {
     });
     expect(unknown!.code).toBe(2);
     expect(unknown!.stderr).toContain('Unknown command "frobnicate"');
-  }, 60_000);
+  }, 180_000);
 });
 
 describe('kabar replay-dlq', () => {

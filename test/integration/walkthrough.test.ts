@@ -57,6 +57,8 @@ describe('docs/walkthrough.md', () => {
     try {
       const server = runtime.server!;
       const base = server.url.replace(/\/graphql$/, '');
+      // The CLI runs in the same folder and environment as `npm start`, so it finds that Kabar on PORT.
+      const cliEnv = { ...env, PORT: new URL(server.url).port };
       // What `npm start` prints: the demo tenant's tokens.
       const vars: Record<string, string> = { platformToken: (await demoTokens(runtime.app!, await ensureDemoTenant(runtime.core))).PLATFORM_ADMIN };
       const fill = (text: string) =>
@@ -99,7 +101,7 @@ describe('docs/walkthrough.md', () => {
           const argv = fill(command).slice('npm run --silent cli -- '.length).trim().split(/\s+/);
           answer = async () => {
             let out = '';
-            const code = await runCli(argv, { out: (s) => void (out += s), err: () => {}, env });
+            const code = await runCli(argv, { out: (s) => void (out += s), err: () => {}, env: cliEnv });
             expect(code, `${where}: ${command}`).toBe(0);
             return out.trim();
           };

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codeOf, JWT, platformToken, startKabar, type TestKabar, type TestTenant } from '../helpers/app.js';
 import { wsInit } from '../helpers/ws.js';
+import { REASONS } from './jwt-reasons.js';
 
 // Hostile bearer tokens, over HTTP (GraphQL and the /events ingest) and on graphql-ws connection_init.
 // Tokens are crafted by hand (header, payload, signature) so nothing in a library can "fix" them.
@@ -42,27 +43,37 @@ async function doors(k: TestKabar, authorization: string | null, query = TENANT_
     headers: { 'content-type': 'application/json', ...(authorization !== null ? { authorization } : {}) },
     body: JSON.stringify({ query }),
   });
-  const body = (await http.json()) as { data: unknown; errors?: { extensions: { code: string } }[] };
+  const body = (await http.json()) as { data: unknown; errors?: { message: string; extensions: { code: string; reason?: string } }[] };
   const ingest = await fetch(k.url.replace(/\/graphql$/, '/events'), {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(authorization !== null ? { authorization } : {}) },
     body: JSON.stringify({ id: `evt-${randomUUID()}`, type: 'report.ready', occurredAt: new Date().toISOString(), data: {} }),
   });
-  const ingestBody = (await ingest.json()) as { error?: { code: string } };
+  const ingestBody = (await ingest.json()) as { error?: { code: string; message: string; reason?: string } };
   const ws = await wsInit(k.url, authorization === null ? {} : { authorization });
   if (ws.acked) await ws.socket.close();
+  // What a refusal says, to check that it never repeats the token (nor any part of it) or the secret.
+  const said = `${body.errors?.[0]?.message ?? ''} ${ingestBody.error?.message ?? ''} ${ws.acked ? '' : ws.reason}`;
+  const token = authorization?.replace(/^\S+\s+/, '') ?? '';
+  const leaked = [JWT.secret, ...token.split(/[.\s]+/).filter((part) => part.length >= 8)].filter((s) => said.includes(s));
   return {
-    graphql: { status: http.status, code: body.errors?.[0]?.extensions.code, data: body.data },
-    ingest: { status: ingest.status, code: ingestBody.error?.code },
-    ws: ws.acked ? 'acked' : ws.code,
+    graphql: { status: http.status, code: body.errors?.[0]?.extensions.code, reason: body.errors?.[0]?.extensions.reason, data: body.data },
+    ingest: { status: ingest.status, code: ingestBody.error?.code, reason: ingestBody.error?.reason },
+    ws: ws.acked ? 'acked' : `${ws.code} ${ws.reason}`,
+    leaked,
   };
 }
 
-/** Every door shuts: GraphQL UNAUTHENTICATED with no data, ingest 401 UNAUTHENTICATED, socket closed 4403 without ack. */
-function expectShut(got: Awaited<ReturnType<typeof doors>>, name: string) {
-  expect(got.graphql, name).toEqual({ status: 200, code: 'UNAUTHENTICATED', data: null });
-  expect(got.ingest, name).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
-  expect(got.ws, name).toBe(4403);
+/**
+ * Every door shuts and says why, with the same reason: GraphQL UNAUTHENTICATED with no data, ingest
+ * 401 UNAUTHENTICATED, socket closed 4403 "Forbidden: <reason>" without ack; nothing of the token in it.
+ */
+function expectShut(got: Awaited<ReturnType<typeof doors>>, name: string, reason: string | undefined) {
+  expect(reason, `${name}: no expected reason in REASONS`).toBeDefined();
+  expect(got.graphql, name).toEqual({ status: 200, code: 'UNAUTHENTICATED', reason, data: null });
+  expect(got.ingest, name).toEqual({ status: 401, code: 'UNAUTHENTICATED', reason });
+  expect(got.ws, name).toBe(`4403 Forbidden: ${reason}`);
+  expect(got.leaked, name).toEqual([]);
 }
 
 describe('JWT attacks, HS256 deployment', () => {
@@ -79,9 +90,9 @@ describe('JWT attacks, HS256 deployment', () => {
   it('a well-formed token opens every door (the control the attacks below are measured against)', async () => {
     const token = hs(HS, claims(t.id, ['TENANT_ADMIN']), JWT.secret);
     const got = await doors(k, `Bearer ${token}`);
-    expect(got.graphql).toEqual({ status: 200, code: undefined, data: { tenant: { id: t.id } } });
+    expect(got.graphql).toEqual({ status: 200, code: undefined, reason: undefined, data: { tenant: { id: t.id } } });
     // The ingest authenticates and then judges the envelope: 400 on the empty data, not 401.
-    expect(got.ingest).toEqual({ status: 400, code: 'BAD_USER_INPUT' });
+    expect(got.ingest).toEqual({ status: 400, code: 'BAD_USER_INPUT', reason: undefined });
     expect(got.ws).toBe('acked');
   });
 
@@ -156,10 +167,23 @@ describe('JWT attacks, HS256 deployment', () => {
   };
 
   for (const [name, make] of Object.entries(cases)) {
-    it(`${name}: UNAUTHENTICATED on HTTP, ingest and graphql-ws`, async () => {
-      expectShut(await doors(k, make({ t })), name);
+    it(`${name}: UNAUTHENTICATED ${REASONS[name]} on HTTP, ingest and graphql-ws`, async () => {
+      expectShut(await doors(k, make({ t })), name, REASONS[name]);
     });
   }
+
+  it('the CSV export refuses with the same reasons (401 JSON, no token in it)', async () => {
+    const csv = async (authorization?: string) => {
+      const res = await fetch(k.url.replace(/\/graphql$/, '/deliveries.csv'), { headers: authorization ? { authorization } : {} });
+      return { status: res.status, body: await res.json() };
+    };
+    const expired = hs(HS, claims(t.id, ['TENANT_ADMIN'], { exp: now() - 600, iat: now() - 1200 }), JWT.secret);
+    expect(await csv()).toEqual({ status: 401, body: { error: { code: 'UNAUTHENTICATED', reason: 'MISSING', message: expect.any(String) } } });
+    expect(await csv(`Bearer ${expired}`)).toEqual({ status: 401, body: { error: { code: 'UNAUTHENTICATED', reason: 'EXPIRED', message: 'The bearer token has expired' } } });
+    const ghost = hs(HS, claims(randomUUID(), ['TENANT_ADMIN']), JWT.secret);
+    expect(await csv(`Bearer ${ghost}`)).toEqual({ status: 401, body: { error: { code: 'UNAUTHENTICATED', reason: 'UNKNOWN_TENANT', message: 'The bearer token names a tenant that does not exist' } } });
+    expect(await csv(`Bearer ${hs(HS, claims(t.id, ['TENANT_ADMIN']), 'another-secret-another-secret-0123456789')}`)).toMatchObject({ status: 401, body: { error: { reason: 'BAD_SIGNATURE' } } });
+  });
 
   it('connection_init without a usable payload is refused (4403, no ack)', async () => {
     const token = hs(HS, claims(t.id, ['TENANT_ADMIN']), JWT.secret);
@@ -236,8 +260,8 @@ describe('JWT attacks, RS256/JWKS deployment', () => {
 
   it('a token signed by the identity provider opens every door (control)', async () => {
     const got = await doors(k, `Bearer ${rs(RS, claims(t.id, ['TENANT_ADMIN']), issuer.privateKey)}`);
-    expect(got.graphql).toEqual({ status: 200, code: undefined, data: { tenant: { id: t.id } } });
-    expect(got.ingest).toEqual({ status: 400, code: 'BAD_USER_INPUT' });
+    expect(got.graphql).toEqual({ status: 200, code: undefined, reason: undefined, data: { tenant: { id: t.id } } });
+    expect(got.ingest).toEqual({ status: 400, code: 'BAD_USER_INPUT', reason: undefined });
     expect(got.ws).toBe('acked');
     expect(jwksHits).toBeGreaterThan(0);
   });
@@ -267,8 +291,8 @@ describe('JWT attacks, RS256/JWKS deployment', () => {
   };
 
   for (const [name, make] of Object.entries(cases)) {
-    it(`${name}: UNAUTHENTICATED on HTTP, ingest and graphql-ws`, async () => {
-      expectShut(await doors(k, make()), name);
+    it(`${name}: UNAUTHENTICATED ${REASONS[name]} on HTTP, ingest and graphql-ws`, async () => {
+      expectShut(await doors(k, make()), name, REASONS[name]);
     });
   }
 });
