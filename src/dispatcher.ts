@@ -6,7 +6,7 @@ import { withPlatform, withTenant } from './db/tenant.js';
 import { createKeyedQueue } from './consumers/keyed-queue.js';
 import { deliveries } from './schema/index.js';
 import { and, eq, isNotNull, sql } from 'drizzle-orm';
-import { recordReport, recordStatus, type StatusPublisher } from './services/delivery-status.js';
+import { recordReportAtCommit, recordStatus, type StatusPublisher } from './services/delivery-status.js';
 import { dispatchEvents, type DispatchOutcome } from './services/dispatch.js';
 import type { EventEnvelope } from './services/events.js';
 import { callsFor, claimDeliveries, recordOutcomes, type Claimed, type SendContext } from './services/sender.js';
@@ -230,7 +230,7 @@ export function createDispatcher(app: App, opts: DispatcherOptions) {
       if (receiptChannels.has(row.channel) && row.attempts < c.KABAR_MAX_SEND_ATTEMPTS) {
         const reason = `attempt ${row.attempts} was cut off and the provider never reported it; resending`;
         await s.tx.update(deliveries).set({ sendingSince: null, nextAttemptAt: now(), reason, updatedAt: now() }).where(and(eq(deliveries.id, id), eq(deliveries.sendingSince, row.sendingSince)));
-        recordReport(s, id, 'QUEUED', reason, now());
+        recordReportAtCommit(s, id, 'QUEUED', reason, now());
         log.warn({ tenantId, deliveryId: id, channel: row.channel, attempt: row.attempts }, 'interrupted send had no provider receipt; resending');
         return;
       }

@@ -1,5 +1,6 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { ConflictError, ErrorCode, KabarError } from '../errors.js';
+import { DeferredWrites, type AtCommit, type Send } from './at-commit.js';
 import type { DbHandle, Transaction } from './client.js';
 
 declare const tenantBrand: unique symbol;
@@ -15,12 +16,10 @@ interface BaseScope {
   /** Runs after a successful commit (publishing events must never announce a rolled-back change). */
   afterCommit(fn: () => void | Promise<void>): void;
   /**
-   * Runs at the end of the unit of work, inside the transaction (batched writes such as audit
-   * rows), handing its statements to `send`. They go out with the COMMIT, in one round trip;
-   * if one fails, the transaction rolls back and withTenant/withPlatform throw its error. What
-   * `send` returns settles with the statement's rows (read them after commit, not before).
+   * Writes that go out with the COMMIT, in this transaction (audit rows, status history, a
+   * balance update): one round trip for the unit's end. Nothing the unit reads sees them.
    */
-  beforeCommit(fn: (send: Send) => void): void;
+  readonly atCommit: AtCommit;
 }
 export interface TenantScope extends BaseScope {
   readonly tx: TenantTx;
@@ -49,13 +48,11 @@ export async function withPlatform<T>(ctx: ScopeContext, fn: (scope: PlatformSco
 }
 
 type Hook = () => void | Promise<void>;
-/** Writes a statement at the end of the unit of work (in call order); the promise settles with its answer. */
-export type Send = (query: SQL) => Promise<unknown>;
-type Hooks = Pick<BaseScope, 'afterCommit' | 'beforeCommit'>;
+type Hooks = Pick<BaseScope, 'afterCommit' | 'atCommit'>;
 
 async function run<T>(ctx: ScopeContext, role: 'kabar_app' | 'kabar_platform', tenantId: string, fn: (tx: Transaction, hooks: Hooks) => Promise<T>): Promise<T> {
   const hooks: Hook[] = [];
-  const finals: ((send: Send) => void)[] = [];
+  const atCommit = new DeferredWrites();
   // PGlite cannot pipeline: what sendNow hands it is awaited before the unit goes on.
   const waits = ctx.db.kind === 'pglite';
   let result: T;
@@ -67,7 +64,7 @@ async function run<T>(ctx: ScopeContext, role: 'kabar_app' | 'kabar_platform', t
       const switched = ctx.db.sendNow(tx, sql`select set_config('role', ${role}, true), set_config('app.tenant_id', ${tenantId}, true)`);
       sent.push(switched);
       if (waits) await switched;
-      const out = await fn(tx, { afterCommit: (h) => void hooks.push(h), beforeCommit: (h) => void finals.push(h) });
+      const out = await fn(tx, { afterCommit: (h) => void hooks.push(h), atCommit });
       // Deferred writes, in the order they were queued, handed over without waiting: the COMMIT
       // follows them on the connection, so the unit's end costs one round trip. A unit that read
       // nothing (the providers' answers) does not wait for the role switch either: switch, writes
@@ -78,7 +75,7 @@ async function run<T>(ctx: ScopeContext, role: 'kabar_app' | 'kabar_platform', t
         sent.push(answer);
         return answer;
       };
-      for (const f of finals) f(send);
+      atCommit.flush(send);
       if (waits) await chain;
       return out;
     });
