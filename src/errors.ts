@@ -105,3 +105,27 @@ export class RequestError extends KabarError {
     super(code, message, extra);
   }
 }
+
+/** What an error may carry: a code (SQLSTATE, errno, kafkajs type) and what it wraps. */
+export interface ErrorLike {
+  code?: unknown;
+  type?: unknown;
+  message?: unknown;
+  cause?: unknown;
+  originalError?: unknown;
+}
+
+/**
+ * An error and the errors it wraps, outermost first: drizzle wraps the driver's error in `cause`,
+ * fetch (undici) the system error, kafkajs and GraphQL use `originalError`. At most `depth` deep
+ * (a cycle of causes must not hang the caller).
+ */
+export function causes(err: unknown, depth = 5): ErrorLike[] {
+  const chain: ErrorLike[] = [];
+  for (let e = err; e && typeof e === 'object' && chain.length < depth; ) {
+    const like = e as ErrorLike;
+    chain.push(like);
+    e = like.cause ?? like.originalError;
+  }
+  return chain;
+}

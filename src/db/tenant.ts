@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { ConflictError, ErrorCode, KabarError } from '../errors.js';
+import { causes, ConflictError, ErrorCode, KabarError } from '../errors.js';
 import { DeferredWrites, type AtCommit, type Send } from './at-commit.js';
 import type { DbHandle, Transaction } from './client.js';
 
@@ -91,17 +91,12 @@ async function run<T>(ctx: ScopeContext, role: 'kabar_app' | 'kabar_platform', t
 
 /** The Postgres SQLSTATE of an error, looking through driver and drizzle wrappers. */
 export function pgErrorCode(err: unknown): string | undefined {
-  for (let e = err as { code?: unknown; cause?: unknown } | undefined, i = 0; e && i < 5; e = e.cause as typeof e, i++) {
-    if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
-  }
-  return undefined;
+  const code = causes(err).find((e) => typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code))?.code;
+  return code as string | undefined;
 }
 
 function isConnectionError(err: unknown): boolean {
-  for (let e = err as { code?: unknown; cause?: unknown } | undefined, i = 0; e && i < 5; e = e.cause as typeof e, i++) {
-    if (typeof e.code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|CONNECTION_|08|57P0)/.test(e.code)) return true;
-  }
-  return false;
+  return causes(err).some((e) => typeof e.code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|CONNECTION_|08|57P0)/.test(e.code));
 }
 
 function translateDbError(err: unknown): unknown {

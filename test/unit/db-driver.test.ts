@@ -40,7 +40,7 @@ describe('the driver adapter (drizzle and postgres.js internals)', () => {
     const { client, txHandle } = fakeClient();
     const db = drizzle(client as never);
     const found = await db.transaction(async (tx) => transactionClient(tx));
-    expect(found === txHandle, upgraded('a transaction no longer keeps its postgres.js handle as session.client')).toBe(true);
+    expect((found as object) === txHandle, upgraded('a transaction no longer keeps its postgres.js handle as session.client')).toBe(true);
   });
 
   it('fails loudly, naming the versions, when the handle is not where it was', () => {
