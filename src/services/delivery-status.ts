@@ -2,11 +2,12 @@ import { and, eq, sql } from 'drizzle-orm';
 import { auditLog, deliveries, deliveryStatusHistory } from '../schema/index.js';
 import { fromDriver, idList } from '../db/bulk.js';
 import type { TenantScope } from '../db/tenant.js';
-import type { DeliveryRow } from './deliveries.js';
 import type { Bus } from '../events/bus.js';
 import { audit } from './audit.js';
 import { refundDelivery } from './credits.js';
 
+// As deliveries.ts defines it (importing it from there would make an import cycle).
+type DeliveryRow = typeof deliveries.$inferSelect;
 export type Status = DeliveryRow['status'];
 
 // Status only moves forward: QUEUED < SENT < DELIVERED < READ. FAILED and SKIPPED end a
