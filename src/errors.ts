@@ -85,7 +85,12 @@ export class InvalidStateTransitionError extends KabarError {
   }
 }
 
-export type QueryLimitCode = ErrorCode.QUERY_TOO_DEEP | ErrorCode.QUERY_TOO_COMPLEX | ErrorCode.QUERY_TOO_LARGE | ErrorCode.TOO_MANY_ALIASES | ErrorCode.TOO_MANY_DIRECTIVES;
+export type QueryLimitCode =
+  | ErrorCode.QUERY_TOO_DEEP
+  | ErrorCode.QUERY_TOO_COMPLEX
+  | ErrorCode.QUERY_TOO_LARGE
+  | ErrorCode.TOO_MANY_ALIASES
+  | ErrorCode.TOO_MANY_DIRECTIVES;
 
 /** An operation over one of the configured limits: `limit` is the maximum, `actual` what the operation has. */
 export class QueryLimitError extends KabarError {

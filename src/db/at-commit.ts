@@ -92,7 +92,10 @@ function combine(writes: Write[]): { statement: SQL; answer?: Answer }[] {
       last.parts.push(part);
     } else groups.push({ tables: new Set([name]), parts: [part] });
   }
-  return groups.map(({ parts, answer }) => ({ statement: parts.length === 1 ? parts[0]! : withClauses(parts), answer }));
+  return groups.map(({ parts, answer }) => ({
+    statement: parts.length === 1 ? parts[0]! : withClauses(parts),
+    answer,
+  }));
 }
 
 function withClauses(parts: SQL[]): SQL {

@@ -39,7 +39,9 @@ export interface TenantContext extends ScopeContext {
 
 /** The one way into tenant data: a transaction whose role and tenant make RLS hold. */
 export async function withTenant<T>(ctx: TenantContext, fn: (scope: TenantScope) => Promise<T>): Promise<T> {
-  return run(ctx, 'kabar_app', ctx.tenantId, (tx, hooks) => fn({ tx: tx as TenantTx, tenantId: ctx.tenantId, actor: ctx.actor, ...hooks }));
+  return run(ctx, 'kabar_app', ctx.tenantId, (tx, hooks) =>
+    fn({ tx: tx as TenantTx, tenantId: ctx.tenantId, actor: ctx.actor, ...hooks }),
+  );
 }
 
 /** Platform-wide work (tenants, prices, cross-tenant purchase lookups); no tenant is set. */
@@ -50,7 +52,12 @@ export async function withPlatform<T>(ctx: ScopeContext, fn: (scope: PlatformSco
 type Hook = () => void | Promise<void>;
 type Hooks = Pick<BaseScope, 'afterCommit' | 'atCommit'>;
 
-async function run<T>(ctx: ScopeContext, role: 'kabar_app' | 'kabar_platform', tenantId: string, fn: (tx: Transaction, hooks: Hooks) => Promise<T>): Promise<T> {
+async function run<T>(
+  ctx: ScopeContext,
+  role: 'kabar_app' | 'kabar_platform',
+  tenantId: string,
+  fn: (tx: Transaction, hooks: Hooks) => Promise<T>,
+): Promise<T> {
   const hooks: Hook[] = [];
   const atCommit = new DeferredWrites();
   // PGlite cannot pipeline: what sendNow hands it is awaited before the unit goes on.
@@ -61,7 +68,10 @@ async function run<T>(ctx: ScopeContext, role: 'kabar_app' | 'kabar_platform', t
     result = await ctx.db.db.transaction(async (tx) => {
       // `role` is an ordinary setting, so set_config switches it locally. The switch shares a
       // write with the unit's first statement, and runs before it.
-      const switched = ctx.db.sendNow(tx, sql`select set_config('role', ${role}, true), set_config('app.tenant_id', ${tenantId}, true)`);
+      const switched = ctx.db.sendNow(
+        tx,
+        sql`select set_config('role', ${role}, true), set_config('app.tenant_id', ${tenantId}, true)`,
+      );
       sent.push(switched);
       if (waits) await switched;
       const out = await fn(tx, { afterCommit: (h) => void hooks.push(h), atCommit });
@@ -96,7 +106,8 @@ export function pgErrorCode(err: unknown): string | undefined {
 }
 
 function isConnectionError(err: unknown): boolean {
-  return causes(err).some((e) => typeof e.code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|CONNECTION_|08|57P0)/.test(e.code));
+  const lost = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|CONNECTION_|08|57P0)/;
+  return causes(err).some((e) => typeof e.code === 'string' && lost.test(e.code));
 }
 
 function translateDbError(err: unknown): unknown {

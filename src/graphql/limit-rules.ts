@@ -1,4 +1,11 @@
-import { Kind, type ASTVisitor, type FieldNode, type SelectionSetNode, type ValidationContext, type ValidationRule } from 'graphql';
+import {
+  Kind,
+  type ASTVisitor,
+  type FieldNode,
+  type SelectionSetNode,
+  type ValidationContext,
+  type ValidationRule,
+} from 'graphql';
 import { ErrorCode, QueryLimitError } from '../errors.js';
 import { isIntrospectionRoot, limitError, type GraphQLLimits } from './limits.js';
 
@@ -49,7 +56,9 @@ function depthRule(limits: GraphQLLimits): ValidationRule {
           const depth = 1 + depthOf(root.selectionSet);
           if (depth > limit) {
             const what = introspection ? 'introspection query' : 'query';
-            context.reportError(limitError(new QueryLimitError(ErrorCode.QUERY_TOO_DEEP, `The ${what} is ${depth} levels deep; at most ${limit} are allowed`, limit, depth), [root]));
+            const message = `The ${what} is ${depth} levels deep; at most ${limit} are allowed`;
+            const error = new QueryLimitError(ErrorCode.QUERY_TOO_DEEP, message, limit, depth);
+            context.reportError(limitError(error, [root]));
             return false;
           }
         }
@@ -74,10 +83,14 @@ function countRule(limits: GraphQLLimits): ValidationRule {
       Document: {
         leave() {
           if (aliases > limits.maxAliases) {
-            context.reportError(limitError(new QueryLimitError(ErrorCode.TOO_MANY_ALIASES, `The document has ${aliases} aliases; at most ${limits.maxAliases} are allowed`, limits.maxAliases, aliases)));
+            const message = `The document has ${aliases} aliases; at most ${limits.maxAliases} are allowed`;
+            const error = new QueryLimitError(ErrorCode.TOO_MANY_ALIASES, message, limits.maxAliases, aliases);
+            context.reportError(limitError(error));
           }
           if (directives > limits.maxDirectives) {
-            context.reportError(limitError(new QueryLimitError(ErrorCode.TOO_MANY_DIRECTIVES, `The document has ${directives} directives; at most ${limits.maxDirectives} are allowed`, limits.maxDirectives, directives)));
+            const message = `The document has ${directives} directives; at most ${limits.maxDirectives} are allowed`;
+            const error = new QueryLimitError(ErrorCode.TOO_MANY_DIRECTIVES, message, limits.maxDirectives, directives);
+            context.reportError(limitError(error));
           }
         },
       },

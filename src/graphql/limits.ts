@@ -46,4 +46,5 @@ export const UNPAGED_LIST_SIZE = 10;
 export const isIntrospectionRoot = (name: string) => name === '__schema' || name === '__type';
 
 /** The domain error rides as originalError: src/graphql/errors.ts turns it into its code. */
-export const limitError = (e: QueryLimitError, nodes?: FieldNode[]) => new GraphQLError(e.message, { nodes, originalError: e });
+export const limitError = (e: QueryLimitError, nodes?: FieldNode[]) =>
+  new GraphQLError(e.message, { nodes, originalError: e });

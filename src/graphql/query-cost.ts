@@ -95,7 +95,8 @@ class CostCounter {
     if (!fragment || !type || !isCompositeType(type) || this.inProgress.has(name)) return 0;
     if (!this.fragmentCost.has(name)) {
       this.inProgress.add(name);
-      this.fragmentCost.set(name, this.costOf(fragment.selectionSet, type, introspection || type.name.startsWith('__')));
+      const inIntrospection = introspection || type.name.startsWith('__');
+      this.fragmentCost.set(name, this.costOf(fragment.selectionSet, type, inIntrospection));
       this.inProgress.delete(name);
     }
     return this.fragmentCost.get(name)!;
@@ -119,7 +120,12 @@ class CostCounter {
     return isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[name] : undefined;
   }
 
-  private multiplier(def: GraphQLField<unknown, unknown>, node: FieldNode, parent: GraphQLCompositeType, introspection: boolean): number {
+  private multiplier(
+    def: GraphQLField<unknown, unknown>,
+    node: FieldNode,
+    parent: GraphQLCompositeType,
+    introspection: boolean,
+  ): number {
     if (introspection) return 1;
     if (def.args.some((a) => a.name === 'first')) {
       let first: unknown;
@@ -138,7 +144,9 @@ class CostCounter {
 
 export function costError(cost: number, limits: GraphQLLimits): QueryLimitError | undefined {
   if (cost <= limits.maxCost) return undefined;
-  return new QueryLimitError(ErrorCode.QUERY_TOO_COMPLEX, `The operation costs ${cost}; at most ${limits.maxCost} is allowed (lower first or select fewer fields)`, limits.maxCost, cost);
+  const message =
+    `The operation costs ${cost}; at most ${limits.maxCost} is allowed (lower first or select fewer fields)`;
+  return new QueryLimitError(ErrorCode.QUERY_TOO_COMPLEX, message, limits.maxCost, cost);
 }
 
 /** Apollo plugin: the cost needs the variables, so it is checked once the operation is known. */
@@ -149,7 +157,8 @@ export function costPlugin(limits: GraphQLLimits): ApolloServerPlugin {
         async didResolveOperation({ schema, document, operation, request }) {
           if (!operation) return;
           const error = costError(operationCost(schema, document, operation, request.variables, limits), limits);
-          if (error) throw new GraphQLError(error.message, { originalError: error, extensions: { http: { status: 400 } } });
+          if (!error) return;
+          throw new GraphQLError(error.message, { originalError: error, extensions: { http: { status: 400 } } });
         },
       };
     },

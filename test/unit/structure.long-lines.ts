@@ -4,7 +4,7 @@
  * lines when you touch it and lower or remove its entry (the test says when an entry is too
  * high). The formatter the coordinator adds (Biome) is expected to clear most of it at once;
  * then this list should be emptied. Files in KNOWN (structure.test.ts) are not counted here.
- * Total when written: 789 lines in 128 files.
+ * Total when written: 764 lines in 120 files.
  */
 export const LONG_LINES_LEFT: Readonly<Record<string, number>> = {
   'src/auth/jwt.ts': 4,
@@ -36,11 +36,8 @@ export const LONG_LINES_LEFT: Readonly<Record<string, number>> = {
   'src/dashboard/public/styles.css': 34,
   'src/dashboard/public/zone.d.ts': 1,
   'src/dashboard/public/zone.js': 3,
-  'src/db/at-commit.ts': 1,
   'src/db/bulk.ts': 6,
-  'src/db/tenant.ts': 4,
   'src/embedded.ts': 7,
-  'src/errors.ts': 1,
   'src/events/bus.ts': 1,
   'src/events/catalogue-doc.ts': 6,
   'src/events/catalogue.ts': 5,
@@ -48,10 +45,6 @@ export const LONG_LINES_LEFT: Readonly<Record<string, number>> = {
   'src/graphql/context.ts': 2,
   'src/graphql/errors.ts': 4,
   'src/graphql/graphiql.ts': 1,
-  'src/graphql/limit-rules.ts': 4,
-  'src/graphql/limits.ts': 1,
-  'src/graphql/query-cost.ts': 4,
-  'src/graphql/request-guards.ts': 9,
   'src/graphql/scalars.ts': 1,
   'src/graphql/schema.ts': 3,
   'src/http/csv.ts': 4,
@@ -132,7 +125,6 @@ export const LONG_LINES_LEFT: Readonly<Record<string, number>> = {
   'src/start.ts': 2,
   'src/templates/defaults.ts': 1,
   'src/templates/render.ts': 2,
-  'src/templates/value-formats.ts': 1,
   'src/templates/variables.ts': 2,
   'src/validation.ts': 2,
 };
