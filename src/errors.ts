@@ -103,7 +103,12 @@ export class InvalidStateTransitionError extends KabarError {
   }
 }
 
-export type QueryLimitCode = ErrorCode.QUERY_TOO_DEEP | ErrorCode.QUERY_TOO_COMPLEX | ErrorCode.QUERY_TOO_LARGE | ErrorCode.TOO_MANY_ALIASES | ErrorCode.TOO_MANY_DIRECTIVES;
+export type QueryLimitCode =
+  | ErrorCode.QUERY_TOO_DEEP
+  | ErrorCode.QUERY_TOO_COMPLEX
+  | ErrorCode.QUERY_TOO_LARGE
+  | ErrorCode.TOO_MANY_ALIASES
+  | ErrorCode.TOO_MANY_DIRECTIVES;
 
 /** An operation over one of the configured limits: `limit` is the maximum, `actual` what the operation has. */
 export class QueryLimitError extends KabarError {
@@ -122,4 +127,28 @@ export class RequestError extends KabarError {
   ) {
     super(code, message, extra);
   }
+}
+
+/** What an error may carry: a code (SQLSTATE, errno, kafkajs type) and what it wraps. */
+export interface ErrorLike {
+  code?: unknown;
+  type?: unknown;
+  message?: unknown;
+  cause?: unknown;
+  originalError?: unknown;
+}
+
+/**
+ * An error and the errors it wraps, outermost first: drizzle wraps the driver's error in `cause`,
+ * fetch (undici) the system error, kafkajs and GraphQL use `originalError`. At most `depth` deep
+ * (a cycle of causes must not hang the caller).
+ */
+export function causes(err: unknown, depth = 5): ErrorLike[] {
+  const chain: ErrorLike[] = [];
+  for (let e = err; e && typeof e === 'object' && chain.length < depth; ) {
+    const like = e as ErrorLike;
+    chain.push(like);
+    e = like.cause ?? like.originalError;
+  }
+  return chain;
 }

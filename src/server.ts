@@ -15,7 +15,10 @@ import { KabarError, UnauthenticatedError } from './errors.js';
 import { buildContext, type GqlContext } from './graphql/context.js';
 import { formatError, inputErrorsPlugin } from './graphql/errors.js';
 import { graphiqlHtml } from './graphql/graphiql.js';
-import { costPlugin, graphqlBodyGuards, graphqlLimits, limitRules, prepareWsOperation } from './graphql/limits.js';
+import { limitRules } from './graphql/limit-rules.js';
+import { graphqlLimits, type GraphQLLimits } from './graphql/limits.js';
+import { costPlugin } from './graphql/query-cost.js';
+import { graphqlBodyGuards, prepareWsOperation } from './graphql/request-guards.js';
 import { eventsRouter } from './http/events.route.js';
 import { exportRouter } from './http/export.route.js';
 import { webhooksRouter } from './http/webhooks.route.js';
@@ -53,52 +56,8 @@ export async function startServer(app: App, port = app.config.PORT, host = app.c
   web.disable('x-powered-by');
   const http = createServer(web);
   const limits = graphqlLimits(app.config);
-  const wss = new WebSocketServer({ server: http, path: '/graphql', maxPayload: limits.maxBodyBytes });
-  const ws = useServer<Record<string, unknown>, { ctx?: GqlContext }>(
-    {
-      schema: app.schema,
-      // The token is checked once, when the socket opens; a bad one closes it (4403).
-      // The close reason names why (4403 "Forbidden: EXPIRED"), as extensions.reason does over HTTP.
-      onConnect: async (c) => {
-        let reason = 'MISSING';
-        try {
-          c.extra.ctx = buildContext(app, await authenticate(app, c.connectionParams?.authorization ?? c.connectionParams?.Authorization));
-          if (c.extra.ctx.auth) return true;
-        } catch (err) {
-          reason = err instanceof UnauthenticatedError ? err.reason : err instanceof KabarError ? err.code : 'INTERNAL_SERVER_ERROR';
-        }
-        c.extra.socket.close(4403, `Forbidden: ${reason}`);
-        return false;
-      },
-      context: (c) => c.extra.ctx!,
-      // Same token limit, validation rules and cost as over HTTP.
-      onSubscribe: (_c, _id, payload) => prepareWsOperation(app.schema, payload, limits),
-    },
-    wss,
-  );
-
-  const apollo = new ApolloServer<GqlContext>({
-    schema: app.schema,
-    formatError,
-    includeStacktraceInErrorResponses: false,
-    // Apollo turns introspection off under NODE_ENV=production (the image); GraphiQL's Docs pane needs it.
-    introspection: true,
-    parseOptions: { maxTokens: limits.maxTokens },
-    validationRules: limitRules(limits),
-    // Kabar's own shutdown (src/start.ts) drains work in order; Apollo's handlers would race it.
-    stopOnTerminationSignals: false,
-    // Compact JSON: pretty-printing every response cost ~11% of the API's CPU (bench/).
-    stringifyResult: (value) => JSON.stringify(value),
-    plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer: http }),
-      ApolloServerPluginLandingPageDisabled(),
-      // Kabar sets no cache hints; the default plugin wrapped every field resolver for nothing.
-      ApolloServerPluginCacheControlDisabled(),
-      costPlugin(limits),
-      inputErrorsPlugin(),
-      { async serverWillStart() { return { async drainServer() { await ws.dispose(); } }; } },
-    ],
-  });
+  const ws = subscriptionServer(app, http, limits);
+  const apollo = apolloServer(app, http, limits, ws);
   await apollo.start();
 
   // GraphiQL, served from node_modules so it works offline.
@@ -145,4 +104,58 @@ export async function startServer(app: App, port = app.config.PORT, host = app.c
       await apollo.stop();
     },
   };
+}
+
+/** graphql-ws on the same port and path as HTTP. */
+function subscriptionServer(app: App, http: Server, limits: GraphQLLimits) {
+  const wss = new WebSocketServer({ server: http, path: '/graphql', maxPayload: limits.maxBodyBytes });
+  return useServer<Record<string, unknown>, { ctx?: GqlContext }>(
+    {
+      schema: app.schema,
+      // The token is checked once, when the socket opens; a bad one closes it (4403).
+      // The close reason names why (4403 "Forbidden: EXPIRED"), as extensions.reason does over HTTP.
+      onConnect: async (c) => {
+        let reason = 'MISSING';
+        try {
+          const header = c.connectionParams?.authorization ?? c.connectionParams?.Authorization;
+          c.extra.ctx = buildContext(app, await authenticate(app, header));
+          if (c.extra.ctx.auth) return true;
+        } catch (err) {
+          if (err instanceof UnauthenticatedError) reason = err.reason;
+          else reason = err instanceof KabarError ? err.code : 'INTERNAL_SERVER_ERROR';
+        }
+        c.extra.socket.close(4403, `Forbidden: ${reason}`);
+        return false;
+      },
+      context: (c) => c.extra.ctx!,
+      // Same token limit, validation rules and cost as over HTTP.
+      onSubscribe: (_c, _id, payload) => prepareWsOperation(app.schema, payload, limits),
+    },
+    wss,
+  );
+}
+
+function apolloServer(app: App, http: Server, limits: GraphQLLimits, ws: { dispose(): unknown }) {
+  return new ApolloServer<GqlContext>({
+    schema: app.schema,
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    // Apollo turns introspection off under NODE_ENV=production (the image); GraphiQL's Docs pane needs it.
+    introspection: true,
+    parseOptions: { maxTokens: limits.maxTokens },
+    validationRules: limitRules(limits),
+    // Kabar's own shutdown (src/start.ts) drains work in order; Apollo's handlers would race it.
+    stopOnTerminationSignals: false,
+    // Compact JSON: pretty-printing every response cost ~11% of the API's CPU (bench/).
+    stringifyResult: (value) => JSON.stringify(value),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer: http }),
+      ApolloServerPluginLandingPageDisabled(),
+      // Kabar sets no cache hints; the default plugin wrapped every field resolver for nothing.
+      ApolloServerPluginCacheControlDisabled(),
+      costPlugin(limits),
+      inputErrorsPlugin(),
+      { async serverWillStart() { return { async drainServer() { await ws.dispose(); } }; } },
+    ],
+  });
 }

@@ -1,5 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { causes } from '../errors.js';
 import type { SendOutcome } from './types.js';
 
 // Shared plumbing for the HTTP adapters (WhatsApp, SMS, push): one POST with a hard deadline,
@@ -60,11 +61,13 @@ function headerReader(headers: IncomingHttpHeaders): { get(name: string): string
  * ambiguous (the provider may have acted); a refused or unresolvable connection is not.
  */
 export function networkFailure(err: unknown, timeoutMs: number): SendOutcome {
-  const e = err as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const e = err as { name?: string } | undefined;
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return unanswered(`timeout after ${timeoutMs} ms`);
   // node:http puts the system error's code on the error itself, fetch (undici) on its cause.
-  const code = e?.code ?? e?.cause?.code;
-  return unanswered(`network error: ${code ?? e?.cause?.message ?? e?.message ?? String(err)}`, code);
+  const [outer, inner] = causes(err);
+  const code = [outer?.code, inner?.code].find((c): c is string => typeof c === 'string');
+  const message = [inner?.message, outer?.message].find((m): m is string => typeof m === 'string');
+  return unanswered(`network error: ${code ?? message ?? String(err)}`, code);
 }
 
 /** Connection errors that mean the request never left: nothing to be unsure about. */

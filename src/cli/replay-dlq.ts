@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type IHeaders, type KafkaMessage, type Message } from 'kafkajs';
+import { Kafka, logLevel, type Consumer, type IHeaders, type KafkaMessage, type Message, type Producer } from 'kafkajs';
 import { decodeEnvelope } from '../events/envelope.js';
 import { parseBrokers } from '../kafka/admin.js';
 import { headerStrings } from '../kafka/client.js';
@@ -105,70 +105,9 @@ export async function replayDlq(opts: ReplayOptions): Promise<ReplaySummary> {
       progress(`replay-dlq: ${summary.read}/${target} read, ${summary.replayed} ${dryRun ? 'would be replayed' : 'replayed'}, ${summary.stillInvalid} still invalid`);
     };
 
-    let finish!: () => void;
-    let fail!: (err: unknown) => void;
-    const finished = new Promise<void>((resolve, reject) => {
-      finish = resolve;
-      fail = reject;
-    });
-    const idleMs = opts.idleTimeoutMs ?? 15_000;
-    let idle: NodeJS.Timeout | undefined;
-    const touch = () => {
-      clearTimeout(idle);
-      idle = setTimeout(() => {
-        const left = [...ends].map(([p, end]) => `partition ${p} before offset ${end}`).join(', ');
-        summary.incomplete = `no message for ${idleMs / 1000} s; stopped with ${left} unread`;
-        finish();
-      }, idleMs);
-    };
-
-    const classify = (partition: number, m: KafkaMessage): Message | null => {
-      const headers = originalHeaders(m.headers);
-      const decoded = decodeEnvelope(m.value, headerStrings(headers), m.key?.toString('utf8') ?? null);
-      if (decoded.ok) return { key: m.key, value: m.value, headers };
-      summary.stillInvalid++;
-      const code = reasonCode(decoded.reason);
-      const r = (summary.reasons[code] ??= { count: 0, example: decoded.reason });
-      r.count++;
-      if (summary.invalid.length < 100) summary.invalid.push({ partition, offset: m.offset, reason: decoded.reason, originalReason: headerStrings(m.headers)['kabar-dlq-reason'] ?? null });
-      return null;
-    };
-
     try {
-      await consumer.connect();
-      await consumer.subscribe({ topic: opts.dlqTopic, fromBeginning: true });
-      touch();
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
-          try {
-            const end = ends.get(batch.partition);
-            if (end === undefined || summary.read >= target) return;
-            const out: Message[] = [];
-            for (const m of batch.messages) {
-              if (BigInt(m.offset) >= end || summary.read >= target) break;
-              summary.read++;
-              const message = classify(batch.partition, m);
-              if (message) out.push(message);
-              resolveOffset(m.offset);
-              if (BigInt(m.offset) + 1n >= end) ends.delete(batch.partition);
-            }
-            if (out.length && producer) await producer.send({ topic: opts.eventsTopic, messages: out, acks: -1 });
-            summary.replayed += out.length;
-            touch();
-            report();
-            await heartbeat();
-            if (summary.read >= target || ends.size === 0) finish();
-          } catch (err) {
-            fail(err);
-            throw err;
-          }
-        },
-      });
-      await finished;
+      await consumeDlq({ opts, summary, ends, target, consumer, producer, report });
     } finally {
-      clearTimeout(idle);
       report(true);
       await consumer.disconnect().catch(() => {});
       await producer?.disconnect().catch(() => {});
@@ -194,4 +133,85 @@ export function formatSummary(s: ReplaySummary, verbose = false): string {
   if (verbose) for (const i of s.invalid) lines.push(`    partition ${i.partition} offset ${i.offset}: ${i.reason}${i.originalReason && i.originalReason !== i.reason ? ` (was: ${i.originalReason})` : ''}`);
   if (s.incomplete) lines.push(`  incomplete: ${s.incomplete}`);
   return lines.join('\n');
+}
+
+interface ReadState {
+  opts: ReplayOptions;
+  summary: ReplaySummary;
+  /** Where each partition's messages to read end (removed once read). */
+  ends: Map<number, bigint>;
+  target: number;
+  consumer: Consumer;
+  producer?: Producer;
+  report: () => void;
+}
+
+/** Reads the DLQ up to its ends (or `target` messages, or until idle), replaying what now decodes. */
+async function consumeDlq({ opts, summary, ends, target, consumer, producer, report }: ReadState): Promise<void> {
+  let finish!: () => void;
+  let fail!: (err: unknown) => void;
+  const finished = new Promise<void>((resolve, reject) => {
+    finish = resolve;
+    fail = reject;
+  });
+  const idleMs = opts.idleTimeoutMs ?? 15_000;
+  let idle: NodeJS.Timeout | undefined;
+  const touch = () => {
+    clearTimeout(idle);
+    idle = setTimeout(() => {
+      const left = [...ends].map(([p, end]) => `partition ${p} before offset ${end}`).join(', ');
+      summary.incomplete = `no message for ${idleMs / 1000} s; stopped with ${left} unread`;
+      finish();
+    }, idleMs);
+  };
+
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topic: opts.dlqTopic, fromBeginning: true });
+    touch();
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+        try {
+          const end = ends.get(batch.partition);
+          if (end === undefined || summary.read >= target) return;
+          const out: Message[] = [];
+          for (const m of batch.messages) {
+            if (BigInt(m.offset) >= end || summary.read >= target) break;
+            summary.read++;
+            const message = classify(summary, batch.partition, m);
+            if (message) out.push(message);
+            resolveOffset(m.offset);
+            if (BigInt(m.offset) + 1n >= end) ends.delete(batch.partition);
+          }
+          if (out.length && producer) await producer.send({ topic: opts.eventsTopic, messages: out, acks: -1 });
+          summary.replayed += out.length;
+          touch();
+          report();
+          await heartbeat();
+          if (summary.read >= target || ends.size === 0) finish();
+        } catch (err) {
+          fail(err);
+          throw err;
+        }
+      },
+    });
+    await finished;
+  } finally {
+    clearTimeout(idle);
+  }
+}
+
+/** The message to replay, or null (counted in the summary) when it still does not decode. */
+function classify(summary: ReplaySummary, partition: number, m: KafkaMessage): Message | null {
+  const headers = originalHeaders(m.headers);
+  const decoded = decodeEnvelope(m.value, headerStrings(headers), m.key?.toString('utf8') ?? null);
+  if (decoded.ok) return { key: m.key, value: m.value, headers };
+  summary.stillInvalid++;
+  const code = reasonCode(decoded.reason);
+  const r = (summary.reasons[code] ??= { count: 0, example: decoded.reason });
+  r.count++;
+  if (summary.invalid.length < 100) summary.invalid.push({ partition, offset: m.offset, reason: decoded.reason, originalReason: headerStrings(m.headers)['kabar-dlq-reason'] ?? null });
+  return null;
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { CompressionTypes, type Batch, type Consumer, type IHeaders, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Dispatcher } from '../dispatcher.js';
+import { causes } from '../errors.js';
 import { headerStrings } from '../kafka/client.js';
 import { decodeEnvelope, MAX_EVENT_BYTES, type EventEnvelope } from '../events/envelope.js';
 import { createKeyedQueue } from './keyed-queue.js';
@@ -180,10 +181,7 @@ export async function startEventsConsumer(kafka: Kafka, producer: Producer, disp
 
 /** kafkajs's error (or one it wraps) for a record above the broker's or topic's size limit. */
 function tooLarge(err: unknown): boolean {
-  for (let e = err as { type?: unknown; cause?: unknown; originalError?: unknown } | undefined, i = 0; e && i < 5; e = (e.cause ?? e.originalError) as typeof e, i++) {
-    if (e.type === 'MESSAGE_TOO_LARGE' || e.type === 'RECORD_LIST_TOO_LARGE') return true;
-  }
-  return false;
+  return causes(err).some((e) => e.type === 'MESSAGE_TOO_LARGE' || e.type === 'RECORD_LIST_TOO_LARGE');
 }
 
 /**
@@ -193,8 +191,6 @@ function tooLarge(err: unknown): boolean {
  * partition. Connection failures and everything else are retried. Returns the reason text.
  */
 function unprocessable(err: unknown): string | undefined {
-  for (let e = err as { code?: unknown; message?: unknown; cause?: unknown } | undefined, i = 0; e && i < 5; e = e.cause as typeof e, i++) {
-    if (typeof e.code === 'string' && /^(22|54)[0-9A-Z]{3}$/.test(e.code)) return `${e.code} ${String(e.message).slice(0, 200)}`;
-  }
-  return undefined;
+  const e = causes(err).find((c) => typeof c.code === 'string' && /^(22|54)[0-9A-Z]{3}$/.test(c.code));
+  return e ? `${e.code as string} ${String(e.message).slice(0, 200)}` : undefined;
 }

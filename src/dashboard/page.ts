@@ -20,7 +20,20 @@ export function dashboardHtml(graphqlPath: string, exportPath = '/deliveries.csv
 </head>
 <body>
   <a class="skip" href="#main">Skip to content</a>
-  <header class="top">
+${HEADER}
+
+  <main id="main" tabindex="-1">
+${SIGN_IN}
+
+${BOARD}
+  </main>
+
+${DETAILS}
+</body>
+</html>`;
+}
+
+const HEADER = `  <header class="top">
     <div class="brand">
       <span class="logo" aria-hidden="true">K</span>
       <div>
@@ -36,10 +49,9 @@ export function dashboardHtml(graphqlPath: string, exportPath = '/deliveries.csv
       </p>
       <button type="button" class="btn btn-quiet" id="sign-out">Sign out</button>
     </div>
-  </header>
+  </header>`;
 
-  <main id="main" tabindex="-1">
-    <section id="signin" class="signin" aria-labelledby="signin-title">
+const SIGN_IN = `    <section id="signin" class="signin" aria-labelledby="signin-title">
       <h1 id="signin-title">Sign in to the live dashboard</h1>
       <p class="hint">Paste a bearer token for your organisation (any role). It is kept only in this browser tab and is forgotten when you close it or sign out.</p>
       <form id="signin-form" novalidate>
@@ -48,9 +60,9 @@ export function dashboardHtml(graphqlPath: string, exportPath = '/deliveries.csv
         <p id="signin-error" class="form-error" role="alert" hidden></p>
         <button type="submit" class="btn btn-primary" id="signin-submit">Sign in</button>
       </form>
-    </section>
+    </section>`;
 
-    <section id="board" class="board" hidden aria-labelledby="board-title">
+const BOARD = `    <section id="board" class="board" hidden aria-labelledby="board-title">
       <h1 id="board-title" class="visually-hidden">Live deliveries</h1>
       <p id="board-error" class="banner" role="alert" hidden></p>
 
@@ -134,10 +146,9 @@ export function dashboardHtml(graphqlPath: string, exportPath = '/deliveries.csv
         <p class="empty muted" id="empty" hidden>No deliveries yet. New ones appear here as they happen.</p>
         <div class="more"><button type="button" class="btn btn-quiet" id="load-more" hidden>Load older deliveries</button></div>
       </section>
-    </section>
-  </main>
+    </section>`;
 
-  <dialog id="details" aria-labelledby="details-title">
+const DETAILS = `  <dialog id="details" aria-labelledby="details-title">
     <div class="details-head">
       <h2 id="details-title">Delivery</h2>
       <button type="button" class="btn btn-quiet" id="details-close" aria-label="Close details">Close</button>
@@ -147,7 +158,4 @@ export function dashboardHtml(graphqlPath: string, exportPath = '/deliveries.csv
     <ol class="timeline" id="details-history" aria-live="polite"></ol>
     <h3>Message</h3>
     <pre class="body" id="details-body"></pre>
-  </dialog>
-</body>
-</html>`;
-}
+  </dialog>`;

@@ -1,7 +1,7 @@
 import { getTableColumns, getTableName, sql, type SQL } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
-import { rowsOf, type Transaction } from './client.js';
-import type { PlatformScope, TenantScope } from './tenant.js';
+import type { Transaction } from './client.js';
+import { rowsOf } from './driver.js';
 
 export interface BulkOptions {
   onConflictDoNothing?: boolean;
@@ -16,12 +16,17 @@ export interface BulkOptions {
  * a new statement (parsed, described, planned) for every row count, and building it walks every
  * value. A column some rows name and others leave out is NULL in those, not its default.
  */
-export async function insertMany<T extends PgTable>(scope: TenantScope | PlatformScope, table: T, rows: T['$inferInsert'][], opts: BulkOptions = {}): Promise<Record<string, unknown>[]> {
+export async function insertMany<T extends PgTable>(
+  scope: { tx: Transaction },
+  table: T,
+  rows: T['$inferInsert'][],
+  opts: BulkOptions = {},
+): Promise<Record<string, unknown>[]> {
   if (rows.length === 0) return [];
-  return rowsOf<Record<string, unknown>>(await (scope.tx as Transaction).execute(insertManySql(table, rows, opts)));
+  return rowsOf<Record<string, unknown>>(await scope.tx.execute(insertManySql(table, rows, opts)));
 }
 
-/** The statement insertMany runs (for the deferred writes, which send it themselves). */
+/** The statement insertMany runs (for the writes at commit, which send it themselves). */
 export function insertManySql<T extends PgTable>(table: T, rows: T['$inferInsert'][], opts: BulkOptions = {}): SQL {
   const named = new Set<string>();
   for (const r of rows) for (const key in r as object) named.add(key);

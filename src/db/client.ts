@@ -7,6 +7,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import * as schema from '../schema/index.js';
+import { preparing, transactionClient } from './driver.js';
 
 export type Schema = typeof schema;
 /** The raw handle. Only src/db may hold it: everything else gets a scope from withTenant/withPlatform. */
@@ -77,10 +78,9 @@ export async function openDatabase(opts: DbOptions): Promise<DbHandle> {
     const sendNow: DbHandle['sendNow'] = (tx, query) => {
       const { sql: text, params } = dialect.sqlToQuery(query);
       logger.logQuery(text);
-      // The transaction's own postgres.js handle (drizzle keeps it as session.client): execute()
-      // queues the query on the connection within a microtask, ahead of anything created later.
-      const own = (tx as unknown as { session: { client: postgres.TransactionSql } }).session.client;
-      const sent = own.unsafe(text, params as never[], { prepare }).execute();
+      // The transaction's own postgres.js handle: execute() queues the query on the connection
+      // within a microtask, ahead of anything created later.
+      const sent = transactionClient(tx).unsafe(text, params as never[], { prepare }).execute();
       // Observed here, so a failure nobody awaits (the unit already failed) is not an unhandled rejection.
       sent.catch(() => {});
       return sent;
@@ -102,33 +102,4 @@ export async function openDatabase(opts: DbOptions): Promise<DbHandle> {
   };
   const sendNow: DbHandle['sendNow'] = (tx, query) => Promise.resolve(tx.execute(query));
   return { db, kind: 'pglite', stats, listen, sendNow, close: () => instance.close() };
-}
-
-/**
- * Drizzle asks postgres.js for an unnamed statement unless a query is prepared by name, and
- * postgres.js sends a parameterised unnamed statement in two round trips (parse and describe,
- * wait, then bind and execute), parsing it every time. Asking for named statements instead
- * makes each statement text one round trip, parsed once per connection. Transactions get the
- * same wrapper for the connection they reserve.
- */
-function preparing<C extends object>(client: C): C {
-  const wrap = <T extends object>(target: T): T =>
-    new Proxy(target, {
-      get(t, key, receiver) {
-        const value = Reflect.get(t, key, receiver);
-        if (key === 'unsafe') return (query: string, params?: unknown[], options?: object) => (value as postgres.Sql['unsafe']).call(t, query, params as never, { ...options, prepare: true });
-        if (key === 'begin') return (...args: unknown[]) => {
-          const fn = args.pop() as (tx: object) => unknown;
-          return (value as (...a: unknown[]) => unknown).call(t, ...args, (tx: object) => fn(wrap(tx)));
-        };
-        return value;
-      },
-    });
-  return wrap(client);
-}
-
-/** `execute()` returns `{ rows }` on PGlite and an array on postgres.js: one shape for callers. */
-export function rowsOf<T>(result: unknown): T[] {
-  if (Array.isArray(result)) return result as T[];
-  return ((result as { rows?: T[] }).rows ?? []) as T[];
 }

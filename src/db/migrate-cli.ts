@@ -1,4 +1,5 @@
 import { loadConfig } from '../config.js';
+import { causes } from '../errors.js';
 import { logger } from '../logger.js';
 import { openDatabase } from './client.js';
 import { runMigrations } from './migrate.js';
@@ -10,8 +11,8 @@ try {
   await runMigrations(handle);
   logger.info({ database: handle.kind }, 'migrations applied');
 } catch (err) {
-  const cause = (err as { cause?: unknown }).cause;
-  logger.error({ err, cause }, 'migration failed');
+  // The driver's error (the SQL that failed) is wrapped by drizzle's.
+  logger.error({ err, cause: causes(err)[1] }, 'migration failed');
   process.exitCode = 1;
 } finally {
   await handle.close();

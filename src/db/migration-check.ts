@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import { openDatabase, rowsOf, type DbHandle } from './client.js';
+import { openDatabase, type DbHandle } from './client.js';
+import { rowsOf } from './driver.js';
 import { MIGRATIONS_FOLDER, runMigrations } from './migrate.js';
 
 // Start-up against PostgreSQL: a database without Kabar's migrations (or without the latest ones)

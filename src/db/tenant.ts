@@ -1,5 +1,6 @@
-import { sql, type SQL } from 'drizzle-orm';
-import { ConflictError, ErrorCode, KabarError } from '../errors.js';
+import { sql } from 'drizzle-orm';
+import { causes, ConflictError, ErrorCode, KabarError } from '../errors.js';
+import { DeferredWrites, type AtCommit, type Send } from './at-commit.js';
 import type { DbHandle, Transaction } from './client.js';
 
 declare const tenantBrand: unique symbol;
@@ -15,12 +16,10 @@ interface BaseScope {
   /** Runs after a successful commit (publishing events must never announce a rolled-back change). */
   afterCommit(fn: () => void | Promise<void>): void;
   /**
-   * Runs at the end of the unit of work, inside the transaction (batched writes such as audit
-   * rows), handing its statements to `send`. They go out with the COMMIT, in one round trip;
-   * if one fails, the transaction rolls back and withTenant/withPlatform throw its error. What
-   * `send` returns settles with the statement's rows (read them after commit, not before).
+   * Writes that go out with the COMMIT, in this transaction (audit rows, status history, a
+   * balance update): one round trip for the unit's end. Nothing the unit reads sees them.
    */
-  beforeCommit(fn: (send: Send) => void): void;
+  readonly atCommit: AtCommit;
 }
 export interface TenantScope extends BaseScope {
   readonly tx: TenantTx;
@@ -40,7 +39,9 @@ export interface TenantContext extends ScopeContext {
 
 /** The one way into tenant data: a transaction whose role and tenant make RLS hold. */
 export async function withTenant<T>(ctx: TenantContext, fn: (scope: TenantScope) => Promise<T>): Promise<T> {
-  return run(ctx, 'kabar_app', ctx.tenantId, (tx, hooks) => fn({ tx: tx as TenantTx, tenantId: ctx.tenantId, actor: ctx.actor, ...hooks }));
+  return run(ctx, 'kabar_app', ctx.tenantId, (tx, hooks) =>
+    fn({ tx: tx as TenantTx, tenantId: ctx.tenantId, actor: ctx.actor, ...hooks }),
+  );
 }
 
 /** Platform-wide work (tenants, prices, cross-tenant purchase lookups); no tenant is set. */
@@ -49,13 +50,16 @@ export async function withPlatform<T>(ctx: ScopeContext, fn: (scope: PlatformSco
 }
 
 type Hook = () => void | Promise<void>;
-/** Writes a statement at the end of the unit of work (in call order); the promise settles with its answer. */
-export type Send = (query: SQL) => Promise<unknown>;
-type Hooks = Pick<BaseScope, 'afterCommit' | 'beforeCommit'>;
+type Hooks = Pick<BaseScope, 'afterCommit' | 'atCommit'>;
 
-async function run<T>(ctx: ScopeContext, role: 'kabar_app' | 'kabar_platform', tenantId: string, fn: (tx: Transaction, hooks: Hooks) => Promise<T>): Promise<T> {
+async function run<T>(
+  ctx: ScopeContext,
+  role: 'kabar_app' | 'kabar_platform',
+  tenantId: string,
+  fn: (tx: Transaction, hooks: Hooks) => Promise<T>,
+): Promise<T> {
   const hooks: Hook[] = [];
-  const finals: ((send: Send) => void)[] = [];
+  const atCommit = new DeferredWrites();
   // PGlite cannot pipeline: what sendNow hands it is awaited before the unit goes on.
   const waits = ctx.db.kind === 'pglite';
   let result: T;
@@ -74,7 +78,7 @@ async function run<T>(ctx: ScopeContext, role: 'kabar_app' | 'kabar_platform', t
       const switched = track(ctx.db.sendNow(tx, sql`select set_config('role', ${role}, true), set_config('app.tenant_id', ${tenantId}, true)`));
       sent.push(switched);
       if (waits) await switched;
-      const out = await fn(tx, { afterCommit: (h) => void hooks.push(h), beforeCommit: (h) => void finals.push(h) });
+      const out = await fn(tx, { afterCommit: (h) => void hooks.push(h), atCommit });
       // Deferred writes, in the order they were queued, handed over without waiting: the COMMIT
       // follows them on the connection, so the unit's end costs one round trip. A unit that read
       // nothing (the providers' answers) does not wait for the role switch either: switch, writes
@@ -85,7 +89,7 @@ async function run<T>(ctx: ScopeContext, role: 'kabar_app' | 'kabar_platform', t
         sent.push(answer);
         return answer;
       };
-      for (const f of finals) f(send);
+      atCommit.flush(send);
       if (waits) await chain;
       return out;
     });
@@ -104,17 +108,13 @@ const IN_FAILED_TRANSACTION = '25P02';
 
 /** The Postgres SQLSTATE of an error, looking through driver and drizzle wrappers. */
 export function pgErrorCode(err: unknown): string | undefined {
-  for (let e = err as { code?: unknown; cause?: unknown } | undefined, i = 0; e && i < 5; e = e.cause as typeof e, i++) {
-    if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
-  }
-  return undefined;
+  const code = causes(err).find((e) => typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code))?.code;
+  return code as string | undefined;
 }
 
 function isConnectionError(err: unknown): boolean {
-  for (let e = err as { code?: unknown; cause?: unknown } | undefined, i = 0; e && i < 5; e = e.cause as typeof e, i++) {
-    if (typeof e.code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|CONNECTION_|08|57P0)/.test(e.code)) return true;
-  }
-  return false;
+  const lost = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|CONNECTION_|08|57P0)/;
+  return causes(err).some((e) => typeof e.code === 'string' && lost.test(e.code));
 }
 
 function translateDbError(err: unknown): unknown {

@@ -3,7 +3,8 @@ import { Arg, Authorized, Ctx, Field, ID, InputType, Int, ObjectType, Query, Res
 import { inPlatform, inTenant, isPlatformAdmin, type GqlContext } from '../graphql/context.js';
 import { listAudit } from '../services/audit.js';
 import { pageArgs } from '../services/pagination.js';
-import { Node, PageInfo, pageLimits } from './common.types.js';
+import { Node, pageLimits } from './common.types.js';
+import { Connection } from './connection.types.js';
 
 @ObjectType({ implements: Node, description: 'One recorded change: who did what to which record, and when. Append-only.' })
 export class AuditEntry implements Node {
@@ -17,17 +18,12 @@ export class AuditEntry implements Node {
   @Field(() => ID, { nullable: true, description: 'Null for platform-wide changes such as pricing' }) tenantId!: string | null;
 }
 
-@ObjectType({ description: 'One audit entry in a page.' })
-export class AuditEntryEdge {
-  @Field(() => String, { description: 'Opaque; pass as `after` to read what follows.' }) cursor!: string;
-  @Field(() => AuditEntry, { description: 'The entry.' }) node!: AuditEntry;
-}
-
 @ObjectType({ description: 'A page of audit entries, newest first.' })
-export class AuditEntryConnection {
-  @Field(() => [AuditEntryEdge], { description: 'The entries of this page.' }) edges!: AuditEntryEdge[];
-  @Field(() => PageInfo, { description: 'Whether more follow, and from where.' }) pageInfo!: PageInfo;
-}
+export class AuditEntryConnection extends Connection(AuditEntry, {
+  one: 'audit entry',
+  item: 'entry',
+  items: 'entries',
+}) {}
 
 @InputType({ description: 'Which audit entries to list; every field given must match.' })
 export class AuditFilter {

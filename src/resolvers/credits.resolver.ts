@@ -6,7 +6,8 @@ import type { BalancePayload } from '../events/bus.js';
 import { listPurchases, purchaseTenant, requestPurchase, transitionPurchase, type Transition } from '../services/credit-purchases.js';
 import { getBalance, listTransactions } from '../services/credits.js';
 import { pageArgs } from '../services/pagination.js';
-import { CreditPurchaseStatus, CreditTransactionKind, Node, PageInfo, pageLimits } from './common.types.js';
+import { CreditPurchaseStatus, CreditTransactionKind, Node, pageLimits } from './common.types.js';
+import { Connection } from './connection.types.js';
 
 @ObjectType({ description: "The tenant's prepaid WhatsApp credit." })
 export class CreditBalance {
@@ -40,17 +41,12 @@ export class CreditPurchase implements Node {
   @Field(() => ID, { description: 'The tenant that requested it (useful to platform administrators)' }) tenantId!: string;
 }
 
-@ObjectType({ description: 'One ledger movement in a page.' })
-export class CreditTransactionEdge {
-  @Field(() => String, { description: 'Opaque; pass as `after` to read what follows.' }) cursor!: string;
-  @Field(() => CreditTransaction, { description: 'The movement.' }) node!: CreditTransaction;
-}
-
 @ObjectType({ description: 'A page of ledger movements, newest first.' })
-export class CreditTransactionConnection {
-  @Field(() => [CreditTransactionEdge], { description: 'The movements of this page.' }) edges!: CreditTransactionEdge[];
-  @Field(() => PageInfo, { description: 'Whether more follow, and from where.' }) pageInfo!: PageInfo;
-}
+export class CreditTransactionConnection extends Connection(CreditTransaction, {
+  one: 'ledger movement',
+  item: 'movement',
+  items: 'movements',
+}) {}
 
 const effects = (ctx: GqlContext) => ({ bus: ctx.app.bus, emit: ctx.app.emitInternal });
 

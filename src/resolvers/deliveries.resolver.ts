@@ -5,7 +5,8 @@ import type { DeliveryStatusPayload } from '../events/bus.js';
 import { getDelivery, listDeliveries, retryDelivery, type DeliveryRow } from '../services/deliveries.js';
 import { resendDeliveries } from '../services/resend.js';
 import { pageArgs } from '../services/pagination.js';
-import { Channel, DeliveryStatus, Language, Node, PageInfo, pageLimits } from './common.types.js';
+import { Channel, DeliveryStatus, Language, Node, pageLimits } from './common.types.js';
+import { Connection } from './connection.types.js';
 
 @ObjectType({ description: "One step of a delivery's history." })
 export class DeliveryStatusChange {
@@ -37,16 +38,12 @@ export class Delivery implements Node {
   @Field(() => Int, { description: 'Provider calls made so far' }) attempts!: number;
 }
 
-@ObjectType({ description: 'One delivery in a page.' })
-export class DeliveryEdge {
-  @Field(() => String, { description: 'Opaque; pass as `after` to read what follows.' }) cursor!: string;
-  @Field(() => Delivery, { description: 'The delivery.' }) node!: Delivery;
-}
-
 @ObjectType({ description: 'A page of deliveries, newest first.' })
-export class DeliveryConnection {
-  @Field(() => [DeliveryEdge], { description: 'The deliveries of this page.' }) edges!: DeliveryEdge[];
-  @Field(() => PageInfo, { description: 'Whether more follow, and from where.' }) pageInfo!: PageInfo;
+export class DeliveryConnection extends Connection(Delivery, {
+  one: 'delivery',
+  item: 'delivery',
+  items: 'deliveries',
+}) {
   @Field(() => Int, { description: 'How many deliveries match the filter in all (not just this page).' }) totalCount!: number;
 }
 

@@ -1,6 +1,5 @@
 import { and, desc, eq, gte, isNull, lt, lte } from 'drizzle-orm';
 import { auditLog } from '../schema/index.js';
-import { deferInsert } from '../db/deferred.js';
 import { announceConfigChange } from './config-cache.js';
 import type { PlatformScope, TenantScope } from '../db/tenant.js';
 import { decodeCursor, pageOf, type Page, type PageArgs } from './pagination.js';
@@ -20,7 +19,7 @@ export interface AuditInput {
 export async function audit(scope: TenantScope, entry: AuditInput): Promise<void> {
   // A configuration change must reach every dispatcher's cache as soon as it commits.
   if (entry.action.startsWith('config.')) announceConfigChange(scope);
-  deferInsert(scope, auditLog, { ...row(scope.actor, entry), tenantId: scope.tenantId, at: new Date() });
+  scope.atCommit.insert(auditLog, { ...row(scope.actor, entry), tenantId: scope.tenantId, at: new Date() });
 }
 
 /** Platform-wide entries (pricing) carry no tenant; tenant creation names the new tenant. */

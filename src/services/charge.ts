@@ -7,13 +7,9 @@ import { debitDeliveries } from './credits.js';
 import { cachedVerdicts, refused, verdictKey, type VerdictRow } from './template-verdicts.js';
 import type { TenantRow } from './tenants.js';
 import { whatsAppGate, type WhatsAppGate } from './whatsapp-gate.js';
+import type { DerivedEvent } from './derived-events.js';
 
-/** A follow-up event Kabar produces itself (credit.insufficient, …), emitted after commit. */
-export interface DerivedEvent {
-  id: string;
-  type: string;
-  data: unknown;
-}
+export type { DerivedEvent } from './derived-events.js';
 
 export interface ChargeContext {
   box: SecretBox;

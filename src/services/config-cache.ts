@@ -56,7 +56,7 @@ export function invalidateAllConfig(): void {
 export function announceConfigChange(scope: TenantScope | PlatformScope, tenantId?: string): void {
   const tenant = tenantId ?? ('tenantId' in scope ? scope.tenantId : EVERY_TENANT);
   // Delivered when (and only if) the transaction commits.
-  scope.beforeCommit((send) => send(sql`select pg_notify(${CHANNEL}, ${tenant})`));
+  scope.atCommit.run(sql`select pg_notify(${CHANNEL}, ${tenant})`);
   scope.afterCommit(() => forget(tenant));
 }
 

@@ -3,7 +3,6 @@ import { Decimal } from 'decimal.js';
 import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import { creditBalances, creditTransactions } from '../schema/index.js';
 import type { TenantScope } from '../db/tenant.js';
-import { deferInsert, deferWrite } from '../db/deferred.js';
 import type { Bus } from '../events/bus.js';
 import { InsufficientCreditError } from '../errors.js';
 import { audit } from './audit.js';
@@ -103,8 +102,8 @@ export async function lockBalance(scope: TenantScope): Promise<void> {
 /**
  * Charges new WhatsApp messages in order, each while the balance still covers it (a later,
  * cheaper one may still fit). The balance row is locked and read once; the new balance and the
- * ledger rows (each with its balance after) are written with the transaction's other deferred
- * writes, in one round trip. Returns the ledger row id by delivery and the balance left. The
+ * ledger rows (each with its balance after) are written with the transaction's other writes
+ * at commit (scope.atCommit), in one round trip. Returns the ledger row id by delivery and the balance left. The
  * deliveries must be new: a second debit of one fails the transaction (debit_once_per_delivery).
  */
 export async function debitDeliveries(scope: TenantScope, charges: { deliveryId: string; price: string }[], bus?: Bus): Promise<{ charged: Map<string, string>; balance: string }> {
@@ -118,7 +117,7 @@ export async function debitDeliveries(scope: TenantScope, charges: { deliveryId:
     if (balance.lt(price)) continue;
     balance = balance.minus(price);
     const row = { id: randomUUID(), tenantId: scope.tenantId, kind: 'DEBIT' as const, amount: price.neg().toFixed(), balanceAfter: balance.toFixed(), deliveryId: c.deliveryId, purchaseId: null, note: 'WhatsApp message', createdAt: now };
-    deferInsert(scope, creditTransactions, row);
+    scope.atCommit.insert(creditTransactions, row);
     charged.set(c.deliveryId, row.id);
     await audit(scope, { action: 'credit.debit', entityType: 'credit_transaction', entityId: row.id, details: { amount: row.amount, balanceAfter: row.balanceAfter, deliveryId: c.deliveryId, purchaseId: null } });
   }
@@ -126,7 +125,7 @@ export async function debitDeliveries(scope: TenantScope, charges: { deliveryId:
   const left = balance.toFixed();
   const total = new Decimal(held.balance).minus(balance).toFixed();
   // Relative, like every balance movement (the row is locked, so it lands on `left`); the CHECK constraint still guards it.
-  deferWrite(scope, creditBalances, scope.tx.update(creditBalances).set({ balance: sql`${creditBalances.balance} - ${total}::numeric`, updatedAt: now }).where(eq(creditBalances.tenantId, scope.tenantId)));
+  scope.atCommit.write(creditBalances, scope.tx.update(creditBalances).set({ balance: sql`${creditBalances.balance} - ${total}::numeric`, updatedAt: now }).where(eq(creditBalances.tenantId, scope.tenantId)));
   const payload = { tenantId: scope.tenantId, currency: held.currency, balance: left, updatedAt: now };
   if (bus) scope.afterCommit(() => bus.publish('credit.balance', payload));
   return { charged, balance: left };

@@ -1,7 +1,7 @@
 import { and, asc, count, desc, eq, gte, ilike, inArray, like, lt, lte, or, sql } from 'drizzle-orm';
 import { deliveries, deliveryStatusHistory, events } from '../schema/index.js';
 import { InvalidStateTransitionError, NotFoundError } from '../errors.js';
-import { recordReport } from './delivery-status.js';
+import { recordReportAtCommit } from './delivery-status.js';
 import type { TenantScope } from '../db/tenant.js';
 import type { Bus, DeliveryStatusPayload } from '../events/bus.js';
 import { isId } from '../validation.js';
@@ -112,7 +112,7 @@ export async function retryDelivery(scope: TenantScope, id: string, bus?: Bus): 
     .returning();
   if (!row) throw new InvalidStateTransitionError('Delivery', current.status, 'QUEUED');
   if (row.channel === 'WHATSAPP') await rechargeForRetry(scope, id, bus);
-  recordReport(scope, id, 'QUEUED', 'retry requested', now);
+  recordReportAtCommit(scope, id, 'QUEUED', 'retry requested', now);
   await audit(scope, { action: 'delivery.retry', entityType: 'delivery', entityId: id, details: { previousReason: current.reason } });
   if (bus) {
     const payload = statusPayload(row);

@@ -1,13 +1,13 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { auditLog, deliveries, deliveryStatusHistory } from '../schema/index.js';
 import { fromDriver, idList } from '../db/bulk.js';
-import { deferInsert, deferReturning } from '../db/deferred.js';
 import type { TenantScope } from '../db/tenant.js';
-import type { DeliveryRow } from './deliveries.js';
 import type { Bus } from '../events/bus.js';
 import { audit } from './audit.js';
 import { refundDelivery } from './credits.js';
 
+// As deliveries.ts defines it (importing it from there would make an import cycle).
+type DeliveryRow = typeof deliveries.$inferSelect;
 export type Status = DeliveryRow['status'];
 
 // Status only moves forward: QUEUED < SENT < DELIVERED < READ. FAILED and SKIPPED end a
@@ -38,7 +38,7 @@ export interface StatusChange {
  */
 export async function recordStatus(scope: TenantScope, current: Pick<DeliveryRow, 'id' | 'status'>, change: StatusChange, publish?: StatusPublisher, bus?: Bus): Promise<DeliveryRow | null> {
   const at = change.at ?? new Date();
-  recordReport(scope, current.id, change.status, change.reason ?? null, at);
+  recordReportAtCommit(scope, current.id, change.status, change.reason ?? null, at);
   if (!movesForward(current.status, change.status)) return null;
   const [row] = await scope.tx
     .update(deliveries)
@@ -52,13 +52,13 @@ export async function recordStatus(scope: TenantScope, current: Pick<DeliveryRow
 }
 
 /** A line of a delivery's history (written with the unit of work's other rows, in one statement). */
-export function recordReport(scope: TenantScope, deliveryId: string, status: Status, reason: string | null, at: Date): void {
-  deferInsert(scope, deliveryStatusHistory, { tenantId: scope.tenantId, deliveryId, status, reason, at });
+export function recordReportAtCommit(scope: TenantScope, deliveryId: string, status: Status, reason: string | null, at: Date): void {
+  scope.atCommit.insert(deliveryStatusHistory, { tenantId: scope.tenantId, deliveryId, status, reason, at });
 }
 
 /**
  * What follows every move of a delivery's status, whichever path moved it (a report, a
- * provider's failure, dispatch writing a message SKIPPED or FAILED at once; recordSent does the
+ * provider's failure, dispatch writing a message SKIPPED or FAILED at once; recordSentAtCommit does the
  * same in SQL for a batch of acceptances): an audit entry, the live status after commit, and
  * for a charged WhatsApp message that FAILED (or was SKIPPED at its release) its charge back, whoever reported the failure (Meta
  * bills delivered messages only).
@@ -82,13 +82,13 @@ export async function statusMoved(scope: TenantScope, from: Status, row: Omit<De
  * is published after commit. What statusMoved does for a move, written in SQL: nothing reads
  * the rows before commit, so the unit waits for no answer (and a SENT move refunds nothing).
  */
-export function recordSent(scope: TenantScope, sent: Map<string, string>, at: Date, publish?: StatusPublisher): void {
-  for (const id of sent.keys()) recordReport(scope, id, 'SENT', null, at);
+export function recordSentAtCommit(scope: TenantScope, sent: Map<string, string>, at: Date, publish?: StatusPublisher): void {
+  for (const id of sent.keys()) recordReportAtCommit(scope, id, 'SENT', null, at);
   // Written as text rather than with drizzle's update builder: the dispatcher runs it for every
   // chunk of sends, and building it was a few percent of its CPU. Each row's provider id comes
   // from one JSON parameter, the ids from one list: one statement text for any batch.
   const when = at.toISOString();
-  const moved = deferReturning(scope, sql`with moved as (
+  const moved = scope.atCommit.returning(sql`with moved as (
     update ${deliveries} set "status" = 'SENT', "reason" = null, "provider_message_id" = (${JSON.stringify(Object.fromEntries(sent))}::jsonb ->> "id"::text),
       "sending_since" = null, "next_attempt_at" = null, "updated_at" = ${when}::timestamptz
     where "id" = ${idList([...sent.keys()])} and "status" = 'QUEUED' returning *

@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { deliveries, events } from '../schema/index.js';
-import { deferInsert } from '../db/deferred.js';
 import { insertMany } from '../db/bulk.js';
 import type { TenantScope } from '../db/tenant.js';
 import type { SecretBox } from '../crypto.js';
 import type { Bus } from '../events/bus.js';
 import { audit } from './audit.js';
 import { chargeWhatsApp, whatsAppPricer, type DerivedEvent } from './charge.js';
-import { recordReport, statusMoved, type StatusPublisher } from './delivery-status.js';
+import { recordReportAtCommit, statusMoved, type StatusPublisher } from './delivery-status.js';
 import type { DeliveryRow } from './deliveries.js';
 import type { EventEnvelope } from '../events/envelope.js';
 import { planMessages, type PlannedMessage } from './recipients.js';
@@ -202,15 +201,15 @@ async function insertDeliveries(scope: TenantScope, ctx: DispatchContext, drafts
     updatedAt: now,
   }));
   const drafted = new Map(drafts.map((d) => [d.id, d]));
-  // Queued before their history rows (which reference them): the deferred writes keep that order.
-  for (const row of rows) deferInsert(scope, deliveries, row);
+  // Queued before their history rows (which reference them): the writes at commit keep that order.
+  for (const row of rows) scope.atCommit.insert(deliveries, row);
   for (const row of rows) {
     const d = drafted.get(row.id)!;
-    recordReport(scope, row.id, 'QUEUED', null, now);
+    recordReportAtCommit(scope, row.id, 'QUEUED', null, now);
     await audit(scope, { action: 'delivery.queued', entityType: 'delivery', entityId: row.id, details: { eventId: d.e.id, eventType: d.e.type, channel: d.m.channel, recipientKind: d.m.recipientKind } });
     if (row.status === 'QUEUED') continue;
     // Written final at once; history and audit still show it queued, then skipped or failed.
-    recordReport(scope, row.id, row.status, row.reason, now);
+    recordReportAtCommit(scope, row.id, row.status, row.reason, now);
     await statusMoved(scope, 'QUEUED', row, ctx.publishStatus);
   }
   return rows;

@@ -5,7 +5,7 @@ import type { PlatformScope, TenantScope } from '../db/tenant.js';
 import type { Bus } from '../events/bus.js';
 import type { ChannelName } from '../events/catalogue.js';
 import { audit } from './audit.js';
-import { recordReport, statusMoved, type StatusPublisher } from './delivery-status.js';
+import { recordReportAtCommit, statusMoved, type StatusPublisher } from './delivery-status.js';
 import type { DeliveryRow } from './deliveries.js';
 import { fallbackFor, fallbackRulesFor, type FallbackRow } from './fallbacks.js';
 import { patientMessagesOn } from './recipients.js';
@@ -108,7 +108,7 @@ async function giveUpFirst(scope: TenantScope, ctx: FallbackContext, row: Delive
     .where(and(eq(deliveries.id, row.id), eq(deliveries.status, 'QUEUED'), sql`${deliveries.sendingSince} is null`))
     .returning();
   if (!moved[0]) return false;
-  recordReport(scope, row.id, 'FAILED', reason, now);
+  recordReportAtCommit(scope, row.id, 'FAILED', reason, now);
   // Audited, refunded if it was paid for, and published, as every move is.
   await statusMoved(scope, 'QUEUED', moved[0], ctx.publishStatus, ctx.bus);
   return true;
@@ -153,8 +153,8 @@ async function insertFallback(scope: TenantScope, ctx: FallbackContext, row: Del
   if (values.length === 0) return 0;
   const inserted = await scope.tx.insert(deliveries).values(values).onConflictDoNothing().returning();
   for (const r of inserted) {
-    recordReport(scope, r.id, 'QUEUED', `fallback for ${row.id} (${row.channel}: ${row.reason ?? row.status})`, now);
-    if (r.status !== 'QUEUED') recordReport(scope, r.id, r.status, r.reason, now);
+    recordReportAtCommit(scope, r.id, 'QUEUED', `fallback for ${row.id} (${row.channel}: ${row.reason ?? row.status})`, now);
+    if (r.status !== 'QUEUED') recordReportAtCommit(scope, r.id, r.status, r.reason, now);
     await audit(scope, { action: 'delivery.fallback', entityType: 'delivery', entityId: r.id, details: { fallbackOf: row.id, from: row.channel, to, eventId: row.eventId, status: r.status } });
     scope.afterCommit(() => ctx.publishStatus(r));
   }

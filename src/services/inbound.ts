@@ -2,11 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { inboundMessages, deliveries } from '../schema/index.js';
 import type { InboundText } from '../channels/types.js';
 import type { SecretBox } from '../crypto.js';
-import { deferInsert } from '../db/deferred.js';
 import type { TenantScope } from '../db/tenant.js';
 import { audit } from './audit.js';
 import type { DeliveryRow } from './deliveries.js';
-import { recordReport, statusMoved, type StatusPublisher } from './delivery-status.js';
+import { recordReportAtCommit, statusMoved, type StatusPublisher } from './delivery-status.js';
 import { keywordReply, matchKeyword, type KeywordAction } from './keywords.js';
 import { patientsByPhone, type PatientRow } from './patients.js';
 import { recordChoices } from './preferences.js';
@@ -107,11 +106,11 @@ async function queueConfirmation(scope: TenantScope, ctx: InboundContext, tenant
     createdAt: now,
     updatedAt: now,
   };
-  // Queued before its history rows (which reference it): the deferred writes keep that order.
-  deferInsert(scope, deliveries, row);
-  recordReport(scope, row.id, 'QUEUED', null, now);
+  // Queued before its history rows (which reference it): the writes at commit keep that order.
+  scope.atCommit.insert(deliveries, row);
+  recordReportAtCommit(scope, row.id, 'QUEUED', null, now);
   await audit(scope, { action: 'delivery.queued', entityType: 'delivery', entityId: row.id, details: { eventId, eventType: KEYWORD_REPLY_EVENT, channel, recipientKind: 'patient' } });
   if (!skip) return;
-  recordReport(scope, row.id, 'SKIPPED', skip, now);
+  recordReportAtCommit(scope, row.id, 'SKIPPED', skip, now);
   await statusMoved(scope, 'QUEUED', row, ctx.publishStatus);
 }

@@ -1,6 +1,5 @@
 import { sql } from 'drizzle-orm';
 import { patients } from '../schema/index.js';
-import { deferWrite } from '../db/deferred.js';
 import type { TenantScope } from '../db/tenant.js';
 import type { Language } from './tenants.js';
 
@@ -41,13 +40,10 @@ export function rememberPatients(scope: TenantScope, seen: PatientSighting[], no
   const latest = new Map(seen.map((p) => [p.id, p]));
   const rows = [...latest.values()].map((p) => ({ tenantId: scope.tenantId, id: p.id, name: p.name ?? null, phone: p.phone ?? null, email: p.email ?? null, language: p.language ?? null, updatedAt: now }));
   const keep = (column: string) => sql.raw(`coalesce(excluded.${column}, patients.${column})`);
-  deferWrite(
-    scope,
+  const set = { name: keep('name'), phone: keep('phone'), email: keep('email'), language: keep('language'), updatedAt: now };
+  scope.atCommit.write(
     patients,
-    scope.tx
-      .insert(patients)
-      .values(rows)
-      .onConflictDoUpdate({ target: [patients.tenantId, patients.id], set: { name: keep('name'), phone: keep('phone'), email: keep('email'), language: keep('language'), updatedAt: now } }),
+    scope.tx.insert(patients).values(rows).onConflictDoUpdate({ target: [patients.tenantId, patients.id], set }),
   );
 }
 

@@ -3,7 +3,7 @@ import type { TenantScope } from '../db/tenant.js';
 import type { Bus } from '../events/bus.js';
 import { deliveries } from '../schema/index.js';
 import { getDelivery } from './deliveries.js';
-import { recordReport, recordStatus, type StatusPublisher } from './delivery-status.js';
+import { recordReportAtCommit, recordStatus, type StatusPublisher } from './delivery-status.js';
 
 export interface ReconcileContext {
   bus: Bus;
@@ -35,7 +35,7 @@ export async function reconcileInterrupted(scope: TenantScope, ctx: ReconcileCon
       .update(deliveries)
       .set({ sendingSince: null, nextAttemptAt: now, reason, updatedAt: now })
       .where(and(eq(deliveries.id, id), eq(deliveries.sendingSince, row.sendingSince)));
-    recordReport(scope, id, 'QUEUED', reason, now);
+    recordReportAtCommit(scope, id, 'QUEUED', reason, now);
     return { kind: 'resend', ...outcome };
   }
   const reason = receipts

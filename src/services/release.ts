@@ -4,7 +4,7 @@ import { idList } from '../db/bulk.js';
 import type { TenantScope } from '../db/tenant.js';
 import { chargeWhatsApp, whatsAppPricer, type ChargeContext, type DerivedEvent } from './charge.js';
 import { ledgerStates, rechargeDelivery } from './credits.js';
-import { recordReport, recordStatus, type StatusPublisher } from './delivery-status.js';
+import { recordReportAtCommit, recordStatus, type StatusPublisher } from './delivery-status.js';
 import type { DeliveryRow } from './deliveries.js';
 import { loadPolicy, policyFor } from './patient-policy.js';
 import type { MessageContent } from './rendering.js';
@@ -95,7 +95,7 @@ async function skip(scope: TenantScope, ctx: ReleaseContext, row: DeliveryRow, r
 async function hold(scope: TenantScope, row: DeliveryRow, until: Date, now: Date): Promise<void> {
   const reason = `QUIET_HOURS: held until ${until.toISOString()}`;
   await scope.tx.update(deliveries).set({ deferredUntil: until, nextAttemptAt: until, reason, updatedAt: now }).where(eq(deliveries.id, row.id));
-  recordReport(scope, row.id, 'QUEUED', reason, now);
+  recordReportAtCommit(scope, row.id, 'QUEUED', reason, now);
 }
 
 /** The stored data of the deliveries' events (what the policy reads: the centre's zone, a reminder's slot). */

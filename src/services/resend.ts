@@ -5,7 +5,7 @@ import type { Bus } from '../events/bus.js';
 import { ValidationError } from '../errors.js';
 import { isId } from '../validation.js';
 import { audit } from './audit.js';
-import { recordReport } from './delivery-status.js';
+import { recordReportAtCommit } from './delivery-status.js';
 import { NO_TIMER } from './fallback-due.js';
 import { countDeliveries, deliveryFilterSql, statusPayload, type DeliveryFilter } from './deliveries.js';
 
@@ -52,7 +52,7 @@ export async function resendDeliveries(scope: TenantScope, req: { ids?: readonly
     .where(and(inArray(deliveries.id, candidates), sql`${deliveries.status} in ('SKIPPED', 'FAILED')`))
     .returning();
   for (const row of rows) {
-    recordReport(scope, row.id, 'QUEUED', `resent by ${scope.actor}`, now);
+    recordReportAtCommit(scope, row.id, 'QUEUED', `resent by ${scope.actor}`, now);
     await audit(scope, { action: 'delivery.resend', entityType: 'delivery', entityId: row.id, details: { channel: row.channel, eventId: row.eventId } });
     if (bus) {
       const payload = statusPayload(row);

@@ -1,6 +1,5 @@
 import { and, asc, eq, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import { reminders, walkinAlerts } from '../schema/index.js';
-import { deferWrite } from '../db/deferred.js';
 import type { PlatformScope, TenantScope } from '../db/tenant.js';
 import type { EventEnvelope } from '../events/envelope.js';
 import type { DerivedEvent } from './charge.js';
@@ -30,7 +29,7 @@ export async function applySchedulingEffects(scope: TenantScope, e: EventEnvelop
   if ((e.type === 'appointment.confirmed' || e.type === 'appointment.rescheduled') && appointmentId) {
     await scheduleReminders(scope, e, appointmentId, data, now);
   } else if (ENDS_APPOINTMENT.has(e.type) && appointmentId) {
-    deferWrite(scope, reminders, scope.tx.update(reminders).set({ status: 'CANCELLED', updatedAt: now }).where(and(eq(reminders.appointmentId, appointmentId), eq(reminders.status, 'PENDING'))));
+    scope.atCommit.write(reminders, scope.tx.update(reminders).set({ status: 'CANCELLED', updatedAt: now }).where(and(eq(reminders.appointmentId, appointmentId), eq(reminders.status, 'PENDING'))));
   } else if (e.type === 'walkin.queue_updated') {
     return approachingTurn(scope, data);
   }
@@ -44,13 +43,13 @@ async function scheduleReminders(scope: TenantScope, e: EventEnvelope, appointme
   const future = offsets.filter((m) => slot.getTime() - m * 60_000 > now.getTime());
   // Offsets already in the past are skipped, and reminders of the old slot no longer wanted are cancelled.
   // Nothing in the unit reads reminders back, so both writes wait for the unit's end (in order).
-  deferWrite(scope, reminders, scope.tx
+  scope.atCommit.write(reminders, scope.tx
     .update(reminders)
     .set({ status: 'CANCELLED', updatedAt: now })
     .where(and(eq(reminders.appointmentId, appointmentId), eq(reminders.status, 'PENDING'), future.length ? sql`${reminders.offsetMinutes} not in (${sql.join(future.map((f) => sql`${f}`), sql`, `)})` : undefined)));
   if (future.length === 0) return;
   const excluded = (column: string) => sql.raw(`excluded.${column}`);
-  deferWrite(scope, reminders, scope.tx
+  scope.atCommit.write(reminders, scope.tx
     .insert(reminders)
     .values(future.map((offsetMinutes) => ({ tenantId: scope.tenantId, appointmentId, offsetMinutes, fireAt: new Date(slot.getTime() - offsetMinutes * 60_000), data, sourceEventId: e.id, updatedAt: now })))
     .onConflictDoUpdate({

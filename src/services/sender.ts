@@ -5,7 +5,7 @@ import type { SecretBox } from '../crypto.js';
 import { idList } from '../db/bulk.js';
 import type { TenantScope } from '../db/tenant.js';
 import type { Bus } from '../events/bus.js';
-import { recordReport, recordSent, recordStatus, type StatusPublisher } from './delivery-status.js';
+import { recordReportAtCommit, recordSentAtCommit, recordStatus, type StatusPublisher } from './delivery-status.js';
 import type { DeliveryRow } from './deliveries.js';
 import type { MessageContent } from './rendering.js';
 import { whatsAppCredentials } from './whatsapp.js';
@@ -108,7 +108,7 @@ export function backoffMs(attempt: number, baseMs: number, random = Math.random)
 
 /**
  * Records what the providers said about claimed messages: the accepted ones become SENT in one
- * statement, sent with the COMMIT (recordSent), the others are retried or FAILED.
+ * statement, sent with the COMMIT (recordSentAtCommit), the others are retried or FAILED.
  */
 export async function recordOutcomes(scope: TenantScope, ctx: SendContext, claimed: { row: Row; outcome: SendOutcome }[]): Promise<void> {
   const now = ctx.now();
@@ -117,7 +117,7 @@ export async function recordOutcomes(scope: TenantScope, ctx: SendContext, claim
     if (!outcome.ok) await recordFailure(scope, ctx, row, outcome, now);
     else sent.set(row.id, outcome.providerMessageId);
   }
-  if (sent.size) recordSent(scope, sent, now, ctx.publishStatus);
+  if (sent.size) recordSentAtCommit(scope, sent, now, ctx.publishStatus);
 }
 
 /**
@@ -135,7 +135,7 @@ async function recordFailure(scope: TenantScope, ctx: SendContext, row: Row, out
     // Released again when due (deferredUntil): the patient's choices made meanwhile still count.
     const next = new Date(now.getTime() + wait);
     await scope.tx.update(deliveries).set({ sendingSince: null, nextAttemptAt: next, deferredUntil: next, reason, updatedAt: now }).where(and(eq(deliveries.id, row.id), eq(deliveries.status, 'QUEUED')));
-    recordReport(scope, row.id, 'QUEUED', reason, now);
+    recordReportAtCommit(scope, row.id, 'QUEUED', reason, now);
     return;
   }
   const reason = outcome.transient ? `${outcome.reason} (gave up after ${row.attempts} attempts)` : outcome.reason;

@@ -4,7 +4,7 @@ import type { TemplateUpdate } from '../channels/types.js';
 import { whatsAppErrorCode } from '../channels/whatsapp.js';
 import type { TenantScope } from '../db/tenant.js';
 import { audit } from './audit.js';
-import type { DerivedEvent } from './charge.js';
+import type { DerivedEvent } from './derived-events.js';
 import { cachedConfig } from './config-cache.js';
 import { getTenant } from './tenants.js';
 

@@ -1,7 +1,6 @@
 // French default texts (vouvoiement). WhatsApp bodies use only guaranteed variables: a
 // Meta template has a fixed number of parameters and they may not be empty.
-import type { EventTexts } from './defaults.js';
-import type { PrivateTexts } from './private.js';
+import type { EventTexts, PrivateTexts } from './texts.types.js';
 
 const AUTO = 'Message envoyé automatiquement par Kabar pour {{centre.name}}.';
 

@@ -1,7 +1,6 @@
 // Indonesian default texts. WhatsApp bodies use only guaranteed variables: a Meta template
 // has a fixed number of parameters and they may not be empty.
-import type { EventTexts } from './defaults.js';
-import type { PrivateTexts } from './private.js';
+import type { EventTexts, PrivateTexts } from './texts.types.js';
 
 const AUTO = 'Pesan ini dikirim otomatis oleh Kabar untuk {{centre.name}}.';
 

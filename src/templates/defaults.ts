@@ -5,6 +5,7 @@ import type { ChannelName, LanguageCode } from '../events/catalogue.js';
 import { TEXTS_EN } from './defaults.en.js';
 import { TEXTS_FR } from './defaults.fr.js';
 import { TEXTS_ID } from './defaults.id.js';
+import type { EventTexts } from './texts.types.js';
 
 export type WhatsAppCategory = 'MARKETING' | 'UTILITY' | 'AUTHENTICATION' | 'SERVICE';
 
@@ -19,13 +20,7 @@ export interface DefaultTemplate {
   whatsAppCategory: WhatsAppCategory | null;
 }
 
-/** The texts of one event in one language. */
-export interface EventTexts {
-  email: { subject: string; body: string };
-  whatsapp: string;
-  sms: string;
-  push: { title: string; body: string };
-}
+export type { EventTexts } from './texts.types.js';
 
 const TEXTS: Record<LanguageCode, Readonly<Record<string, EventTexts>>> = { ID: TEXTS_ID, EN: TEXTS_EN, FR: TEXTS_FR };
 

@@ -5,12 +5,9 @@ import { matchesEventPattern, type LanguageCode } from '../events/catalogue.js';
 import { PRIVATE_TEXTS_EN } from './defaults.en.js';
 import { PRIVATE_TEXTS_FR } from './defaults.fr.js';
 import { PRIVATE_TEXTS_ID } from './defaults.id.js';
+import type { PrivateTexts } from './texts.types.js';
 
-/** The lock-screen-safe texts of one language. Only {{tenant.name}} and {{centre.name}} are offered. */
-export interface PrivateTexts {
-  sms: string;
-  push: { title: string; body: string };
-}
+export type { PrivateTexts } from './texts.types.js';
 
 /**
  * The clinical events: those whose SMS or push text would put health details (diagnosis,

@@ -3,11 +3,11 @@ import { PGlite } from '@electric-sql/pglite';
 import postgres from 'postgres';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { openDatabase, rowsOf, type DbHandle } from '../../src/db/client.js';
+import { openDatabase, type DbHandle } from '../../src/db/client.js';
+import { rowsOf } from '../../src/db/driver.js';
 import { ErrorCode } from '../../src/errors.js';
 import { runMigrations } from '../../src/db/migrate.js';
 import { pgErrorCode, withPlatform, withTenant } from '../../src/db/tenant.js';
-import { deferInsert, deferWrite } from '../../src/db/deferred.js';
 import {
   auditLog, creditAlerts, webhookReceipts, creditPurchases, deliveries, deliveryStatusHistory, eventChannelSettings, events, reminders, routingRules, staffMembers,
   templates, walkinAlerts, whatsAppConfigs, patients, patientPreferences, inboundMessages, channelFallbacks, whatsAppTemplateVerdicts, whatsAppBilling,
@@ -146,7 +146,7 @@ function rlsSuite(label: string, open: () => Promise<{ db: DbHandle; raw: (q: st
       const name = `Deferred ${randomUUID().slice(0, 8)}`;
       const who = await withTenant({ db, actor: 'test', tenantId: a }, async (s) => {
         const [row] = rowsOf<{ role: string; tenant: string }>(await s.tx.execute(sql`select current_user as role, current_setting('app.tenant_id') as tenant`));
-        deferInsert(s, staffMembers, { tenantId: a, name });
+        s.atCommit.insert(staffMembers, { tenantId: a, name });
         return row;
       });
       expect(who).toEqual({ role: 'kabar_app', tenant: a });
@@ -174,11 +174,11 @@ function rlsSuite(label: string, open: () => Promise<{ db: DbHandle; raw: (q: st
       let committed = false;
       const attempt = withTenant({ db, actor: 'test', tenantId: a }, async (s) => {
         await s.tx.insert(staffMembers).values({ tenantId: a, name });
-        deferInsert(s, auditLog, { tenantId: a, actor: 'test', action: 'test.ok', entityType: 'test', at: new Date() });
+        s.atCommit.insert(auditLog, { tenantId: a, actor: 'test', action: 'test.ok', entityType: 'test', at: new Date() });
         // No such delivery: the foreign key refuses it at commit.
-        deferInsert(s, deliveryStatusHistory, { tenantId: a, deliveryId: randomUUID(), status: 'SENT', at: new Date() });
+        s.atCommit.insert(deliveryStatusHistory, { tenantId: a, deliveryId: randomUUID(), status: 'SENT', at: new Date() });
         // A second statement (the same table again) pipelined behind it fails only because the first did.
-        deferWrite(s, deliveryStatusHistory, s.tx.update(deliveryStatusHistory).set({ reason: 'never' }).where(sql`false`));
+        s.atCommit.write(deliveryStatusHistory, s.tx.update(deliveryStatusHistory).set({ reason: 'never' }).where(sql`false`));
         s.afterCommit(() => void (committed = true));
       });
       expect(pgErrorCode(await attempt.then(() => null, (e: unknown) => e))).toBe('23503'); // foreign_key_violation

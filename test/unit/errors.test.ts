@@ -1,6 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { ConflictError, ValidationError } from '../../src/errors.js';
+import { causes, ConflictError, ValidationError } from '../../src/errors.js';
+import { pgErrorCode } from '../../src/db/tenant.js';
 import { formatError } from '../../src/graphql/errors.js';
 
 const resolverError = (original: Error) => new GraphQLError(original.message, { path: ['q'], originalError: original });
@@ -18,5 +19,19 @@ describe('error mapping', () => {
     const out = formatted(resolverError(pgError));
     expect(out).toEqual({ message: 'Internal server error', path: ['q'], locations: undefined, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
     expect(JSON.stringify(out)).not.toMatch(/insert|credit_balances|stacktrace/);
+  });
+});
+
+describe('causes: an error and what it wraps', () => {
+  it('follows cause and originalError, outermost first, and stops at five (a cycle does not hang)', () => {
+    const pg = Object.assign(new Error('duplicate key'), { code: '23505' });
+    const drizzle = new Error('Failed query', { cause: pg });
+    const kafka = Object.assign(new Error('send failed'), { originalError: drizzle });
+    expect(causes(kafka).map((e) => e.message)).toEqual(['send failed', 'Failed query', 'duplicate key']);
+    expect(pgErrorCode(kafka)).toBe('23505');
+    const loop: { cause?: unknown } = {};
+    loop.cause = loop;
+    expect(causes(loop)).toHaveLength(5);
+    expect(causes('not an error')).toEqual([]);
   });
 });

@@ -10,7 +10,8 @@ import {
   TemplateSyntaxError,
   whatsAppParameters,
 } from '../../src/templates/render.js';
-import { buildVariables, formatOffset, VARIABLES, variablesFor } from '../../src/templates/variables.js';
+import { formatOffset } from '../../src/templates/value-formats.js';
+import { buildVariables, VARIABLES, variablesFor } from '../../src/templates/variables.js';
 
 // Full sample data (every optional field set) for every event type.
 const patient = { id: 'p-19', name: 'Siti Rahma', phone: '+6281234567890', email: 'siti@example.id', language: 'id', pushTokens: ['tok'] };
