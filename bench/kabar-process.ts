@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { loadConfig } from '../src/config.js';
-import { openDatabase } from '../src/db/client.js';
+import { openDatabase } from '../src/db/db-client.js';
 import { channelsFor, parseRoles, startRuntime } from '../src/runtime.js';
 import { serveParent } from './lib/util.js';
 

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
-import { ensureTopics } from '../src/kafka/admin.js';
+import { ensureTopics } from '../src/kafka/kafka-admin.js';
 import { startKafkaBroker } from './kafka/broker.js';
 
 const USAGE = 'Usage: kabar kafka [--port 9092]   (or: npm run kafka -- --port 9092)';

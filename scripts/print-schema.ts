@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import { printSchema } from 'graphql';
 import { createBus } from '../src/events/bus.js';
-import { createSchema } from '../src/graphql/schema.js';
+import { createSchema } from '../src/graphql/graphql-schema.js';
 
 // `npm run schema:print`: rewrites schema.graphql, the committed copy of the served schema.
 const schema = await createSchema(createBus());

@@ -2,10 +2,10 @@ import type { GraphQLSchema } from 'graphql';
 import { createVerifier, type Verifier } from './auth/jwt.js';
 import { embeddedSecret, type Core } from './core.js';
 import { withPlatform } from './db/tenant.js';
-import { createSchema } from './graphql/schema.js';
+import { createSchema } from './graphql/graphql-schema.js';
 import type { EventSink } from './ingest.js';
-import type { EmitInternal } from './services/dispatch.js';
-import { findTenant } from './services/tenants.js';
+import type { EmitInternal } from './services/dispatch.service.js';
+import { findTenant } from './services/tenants.service.js';
 
 /** The API's world (GraphQL and HTTP): the core, and what only requests need. */
 export interface App extends Core {

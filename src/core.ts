@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { Channels } from './channels/types.js';
+import type { Channels } from './channels/channel.types.js';
 import type { Config } from './config.js';
 import { generateKey, SecretBox } from './crypto.js';
-import { openDatabase, type DbHandle } from './db/client.js';
+import { openDatabase, type DbHandle } from './db/db-client.js';
 import { runMigrations } from './db/migrate.js';
 import { createBus, type Bus, type LiveMessage } from './events/bus.js';
 import { logger as rootLogger } from './logger.js';

@@ -4,16 +4,16 @@ import type { EventEnvelope } from './events/envelope.js';
 import { createLoop } from './loop.js';
 import { timedHandleMany } from './metrics.js';
 import { createSendPool } from './send-pool.js';
-import type { DerivedEvent } from './services/charge.js';
-import { statusPayload } from './services/deliveries.js';
-import type { StatusPublisher } from './services/delivery-status.js';
-import { dispatchEvents, type DispatchOutcome, type EmitInternal } from './services/dispatch.js';
-import { dueFallbacks, fallBack, type FallbackContext } from './services/fallback-due.js';
-import { reconcileInterrupted, type ReconcileContext } from './services/reconcile.js';
-import { releaseHeld, type ReleaseContext } from './services/release.js';
-import { byTenant, dueForSweep, planSweep } from './services/retry-sweep.js';
-import { callsFor, type SendContext } from './services/sender.js';
-import { pruneWebhookReceipts } from './services/webhooks.js';
+import type { DerivedEvent } from './services/charge.service.js';
+import { statusPayload } from './services/deliveries.service.js';
+import type { StatusPublisher } from './services/delivery-status.service.js';
+import { dispatchEvents, type DispatchOutcome, type EmitInternal } from './services/dispatch.service.js';
+import { dueFallbacks, fallBack, type FallbackContext } from './services/fallback-due.usecase.js';
+import { reconcileInterrupted, type ReconcileContext } from './services/reconcile.usecase.js';
+import { releaseHeld, type ReleaseContext } from './services/release.usecase.js';
+import { byTenant, dueForSweep, planSweep } from './services/retry-sweep.usecase.js';
+import { callsFor, type SendContext } from './services/sender.service.js';
+import { pruneWebhookReceipts } from './services/webhooks.service.js';
 
 /**
  * The dispatch runtime: the same entry for a Kafka message, the HTTP ingest in embedded mode

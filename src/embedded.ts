@@ -2,12 +2,12 @@ import { signToken, type Role } from './auth/jwt.js';
 import type { App } from './app.js';
 import type { Core } from './core.js';
 import { withPlatform, withTenant } from './db/tenant.js';
-import { createTenant, listTenants } from './services/tenants.js';
-import { setReferenceData, WHATSAPP_SWITCH } from './services/reference-data.js';
-import { requestPurchase, transitionPurchase } from './services/credit-purchases.js';
-import { listWhatsAppPrices, setWhatsAppPrice } from './services/pricing.js';
-import { upsertStaff } from './services/staff.js';
-import { upsertWhatsAppConfig } from './services/whatsapp.js';
+import { createTenant, listTenants } from './services/tenants.service.js';
+import { setReferenceData, WHATSAPP_SWITCH } from './services/reference-data.service.js';
+import { requestPurchase, transitionPurchase } from './services/credit-purchases.service.js';
+import { listWhatsAppPrices, setWhatsAppPrice } from './services/pricing.service.js';
+import { upsertStaff } from './services/staff.service.js';
+import { upsertWhatsAppConfig } from './services/whatsapp.service.js';
 
 const DEMO_NAME = 'Klinik Sehat Demo';
 

@@ -4,8 +4,8 @@ import { createKeyedQueue, orderingKey } from './consumers/keyed-queue.js';
 import { withTenant, type TenantContext } from './db/tenant.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { CheckedEvent, EventEnvelope } from './events/envelope.js';
-import { withE164Phones } from './services/event-phones.js';
-import { eventRecorded } from './services/events.js';
+import { withE164Phones } from './services/event-phones.service.js';
+import { eventRecorded } from './services/events.service.js';
 
 /** Where accepted partner events go: Kafka in servers mode, the in-process dispatcher in embedded mode. */
 export interface EventSink {
@@ -49,7 +49,7 @@ export function localSink(dispatcher: Dispatcher, maxInFlight: number, log: Logg
  * stays the real dedupe guard (two racing publishes of one id still yield one set of messages).
  */
 export async function ingestEvent(ctx: TenantContext, sink: EventSink, e: CheckedEvent): Promise<{ duplicate: boolean }> {
-  // Phones as E.164, national numbers read in the tenant's country (src/services/event-phones.ts).
+  // Phones as E.164, national numbers read in the tenant's country (src/services/event-phones.service.ts).
   const { seen, event } = await withTenant(ctx, async (s) => ({ seen: await eventRecorded(s, e.id), event: await withE164Phones(s, e) }));
   if (seen) return { duplicate: true };
   await sink.publish(ctx.tenantId, { ...event, data: JSON.parse(JSON.stringify(event.data)) });

@@ -11,10 +11,10 @@
 //   - a kafkajs admin read on scrape (watchConsumerLag): the dispatchers' consumer-group lag.
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Channels, SendOutcome } from './channels/types.js';
+import type { Channels, SendOutcome } from './channels/channel.types.js';
 import { reasonCode } from './dlq-reason.js';
 import type { Bus } from './events/bus.js';
-import { parseBrokers } from './kafka/admin.js';
+import { parseBrokers } from './kafka/kafka-admin.js';
 
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry });

@@ -1,4 +1,4 @@
-import type { Channels, SendOutcome } from './channels/types.js';
+import type { Channels, SendOutcome } from './channels/channel.types.js';
 
 // Providers' error answers are kept as failure reasons (PROVIDERS.md: "keep the provider's words"),
 // and reasons end up in the deliveries table, its history, the audit log, the API, live

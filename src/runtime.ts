@@ -7,13 +7,13 @@ import type { Config } from './config.js';
 import { startEventsConsumer } from './consumers/events.consumer.js';
 import { startLiveConsumer } from './consumers/live.consumer.js';
 import { createCore, type Core } from './core.js';
-import type { DbHandle } from './db/client.js';
+import type { DbHandle } from './db/db-client.js';
 import { createDispatcher, type Dispatcher } from './dispatcher.js';
 import { localSink } from './ingest.js';
 import { openKafka } from './kafka/transport.js';
 import { createScheduler, type Scheduler } from './scheduler.js';
 import { startServer, type RunningServer } from './server.js';
-import { configureConfigCache, watchConfigChanges } from './services/config-cache.js';
+import { configureConfigCache, watchConfigChanges } from './services/config-cache.service.js';
 import { startOps } from './ops.js';
 
 export type RoleName = 'api' | 'dispatcher' | 'scheduler';

@@ -2,7 +2,7 @@ import type { Core } from './core.js';
 import { createLoop } from './loop.js';
 import { withPlatform } from './db/tenant.js';
 import type { Dispatcher } from './dispatcher.js';
-import { leaseDueReminders, markFired, reminderEvent } from './services/scheduling.js';
+import { leaseDueReminders, markFired, reminderEvent } from './services/scheduling.service.js';
 
 /** The scheduler role: fires due appointment reminders. Several instances may run at once. */
 export function createScheduler(core: Core, dispatcher: Pick<Dispatcher, 'handle'>) {

@@ -2,8 +2,8 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { createKeyedQueue } from './consumers/keyed-queue.js';
 import type { TenantScope } from './db/tenant.js';
-import { createPacer, releaseClaims } from './services/pacing.js';
-import { claimDeliveries, recordOutcomes, type Claimed, type SendContext } from './services/sender.js';
+import { createPacer, releaseClaims } from './services/pacing.service.js';
+import { claimDeliveries, recordOutcomes, type Claimed, type SendContext } from './services/sender.service.js';
 
 /** Runs one transaction of a tenant (the dispatcher's, as the system actor). */
 export type InTenant = <T>(tenantId: string, fn: (s: TenantScope) => Promise<T>) => Promise<T>;

@@ -1,5 +1,5 @@
 import { Decimal } from 'decimal.js';
-import { ValidationError, type FieldProblem } from './errors.js';
+import { ValidationError, type FieldProblem } from './domain-errors.js';
 import { phoneProblem, toE164 } from './phone.js';
 
 // Input rules shared by every service. Each throws ValidationError naming the field; a service

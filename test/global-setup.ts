@@ -1,6 +1,6 @@
 import type { TestProject } from 'vitest/node';
 import postgres from 'postgres';
-import { openDatabase } from '../src/db/client.js';
+import { openDatabase } from '../src/db/db-client.js';
 import { runMigrations } from '../src/db/migrate.js';
 
 declare module 'vitest' {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { Kafka, logLevel } from 'kafkajs';
 import postgres from 'postgres';
-import { ensureTopics } from '../../src/kafka/admin.js';
+import { ensureTopics } from '../../src/kafka/kafka-admin.js';
 import { pool, sleep, summarize } from './util.js';
 
 // The raw limits Kabar's throughput is compared with, measured in the same run on the same

@@ -1,4 +1,4 @@
-import { UnauthenticatedError } from '../errors.js';
+import { UnauthenticatedError } from '../domain-errors.js';
 
 /**
  * Why a bearer token was refused: `extensions.reason` on GraphQL errors, `error.reason` on HTTP

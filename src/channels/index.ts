@@ -1,17 +1,17 @@
 import type { Config } from '../config.js';
-import { createEmailChannel, type EmailSettings } from './email.js';
-import { createPushChannel, type AccessTokenSource, type PushSettings } from './push.js';
-import { createSmsChannel, type SmsSettings } from './sms.js';
-import type { Channels } from './types.js';
-import { createWhatsAppChannel, type WhatsAppSettings } from './whatsapp.js';
+import { createEmailChannel, type EmailSettings } from './email.channel.js';
+import { createPushChannel, type AccessTokenSource, type PushSettings } from './push.channel.js';
+import { createSmsChannel, type SmsSettings } from './sms.channel.js';
+import type { Channels } from './channel.types.js';
+import { createWhatsAppChannel, type WhatsAppSettings } from './whatsapp.channel.js';
 
-export * from './types.js';
-export * from './whatsapp.js';
-export * from './email.js';
-export * from './sms.js';
-export * from './push.js';
-export * from './sns.js';
-export * from './sandbox.js';
+export * from './channel.types.js';
+export * from './whatsapp.channel.js';
+export * from './email.channel.js';
+export * from './sms.channel.js';
+export * from './push.channel.js';
+export * from './sns-verify.js';
+export * from './sandbox.channel.js';
 
 export interface ChannelSettings {
   whatsapp: WhatsAppSettings;

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Consumer, type IHeaders, type KafkaMessage, type Message, type Producer } from 'kafkajs';
 import { decodeEnvelope } from '../events/envelope.js';
-import { parseBrokers } from '../kafka/admin.js';
-import { headerStrings } from '../kafka/client.js';
+import { parseBrokers } from '../kafka/kafka-admin.js';
+import { headerStrings } from '../kafka/kafka-client.js';
 import { reasonCode } from '../dlq-reason.js';
 import { UsageError } from './usage.js';
 

@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { signToken } from '../auth/jwt.js';
 import type { Config } from '../config.js';
-import { openDatabase } from '../db/client.js';
+import { openDatabase } from '../db/db-client.js';
 import { withPlatform } from '../db/tenant.js';
-import { findTenant } from '../services/tenants.js';
+import { findTenant } from '../services/tenants.service.js';
 import { CliError } from './usage.js';
 
 const OVERRIDE = 'pass --allow-unknown-tenant to mint it anyway';

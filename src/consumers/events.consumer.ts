@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { CompressionTypes, type Batch, type Consumer, type IHeaders, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Dispatcher } from '../dispatcher.js';
-import { causes } from '../errors.js';
-import { headerStrings } from '../kafka/client.js';
+import { causes } from '../domain-errors.js';
+import { headerStrings } from '../kafka/kafka-client.js';
 import { decodeEnvelope, MAX_EVENT_BYTES, type EventEnvelope } from '../events/envelope.js';
 import { createKeyedQueue } from './keyed-queue.js';
 

@@ -1,6 +1,6 @@
 import { getTableColumns, getTableName, sql, type SQL } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
-import type { Transaction } from './client.js';
+import type { Transaction } from './db-client.js';
 import { rowsOf } from './driver.js';
 
 export interface BulkOptions {

@@ -1,7 +1,7 @@
 import { loadConfig } from '../config.js';
-import { causes } from '../errors.js';
+import { causes } from '../domain-errors.js';
 import { logger } from '../logger.js';
-import { openDatabase } from './client.js';
+import { openDatabase } from './db-client.js';
 import { runMigrations } from './migrate.js';
 
 // `npm run db:migrate`: applies drizzle/ to DATABASE_URL (or the embedded database).

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import { openDatabase, type DbHandle } from './client.js';
+import { openDatabase, type DbHandle } from './db-client.js';
 import { rowsOf } from './driver.js';
 import { MIGRATIONS_FOLDER, runMigrations } from './migrate.js';
 

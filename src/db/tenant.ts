@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
-import { causes, ConflictError, ErrorCode, KabarError } from '../errors.js';
+import { causes, ConflictError, ErrorCode, KabarError } from '../domain-errors.js';
 import { DeferredWrites, type AtCommit, type Send } from './at-commit.js';
-import type { DbHandle, Transaction } from './client.js';
+import type { DbHandle, Transaction } from './db-client.js';
 
 declare const tenantBrand: unique symbol;
 declare const platformBrand: unique symbol;

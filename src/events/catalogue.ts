@@ -4,7 +4,7 @@ import Ajv2020Module from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { phoneProblem } from '../phone.js';
-import { EVENT_DATA_SCHEMAS } from './schemas.js';
+import { EVENT_DATA_SCHEMAS } from './event-schemas.js';
 import { storableProblem } from './storable.js';
 import { categoryOf } from './categories.js';
 

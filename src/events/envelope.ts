@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ValidationError } from '../errors.js';
+import { ValidationError } from '../domain-errors.js';
 import { isId } from '../validation.js';
 import { eventTypeInfo, validateEventData } from './catalogue.js';
 import { textProblem } from './storable.js';

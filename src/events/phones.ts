@@ -2,7 +2,7 @@
 // that a phone looks like one (the tenant, and so the country, is not known when an event is
 // decoded); this runs where it is: at publication (publishEvent, POST /events) and at dispatch.
 import { phoneProblem, toE164 } from '../phone.js';
-import { EVENT_DATA_SCHEMAS } from './schemas.js';
+import { EVENT_DATA_SCHEMAS } from './event-schemas.js';
 
 type Node = Record<string, unknown>;
 /** Property names from the data's root; "*" is every item of an array. */

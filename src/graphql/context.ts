@@ -1,11 +1,11 @@
 import DataLoader from 'dataloader';
 import type { Auth } from '../auth/jwt.js';
 import type { App } from '../app.js';
-import { ForbiddenError, KabarError, NotFoundError, UnauthenticatedError } from '../errors.js';
+import { ForbiddenError, KabarError, NotFoundError, UnauthenticatedError } from '../domain-errors.js';
 import { isId } from '../validation.js';
 import { withPlatform, withTenant, type PlatformScope, type TenantContext, type TenantScope } from '../db/tenant.js';
-import { historyFor, type HistoryRow } from '../services/deliveries.js';
-import { bookingReferences } from '../services/delivery-export.js';
+import { historyFor, type HistoryRow } from '../services/deliveries.service.js';
+import { bookingReferences } from '../services/delivery-export.service.js';
 
 export interface GqlContext {
   app: App;

@@ -6,7 +6,7 @@ import {
   type ValidationContext,
   type ValidationRule,
 } from 'graphql';
-import { ErrorCode, QueryLimitError } from '../errors.js';
+import { ErrorCode, QueryLimitError } from '../domain-errors.js';
 import { isIntrospectionRoot, limitError, type GraphQLLimits } from './limits.js';
 
 /** Depth of every field path, through fragments (each fragment measured once). */

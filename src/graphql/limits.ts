@@ -1,9 +1,9 @@
 // Limits on what one GraphQL request may ask, so a hostile or careless client cannot make
 // the API parse, validate or resolve without bound. Applied identically to HTTP (Apollo) and
-// to graphql-ws operations. Every refusal is a QueryLimitError / RequestError (src/errors.ts).
+// to graphql-ws operations. Every refusal is a QueryLimitError / RequestError (src/domain-errors.ts).
 import { GraphQLError, type FieldNode } from 'graphql';
 import type { Config } from '../config.js';
-import type { QueryLimitError } from '../errors.js';
+import type { QueryLimitError } from '../domain-errors.js';
 
 // The rules: src/graphql/limit-rules.ts (depth, aliases, directives); the cost:
 // src/graphql/query-cost.ts; HTTP bodies and graphql-ws operations: src/graphql/request-guards.ts.
@@ -45,6 +45,6 @@ export const UNPAGED_LIST_SIZE = 10;
 
 export const isIntrospectionRoot = (name: string) => name === '__schema' || name === '__type';
 
-/** The domain error rides as originalError: src/graphql/errors.ts turns it into its code. */
+/** The domain error rides as originalError: src/graphql/graphql-errors.ts turns it into its code. */
 export const limitError = (e: QueryLimitError, nodes?: FieldNode[]) =>
   new GraphQLError(e.message, { nodes, originalError: e });

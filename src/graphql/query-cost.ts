@@ -26,7 +26,7 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
-import { ErrorCode, QueryLimitError } from '../errors.js';
+import { ErrorCode, QueryLimitError } from '../domain-errors.js';
 import { UNPAGED_LIST_SIZE, type GraphQLLimits } from './limits.js';
 
 /**

@@ -9,8 +9,8 @@ import {
   type ExecutionArgs,
   type GraphQLSchema,
 } from 'graphql';
-import { ErrorCode, RequestError } from '../errors.js';
-import { errorBody, formatError } from './errors.js';
+import { ErrorCode, RequestError } from '../domain-errors.js';
+import { errorBody, formatError } from './graphql-errors.js';
 import { limitRules } from './limit-rules.js';
 import { limitError, type GraphQLLimits } from './limits.js';
 import { costError, operationCost } from './query-cost.js';

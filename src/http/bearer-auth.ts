@@ -2,7 +2,7 @@ import type { Request } from 'express';
 import type { App } from '../app.js';
 import { bearer, type Auth } from '../auth/jwt.js';
 import { tokenRefused } from '../auth/token-problem.js';
-import { ErrorCode, KabarError, UnauthenticatedError } from '../errors.js';
+import { ErrorCode, KabarError, UnauthenticatedError } from '../domain-errors.js';
 
 /** What a REST route answers when its caller has no usable token: `{ "error": { code, message, reason } }`. */
 export interface AuthProblem {

@@ -3,16 +3,16 @@ import type { App } from '../app.js';
 import { authenticate } from './bearer-auth.js';
 import { decodeEnvelope, MAX_EVENT_BYTES } from '../events/envelope.js';
 import { withPlatform } from '../db/tenant.js';
-import { ErrorCode, KabarError } from '../errors.js';
+import { ErrorCode, KabarError } from '../domain-errors.js';
 import { ingestEvent } from '../ingest.js';
-import { findTenant } from '../services/tenants.js';
+import { findTenant } from '../services/tenants.service.js';
 
 /**
  * POST /events: the HTTP ingest for partners that cannot produce to Kafka. Same envelope
  * (plain or CloudEvents JSON), same validation, except that the tenant comes from the token: the
  * envelope may leave `tenantId` out, and naming another tenant is FORBIDDEN unless the caller is
  * a PLATFORM_ADMIN. Answers 202 with the same shape as publishEvent; a body over the limit is a
- * JSON 413 PAYLOAD_TOO_LARGE from the server's error handler (src/http/errors.ts).
+ * JSON 413 PAYLOAD_TOO_LARGE from the server's error handler (src/http/http-errors.ts).
  */
 export function eventsRouter(app: App): Router {
   const router = Router();

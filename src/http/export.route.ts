@@ -3,9 +3,9 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { App } from '../app.js';
 import { authenticate } from './bearer-auth.js';
-import { ErrorCode } from '../errors.js';
-import type { DeliveryFilter } from '../services/deliveries.js';
-import { exportDeliveries, exportHeader, type ExportHeader, type ExportRow } from '../services/delivery-export.js';
+import { ErrorCode } from '../domain-errors.js';
+import type { DeliveryFilter } from '../services/deliveries.service.js';
+import { exportDeliveries, exportHeader, type ExportHeader, type ExportRow } from '../services/delivery-export.service.js';
 import { csvLine, isoInZone } from './csv.js';
 
 /**

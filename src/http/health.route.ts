@@ -2,8 +2,8 @@ import express, { type Router } from 'express';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Core } from '../core.js';
 import { withPlatform } from '../db/tenant.js';
-import { parseBrokers } from '../kafka/admin.js';
-import { pingDatabase } from '../services/health.js';
+import { parseBrokers } from '../kafka/kafka-admin.js';
+import { pingDatabase } from '../services/health.service.js';
 
 // GET /healthz: the process is alive and serving HTTP (liveness: restart me when this fails).
 // GET /readyz: what this process needs answers: PostgreSQL (a trivial query through the same

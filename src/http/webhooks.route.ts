@@ -2,15 +2,15 @@ import express, { type NextFunction, type Request, type Response, Router } from 
 import { parseSesNotification, parseSmsInbound, parseSmsStatus, parseWhatsAppInbound, parseWhatsAppTemplateUpdates, parseWhatsAppWebhook, twilioSignedFields, verifySnsMessage, verifyTwilioSignature, WEBHOOK_SECRET_HEADER, type FormParams } from '../channels/index.js';
 import type { App } from '../app.js';
 import { withPlatform, withTenant } from '../db/tenant.js';
-import type { StatusPublisher } from '../services/delivery-status.js';
-import { statusPayload } from '../services/deliveries.js';
-import { receiveInbound, type InboundContext } from '../services/inbound.js';
-import { applyTemplateUpdates } from '../services/template-verdicts.js';
-import { getTenantIfExists } from '../services/tenants.js';
-import { applyProviderStatuses, firstSighting, tenantOfProviderMessage, whatsAppWebhookAuthentic } from '../services/webhooks.js';
+import type { StatusPublisher } from '../services/delivery-status.service.js';
+import { statusPayload } from '../services/deliveries.service.js';
+import { receiveInbound, type InboundContext } from '../services/inbound.service.js';
+import { applyTemplateUpdates } from '../services/template-verdicts.service.js';
+import { getTenantIfExists } from '../services/tenants.service.js';
+import { applyProviderStatuses, firstSighting, tenantOfProviderMessage, whatsAppWebhookAuthentic } from '../services/webhooks.service.js';
 import { isId } from '../validation.js';
-import { ErrorCode } from '../errors.js';
-import { httpErrorOf } from './errors.js';
+import { ErrorCode } from '../domain-errors.js';
+import { httpErrorOf } from './http-errors.js';
 
 const REPLAY = Symbol('replay');
 // Twilio's inbound-message webhook expects TwiML; an empty response sends nothing back itself.
@@ -139,7 +139,7 @@ export function webhooksRouter(app: App, fetchCert?: (url: string) => Promise<st
   });
 
   // A body that cannot be read (too large, too many fields, not JSON) gets a short JSON answer with a
-  // stable code (src/http/errors.ts), never Express's HTML page; `error` stays the webhook answers' string.
+  // stable code (src/http/http-errors.ts), never Express's HTML page; `error` stays the webhook answers' string.
   router.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const { status, error } = httpErrorOf(err);
     if (status === 500) app.logger.error({ err, path: req.path }, 'webhook failed');

@@ -4,8 +4,8 @@ import type { Config } from '../config.js';
 import type { LiveMessage } from '../events/bus.js';
 import { kafkaSink, type EventSink } from '../ingest.js';
 import { instrumentProducer } from '../metrics.js';
-import { ensureTopics } from './admin.js';
-import { createBatchedSender, createKafka, createProducer } from './client.js';
+import { ensureTopics } from './kafka-admin.js';
+import { createBatchedSender, createKafka, createProducer } from './kafka-client.js';
 
 /** Servers mode's Kafka: the topics made sure of, one producer, and what the runtime hands out. */
 export interface KafkaTransport {

@@ -1,8 +1,8 @@
 import { GraphQLJSON } from 'graphql-scalars';
 import { Arg, Authorized, Ctx, Field, ID, InputType, Int, ObjectType, Query, Resolver } from 'type-graphql';
 import { inPlatform, inTenant, isPlatformAdmin, type GqlContext } from '../graphql/context.js';
-import { listAudit } from '../services/audit.js';
-import { pageArgs } from '../services/pagination.js';
+import { listAudit } from '../services/audit.service.js';
+import { pageArgs } from '../services/pagination.service.js';
 import { Node, pageLimits } from './common.types.js';
 import { Connection } from './connection.types.js';
 

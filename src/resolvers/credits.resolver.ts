@@ -3,9 +3,9 @@ import { inPlatform, inTenant, isPlatformAdmin, requireAuth, tenantContext, type
 import { DecimalScalar } from '../graphql/scalars.js';
 import { withTenant } from '../db/tenant.js';
 import type { BalancePayload } from '../events/bus.js';
-import { listPurchases, purchaseTenant, requestPurchase, transitionPurchase, type Transition } from '../services/credit-purchases.js';
-import { getBalance, listTransactions } from '../services/credits.js';
-import { pageArgs } from '../services/pagination.js';
+import { listPurchases, purchaseTenant, requestPurchase, transitionPurchase, type Transition } from '../services/credit-purchases.service.js';
+import { getBalance, listTransactions } from '../services/credits.service.js';
+import { pageArgs } from '../services/pagination.service.js';
 import { CreditPurchaseStatus, CreditTransactionKind, Node, pageLimits } from './common.types.js';
 import { Connection } from './connection.types.js';
 

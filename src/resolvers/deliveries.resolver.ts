@@ -2,9 +2,9 @@ import { Arg, Args, ArgsType, Authorized, Ctx, Field, FieldResolver, ID, InputTy
 import { inTenant, requireAuth, tenantContext, type GqlContext } from '../graphql/context.js';
 import { DecimalScalar } from '../graphql/scalars.js';
 import type { DeliveryStatusPayload } from '../events/bus.js';
-import { getDelivery, listDeliveries, retryDelivery, type DeliveryRow } from '../services/deliveries.js';
-import { resendDeliveries } from '../services/resend.js';
-import { pageArgs } from '../services/pagination.js';
+import { getDelivery, listDeliveries, retryDelivery, type DeliveryRow } from '../services/deliveries.service.js';
+import { resendDeliveries } from '../services/resend.usecase.js';
+import { pageArgs } from '../services/pagination.service.js';
 import { Channel, DeliveryStatus, Language, Node, pageLimits } from './common.types.js';
 import { Connection } from './connection.types.js';
 

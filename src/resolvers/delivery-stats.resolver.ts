@@ -1,8 +1,8 @@
 import { Arg, Authorized, Ctx, Field, FieldResolver, Int, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { inTenant, type GqlContext } from '../graphql/context.js';
 import { DecimalScalar } from '../graphql/scalars.js';
-import type { DeliveryRow } from '../services/deliveries.js';
-import { deliveryStats } from '../services/delivery-stats.js';
+import type { DeliveryRow } from '../services/deliveries.service.js';
+import { deliveryStats } from '../services/delivery-stats.service.js';
 import { Delivery, DeliveryFilter } from './deliveries.resolver.js';
 
 @ObjectType({ description: 'How many deliveries have one value (a status, a channel or a reason group).' })

@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, Field, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { inTenant, type GqlContext } from '../graphql/context.js';
-import { listEventChannels, setEventChannels } from '../services/event-channels.js';
+import { listEventChannels, setEventChannels } from '../services/event-channels.service.js';
 import { Channel } from './common.types.js';
 
 @ObjectType({ description: "The channels one event type goes on for the tenant, instead of the catalogue's defaults." })

@@ -1,8 +1,8 @@
 import { GraphQLJSON } from 'graphql-scalars';
 import { Arg, Authorized, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { inPlatform, tenantContext, type GqlContext } from '../graphql/context.js';
-import { NotFoundError } from '../errors.js';
-import { findTenant } from '../services/tenants.js';
+import { NotFoundError } from '../domain-errors.js';
+import { findTenant } from '../services/tenants.service.js';
 import { eventSchema, EVENT_TYPES } from '../events/catalogue.js';
 import { Channel } from './common.types.js';
 import { ingestEvent } from '../ingest.js';

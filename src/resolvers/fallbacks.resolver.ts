@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { inTenant, type GqlContext } from '../graphql/context.js';
-import { deleteFallback, listFallbacks, upsertFallback, type FallbackRow } from '../services/fallbacks.js';
+import { deleteFallback, listFallbacks, upsertFallback, type FallbackRow } from '../services/fallbacks.service.js';
 import { Channel, Node } from './common.types.js';
 
 @ObjectType({

@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, Field, InputType, Mutation, ObjectType, Query, registerEnumType, Resolver } from 'type-graphql';
 import { inTenant, type GqlContext } from '../graphql/context.js';
-import { preferencesOf, setPatientPreference } from '../services/preferences.js';
+import { preferencesOf, setPatientPreference } from '../services/preferences.service.js';
 import { Channel } from './common.types.js';
 
 // Equal to the database values, so rows pass through without mapping.

@@ -1,7 +1,7 @@
 import { Arg, Authorized, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { inPlatform, inTenant, isPlatformAdmin, type GqlContext } from '../graphql/context.js';
 import { DecimalScalar } from '../graphql/scalars.js';
-import { effectiveWhatsAppPrice, listWhatsAppPrices, setWhatsAppPrice } from '../services/pricing.js';
+import { effectiveWhatsAppPrice, listWhatsAppPrices, setWhatsAppPrice } from '../services/pricing.service.js';
 import { Node, WhatsAppCategory } from './common.types.js';
 
 @ObjectType({ implements: Node, description: 'The price of one WhatsApp message for a country, currency and category, from a date on. Prices are never edited: a new one takes over.' })

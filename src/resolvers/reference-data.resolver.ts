@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, Field, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { inTenant, type GqlContext } from '../graphql/context.js';
-import { getReferenceData, referenceDataKeys, setReferenceData } from '../services/reference-data.js';
+import { getReferenceData, referenceDataKeys, setReferenceData } from '../services/reference-data.service.js';
 
 @ObjectType({ description: "One of the tenant's settings (see referenceDataKeys for the keys Kabar reads)." })
 export class ReferenceData {

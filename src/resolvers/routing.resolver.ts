@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { inTenant, type GqlContext } from '../graphql/context.js';
-import { deleteRule, listRules, upsertRule } from '../services/routing.js';
+import { deleteRule, listRules, upsertRule } from '../services/routing.service.js';
 import { Channel, Node } from './common.types.js';
 
 @ObjectType({ implements: Node, description: 'Which staff receive a staff event, and on which channels.' })

@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { inTenant, type GqlContext } from '../graphql/context.js';
-import { listStaff, upsertStaff } from '../services/staff.js';
+import { listStaff, upsertStaff } from '../services/staff.service.js';
 import { Language, Node } from './common.types.js';
 
 @ObjectType({ implements: Node, description: "One of the tenant's staff, who routing rules send staff events to." })

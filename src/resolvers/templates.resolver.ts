@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { inTenant, type GqlContext } from '../graphql/context.js';
-import { listTemplates, resetTemplate, upsertTemplate } from '../services/templates.js';
+import { listTemplates, resetTemplate, upsertTemplate } from '../services/templates.service.js';
 import { Channel, Language, Node, TemplateApprovalStatus, WhatsAppCategory } from './common.types.js';
 
 @ObjectType({ implements: Node, description: "How one event type reads on one channel in one language: Kabar's default or the tenant's override." })

@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { inPlatform, inTenant, type GqlContext } from '../graphql/context.js';
-import { createTenant, getTenant, listTenants } from '../services/tenants.js';
+import { createTenant, getTenant, listTenants } from '../services/tenants.service.js';
 import { Language, Node } from './common.types.js';
 
 @ObjectType({ implements: Node, description: 'A hospital or clinic group using Kabar. Every other record belongs to exactly one tenant.' })

@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, Field, InputType, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { inTenant, type GqlContext } from '../graphql/context.js';
-import { getWhatsAppConfig, upsertWhatsAppConfig } from '../services/whatsapp.js';
+import { getWhatsAppConfig, upsertWhatsAppConfig } from '../services/whatsapp.service.js';
 
 @ObjectType({ description: "The tenant's WhatsApp Business sender (360dialog)." })
 export class WhatsAppConfig {

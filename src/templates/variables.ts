@@ -2,7 +2,7 @@
 // event data, and how it is formatted. Which variables an event type offers, and which
 // are guaranteed, is derived from the event's JSON Schema so the two never drift apart.
 import type { LanguageCode } from '../events/catalogue.js';
-import { EVENT_DATA_SCHEMAS } from '../events/schemas.js';
+import { EVENT_DATA_SCHEMAS } from '../events/event-schemas.js';
 import { formatDateTime, formatMoney, formatOffset, LABELS, validTimeZone } from './value-formats.js';
 
 export type VariableFormat =

@@ -1,4 +1,4 @@
-import type { DbHandle } from '../../src/db/client.js';
+import type { DbHandle } from '../../src/db/db-client.js';
 import { withTenant } from '../../src/db/tenant.js';
 import { creditTransactions, deliveries, events } from '../../src/schema/index.js';
 

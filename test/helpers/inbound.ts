@@ -1,7 +1,7 @@
 import { withTenant } from '../../src/db/tenant.js';
 import { patients } from '../../src/schema/index.js';
-import { rememberPatients, type PatientSighting } from '../../src/services/patients.js';
-import { preferenceHistory, type PreferenceRow } from '../../src/services/preferences.js';
+import { rememberPatients, type PatientSighting } from '../../src/services/patients.service.js';
+import { preferenceHistory, type PreferenceRow } from '../../src/services/preferences.service.js';
 import { sendWhatsAppWebhook, whatsappInboundPayload, type IncomingSpec } from '../fakes/whatsapp.js';
 import type { Providers } from './providers.js';
 import { eventually, type TestKabar } from './app.js';

@@ -1,5 +1,5 @@
 import { createChannels } from '../../src/channels/index.js';
-import type { Channels } from '../../src/channels/types.js';
+import type { Channels } from '../../src/channels/channel.types.js';
 import { startFakeProviders, type FakeProviders } from '../fakes/index.js';
 
 export interface Providers extends FakeProviders {

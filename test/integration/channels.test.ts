@@ -1,12 +1,12 @@
 import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createChannels, type ChannelSettings } from '../../src/channels/index.js';
-import { createEmailChannel } from '../../src/channels/email.js';
-import { createPushChannel } from '../../src/channels/push.js';
-import { createSandboxChannels, type SandboxEntry } from '../../src/channels/sandbox.js';
-import { createSmsChannel } from '../../src/channels/sms.js';
-import type { Channels, SendOutcome } from '../../src/channels/types.js';
-import { createWhatsAppChannel } from '../../src/channels/whatsapp.js';
+import { createEmailChannel } from '../../src/channels/email.channel.js';
+import { createPushChannel } from '../../src/channels/push.channel.js';
+import { createSandboxChannels, type SandboxEntry } from '../../src/channels/sandbox.channel.js';
+import { createSmsChannel } from '../../src/channels/sms.channel.js';
+import type { Channels, SendOutcome } from '../../src/channels/channel.types.js';
+import { createWhatsAppChannel } from '../../src/channels/whatsapp.channel.js';
 import { startFakeProviders, startFakeServer, type FakeProviders } from '../fakes/index.js';
 
 // Each adapter against a fake that speaks the provider's wire format (PROVIDERS.md).

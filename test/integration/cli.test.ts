@@ -8,7 +8,7 @@ import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createVerifier } from '../../src/auth/jwt.js';
 import { replayDlq, type ReplaySummary } from '../../src/cli/replay-dlq.js';
-import { ensureTopics } from '../../src/kafka/admin.js';
+import { ensureTopics } from '../../src/kafka/kafka-admin.js';
 import { JWT, startKabar, type TestKabar } from '../helpers/app.js';
 import { freePort } from '../helpers/net.js';
 import { sampleEvent } from '../helpers/events.js';

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Decimal } from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTenant } from '../../src/db/tenant.js';
-import { KabarError } from '../../src/errors.js';
-import { debitDeliveries, refundDelivery } from '../../src/services/credits.js';
+import { KabarError } from '../../src/domain-errors.js';
+import { debitDeliveries, refundDelivery } from '../../src/services/credits.service.js';
 import { codeOf, platformToken, startKabar, type TestKabar, type TestTenant } from '../helpers/app.js';
 
 const BALANCE = 'query { creditBalance { currency balance } }';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTenant } from '../../src/db/tenant.js';
 import { creditTransactions, deliveries, events } from '../../src/schema/index.js';
-import { exportDeliveries } from '../../src/services/delivery-export.js';
+import { exportDeliveries } from '../../src/services/delivery-export.service.js';
 import { platformToken, startKabar, type TestKabar, type TestTenant } from '../helpers/app.js';
 
 // deliveryStats and the CSV export over deliveries written straight to the database: exact

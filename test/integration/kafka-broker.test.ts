@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { ConfigResourceTypes, Kafka, logLevel, Partitioners } from 'kafkajs';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { kafkaRelease } from '../../scripts/kafka/versions.js';
-import { ensureTopics, parseBrokers } from '../../src/kafka/admin.js';
+import { ensureTopics, parseBrokers } from '../../src/kafka/kafka-admin.js';
 
 const brokers = inject('kafkaBrokers');
 const kafka = new Kafka({ clientId: 'kabar-test', brokers: parseBrokers(brokers), logLevel: logLevel.NOTHING });

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { signToken } from '../../src/auth/jwt.js';
 import { loadConfig } from '../../src/config.js';
 import { generateKey } from '../../src/crypto.js';
-import { openDatabase } from '../../src/db/client.js';
+import { openDatabase } from '../../src/db/db-client.js';
 import { migrationStatus, MigrationsPendingError, prepareDatabase } from '../../src/db/migration-check.js';
 import { withTenant } from '../../src/db/tenant.js';
 import { JWT } from '../helpers/app.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createEmailChannel } from '../../src/channels/email.js';
-import type { Channels } from '../../src/channels/types.js';
+import { createEmailChannel } from '../../src/channels/email.channel.js';
+import type { Channels } from '../../src/channels/channel.types.js';
 import { enableReceipts } from '../fakes/receipts.js';
 import { eventually, startKabar, type TestKabar, type TestTenant } from '../helpers/app.js';
 import { sampleEvent } from '../helpers/events.js';

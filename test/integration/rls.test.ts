@@ -3,19 +3,19 @@ import { PGlite } from '@electric-sql/pglite';
 import postgres from 'postgres';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { openDatabase, type DbHandle } from '../../src/db/client.js';
+import { openDatabase, type DbHandle } from '../../src/db/db-client.js';
 import { rowsOf } from '../../src/db/driver.js';
-import { ErrorCode } from '../../src/errors.js';
+import { ErrorCode } from '../../src/domain-errors.js';
 import { runMigrations } from '../../src/db/migrate.js';
 import { pgErrorCode, withPlatform, withTenant } from '../../src/db/tenant.js';
 import {
   auditLog, creditAlerts, webhookReceipts, creditPurchases, deliveries, deliveryStatusHistory, eventChannelSettings, events, reminders, routingRules, staffMembers,
   templates, walkinAlerts, whatsAppConfigs, patients, patientPreferences, inboundMessages, channelFallbacks, whatsAppTemplateVerdicts, whatsAppBilling,
 } from '../../src/schema/index.js';
-import { createTenant } from '../../src/services/tenants.js';
-import { upsertStaff } from '../../src/services/staff.js';
-import { setReferenceData } from '../../src/services/reference-data.js';
-import { applyMovement } from '../../src/services/credits.js';
+import { createTenant } from '../../src/services/tenants.service.js';
+import { upsertStaff } from '../../src/services/staff.service.js';
+import { setReferenceData } from '../../src/services/reference-data.service.js';
+import { applyMovement } from '../../src/services/credits.service.js';
 
 const TENANT_TABLES = [
   'reference_data', 'whatsapp_configs', 'credit_balances', 'credit_transactions', 'credit_purchases', 'staff_members',

@@ -1,7 +1,7 @@
 import { SignatureV4 } from '@smithy/signature-v4';
 import { SESClient } from '@aws-sdk/client-ses';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEmailChannel } from '../../src/channels/email.js';
+import { createEmailChannel } from '../../src/channels/email.channel.js';
 import { DEFAULT_AWS_KEY, startSesFake, type SesFake } from '../fakes/index.js';
 
 // The SES fake verifies SigV4 as AWS does. AWS's own signer (the SDK's @smithy/signature-v4, with

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWhatsAppChannel } from '../../src/channels/whatsapp.js';
+import { createWhatsAppChannel } from '../../src/channels/whatsapp.channel.js';
 import type { WhatsAppAttempt } from '../fakes/whatsapp.js';
 import { enableWhatsApp, eventually, setTestPrices, startKabar, type TestKabar, type TestTenant } from '../helpers/app.js';
 import { sampleData } from '../helpers/events.js';

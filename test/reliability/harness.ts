@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { openDatabase } from '../../src/db/client.js';
+import { openDatabase } from '../../src/db/db-client.js';
 import { runMigrations } from '../../src/db/migrate.js';
 import { freePort } from '../helpers/net.js';
 

@@ -6,7 +6,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startEventsConsumer } from '../../src/consumers/events.consumer.js';
 import type { Dispatcher } from '../../src/dispatcher.js';
-import { createProducer } from '../../src/kafka/client.js';
+import { createProducer } from '../../src/kafka/kafka-client.js';
 import { eventually, platformToken, setTestPrices, startKabar, type TestKabar, type TestTenant } from '../helpers/app.js';
 import { sampleEvent } from '../helpers/events.js';
 import { startProviders, type Providers } from '../helpers/providers.js';

@@ -5,7 +5,7 @@ import { getNamedType, isLeafType, isNonNullType, isObjectType, isInterfaceType,
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createChannels } from '../../src/channels/index.js';
-import type { Channels } from '../../src/channels/types.js';
+import type { Channels } from '../../src/channels/channel.types.js';
 import { generateKey } from '../../src/crypto.js';
 import { createLogger } from '../../src/logger.js';
 import { redactSecrets } from '../../src/redact.js';
@@ -192,7 +192,7 @@ describe('secrets never leave Kabar', () => {
     await eventually(() => expect(p.whatsapp.webhooks).toHaveLength(1));
     expect(p.whatsapp.webhooks[0]!.apiKey).toBe(WA_TOKEN);
     webhookSecret = p.whatsapp.webhooks[0]!.headers['X-Kabar-Webhook-Secret']!;
-    expect(webhookSecret).toMatch(/^[A-Za-z0-9_-]{32}$/); // 24 random bytes, base64url (src/services/whatsapp.ts)
+    expect(webhookSecret).toMatch(/^[A-Za-z0-9_-]{32}$/); // 24 random bytes, base64url (src/services/whatsapp.service.ts)
     const purchase = (await call(t.admin, 'mutation { requestCreditPurchase(amount: "100000") { id } }')).data.requestCreditPurchase.id;
     await call(platform, 'mutation($id: ID!) { confirmCreditPurchase(id: $id, reference: "PAY-1") { status } }', { id: purchase });
     await call(t.admin, 'mutation { upsertStaffMember(input: { name: "Admin", email: "admin@rs.example", phone: "+6281298765432", departments: ["admin"] }) { id } }');
@@ -280,7 +280,7 @@ describe('secrets never leave Kabar', () => {
   });
 
   // graphql-js words a variable it cannot coerce as `Variable "$i" got invalid value { …the whole input… }`,
-  // token included: src/graphql/errors.ts keeps only the reason.
+  // token included: src/graphql/graphql-errors.ts keeps only the reason.
   it('a variable GraphQL cannot coerce is not echoed back, token and all', async () => {
     const doc = 'mutation($i: WhatsAppConfigInput!) { upsertWhatsAppConfig(input: $i) { tokenSet } }';
     const texts: string[] = [];

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { decodeEnvelope } from '../../src/events/envelope.js';
-import { renderMessage } from '../../src/services/rendering.js';
-import type { PlannedMessage } from '../../src/services/recipients.js';
-import type { TemplateView } from '../../src/services/templates.js';
-import type { TenantRow } from '../../src/services/tenants.js';
+import { renderMessage } from '../../src/services/rendering.service.js';
+import type { PlannedMessage } from '../../src/services/recipients.service.js';
+import type { TemplateView } from '../../src/services/templates.service.js';
+import type { TenantRow } from '../../src/services/tenants.service.js';
 import { escapeHtml, neutralise, renderTemplate, singleLine, whatsAppParameters } from '../../src/templates/render.js';
 import { eventually, platformToken, setTestPrices, startKabar, type TestKabar, type TestTenant } from '../helpers/app.js';
 import { sampleData, sampleEvent } from '../helpers/events.js';

@@ -12,7 +12,7 @@ import {
 } from 'graphql';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createBus } from '../../src/events/bus.js';
-import { createSchema } from '../../src/graphql/schema.js';
+import { createSchema } from '../../src/graphql/graphql-schema.js';
 import { PENDING } from '../helpers/contract-pending.js';
 
 const read = (f: string) => readFileSync(new URL(`../../${f}`, import.meta.url), 'utf8');

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { describe, expect, inject, it } from 'vitest';
-import { openDatabase } from '../../src/db/client.js';
+import { openDatabase } from '../../src/db/db-client.js';
 import { driverVersions, preparing, rowsOf, transactionClient } from '../../src/db/driver.js';
 
 // src/db/driver.ts relies on drizzle's and postgres.js's internals. These tests fail, naming the

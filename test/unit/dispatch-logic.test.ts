@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { decodeEnvelope } from '../../src/events/envelope.js';
 import { createKeyedQueue, orderingKey } from '../../src/consumers/keyed-queue.js';
-import { movesForward } from '../../src/services/delivery-status.js';
-import { backoffMs } from '../../src/services/sender.js';
-import { priceAt, type PriceRow } from '../../src/services/pricing.js';
+import { movesForward } from '../../src/services/delivery-status.service.js';
+import { backoffMs } from '../../src/services/sender.service.js';
+import { priceAt, type PriceRow } from '../../src/services/pricing.service.js';
 import { sampleEvent } from '../helpers/events.js';
 
 const tenant = '5b7e3f0a-1111-4222-8333-444455556666';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../src/errors.js';
+import { ValidationError } from '../../src/domain-errors.js';
 import { checkEvent, decodeEnvelope, validateEvent, type EventEnvelope } from '../../src/events/envelope.js';
 import { sampleEvent } from '../helpers/events.js';
 

@@ -1,8 +1,8 @@
 import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { causes, ConflictError, ValidationError } from '../../src/errors.js';
+import { causes, ConflictError, ValidationError } from '../../src/domain-errors.js';
 import { pgErrorCode } from '../../src/db/tenant.js';
-import { formatError } from '../../src/graphql/errors.js';
+import { formatError } from '../../src/graphql/graphql-errors.js';
 
 const resolverError = (original: Error) => new GraphQLError(original.message, { path: ['q'], originalError: original });
 const formatted = (e: GraphQLError) => formatError({ message: e.message, path: ['q'], extensions: { code: 'INTERNAL_SERVER_ERROR', stacktrace: ['at x.ts:1'] } }, e);

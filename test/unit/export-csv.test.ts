@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { csvCell, csvLine, isoInZone } from '../../src/http/csv.js';
 import { parseExportFilter } from '../../src/http/export.route.js';
-import { reasonGroup } from '../../src/services/delivery-stats.js';
+import { reasonGroup } from '../../src/services/delivery-stats.service.js';
 // The dashboard's own time-window code (a browser module with no DOM use).
 import { offsetLabel, startOfDay, windowRange } from '../../src/dashboard/public/zone.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fallbackFor, type FallbackRuleLike } from '../../src/services/fallbacks.js';
+import { fallbackFor, type FallbackRuleLike } from '../../src/services/fallbacks.service.js';
 
 type Rule = FallbackRuleLike & { name: string };
 const rule = (name: string, eventPattern: string, fromChannel: Rule['fromChannel'] = 'WHATSAPP', active = true): Rule => ({ name, eventPattern, fromChannel, active });

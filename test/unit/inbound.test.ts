@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { parseSmsInbound, toE164, twilioSignedFields, urlVariants, verifyTwilioSignature } from '../../src/channels/sms.js';
-import { parseWhatsAppInbound, parseWhatsAppWebhook, textBody } from '../../src/channels/whatsapp.js';
-import { keywordReply, matchKeyword } from '../../src/services/keywords.js';
+import { parseSmsInbound, toE164, twilioSignedFields, urlVariants, verifyTwilioSignature } from '../../src/channels/sms.channel.js';
+import { parseWhatsAppInbound, parseWhatsAppWebhook, textBody } from '../../src/channels/whatsapp.channel.js';
+import { keywordReply, matchKeyword } from '../../src/services/keywords.service.js';
 import { whatsappInboundPayload, whatsappStatusPayload } from '../fakes/whatsapp.js';
 
 describe('keyword matcher', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Producer } from 'kafkajs';
-import { createSandboxChannels } from '../../src/channels/sandbox.js';
-import type { Channels, SendOutcome } from '../../src/channels/types.js';
+import { createSandboxChannels } from '../../src/channels/sandbox.channel.js';
+import type { Channels, SendOutcome } from '../../src/channels/channel.types.js';
 import { reasonCode } from '../../src/dlq-reason.js';
 import { createBus } from '../../src/events/bus.js';
 import { instrumentBus, instrumentChannels, instrumentProducer, registry } from '../../src/metrics.js';

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { whatsAppRetryAfterMs } from '../../src/channels/whatsapp.js';
-import { createPacer, createSendLimits } from '../../src/services/pacing.js';
+import { whatsAppRetryAfterMs } from '../../src/channels/whatsapp.channel.js';
+import { createPacer, createSendLimits } from '../../src/services/pacing.service.js';
 
 // WhatsApp pacing's bookkeeping (services/pacing.ts) on a clock of its own.
 

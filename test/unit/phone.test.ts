@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../src/errors.js';
+import { ValidationError } from '../../src/domain-errors.js';
 import { validateEventData } from '../../src/events/catalogue.js';
 import { normaliseEventPhones, phonePaths, phoneReason } from '../../src/events/phones.js';
 import { phoneProblem, toE164 } from '../../src/phone.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decide, parseQuietHours, quietUntil, type PolicyInput } from '../../src/services/policy.js';
+import { decide, parseQuietHours, quietUntil, type PolicyInput } from '../../src/services/policy.service.js';
 
 const JAKARTA = 'Asia/Jakarta'; // UTC+7, no daylight saving
 /** An instant given as Jakarta local time on 2026-12-03. */

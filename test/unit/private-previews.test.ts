@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { notifyingEventTypes, type ChannelName, type LanguageCode } from '../../src/events/catalogue.js';
-import { renderMessage, type Rendered, type RenderOptions } from '../../src/services/rendering.js';
-import type { PlannedMessage } from '../../src/services/recipients.js';
-import { PRIVATE_PREVIEWS_KEY } from '../../src/services/reference-data.js';
-import type { TemplateView } from '../../src/services/templates.js';
-import type { TenantRow } from '../../src/services/tenants.js';
+import { renderMessage, type Rendered, type RenderOptions } from '../../src/services/rendering.service.js';
+import type { PlannedMessage } from '../../src/services/recipients.service.js';
+import { PRIVATE_PREVIEWS_KEY } from '../../src/services/reference-data.service.js';
+import type { TemplateView } from '../../src/services/templates.service.js';
+import type { TenantRow } from '../../src/services/tenants.service.js';
 import { defaultTemplate } from '../../src/templates/defaults.js';
 import { CLINICAL_EVENT_PATTERNS, isClinicalEvent } from '../../src/templates/private.js';
 import { sampleData } from '../helpers/events.js';

@@ -1,7 +1,7 @@
 import { isEnumType, isInputObjectType, isInterfaceType, isObjectType, isScalarType, isSpecifiedScalarType, type GraphQLSchema } from 'graphql';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createBus } from '../../src/events/bus.js';
-import { createSchema } from '../../src/graphql/schema.js';
+import { createSchema } from '../../src/graphql/graphql-schema.js';
 
 // GraphQL that documents itself: GraphiQL's Docs pane answers a frontend team's questions only if
 // every type, field, argument and enum value says what it is (roles, units, formats, examples).

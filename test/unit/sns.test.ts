@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { certificateKey, trustedCertUrl, verifySnsMessage } from '../../src/channels/sns.js';
+import { certificateKey, trustedCertUrl, verifySnsMessage } from '../../src/channels/sns-verify.js';
 import { createSnsSigner, sesDeliveryMessage } from '../fakes/sns.js';
 
 // SigningCertURL pinned as AWS's SDKs pin it (https, an SNS host, /SimpleNotificationService-<hex>.pem,

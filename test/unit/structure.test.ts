@@ -29,7 +29,7 @@ const KNOWN: readonly (string | RegExp)[] = [
   'src/ingest.ts',
   /^src\/consumers\//,
   'src/http/webhooks.route.ts',
-  'src/events/schemas.ts',
+  'src/events/event-schemas.ts',
   'src/kafka/broker.ts',
 ];
 const known = (path: string) => KNOWN.some((k) => (typeof k === 'string' ? k === path : k.test(path)));

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { verifyTwilioSignature, type FormParams } from '../../src/channels/sms.js';
+import { verifyTwilioSignature, type FormParams } from '../../src/channels/sms.channel.js';
 import { seededRandom } from '../fakes/server.js';
 
 // Kabar's X-Twilio-Signature check against the official `twilio` package's own validator

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseSmsStatus, verifyTwilioSignature } from '../../src/channels/sms.js';
-import { parseSesNotification, verifySnsMessage } from '../../src/channels/sns.js';
-import { parseWhatsAppTemplateUpdates, parseWhatsAppWebhook, whatsAppErrorCode } from '../../src/channels/whatsapp.js';
+import { parseSmsStatus, verifyTwilioSignature } from '../../src/channels/sms.channel.js';
+import { parseSesNotification, verifySnsMessage } from '../../src/channels/sns-verify.js';
+import { parseWhatsAppTemplateUpdates, parseWhatsAppWebhook, whatsAppErrorCode } from '../../src/channels/whatsapp.channel.js';
 import { twilioSignature } from '../fakes/sms.js';
 import { createSnsSigner, sesBounceMessage, sesComplaintMessage, sesDeliveryMessage } from '../fakes/sns.js';
 import { whatsappIncomingMessagePayload, whatsappStatusPayload } from '../fakes/whatsapp.js';
