@@ -870,7 +870,7 @@ function printReport(r: Record<string, any>, profile?: ProfileSummary, apiProfil
     out.push('  SQL statements per event by text (dispatcher, BENCH_PROFILE):');
     for (const q of r.sqlByText.slice(0, 30)) out.push(`    ${String(q.perEvent).padStart(6)}  ${q.sql.slice(0, 150)}`);
   }
-  if (e.latency.sqlByText) {
+  if (e.latency?.sqlByText) {
     out.push('  SQL statements per event by text at half load (dispatcher, BENCH_PROFILE):');
     for (const q of e.latency.sqlByText.slice(0, 20)) out.push(`    ${String(q.perEvent).padStart(6)}  ${q.sql.slice(0, 150)}`);
   }
