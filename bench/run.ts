@@ -62,6 +62,15 @@ let lastKabarStart = 0;
 mkdirSync(RESULTS, { recursive: true });
 const cleanups: (() => Promise<void>)[] = [];
 const results: Record<string, any> = {};
+/** Runs an optional phase; a failure is recorded (results.failedPhases) and the run goes on. */
+async function phase(name: string, fn: () => Promise<void>) {
+  try {
+    await fn();
+  } catch (err) {
+    log(`phase ${name} FAILED (the run goes on): ${(err as Error).message}`);
+    (results.failedPhases ??= {})[name] = (err as Error).message.slice(0, 500);
+  }
+}
 /** The machine's load average as each phase starts: the machine is shared, so figures carry their conditions. */
 function noteLoad(phase: string) {
   const [one, five, fifteen] = loadavg().map((x) => round(x, 2));
@@ -419,7 +428,7 @@ async function main() {
       return { value, cpu: cpuDelta(c0, cpuSnapshot({ ...extra, kafka: broker?.pid })) };
     },
   };
-  if (PARTS.has('pipeline')) {
+  if (PARTS.has('pipeline')) await phase('pipeline', async () => {
     noteLoad('pipeline');
     const high = await kadmin.fetchTopicOffsets(topics.KAFKA_EVENTS_TOPIC);
     const records = high.reduce((a, p) => a + Number(p.high) - Number(p.low), 0);
@@ -428,14 +437,14 @@ async function main() {
     results.limits.pipelineMessagesPerSecond = pipe.messagesPerSecond;
     results.limits.detail.pipeline = pipe;
     Object.assign(e2e, { ratioToPipeline: round(e2e.messagesPerSecond / pipe.messagesPerSecond, 3) });
-  }
-  if (PARTS.has('bullmq')) {
+  });
+  if (PARTS.has('bullmq')) await phase('bullmq', async () => {
     noteLoad('bullmq');
     const peer = await bullmqPeer(peerCtx, REDIS, BULLMQ_CONCURRENCY);
     await fakes.rpc('reset');
     results.peers = { bullmqMessagesPerSecond: peer.messagesPerSecond, bullmq: peer };
     Object.assign(e2e, { ratioToBullmq: round(e2e.messagesPerSecond / peer.messagesPerSecond, 3) });
-  }
+  });
   // CPU per message: Kabar's dispatcher over the backlog beside the bare pipeline's process.
   e2e.dispatcherCpuMsPerMessage = round((e2e.cpu.coresUsed.dispatcher! * e2e.cpu.seconds * 1000) / Math.max(1, e2eMessages), 3);
 
@@ -489,7 +498,7 @@ async function main() {
   }
 
   // --- 1c. Latency-bounded throughput: the highest steady rate whose p99 stays within bounds -------
-  if (PARTS.has('search')) {
+  if (PARTS.has('search')) await phase('search', async () => {
     noteLoad('search');
     const probe = async (rate: number): Promise<Probe> => {
       await fakes.rpc('reset');
@@ -510,11 +519,11 @@ async function main() {
       probes: found.probes.map((p) => ({ ...p, rate: round(p.rate, 1), achieved: round(p.achieved, 1), p99Ms: round(p.p99Ms, 1) })),
     };
     log(`latency-bounded throughput: ${results.latency.sustainedEventsPerSecond} events/s with p99 ≤ ${SEARCH_P99_MS} ms (${results.latency.fractionOfBacklog} of the backlog's ${e2e.eventsPerSecond})`);
-  }
+  });
 
   // --- 3. GraphQL reads --------------------------------------------------------------------------
   let apiProfile: ProfileSummary | undefined;
-  if (PARTS.has('graphql')) {
+  if (PARTS.has('graphql')) await phase('graphql', async () => {
     noteLoad('graphql');
     const statements = async () => (await api.rpc('stats')).statements as number;
     const sql10 = await sqlPerRequest(apiUrl, tenants[0]!.admin, 10, 20, statements);
@@ -573,7 +582,7 @@ async function main() {
       edgesPerPage10: g[10].load.edgesPerPage,
       edgesPerPage100: g[100].load.edgesPerPage,
     };
-  }
+  });
 
   // --- 4. Live status fan-out while dispatch runs -------------------------------------------------
   // At half the backlog rate (the issue-5 figure) and at a quarter (issue 19: where the machine is not saturated).
@@ -586,58 +595,60 @@ async function main() {
   const perTenant = Math.ceil(SUBSCRIBERS / SUB_TENANTS);
   const list = Array.from({ length: SUBSCRIBERS }, (_, i) => ({ tenant: subTenants[i % SUB_TENANTS]!.id, token: subTenants[i % SUB_TENANTS]!.staff }));
   for (const [which, subRate] of fanouts) {
-    noteLoad(`subscriptions-${which}`);
-    await subs.rpc('start', { url: apiUrl.replace(/^http/, 'ws'), subs: list }, 120_000);
-    log(`${SUBSCRIBERS} graphql-ws subscribers connected across ${SUB_TENANTS} tenants`);
-    await fakes.rpc('reset');
-    const [{ now: subStartDb }] = await sql<{ now: Date }[]>`select clock_timestamp() as now`;
-    const s0 = await api.rpc('stats');
-    const cpuS0 = cpuSnapshot({ ...pids(), subscribers: subs.pid });
-    const subLoad = await steadyLoad(producer, topics.KAFKA_EVENTS_TOPIC, gen, which === 'half' ? 'sub' : 'subq', subRate, SUB_SECONDS);
-    await waitConsumed(kadmin, groupId, topics.KAFKA_EVENTS_TOPIC, fakes, 'subscriptions');
-    await waitQuiet(api, 2000, 60_000); // the API still resolving queued payloads
-    const s1 = await api.rpc('stats');
-    const cpuS1 = cpuSnapshot({ ...pids(), subscribers: subs.pid });
-    const [{ now: subEndDb }] = await sql<{ now: Date }[]>`select clock_timestamp() as now`;
-    const got = await subs.rpc<{ latencies: number[]; seen: [string, string][]; errors: string[]; errorCount: number }>('finish', {}, 120_000);
-    const subLat = summarize(got.latencies);
-    const owner = new Map<string, string>();
-    const ids = [...new Set(got.seen.map((s) => s[1]))];
-    for (let i = 0; i < ids.length; i += 5000) {
-      for (const r of await sql<{ id: string; tenant_id: string }[]>`select id::text, tenant_id::text from deliveries where id in ${sql(ids.slice(i, i + 5000))}`) owner.set(r.id, r.tenant_id);
-    }
-    const leaks = got.seen.filter(([tenant, id]) => owner.get(id) !== tenant).length;
-    const subIds = subTenants.map((x) => x.id);
-    // Every forward status change is one history row and one publish (QUEUED rows are never published).
-    const [{ n: changes }] = await sql<{ n: number }[]>`
-      select count(*)::int as n from delivery_status_history where at between ${subStartDb} and ${subEndDb} and status <> 'QUEUED' and tenant_id::text in ${sql(subIds)}`;
-    const expected = changes * perTenant;
-    const subE2e = await latencies(sql, fakes, subLoad);
-    const fanout = {
-      p50Ms: round(subLat.p50, 1),
-      p95Ms: round(subLat.p95, 1),
-      p99Ms: round(subLat.p99, 1),
-      maxMs: round(subLat.max, 1),
-      crossTenantLeaks: leaks,
-      subscribers: SUBSCRIBERS,
-      tenants: SUB_TENANTS,
-      received: got.latencies.length,
-      expected,
-      missing: Math.max(0, expected - got.latencies.length),
-      errors: got.errorCount,
-      errorSamples: got.errors.slice(0, 5),
-      offeredEventsPerSecond: round(subLoad.achievedRate, 1),
-      statusChangesPublished: changes,
-      apiSqlStatements: s1.statements - s0.statements,
-      apiSqlStatementsPerReceivedPayload: round((s1.statements - s0.statements) / Math.max(1, got.latencies.length), 2),
-      apiEventLoopUtilisation: eluDelta(s0, s1),
-      apiLoopDelayMs: s1.loopDelayMs,
-      cpu: cpuDelta(cpuS0, cpuS1),
-      e2eDuringFanout: { p50Ms: round(subE2e.summary.p50, 1), p95Ms: round(subE2e.summary.p95, 1), p99Ms: round(subE2e.summary.p99, 1), messages: subE2e.summary.n },
-    };
-    if (which === 'half') results.subscriptions = { ...results.subscriptions, ...fanout };
-    else results.subscriptions = { ...results.subscriptions, p99MsQuarterLoad: fanout.p99Ms, p50MsQuarterLoad: fanout.p50Ms, quarterLoad: fanout };
-    log(`subscriptions at ${which} load: p50 ${round(subLat.p50)} ms, p99 ${round(subLat.p99)} ms; ${got.latencies.length}/${expected} payloads, ${leaks} cross-tenant, ${got.errorCount} errors`);
+    await phase(`subscriptions-${which}`, async () => {
+      noteLoad(`subscriptions-${which}`);
+      await subs.rpc('start', { url: apiUrl.replace(/^http/, 'ws'), subs: list }, Number(process.env.BENCH_SUBSCRIBER_CONNECT_SECONDS ?? 60) * 1000 + 60_000);
+      log(`${SUBSCRIBERS} graphql-ws subscribers connected across ${SUB_TENANTS} tenants`);
+      await fakes.rpc('reset');
+      const [{ now: subStartDb }] = await sql<{ now: Date }[]>`select clock_timestamp() as now`;
+      const s0 = await api.rpc('stats');
+      const cpuS0 = cpuSnapshot({ ...pids(), subscribers: subs.pid });
+      const subLoad = await steadyLoad(producer, topics.KAFKA_EVENTS_TOPIC, gen, which === 'half' ? 'sub' : 'subq', subRate, SUB_SECONDS);
+      await waitConsumed(kadmin, groupId, topics.KAFKA_EVENTS_TOPIC, fakes, 'subscriptions');
+      await waitQuiet(api, 2000, 60_000); // the API still resolving queued payloads
+      const s1 = await api.rpc('stats');
+      const cpuS1 = cpuSnapshot({ ...pids(), subscribers: subs.pid });
+      const [{ now: subEndDb }] = await sql<{ now: Date }[]>`select clock_timestamp() as now`;
+      const got = await subs.rpc<{ latencies: number[]; seen: [string, string][]; errors: string[]; errorCount: number }>('finish', {}, 120_000);
+      const subLat = summarize(got.latencies);
+      const owner = new Map<string, string>();
+      const ids = [...new Set(got.seen.map((s) => s[1]))];
+      for (let i = 0; i < ids.length; i += 5000) {
+        for (const r of await sql<{ id: string; tenant_id: string }[]>`select id::text, tenant_id::text from deliveries where id in ${sql(ids.slice(i, i + 5000))}`) owner.set(r.id, r.tenant_id);
+      }
+      const leaks = got.seen.filter(([tenant, id]) => owner.get(id) !== tenant).length;
+      const subIds = subTenants.map((x) => x.id);
+      // Every forward status change is one history row and one publish (QUEUED rows are never published).
+      const [{ n: changes }] = await sql<{ n: number }[]>`
+        select count(*)::int as n from delivery_status_history where at between ${subStartDb} and ${subEndDb} and status <> 'QUEUED' and tenant_id::text in ${sql(subIds)}`;
+      const expected = changes * perTenant;
+      const subE2e = await latencies(sql, fakes, subLoad);
+      const fanout = {
+        p50Ms: round(subLat.p50, 1),
+        p95Ms: round(subLat.p95, 1),
+        p99Ms: round(subLat.p99, 1),
+        maxMs: round(subLat.max, 1),
+        crossTenantLeaks: leaks,
+        subscribers: SUBSCRIBERS,
+        tenants: SUB_TENANTS,
+        received: got.latencies.length,
+        expected,
+        missing: Math.max(0, expected - got.latencies.length),
+        errors: got.errorCount,
+        errorSamples: got.errors.slice(0, 5),
+        offeredEventsPerSecond: round(subLoad.achievedRate, 1),
+        statusChangesPublished: changes,
+        apiSqlStatements: s1.statements - s0.statements,
+        apiSqlStatementsPerReceivedPayload: round((s1.statements - s0.statements) / Math.max(1, got.latencies.length), 2),
+        apiEventLoopUtilisation: eluDelta(s0, s1),
+        apiLoopDelayMs: s1.loopDelayMs,
+        cpu: cpuDelta(cpuS0, cpuS1),
+        e2eDuringFanout: { p50Ms: round(subE2e.summary.p50, 1), p95Ms: round(subE2e.summary.p95, 1), p99Ms: round(subE2e.summary.p99, 1), messages: subE2e.summary.n },
+      };
+      if (which === 'half') results.subscriptions = { ...results.subscriptions, ...fanout };
+      else results.subscriptions = { ...results.subscriptions, p99MsQuarterLoad: fanout.p99Ms, p50MsQuarterLoad: fanout.p50Ms, quarterLoad: fanout };
+      log(`subscriptions at ${which} load: p50 ${round(subLat.p50)} ms, p99 ${round(subLat.p99)} ms; ${got.latencies.length}/${expected} payloads, ${leaks} cross-tenant, ${got.errorCount} errors`);
+    });
   }
 
   // --- Dispatcher memory over the whole run, then shut down ---------------------------------------
