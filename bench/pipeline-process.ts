@@ -67,7 +67,8 @@ async function run(m: PipelineRequest) {
       for (const [t, list] of byTenant) for (let i = 0; i < list.length; i += m.chunk) work.push([t, list.slice(i, i + m.chunk)]);
       await Promise.all(work.map(([t, list]) => units(async () => {
         const ids = await Promise.all(list.map((r) => sender.send(r)));
-        statements += await writeMinimal(sql, t, list.map((r, i) => ({ ...r, provider_message_id: ids[i]! })));
+        const n = await writeMinimal(sql, t, list.map((r, i) => ({ ...r, provider_message_id: ids[i]! })));
+        statements += n; // after the await: `+= await` would add to a stale total
         transactions++;
         messages += list.length;
       })));

@@ -153,7 +153,8 @@ export async function postgresWriteLimit(dbUrl: string, messages: MessageRow[], 
     let statements = 0;
     const start = performance.now();
     await pool(batches, concurrency, async ([tenantId, list]) => {
-      statements += await writeMinimal(sql, tenantId, list);
+      const n = await writeMinimal(sql, tenantId, list);
+      statements += n;
     });
     const seconds = (performance.now() - start) / 1000;
     return { messages: messages.length, seconds, messagesPerSecond: messages.length / seconds, transactions: batches.length, statements, chunk, concurrency };
