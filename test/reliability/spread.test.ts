@@ -44,7 +44,8 @@ describe('three dispatchers, six partitions', () => {
     };
     // Started one after the other, then left to settle into one stable group of three before any
     // event is produced: a rebalance mid-load would hand partitions over (safe, but not this test).
-    for (let i = 0; i < 3; i++) dispatchers.push(await spawnKabar({ ...dispatcherEnv, KABAR_OPS_PORT: String(await freePort()) }));
+    // A generous start-up timeout: on a loaded shared machine a process can take over a minute to start.
+    for (let i = 0; i < 3; i++) dispatchers.push(await spawnKabar({ ...dispatcherEnv, KABAR_OPS_PORT: String(await freePort()) }, 180_000));
     kafka = new Kafka({ clientId: 'spread-test', brokers: [brokers], logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
@@ -55,7 +56,7 @@ describe('three dispatchers, six partitions', () => {
     await admin.disconnect();
     producer = kafka.producer();
     await producer.connect();
-  }, 240_000);
+  }, 720_000);
 
   afterAll(async () => {
     for (const d of dispatchers) d.kill('SIGKILL');
