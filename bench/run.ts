@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
@@ -14,7 +14,9 @@ import { freePort } from '../test/helpers/net.js';
 import { checkValid, eventGenerator, type BenchEvent } from './lib/events.js';
 import { graphqlLoad, sqlPerRequest } from './lib/graphql.js';
 import { graphqlSqlFloor, kafkaConsumeLimit, kafkaHopLatency, postgresWriteLimit, providerLimit, type MessageRow } from './lib/limits.js';
+import { searchSustainedRate, type Probe } from './lib/search.js';
 import { printProfile, summarizeProfile, type ProfileSummary } from './lib/profile.js';
+import { barePipeline, bullmqPeer, type PeerContext } from './lib/peers.js';
 import { createTenants, type BenchTenant } from './lib/setup.js';
 import { cpuSeconds, cpuSecondsByComm, log, machineJiffies, memoryMb, round, rssSampler, sleep, startChild, summarize, type Child } from './lib/util.js';
 
@@ -38,6 +40,13 @@ const GQL_SECONDS = num('BENCH_GRAPHQL_SECONDS', 10);
 const GQL_CLIENTS = num('BENCH_GRAPHQL_CLIENTS', 20);
 const PROVIDER_LIMIT_SECONDS = num('BENCH_PROVIDER_LIMIT_SECONDS', 5);
 const PROFILE = process.env.BENCH_PROFILE === '1';
+/** Which phases after the backlog run (BENCH_PARTS=pipeline,bullmq for a quick look at the limits); all by default. */
+const ALL_PARTS = ['pipeline', 'bullmq', 'latency', 'search', 'graphql', 'subscriptions', 'quarter'] as const;
+const PARTS = new Set(process.env.BENCH_PARTS ? process.env.BENCH_PARTS.split(',').map((x) => x.trim()) : ALL_PARTS);
+const SEARCH_STEPS = num('BENCH_SEARCH_STEPS', 4);
+const SEARCH_P99_MS = num('BENCH_SEARCH_P99_MS', 500);
+const BULLMQ_CONCURRENCY = num('BENCH_BULLMQ_CONCURRENCY', 50);
+const REDIS = { host: process.env.BENCH_REDIS_HOST ?? '127.0.0.1', port: num('BENCH_REDIS_PORT', 6379) };
 /** The backlog phase stops here if not done (0 = no cap), so a slow Kabar still finishes the run in ~15 min. */
 const MAX_E2E_SECONDS = num('BENCH_MAX_E2E_SECONDS', 720);
 /** Node's heap flags from `npm start` (package.json), so Kabar's processes run here as they do there. */
@@ -53,6 +62,20 @@ let lastKabarStart = 0;
 mkdirSync(RESULTS, { recursive: true });
 const cleanups: (() => Promise<void>)[] = [];
 const results: Record<string, any> = {};
+/** Runs an optional phase; a failure is recorded (results.failedPhases) and the run goes on. */
+async function phase(name: string, fn: () => Promise<void>) {
+  try {
+    await fn();
+  } catch (err) {
+    log(`phase ${name} FAILED (the run goes on): ${(err as Error).message}`);
+    (results.failedPhases ??= {})[name] = (err as Error).message.slice(0, 500);
+  }
+}
+/** The machine's load average as each phase starts: the machine is shared, so figures carry their conditions. */
+function noteLoad(phase: string) {
+  const [one, five, fifteen] = loadavg().map((x) => round(x, 2));
+  (results.machineLoad ??= {})[phase] = { at: new Date().toISOString(), loadavg1: one, loadavg5: five, loadavg15: fifteen };
+}
 
 async function cleanup() {
   while (cleanups.length) await cleanups.pop()!().catch((err) => log(`cleanup: ${(err as Error).message}`));
@@ -70,12 +93,16 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 function commitOf(): { commit: string; branch: string | null } {
   // No git binary needed: read .git directly.
   try {
-    const head = readFileSync(join(ROOT, '.git', 'HEAD'), 'utf8').trim();
+    // In a worktree .git is a file naming the worktree's git dir; refs live in the common dir.
+    let gitDir = join(ROOT, '.git');
+    if (statSync(gitDir).isFile()) gitDir = readFileSync(gitDir, 'utf8').trim().replace(/^gitdir: /, '');
+    const common = existsSync(join(gitDir, 'commondir')) ? join(gitDir, readFileSync(join(gitDir, 'commondir'), 'utf8').trim()) : gitDir;
+    const head = readFileSync(join(gitDir, 'HEAD'), 'utf8').trim();
     if (!head.startsWith('ref: ')) return { commit: head, branch: null };
     const ref = head.slice(5);
-    const loose = join(ROOT, '.git', ref);
+    const loose = join(common, ref);
     if (existsSync(loose)) return { commit: readFileSync(loose, 'utf8').trim(), branch: ref.replace('refs/heads/', '') };
-    const packed = readFileSync(join(ROOT, '.git', 'packed-refs'), 'utf8').split('\n').find((l) => l.endsWith(` ${ref}`));
+    const packed = readFileSync(join(common, 'packed-refs'), 'utf8').split('\n').find((l) => l.endsWith(` ${ref}`));
     return { commit: packed?.split(' ')[0] ?? 'unknown', branch: ref.replace('refs/heads/', '') };
   } catch {
     return { commit: 'unknown', branch: null };
@@ -291,6 +318,7 @@ async function main() {
       cwd: ROOT,
     });
   };
+  noteLoad('backlog');
   let dispatcher = startDispatcher(groupId);
   cleanups.push(() => dispatcher.stop());
   const pids = () => ({ dispatcher: dispatcher.pid, api: api.pid, fakes: fakes.pid, kafka: broker?.pid });
@@ -341,7 +369,7 @@ async function main() {
     select channel::text, status::text, case when status in ('SKIPPED','FAILED') then split_part(reason, ':', 1) end as reason, count(*)::int as n
     from deliveries where created_at between ${e2eStartDb} and ${e2eEndDb} group by 1, 2, 3 order by 4 desc`;
   const rows = await rowsWritten(sql, e2eStartDb, e2eEndDb);
-  const e2e = {
+  const e2e: Record<string, any> = {
     complete,
     events,
     messages: e2eMessages,
@@ -390,168 +418,238 @@ async function main() {
     detail: { kafka: kafkaLimit, postgres: pgLimit, providers: provLimit },
   };
 
+  // --- Issue 19's limit and peer: the bare pipeline and BullMQ, on the same messages ------------
+  const peerCtx: PeerContext = {
+    root: ROOT, results: RESULTS, env: childEnvBase, dbUrl, urls, messages: messageRows,
+    maxInFlight: Number(process.env.KABAR_MAX_IN_FLIGHT ?? 10), poolSize: Number(process.env.DATABASE_POOL_SIZE ?? 10), processes: 1,
+    measure: async (extra, fn) => {
+      const c0 = cpuSnapshot({ ...extra, kafka: broker?.pid });
+      const value = await fn();
+      return { value, cpu: cpuDelta(c0, cpuSnapshot({ ...extra, kafka: broker?.pid })) };
+    },
+  };
+  if (PARTS.has('pipeline')) await phase('pipeline', async () => {
+    noteLoad('pipeline');
+    const high = await kadmin.fetchTopicOffsets(topics.KAFKA_EVENTS_TOPIC);
+    const records = high.reduce((a, p) => a + Number(p.high) - Number(p.low), 0);
+    const pipe = await barePipeline(peerCtx, brokers, topics.KAFKA_EVENTS_TOPIC, records);
+    await fakes.rpc('reset');
+    results.limits.pipelineMessagesPerSecond = pipe.messagesPerSecond;
+    results.limits.detail.pipeline = pipe;
+    Object.assign(e2e, { ratioToPipeline: round(e2e.messagesPerSecond / pipe.messagesPerSecond, 3) });
+  });
+  if (PARTS.has('bullmq')) await phase('bullmq', async () => {
+    noteLoad('bullmq');
+    const peer = await bullmqPeer(peerCtx, REDIS, BULLMQ_CONCURRENCY);
+    await fakes.rpc('reset');
+    results.peers = { bullmqMessagesPerSecond: peer.messagesPerSecond, bullmq: peer };
+    Object.assign(e2e, { ratioToBullmq: round(e2e.messagesPerSecond / peer.messagesPerSecond, 3) });
+  });
+  // CPU per message: Kabar's dispatcher over the backlog beside the bare pipeline's process.
+  e2e.dispatcherCpuMsPerMessage = round((e2e.cpu.coresUsed.dispatcher! * e2e.cpu.seconds * 1000) / Math.max(1, e2eMessages), 3);
+
   // --- 1b. Latency at a steady offered load of half the measured maximum ----------------------
   // BENCH_LATENCY_RATE fixes the offered rate instead, so two runs of different code compare at one load.
   const halfRate = num('BENCH_LATENCY_RATE', Math.max(1, e2e.eventsPerSecond / 2));
-  await fakes.rpc('reset');
-  await dispatcher.rpc('resetLoopDelay');
-  if (PROFILE) await dispatcher.rpc('resetSqlDetail');
-  const l0 = await dispatcher.rpc('stats');
-  const cpuL0 = cpuSnapshot(pids());
-  if (PROFILE) await dispatcher.rpc('profileStart');
-  const steady = await steadyLoad(producer, topics.KAFKA_EVENTS_TOPIC, gen, 'lat', halfRate, LATENCY_SECONDS);
-  await waitConsumed(kadmin, groupId, topics.KAFKA_EVENTS_TOPIC, fakes, 'latency');
   let latencyProfile: ProfileSummary | undefined;
-  if (PROFILE) {
-    const file = join(RESULTS, 'dispatcher-latency.cpuprofile.json');
-    await dispatcher.rpc('profileStop', { file });
-    latencyProfile = summarizeProfile(file);
+  if (PARTS.has('latency')) {
+    noteLoad('latency');
+    await fakes.rpc('reset');
+    await dispatcher.rpc('resetLoopDelay');
+    if (PROFILE) await dispatcher.rpc('resetSqlDetail');
+    const l0 = await dispatcher.rpc('stats');
+    const cpuL0 = cpuSnapshot(pids());
+    if (PROFILE) await dispatcher.rpc('profileStart');
+    const steady = await steadyLoad(producer, topics.KAFKA_EVENTS_TOPIC, gen, 'lat', halfRate, LATENCY_SECONDS);
+    await waitConsumed(kadmin, groupId, topics.KAFKA_EVENTS_TOPIC, fakes, 'latency');
+    if (PROFILE) {
+      const file = join(RESULTS, 'dispatcher-latency.cpuprofile.json');
+      await dispatcher.rpc('profileStop', { file });
+      latencyProfile = summarizeProfile(file);
+    }
+    await sleep(300);
+    const l1 = await dispatcher.rpc('stats');
+    const cpuL1 = cpuSnapshot(pids());
+    const lat = await latencies(sql, fakes, steady);
+    results.e2e = {
+      ...results.e2e,
+      p50Ms: round(lat.summary.p50, 1),
+      p95Ms: round(lat.summary.p95, 1),
+      p99Ms: round(lat.summary.p99, 1),
+      latency: {
+        offeredEventsPerSecond: round(steady.achievedRate, 1),
+        targetEventsPerSecond: round(halfRate, 1),
+        seconds: LATENCY_SECONDS,
+        events: steady.produced.size,
+        messages: lat.summary.n,
+        unmatchedMessages: lat.unmatched,
+        maxMs: round(lat.summary.max, 1),
+        meanMs: round(lat.summary.mean, 1),
+        dispatcherEventLoopUtilisation: eluDelta(l0, l1),
+        dispatcherLoopDelayMs: l1.loopDelayMs,
+        sqlStatementsPerEvent: round((l1.statements - l0.statements) / Math.max(1, steady.produced.size), 2),
+        cpu: cpuDelta(cpuL0, cpuL1),
+      },
+    };
+    if (l1.sqlByText) results.e2e.latency.sqlByText = (l1.sqlByText as [string, number][]).map(([q, n]) => ({ perEvent: round(n / Math.max(1, steady.produced.size), 2), count: n, sql: q }));
+    // What one event costs the dispatcher when units hold an event or two and batching amortises nothing.
+    results.e2e.latency.dispatcherCpuMsPerEvent = round((results.e2e.latency.cpu.coresUsed.dispatcher * results.e2e.latency.cpu.seconds * 1000) / Math.max(1, steady.produced.size), 2);
+    log(`latency at ${round(steady.achievedRate, 1)} events/s offered: p50 ${round(lat.summary.p50)} ms, p95 ${round(lat.summary.p95)} ms, p99 ${round(lat.summary.p99)} ms (${lat.summary.n} messages)`);
   }
-  await sleep(300);
-  const l1 = await dispatcher.rpc('stats');
-  const cpuL1 = cpuSnapshot(pids());
-  const lat = await latencies(sql, fakes, steady);
-  results.e2e = {
-    ...results.e2e,
-    p50Ms: round(lat.summary.p50, 1),
-    p95Ms: round(lat.summary.p95, 1),
-    p99Ms: round(lat.summary.p99, 1),
-    latency: {
-      offeredEventsPerSecond: round(steady.achievedRate, 1),
-      targetEventsPerSecond: round(halfRate, 1),
+
+  // --- 1c. Latency-bounded throughput: the highest steady rate whose p99 stays within bounds -------
+  if (PARTS.has('search')) await phase('search', async () => {
+    noteLoad('search');
+    const probe = async (rate: number): Promise<Probe> => {
+      await fakes.rpc('reset');
+      const run = await steadyLoad(producer, topics.KAFKA_EVENTS_TOPIC, gen, 'srch', rate, LATENCY_SECONDS);
+      await waitConsumed(kadmin, groupId, topics.KAFKA_EVENTS_TOPIC, fakes, `search @ ${round(rate, 0)} ev/s`);
+      await sleep(300);
+      const r = await latencies(sql, fakes, run);
+      log(`  search: ${round(run.achievedRate, 1)} events/s offered → p99 ${round(r.summary.p99)} ms (${r.summary.n} messages; load ${loadavg()[0]!.toFixed(2)})`);
+      return { rate, achieved: run.achievedRate, p99Ms: r.summary.p99, messages: r.summary.n, loadavg1: round(loadavg()[0]!, 2) };
+    };
+    const known = results.e2e.latency ? [{ rate: halfRate, achieved: results.e2e.latency.offeredEventsPerSecond, p99Ms: results.e2e.p99Ms, messages: results.e2e.latency.messages, loadavg1: results.machineLoad?.latency?.loadavg1 }] : [];
+    const found = await searchSustainedRate(probe, { maxRate: e2e.eventsPerSecond, boundMs: SEARCH_P99_MS, steps: SEARCH_STEPS, known });
+    results.latency = {
+      sustainedEventsPerSecond: round(found.sustained, 1),
+      fractionOfBacklog: round(found.sustained / e2e.eventsPerSecond, 3),
+      boundP99Ms: SEARCH_P99_MS,
       seconds: LATENCY_SECONDS,
-      events: steady.produced.size,
-      messages: lat.summary.n,
-      unmatchedMessages: lat.unmatched,
-      maxMs: round(lat.summary.max, 1),
-      meanMs: round(lat.summary.mean, 1),
-      dispatcherEventLoopUtilisation: eluDelta(l0, l1),
-      dispatcherLoopDelayMs: l1.loopDelayMs,
-      sqlStatementsPerEvent: round((l1.statements - l0.statements) / Math.max(1, steady.produced.size), 2),
-      cpu: cpuDelta(cpuL0, cpuL1),
-    },
-  };
-  if (l1.sqlByText) results.e2e.latency.sqlByText = (l1.sqlByText as [string, number][]).map(([q, n]) => ({ perEvent: round(n / Math.max(1, steady.produced.size), 2), count: n, sql: q }));
-  // What one event costs the dispatcher when units hold an event or two and batching amortises nothing.
-  results.e2e.latency.dispatcherCpuMsPerEvent = round((results.e2e.latency.cpu.coresUsed.dispatcher * results.e2e.latency.cpu.seconds * 1000) / Math.max(1, steady.produced.size), 2);
-  log(`latency at ${round(steady.achievedRate, 1)} events/s offered: p50 ${round(lat.summary.p50)} ms, p95 ${round(lat.summary.p95)} ms, p99 ${round(lat.summary.p99)} ms (${lat.summary.n} messages)`);
+      probes: found.probes.map((p) => ({ ...p, rate: round(p.rate, 1), achieved: round(p.achieved, 1), p99Ms: round(p.p99Ms, 1) })),
+    };
+    log(`latency-bounded throughput: ${results.latency.sustainedEventsPerSecond} events/s with p99 ≤ ${SEARCH_P99_MS} ms (${results.latency.fractionOfBacklog} of the backlog's ${e2e.eventsPerSecond})`);
+  });
 
   // --- 3. GraphQL reads --------------------------------------------------------------------------
-  const statements = async () => (await api.rpc('stats')).statements as number;
-  const sql10 = await sqlPerRequest(apiUrl, tenants[0]!.admin, 10, 20, statements);
-  const sql100 = await sqlPerRequest(apiUrl, tenants[0]!.admin, 100, 20, statements);
-  const adminTokens = tenants.map((x) => x.admin);
-  // A maintained database has planner statistics and visibility maps (autovacuum). This server may
-  // run with autovacuum off (see machine.autovacuum): without this, the nested history lookup
-  // seq-scans delivery_status_history and count(*) reads every heap page, and reads measure that.
-  t = Date.now();
-  await sql.unsafe('vacuum (analyze) deliveries, delivery_status_history');
-  log(`vacuum analyze before the reads: ${((Date.now() - t) / 1000).toFixed(1)} s (autovacuum is ${results.machine.autovacuum} on this server)`);
-  // What a page of deliveries weighs in the database (select * reads content too, which GraphQL never returns).
-  const [sizes] = await sql<{ rows_per_tenant: number; body: number; content: number; row: number }[]>`
-    select (count(*) / greatest(1, count(distinct tenant_id)))::int as rows_per_tenant, avg(pg_column_size(rendered_body))::int as body,
-      avg(pg_column_size(content))::int as content, avg(pg_column_size(d.*))::int as row
-    from deliveries d where tenant_id::text in ${sql(tenantIds)}`;
-  const g: Record<string, any> = {};
   let apiProfile: ProfileSummary | undefined;
-  for (const first of [10, 100]) {
-    const a0 = await api.rpc('stats');
-    const c0 = cpuSnapshot(pids());
-    if (PROFILE && first === 100) await api.rpc('profileStart');
-    const load = await graphqlLoad(apiUrl, adminTokens, first, GQL_SECONDS, GQL_CLIENTS);
-    if (PROFILE && first === 100) {
-      const file = join(RESULTS, 'api-graphql100.cpuprofile.json');
-      await api.rpc('profileStop', { file });
-      apiProfile = summarizeProfile(file);
+  if (PARTS.has('graphql')) await phase('graphql', async () => {
+    noteLoad('graphql');
+    const statements = async () => (await api.rpc('stats')).statements as number;
+    const sql10 = await sqlPerRequest(apiUrl, tenants[0]!.admin, 10, 20, statements);
+    const sql100 = await sqlPerRequest(apiUrl, tenants[0]!.admin, 100, 20, statements);
+    const adminTokens = tenants.map((x) => x.admin);
+    // A maintained database has planner statistics and visibility maps (autovacuum). This server may
+    // run with autovacuum off (see machine.autovacuum): without this, the nested history lookup
+    // seq-scans delivery_status_history and count(*) reads every heap page, and reads measure that.
+    t = Date.now();
+    await sql.unsafe('vacuum (analyze) deliveries, delivery_status_history');
+    log(`vacuum analyze before the reads: ${((Date.now() - t) / 1000).toFixed(1)} s (autovacuum is ${results.machine.autovacuum} on this server)`);
+    // What a page of deliveries weighs in the database (select * reads content too, which GraphQL never returns).
+    const [sizes] = await sql<{ rows_per_tenant: number; body: number; content: number; row: number }[]>`
+      select (count(*) / greatest(1, count(distinct tenant_id)))::int as rows_per_tenant, avg(pg_column_size(rendered_body))::int as body,
+        avg(pg_column_size(content))::int as content, avg(pg_column_size(d.*))::int as row
+      from deliveries d where tenant_id::text in ${sql(tenantIds)}`;
+    const g: Record<string, any> = {};
+    for (const first of [10, 100]) {
+      const a0 = await api.rpc('stats');
+      const c0 = cpuSnapshot(pids());
+      if (PROFILE && first === 100) await api.rpc('profileStart');
+      const load = await graphqlLoad(apiUrl, adminTokens, first, GQL_SECONDS, GQL_CLIENTS);
+      if (PROFILE && first === 100) {
+        const file = join(RESULTS, 'api-graphql100.cpuprofile.json');
+        await api.rpc('profileStop', { file });
+        apiProfile = summarizeProfile(file);
+      }
+      const c1 = cpuSnapshot(pids());
+      const a1 = await api.rpc('stats');
+      const floor = await graphqlSqlFloor(dbUrl, tenantIds, first, Math.max(3, GQL_SECONDS / 2), GQL_CLIENTS, Number(process.env.DATABASE_POOL_SIZE ?? 10));
+      g[first] = { load, floor, apiEventLoopUtilisation: eluDelta(a0, a1), cpu: cpuDelta(c0, c1) };
+      log(`  cores: ${Object.entries(g[first].cpu.coresUsed).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+      log(`graphql deliveries(first: ${first}): ${round(load.requestsPerSecond, 0)} req/s, p99 ${round(load.latency.p99)} ms (${load.edgesPerPage} edges/page); SQL floor ${round(floor.requestsPerSecond, 0)} req/s`);
     }
-    const c1 = cpuSnapshot(pids());
-    const a1 = await api.rpc('stats');
-    const floor = await graphqlSqlFloor(dbUrl, tenantIds, first, Math.max(3, GQL_SECONDS / 2), GQL_CLIENTS, Number(process.env.DATABASE_POOL_SIZE ?? 10));
-    g[first] = { load, floor, apiEventLoopUtilisation: eluDelta(a0, a1), cpu: cpuDelta(c0, c1) };
-    log(`  cores: ${Object.entries(g[first].cpu.coresUsed).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-    log(`graphql deliveries(first: ${first}): ${round(load.requestsPerSecond, 0)} req/s, p99 ${round(load.latency.p99)} ms (${load.edgesPerPage} edges/page); SQL floor ${round(floor.requestsPerSecond, 0)} req/s`);
-  }
-  results.graphql = {
-    requestsPerSecond10: round(g[10].load.requestsPerSecond, 1),
-    requestsPerSecond100: round(g[100].load.requestsPerSecond, 1),
-    p99Ms: round(Math.max(g[10].load.latency.p99, g[100].load.latency.p99), 1),
-    p99Ms10: round(g[10].load.latency.p99, 1),
-    p99Ms100: round(g[100].load.latency.p99, 1),
-    p50Ms10: round(g[10].load.latency.p50, 1),
-    p50Ms100: round(g[100].load.latency.p50, 1),
-    sqlPerRequest10: round(sql10, 2),
-    sqlPerRequest100: round(sql100, 2),
-    sqlFloorRequestsPerSecond10: round(g[10].floor.requestsPerSecond, 1),
-    sqlFloorRequestsPerSecond100: round(g[100].floor.requestsPerSecond, 1),
-    ratioToLimit10: round(g[10].load.requestsPerSecond / g[10].floor.requestsPerSecond, 3),
-    ratioToLimit100: round(g[100].load.requestsPerSecond / g[100].floor.requestsPerSecond, 3),
-    clients: GQL_CLIENTS,
-    apiEventLoopUtilisation10: g[10].apiEventLoopUtilisation,
-    apiEventLoopUtilisation100: g[100].apiEventLoopUtilisation,
-    cpu10: g[10].cpu,
-    cpu100: g[100].cpu,
-    deliveriesPerTenant: sizes!.rows_per_tenant,
-    avgStoredBytes: { row: sizes!.row, renderedBody: sizes!.body, content: sizes!.content },
-    edgesPerPage10: g[10].load.edgesPerPage,
-    edgesPerPage100: g[100].load.edgesPerPage,
-  };
+    results.graphql = {
+      requestsPerSecond10: round(g[10].load.requestsPerSecond, 1),
+      requestsPerSecond100: round(g[100].load.requestsPerSecond, 1),
+      p99Ms: round(Math.max(g[10].load.latency.p99, g[100].load.latency.p99), 1),
+      p99Ms10: round(g[10].load.latency.p99, 1),
+      p99Ms100: round(g[100].load.latency.p99, 1),
+      p50Ms10: round(g[10].load.latency.p50, 1),
+      p50Ms100: round(g[100].load.latency.p50, 1),
+      sqlPerRequest10: round(sql10, 2),
+      sqlPerRequest100: round(sql100, 2),
+      sqlFloorRequestsPerSecond10: round(g[10].floor.requestsPerSecond, 1),
+      sqlFloorRequestsPerSecond100: round(g[100].floor.requestsPerSecond, 1),
+      ratioToLimit10: round(g[10].load.requestsPerSecond / g[10].floor.requestsPerSecond, 3),
+      ratioToLimit100: round(g[100].load.requestsPerSecond / g[100].floor.requestsPerSecond, 3),
+      clients: GQL_CLIENTS,
+      apiEventLoopUtilisation10: g[10].apiEventLoopUtilisation,
+      apiEventLoopUtilisation100: g[100].apiEventLoopUtilisation,
+      cpu10: g[10].cpu,
+      cpu100: g[100].cpu,
+      deliveriesPerTenant: sizes!.rows_per_tenant,
+      avgStoredBytes: { row: sizes!.row, renderedBody: sizes!.body, content: sizes!.content },
+      edgesPerPage10: g[10].load.edgesPerPage,
+      edgesPerPage100: g[100].load.edgesPerPage,
+    };
+  });
 
   // --- 4. Live status fan-out while dispatch runs -------------------------------------------------
+  // At half the backlog rate (the issue-5 figure) and at a quarter (issue 19: where the machine is not saturated).
+  const fanouts = ([['half', halfRate, 'subscriptions'], ['quarter', num('BENCH_QUARTER_RATE', Math.max(1, e2e.eventsPerSecond / 4)), 'quarter']] as const)
+    .filter(([, , part]) => PARTS.has(part));
   const subs = startChild('subscribers', 'bench/subscribers-process.ts', { env: childEnvBase, logFile: join(RESULTS, 'subscribers.log'), cwd: ROOT });
   cleanups.push(() => subs.stop());
   await subs.once('ready');
   const subTenants = tenants.slice(0, SUB_TENANTS);
   const perTenant = Math.ceil(SUBSCRIBERS / SUB_TENANTS);
   const list = Array.from({ length: SUBSCRIBERS }, (_, i) => ({ tenant: subTenants[i % SUB_TENANTS]!.id, token: subTenants[i % SUB_TENANTS]!.staff }));
-  await subs.rpc('start', { url: apiUrl.replace(/^http/, 'ws'), subs: list }, 120_000);
-  log(`${SUBSCRIBERS} graphql-ws subscribers connected across ${SUB_TENANTS} tenants`);
-  await fakes.rpc('reset');
-  const [{ now: subStartDb }] = await sql<{ now: Date }[]>`select clock_timestamp() as now`;
-  const s0 = await api.rpc('stats');
-  const cpuS0 = cpuSnapshot({ ...pids(), subscribers: subs.pid });
-  const subLoad = await steadyLoad(producer, topics.KAFKA_EVENTS_TOPIC, gen, 'sub', halfRate, SUB_SECONDS);
-  await waitConsumed(kadmin, groupId, topics.KAFKA_EVENTS_TOPIC, fakes, 'subscriptions');
-  await waitQuiet(api, 2000, 60_000); // the API still resolving queued payloads
-  const s1 = await api.rpc('stats');
-  const cpuS1 = cpuSnapshot({ ...pids(), subscribers: subs.pid });
-  const [{ now: subEndDb }] = await sql<{ now: Date }[]>`select clock_timestamp() as now`;
-  const got = await subs.rpc<{ latencies: number[]; seen: [string, string][]; errors: string[]; errorCount: number }>('finish', {}, 120_000);
-  const subLat = summarize(got.latencies);
-  const owner = new Map<string, string>();
-  const ids = [...new Set(got.seen.map((s) => s[1]))];
-  for (let i = 0; i < ids.length; i += 5000) {
-    for (const r of await sql<{ id: string; tenant_id: string }[]>`select id::text, tenant_id::text from deliveries where id in ${sql(ids.slice(i, i + 5000))}`) owner.set(r.id, r.tenant_id);
+  for (const [which, subRate] of fanouts) {
+    await phase(`subscriptions-${which}`, async () => {
+      noteLoad(`subscriptions-${which}`);
+      await subs.rpc('start', { url: apiUrl.replace(/^http/, 'ws'), subs: list }, Number(process.env.BENCH_SUBSCRIBER_CONNECT_SECONDS ?? 60) * 1000 + 60_000);
+      log(`${SUBSCRIBERS} graphql-ws subscribers connected across ${SUB_TENANTS} tenants`);
+      await fakes.rpc('reset');
+      const [{ now: subStartDb }] = await sql<{ now: Date }[]>`select clock_timestamp() as now`;
+      const s0 = await api.rpc('stats');
+      const cpuS0 = cpuSnapshot({ ...pids(), subscribers: subs.pid });
+      const subLoad = await steadyLoad(producer, topics.KAFKA_EVENTS_TOPIC, gen, which === 'half' ? 'sub' : 'subq', subRate, SUB_SECONDS);
+      await waitConsumed(kadmin, groupId, topics.KAFKA_EVENTS_TOPIC, fakes, 'subscriptions');
+      await waitQuiet(api, 2000, 60_000); // the API still resolving queued payloads
+      const s1 = await api.rpc('stats');
+      const cpuS1 = cpuSnapshot({ ...pids(), subscribers: subs.pid });
+      const [{ now: subEndDb }] = await sql<{ now: Date }[]>`select clock_timestamp() as now`;
+      const got = await subs.rpc<{ latencies: number[]; seen: [string, string][]; errors: string[]; errorCount: number }>('finish', {}, 120_000);
+      const subLat = summarize(got.latencies);
+      const owner = new Map<string, string>();
+      const ids = [...new Set(got.seen.map((s) => s[1]))];
+      for (let i = 0; i < ids.length; i += 5000) {
+        for (const r of await sql<{ id: string; tenant_id: string }[]>`select id::text, tenant_id::text from deliveries where id in ${sql(ids.slice(i, i + 5000))}`) owner.set(r.id, r.tenant_id);
+      }
+      const leaks = got.seen.filter(([tenant, id]) => owner.get(id) !== tenant).length;
+      const subIds = subTenants.map((x) => x.id);
+      // Every forward status change is one history row and one publish (QUEUED rows are never published).
+      const [{ n: changes }] = await sql<{ n: number }[]>`
+        select count(*)::int as n from delivery_status_history where at between ${subStartDb} and ${subEndDb} and status <> 'QUEUED' and tenant_id::text in ${sql(subIds)}`;
+      const expected = changes * perTenant;
+      const subE2e = await latencies(sql, fakes, subLoad);
+      const fanout = {
+        p50Ms: round(subLat.p50, 1),
+        p95Ms: round(subLat.p95, 1),
+        p99Ms: round(subLat.p99, 1),
+        maxMs: round(subLat.max, 1),
+        crossTenantLeaks: leaks,
+        subscribers: SUBSCRIBERS,
+        tenants: SUB_TENANTS,
+        received: got.latencies.length,
+        expected,
+        missing: Math.max(0, expected - got.latencies.length),
+        errors: got.errorCount,
+        errorSamples: got.errors.slice(0, 5),
+        offeredEventsPerSecond: round(subLoad.achievedRate, 1),
+        statusChangesPublished: changes,
+        apiSqlStatements: s1.statements - s0.statements,
+        apiSqlStatementsPerReceivedPayload: round((s1.statements - s0.statements) / Math.max(1, got.latencies.length), 2),
+        apiEventLoopUtilisation: eluDelta(s0, s1),
+        apiLoopDelayMs: s1.loopDelayMs,
+        cpu: cpuDelta(cpuS0, cpuS1),
+        e2eDuringFanout: { p50Ms: round(subE2e.summary.p50, 1), p95Ms: round(subE2e.summary.p95, 1), p99Ms: round(subE2e.summary.p99, 1), messages: subE2e.summary.n },
+      };
+      if (which === 'half') results.subscriptions = { ...results.subscriptions, ...fanout };
+      else results.subscriptions = { ...results.subscriptions, p99MsQuarterLoad: fanout.p99Ms, p50MsQuarterLoad: fanout.p50Ms, quarterLoad: fanout };
+      log(`subscriptions at ${which} load: p50 ${round(subLat.p50)} ms, p99 ${round(subLat.p99)} ms; ${got.latencies.length}/${expected} payloads, ${leaks} cross-tenant, ${got.errorCount} errors`);
+    });
   }
-  const leaks = got.seen.filter(([tenant, id]) => owner.get(id) !== tenant).length;
-  const subIds = subTenants.map((x) => x.id);
-  // Every forward status change is one history row and one publish (QUEUED rows are never published).
-  const [{ n: changes }] = await sql<{ n: number }[]>`
-    select count(*)::int as n from delivery_status_history where at between ${subStartDb} and ${subEndDb} and status <> 'QUEUED' and tenant_id::text in ${sql(subIds)}`;
-  const expected = changes * perTenant;
-  const subE2e = await latencies(sql, fakes, subLoad);
-  results.subscriptions = {
-    p50Ms: round(subLat.p50, 1),
-    p95Ms: round(subLat.p95, 1),
-    p99Ms: round(subLat.p99, 1),
-    maxMs: round(subLat.max, 1),
-    crossTenantLeaks: leaks,
-    subscribers: SUBSCRIBERS,
-    tenants: SUB_TENANTS,
-    received: got.latencies.length,
-    expected,
-    missing: Math.max(0, expected - got.latencies.length),
-    errors: got.errorCount,
-    errorSamples: got.errors.slice(0, 5),
-    offeredEventsPerSecond: round(subLoad.achievedRate, 1),
-    statusChangesPublished: changes,
-    apiSqlStatements: s1.statements - s0.statements,
-    apiSqlStatementsPerReceivedPayload: round((s1.statements - s0.statements) / Math.max(1, got.latencies.length), 2),
-    apiEventLoopUtilisation: eluDelta(s0, s1),
-    apiLoopDelayMs: s1.loopDelayMs,
-    cpu: cpuDelta(cpuS0, cpuS1),
-    e2eDuringFanout: { p50Ms: round(subE2e.summary.p50, 1), p95Ms: round(subE2e.summary.p95, 1), p99Ms: round(subE2e.summary.p99, 1), messages: subE2e.summary.n },
-  };
-  log(`subscriptions: p50 ${round(subLat.p50)} ms, p99 ${round(subLat.p99)} ms; ${got.latencies.length}/${expected} payloads, ${leaks} cross-tenant, ${got.errorCount} errors`);
 
   // --- Dispatcher memory over the whole run, then shut down ---------------------------------------
   const mem = memoryMb(dispatcher.pid);
@@ -722,34 +820,59 @@ function printReport(r: Record<string, any>, profile?: ProfileSummary, apiProfil
   row('messages/s (backlog, until all at providers)', fmt(e.messagesPerSecond), `${fmt(l.smallestMessagesPerSecond)} (${l.smallest})`, ratio(e.ratioToLimit), `ratio ≥ 0.5: ${ok(e.ratioToLimit >= 0.5)}; ≥ 2,000/s: ${ok(e.messagesPerSecond >= 2000)}`);
   if (!e.complete) out.push(`    NOTE: the backlog phase was cut at BENCH_MAX_E2E_SECONDS=${r.config.maxE2eSeconds}: ${fmt(e.events)} of ${fmt(r.config.events)} events were processed by then; rates are over that time`);
   row('events/s', fmt(e.eventsPerSecond), `${fmt(l.kafkaConsumeMessagesPerSecond)} (kafka records)`, ratio(e.eventsPerSecond / l.kafkaConsumeMessagesPerSecond));
-  row(`produce→provider p50 @ ${fmt(e.latency.offeredEventsPerSecond)} ev/s (half max)`, fmt(e.p50Ms, ' ms'), `${fmt(l.kafkaHopP50Ms, ' ms')} (kafka hop)`);
-  row('produce→provider p95', fmt(e.p95Ms, ' ms'));
-  row('produce→provider p99', fmt(e.p99Ms, ' ms'), `${fmt(l.kafkaHopP99Ms, ' ms')} (kafka hop)`, '', `< 250 ms: ${ok(e.p99Ms < 250)}`);
+  if (l.pipelineMessagesPerSecond) row('messages/s against the bare pipeline', fmt(e.messagesPerSecond), `${fmt(l.pipelineMessagesPerSecond)} (pipeline)`, ratio(e.ratioToPipeline), `≥ 0.5: ${ok(e.ratioToPipeline >= 0.5)}`);
+  if (r.peers) row(`messages/s against BullMQ ${r.peers.bullmq.version} (peer)`, fmt(e.messagesPerSecond), `${fmt(r.peers.bullmqMessagesPerSecond)} (BullMQ)`, ratio(e.ratioToBullmq), `≥ 2: ${ok(e.ratioToBullmq >= 2)}`);
+  row('CPU ms per message (dispatcher / pipeline)', `${fmt(e.dispatcherCpuMsPerMessage)} / ${fmt(l.detail.pipeline?.cpuMsPerMessage)}`);
+  if (e.latency) {
+    row(`produce→provider p50 @ ${fmt(e.latency.offeredEventsPerSecond)} ev/s (half max)`, fmt(e.p50Ms, ' ms'), `${fmt(l.kafkaHopP50Ms, ' ms')} (kafka hop)`);
+    row('produce→provider p95', fmt(e.p95Ms, ' ms'));
+    row('produce→provider p99', fmt(e.p99Ms, ' ms'), `${fmt(l.kafkaHopP99Ms, ' ms')} (kafka hop)`, '', `< 250 ms: ${ok(e.p99Ms < 250)}`);
+  }
+  if (r.latency) row(`sustained ev/s with p99 ≤ ${r.latency.boundP99Ms} ms for ${r.latency.seconds} s`, fmt(r.latency.sustainedEventsPerSecond), `${fmt(e.eventsPerSecond)} (backlog ev/s)`, ratio(r.latency.fractionOfBacklog), `≥ 0.5: ${ok(r.latency.fractionOfBacklog >= 0.5)}`);
   row('dispatcher peak RSS (whole run)', fmt(r.dispatcher.peakRssMb, ' MB'), '', '', `< 300 MB: ${ok(r.dispatcher.peakRssMb < 300)}`);
   row('SQL statements per event (dispatcher)', fmt(e.sqlStatementsPerEvent), '', '', `(${fmt(e.sqlStatementsPerMessage)} per message)`);
   row('dispatcher event-loop utilisation', fmt(e.dispatcherEventLoopUtilisation), '', '', `loop delay p99 ${fmt(e.dispatcherLoopDelayMs.p99, ' ms')}`);
   out.push(`    cores used during e2e: ${cores(e.cpu)}`);
-  out.push(`    cores used at half load: ${cores(e.latency.cpu)}`);
-  out.push(`    at half load, per event: dispatcher CPU ${fmt(e.latency.dispatcherCpuMsPerEvent, ' ms')}, ${fmt(e.latency.sqlStatementsPerEvent)} SQL statements`);
+  if (e.latency) {
+    out.push(`    cores used at half load: ${cores(e.latency.cpu)}`);
+    out.push(`    at half load, per event: dispatcher CPU ${fmt(e.latency.dispatcherCpuMsPerEvent, ' ms')}, ${fmt(e.latency.sqlStatementsPerEvent)} SQL statements`);
+  }
   out.push('  2. raw limits (messages/s; Kafka converted at messages/event)');
   row('(a) bare kafkajs consumer', fmt(l.kafkaConsumeAsDeliveryMessagesPerSecond), `${fmt(l.kafkaConsumeMessagesPerSecond)} records/s`, ratio(e.messagesPerSecond / l.kafkaConsumeAsDeliveryMessagesPerSecond));
   row('(b) PostgreSQL minimal writes, batched', fmt(l.postgresMessagesPerSecond), '', ratio(e.messagesPerSecond / l.postgresMessagesPerSecond));
   row('(c) fake providers, bare HTTP client', fmt(l.providerRequestsPerSecond), '', ratio(e.messagesPerSecond / l.providerRequestsPerSecond));
-  const g = r.graphql;
-  out.push(`  3. GraphQL reads (${g.clients} concurrent clients; limit = the same SQL from postgres.js)`);
-  row('deliveries(first: 10) + history, req/s', fmt(g.requestsPerSecond10), fmt(g.sqlFloorRequestsPerSecond10), ratio(g.ratioToLimit10));
-  row('deliveries(first: 100) + history, req/s', fmt(g.requestsPerSecond100), fmt(g.sqlFloorRequestsPerSecond100), ratio(g.ratioToLimit100));
-  row('p99 latency (10 / 100)', `${fmt(g.p99Ms10)} / ${fmt(g.p99Ms100)} ms`);
-  row('SQL statements per request (10 / 100)', `${fmt(g.sqlPerRequest10)} / ${fmt(g.sqlPerRequest100)}`, '', '', `equal: ${ok(g.sqlPerRequest10 === g.sqlPerRequest100)}`);
-  const s = r.subscriptions;
-  out.push(`  4. live status fan-out (${s.subscribers} subscribers, ${s.tenants} tenants, dispatch at ${fmt(s.offeredEventsPerSecond)} ev/s)`);
-  row('status change → subscriber p50', fmt(s.p50Ms, ' ms'), `${fmt(l.kafkaHopP50Ms, ' ms')} (kafka hop)`);
-  row('status change → subscriber p99', fmt(s.p99Ms, ' ms'), `${fmt(l.kafkaHopP99Ms, ' ms')} (kafka hop)`, '', `< 100 ms: ${ok(s.p99Ms < 100)}`);
-  row('payloads received / expected', `${fmt(s.received)} / ${fmt(s.expected)}`, '', '', s.errors ? `${s.errors} errors` : '');
-  row('cross-tenant payloads', fmt(s.crossTenantLeaks), '', '', `= 0: ${ok(s.crossTenantLeaks === 0)}`);
-  row('API SQL statements per payload delivered', fmt(s.apiSqlStatementsPerReceivedPayload));
-  row('produce→provider p99 during fan-out', fmt(s.e2eDuringFanout.p99Ms, ' ms'));
-  out.push(`    cores used during fan-out: ${cores(s.cpu)}`);
+  if (l.detail.pipeline) {
+    row('bare pipeline (kafkajs + minimal rows + fakes)', fmt(l.pipelineMessagesPerSecond), '', ratio(e.ratioToPipeline));
+    out.push(`    cores used by the bare pipeline: ${cores(l.detail.pipeline.cpu)}`);
+  }
+  if (r.peers) {
+    row(`BullMQ peer (${r.peers.bullmq.processes} process, concurrency ${r.peers.bullmq.concurrency})`, fmt(r.peers.bullmqMessagesPerSecond), '', ratio(e.ratioToBullmq));
+    out.push(`    cores used by the BullMQ peer: ${cores(r.peers.bullmq.cpu)}`);
+  }
+  if (r.machineLoad) out.push(`    load average (1 min) as each phase started: ${Object.entries(r.machineLoad).map(([k, v]: [string, any]) => `${k} ${v.loadavg1}`).join(', ')}`);
+  if (r.graphql) {
+    const g = r.graphql;
+    out.push(`  3. GraphQL reads (${g.clients} concurrent clients; limit = the same SQL from postgres.js)`);
+    row('deliveries(first: 10) + history, req/s', fmt(g.requestsPerSecond10), fmt(g.sqlFloorRequestsPerSecond10), ratio(g.ratioToLimit10));
+    row('deliveries(first: 100) + history, req/s', fmt(g.requestsPerSecond100), fmt(g.sqlFloorRequestsPerSecond100), ratio(g.ratioToLimit100));
+    row('p99 latency (10 / 100)', `${fmt(g.p99Ms10)} / ${fmt(g.p99Ms100)} ms`);
+    row('SQL statements per request (10 / 100)', `${fmt(g.sqlPerRequest10)} / ${fmt(g.sqlPerRequest100)}`, '', '', `equal: ${ok(g.sqlPerRequest10 === g.sqlPerRequest100)}`);
+  }
+  if (r.subscriptions) {
+    const s = r.subscriptions;
+    out.push(`  4. live status fan-out (${s.subscribers} subscribers, ${s.tenants} tenants, dispatch at ${fmt(s.offeredEventsPerSecond)} ev/s)`);
+    row('status change → subscriber p50', fmt(s.p50Ms, ' ms'), `${fmt(l.kafkaHopP50Ms, ' ms')} (kafka hop)`);
+    row('status change → subscriber p99', fmt(s.p99Ms, ' ms'), `${fmt(l.kafkaHopP99Ms, ' ms')} (kafka hop)`, '', `< 100 ms: ${ok(s.p99Ms < 100)}`);
+    row('payloads received / expected', `${fmt(s.received)} / ${fmt(s.expected)}`, '', '', s.errors ? `${s.errors} errors` : '');
+    row('cross-tenant payloads', fmt(s.crossTenantLeaks), '', '', `= 0: ${ok(s.crossTenantLeaks === 0)}`);
+    row('API SQL statements per payload delivered', fmt(s.apiSqlStatementsPerReceivedPayload));
+    row('produce→provider p99 during fan-out', fmt(s.e2eDuringFanout?.p99Ms, ' ms'));
+    out.push(`    cores used during fan-out: ${cores(s.cpu)}`);
+    if (s.quarterLoad) {
+      row(`status change → subscriber p99 @ ${fmt(s.quarterLoad.offeredEventsPerSecond)} ev/s (¼)`, fmt(s.p99MsQuarterLoad, ' ms'), '', '', `< 100 ms: ${ok(s.p99MsQuarterLoad < 100)}`);
+      row('payloads received / expected (¼ load)', `${fmt(s.quarterLoad.received)} / ${fmt(s.quarterLoad.expected)}`, '', '', `cross-tenant ${s.quarterLoad.crossTenantLeaks}`);
+    }
+  }
   out.push('');
   const rows = e.rowsWrittenPerEvent;
   out.push(`  rows written per event: ${Object.entries(rows).map(([k, v]) => `${k} ${v}`).join(', ')}`);
@@ -758,7 +881,7 @@ function printReport(r: Record<string, any>, profile?: ProfileSummary, apiProfil
     out.push('  SQL statements per event by text (dispatcher, BENCH_PROFILE):');
     for (const q of r.sqlByText.slice(0, 30)) out.push(`    ${String(q.perEvent).padStart(6)}  ${q.sql.slice(0, 150)}`);
   }
-  if (e.latency.sqlByText) {
+  if (e.latency?.sqlByText) {
     out.push('  SQL statements per event by text at half load (dispatcher, BENCH_PROFILE):');
     for (const q of e.latency.sqlByText.slice(0, 20)) out.push(`    ${String(q.perEvent).padStart(6)}  ${q.sql.slice(0, 150)}`);
   }

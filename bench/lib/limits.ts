@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { Kafka, logLevel } from 'kafkajs';
-import postgres from 'postgres';
 import { ensureTopics } from '../../src/kafka/kafka-admin.js';
+import { mirrorTenants, pgClient, writeMinimal, type MessageRow } from './minimal.js';
 import { pool, sleep, summarize } from './util.js';
+
+export type { MessageRow } from './minimal.js';
 
 // The raw limits Kabar's throughput is compared with, measured in the same run on the same
 // data: what Kafka, PostgreSQL and the fake providers can do with nothing of Kabar in between.
@@ -126,28 +128,6 @@ export async function providerLimit(urls: { whatsapp: string; ses: string; sms: 
   return { requests: count, seconds: elapsed, requestsPerSecond: count / elapsed, concurrency };
 }
 
-export interface MessageRow {
-  tenant_id: string;
-  event_id: string;
-  event_type: string;
-  channel: string;
-  recipient: string;
-  recipient_kind: string;
-  language: string;
-  rendered_body: string;
-  content: string | null;
-  cost: string | null;
-  provider_message_id: string | null;
-}
-
-function pgClient(url: string, max: number) {
-  const sql = postgres(url, { max, onnotice: () => {}, connection: { application_name: 'kabar-bench' } });
-  // Like drizzle: JSON columns travel as the text we give.
-  sql.options.serializers[114] = (x: unknown) => x as string;
-  sql.options.serializers[3802] = (x: unknown) => x as string;
-  return sql;
-}
-
 /**
  * (b) PostgreSQL doing only what one message minimally needs written: its delivery row, its
  * status row and, for WhatsApp, its credit debit (balance update + ledger row) — batched as
@@ -160,12 +140,7 @@ export async function postgresWriteLimit(dbUrl: string, messages: MessageRow[], 
   const concurrency = opts.concurrency ?? 4;
   const sql = pgClient(dbUrl, concurrency);
   try {
-    const sourceTenants = [...new Set(messages.map((m) => m.tenant_id))];
-    const created = await sql<{ id: string }[]>`
-      insert into tenants ${sql(sourceTenants.map((_, i) => ({ name: `Bench limit ${i}`, country: 'ID', currency: 'IDR', default_language: 'ID', timezone: 'Asia/Jakarta' })))}
-      returning id`;
-    const map = new Map(sourceTenants.map((t, i) => [t, created[i]!.id]));
-    await sql`insert into credit_balances ${sql(created.map((t) => ({ tenant_id: t.id, currency: 'IDR', balance: '1000000000000' })))}`;
+    const map = await mirrorTenants(sql, [...new Set(messages.map((m) => m.tenant_id))], 'Bench limit');
     const byTenant = new Map<string, MessageRow[]>();
     for (const m of messages) {
       const t = map.get(m.tenant_id)!;
@@ -178,27 +153,8 @@ export async function postgresWriteLimit(dbUrl: string, messages: MessageRow[], 
     let statements = 0;
     const start = performance.now();
     await pool(batches, concurrency, async ([tenantId, list]) => {
-      await sql.begin(async (tx) => {
-        await tx`select set_config('role', 'kabar_app', true), set_config('app.tenant_id', ${tenantId}, true)`;
-        const rows = list.map((m) => ({
-          id: randomUUID(), tenant_id: tenantId, event_id: m.event_id, event_type: m.event_type, channel: m.channel, recipient: m.recipient,
-          recipient_kind: m.recipient_kind, language: m.language, status: 'SENT', rendered_body: m.rendered_body, content: m.content,
-          cost: m.cost, provider_message_id: m.provider_message_id, attempts: 1,
-        }));
-        await tx`insert into deliveries ${tx(rows)}`;
-        await tx`insert into delivery_status_history ${tx(rows.map((r) => ({ tenant_id: tenantId, delivery_id: r.id, status: 'SENT' })))}`;
-        statements += 3;
-        const paid = rows.filter((r) => r.cost !== null);
-        if (paid.length) {
-          const total = paid.reduce((a, r) => a + Number(r.cost), 0).toFixed(4);
-          const [bal] = await tx<{ balance: string }[]>`update credit_balances set balance = balance - ${total}::numeric, updated_at = now() where tenant_id = ${tenantId} returning balance`;
-          // balance_after of each ledger row, as if the debits had been applied one by one.
-          let after = Number(bal!.balance) + Number(total);
-          const ledger = paid.map((r) => ({ tenant_id: tenantId, kind: 'DEBIT', amount: `-${r.cost}`, balance_after: (after -= Number(r.cost)).toFixed(4), delivery_id: r.id, note: 'WhatsApp message' }));
-          await tx`insert into credit_transactions ${tx(ledger)}`;
-          statements += 2;
-        }
-      });
+      const n = await writeMinimal(sql, tenantId, list);
+      statements += n;
     });
     const seconds = (performance.now() - start) / 1000;
     return { messages: messages.length, seconds, messagesPerSecond: messages.length / seconds, transactions: batches.length, statements, chunk, concurrency };
