@@ -31,7 +31,7 @@ describe('three dispatchers, six partitions', () => {
     p = await startProviders(2000);
     const env = { ...p.env, ...topics, KAFKA_BROKERS: brokers, KABAR_ENCRYPTION_KEY: generateKey() };
     api = await startKabar({ channels: p.channels, env, roles: ['api'], snsFetchCert: (url) => p.sns.fetchCert(url) });
-    tenants = await loadTenants(api, TENANTS, '100000000');
+    tenants = await loadTenants(api, TENANTS, '100000000', p);
     const dispatcherEnv = {
       ...env,
       DATABASE_URL: inject('databaseUrl'),
