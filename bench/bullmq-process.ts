@@ -29,11 +29,15 @@ serveParent({
     const sql = pgClient(m.dbUrl, m.poolSize);
     const sender = senderTo(m.urls, Infinity);
     cpu0 = process.cpuUsage();
-    worker = new Worker<MessageRow>(m.queue, async (job) => {
-      firstAt ||= Date.now();
-      const id = await sender.send(job.data);
-      await writeMinimal(sql, job.data.tenant_id, [{ ...job.data, provider_message_id: id }]);
-    }, { connection: { ...m.redis, maxRetriesPerRequest: null }, concurrency: m.concurrency });
+    worker = new Worker<MessageRow>(
+      m.queue,
+      async (job) => {
+        firstAt ||= Date.now();
+        const id = await sender.send(job.data);
+        await writeMinimal(sql, job.data.tenant_id, [{ ...job.data, provider_message_id: id }]);
+      },
+      { connection: { ...m.redis, maxRetriesPerRequest: null }, concurrency: m.concurrency },
+    );
     worker.on('completed', () => {
       completed++;
       lastAt = Date.now();

@@ -45,14 +45,23 @@ const whatsapp = await listen((req, res, t) => {
   if (req.url !== '/messages') return reply(res, 404, 'application/json', '{"error":"Not Found"}');
   const id = `wamid.B${++n}`;
   record('WHATSAPP', id, t);
-  reply(res, 200, 'application/json', `{"messaging_product":"whatsapp","contacts":[{"input":"x","wa_id":"x"}],"messages":[{"id":"${id}"}]}`);
+  reply(
+    res,
+    200,
+    'application/json',
+    `{"messaging_product":"whatsapp","contacts":[{"input":"x","wa_id":"x"}],"messages":[{"id":"${id}"}]}`,
+  );
 });
 
 const ses = await listen((_req, res, t) => {
   const id = `ses-B${++n}`;
   record('EMAIL', id, t);
-  reply(res, 200, 'text/xml',
-    `<SendEmailResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><SendEmailResult><MessageId>${id}</MessageId></SendEmailResult><ResponseMetadata><RequestId>r${n}</RequestId></ResponseMetadata></SendEmailResponse>`);
+  reply(
+    res,
+    200,
+    'text/xml',
+    `<SendEmailResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><SendEmailResult><MessageId>${id}</MessageId></SendEmailResult><ResponseMetadata><RequestId>r${n}</RequestId></ResponseMetadata></SendEmailResponse>`,
+  );
 });
 
 const sms = await listen((_req, res, t) => {

@@ -29,9 +29,24 @@ const tally = (q: string) => {
   const k = normalise(q);
   sqlByText.set(k, (sqlByText.get(k) ?? 0) + 1);
 };
-const db = process.env.BENCH_SQL_DETAIL === '1' ? await openDatabase({ databaseUrl: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, preparedStatements: config.DATABASE_PREPARED_STATEMENTS === 'true', onQuery: tally }) : undefined;
+const db =
+  process.env.BENCH_SQL_DETAIL === '1'
+    ? await openDatabase({
+        databaseUrl: config.DATABASE_URL,
+        poolSize: config.DATABASE_POOL_SIZE,
+        preparedStatements: config.DATABASE_PREPARED_STATEMENTS === 'true',
+        onQuery: tally,
+      })
+    : undefined;
 const roles = parseRoles(config.KABAR_ROLES);
-const runtime = await startRuntime(config, { channels: channelsFor(config), roles, migrate: false, db, port: config.PORT, host: '127.0.0.1' });
+const runtime = await startRuntime(config, {
+  channels: channelsFor(config),
+  roles,
+  migrate: false,
+  db,
+  port: config.PORT,
+  host: '127.0.0.1',
+});
 let profiler: Session | undefined;
 const delay = monitorEventLoopDelay({ resolution: 10 });
 delay.enable();

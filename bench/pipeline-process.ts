@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Kafka, logLevel } from 'kafkajs';
-import { limiter, mirrorTenants, pgClient, senderTo, writeMinimal, type FakeUrls, type MessageRow } from './lib/minimal.js';
+import {
+  limiter,
+  mirrorTenants,
+  pgClient,
+  senderTo,
+  writeMinimal,
+  type FakeUrls,
+  type MessageRow,
+} from './lib/minimal.js';
 import { serveParent, sleep } from './lib/util.js';
 
 // The bare pipeline (issue 19): the physical limit of Kabar's work on this machine. A minimal
@@ -29,13 +37,29 @@ export interface PipelineRequest {
 const seqOf = (id: string) => Number(/-(\d+)$/.exec(id)?.[1] ?? NaN);
 
 async function run(m: PipelineRequest) {
-  const bySeq = new Map<number, MessageRow[]>(Object.entries(JSON.parse(readFileSync(m.messagesFile, 'utf8')) as Record<string, MessageRow[]>).map(([k, v]) => [Number(k), v]));
+  const bySeq = new Map<number, MessageRow[]>(
+    Object.entries(JSON.parse(readFileSync(m.messagesFile, 'utf8')) as Record<string, MessageRow[]>).map(([k, v]) => [
+      Number(k),
+      v,
+    ]),
+  );
   const sql = pgClient(m.dbUrl, m.poolSize);
-  const tenants = await mirrorTenants(sql, [...new Set([...bySeq.values()].flat().map((r) => r.tenant_id))], 'Bench pipeline');
+  const tenants = await mirrorTenants(
+    sql,
+    [...new Set([...bySeq.values()].flat().map((r) => r.tenant_id))],
+    'Bench pipeline',
+  );
   const sender = senderTo(m.urls, Infinity);
   const units = limiter(m.maxInFlight);
   const kafka = new Kafka({ clientId: 'bench-pipeline', brokers: [m.brokers], logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: `bench-pipeline-${randomUUID()}`, sessionTimeout: 30_000, heartbeatInterval: 3_000, maxWaitTimeInMs: 250, maxBytesPerPartition: 256 * 1024, maxBytes: 1024 * 1024 });
+  const consumer = kafka.consumer({
+    groupId: `bench-pipeline-${randomUUID()}`,
+    sessionTimeout: 30_000,
+    heartbeatInterval: 3_000,
+    maxWaitTimeInMs: 250,
+    maxBytesPerPartition: 256 * 1024,
+    maxBytes: 1024 * 1024,
+  });
   let events = 0;
   let messages = 0;
   let statements = 0;
@@ -64,14 +88,23 @@ async function run(m: PipelineRequest) {
         }
       }
       const work: [string, MessageRow[]][] = [];
-      for (const [t, list] of byTenant) for (let i = 0; i < list.length; i += m.chunk) work.push([t, list.slice(i, i + m.chunk)]);
-      await Promise.all(work.map(([t, list]) => units(async () => {
-        const ids = await Promise.all(list.map((r) => sender.send(r)));
-        const n = await writeMinimal(sql, t, list.map((r, i) => ({ ...r, provider_message_id: ids[i]! })));
-        statements += n; // after the await: `+= await` would add to a stale total
-        transactions++;
-        messages += list.length;
-      })));
+      for (const [t, list] of byTenant)
+        for (let i = 0; i < list.length; i += m.chunk) work.push([t, list.slice(i, i + m.chunk)]);
+      await Promise.all(
+        work.map(([t, list]) =>
+          units(async () => {
+            const ids = await Promise.all(list.map((r) => sender.send(r)));
+            const n = await writeMinimal(
+              sql,
+              t,
+              list.map((r, i) => ({ ...r, provider_message_id: ids[i]! })),
+            );
+            statements += n; // after the await: `+= await` would add to a stale total
+            transactions++;
+            messages += list.length;
+          }),
+        ),
+      );
       resolveOffset(batch.lastOffset());
       await commitOffsetsIfNecessary();
       await heartbeat();
@@ -89,7 +122,11 @@ async function run(m: PipelineRequest) {
   await sql.end({ timeout: 5 });
   const seconds = (last - first) / 1000;
   return {
-    events, messages, seconds, statements, transactions,
+    events,
+    messages,
+    seconds,
+    statements,
+    transactions,
     eventsPerSecond: events / seconds,
     messagesPerSecond: messages / seconds,
     cpuMsPerMessage: (cpu.user + cpu.system) / 1000 / Math.max(1, messages),

@@ -13,10 +13,24 @@ const body = `Action=SendEmail&Version=2010-12-01&Source=no-reply%40kabar.exampl
 const headers = { 'content-type': 'application/x-www-form-urlencoded' };
 
 async function ours(i: number) {
-  return signSigV4({ url, method: 'POST', headers, body }, creds, 'ap-southeast-1', 'ses', new Date(1_764_000_000_000 + i)).authorization;
+  return signSigV4(
+    { url, method: 'POST', headers, body },
+    creds,
+    'ap-southeast-1',
+    'ses',
+    new Date(1_764_000_000_000 + i),
+  ).authorization;
 }
 async function sdk(i: number) {
-  return (await smithySign({ url, method: 'POST', headers, body }, creds, 'ap-southeast-1', 'ses', new Date(1_764_000_000_000 + i))).authorization;
+  return (
+    await smithySign(
+      { url, method: 'POST', headers, body },
+      creds,
+      'ap-southeast-1',
+      'ses',
+      new Date(1_764_000_000_000 + i),
+    )
+  ).authorization;
 }
 
 async function cpuMicros(fn: (i: number) => Promise<unknown>, n: number): Promise<number> {
@@ -38,4 +52,6 @@ const per = (us: number) => (us / N).toFixed(1);
 console.log(`SigV4, ${N} signatures each (body ${body.length} bytes):`);
 console.log(`  hand-written (before)   ${(totals.ours / 1000).toFixed(0)} ms CPU, ${per(totals.ours)} µs/signature`);
 console.log(`  @smithy/signature-v4    ${(totals.sdk / 1000).toFixed(0)} ms CPU, ${per(totals.sdk)} µs/signature`);
-console.log(`  difference              ${per(totals.sdk - totals.ours)} µs/signature (${(totals.sdk / totals.ours).toFixed(2)}×)`);
+console.log(
+  `  difference              ${per(totals.sdk - totals.ours)} µs/signature (${(totals.sdk / totals.ours).toFixed(2)}×)`,
+);

@@ -59,7 +59,10 @@ serveParent({
     const connectMs = Number(process.env.BENCH_SUBSCRIBER_CONNECT_SECONDS ?? 60) * 1000;
     const deadline = Date.now() + connectMs;
     await Promise.race([allConnected, sleep(connectMs)]);
-    if (connected < m.subs.length) throw new Error(`only ${connected}/${m.subs.length} subscribers connected by ${new Date(deadline).toISOString()}`);
+    if (connected < m.subs.length)
+      throw new Error(
+        `only ${connected}/${m.subs.length} subscribers connected by ${new Date(deadline).toISOString()}`,
+      );
     // Subscribe messages follow the connection ack; give the server a moment to register them all.
     await sleep(1500);
     recording = true;

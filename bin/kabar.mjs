@@ -12,7 +12,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const tsx = pathToFileURL(createRequire(join(root, 'package.json')).resolve('tsx')).href;
 // `kabar start` runs with npm start's heap flags (package.json), so it is the same server.
-const heap = process.argv[2] === 'start' ? (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start.match(/--max-[a-z-]+=\d+/g) ?? []) : [];
+const heap =
+  process.argv[2] === 'start'
+    ? (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start.match(/--max-[a-z-]+=\d+/g) ?? [])
+    : [];
 // `kabar kafka` is development tooling (Maven, a JVM) kept out of src/: it runs scripts/kafka.ts.
 const kafka = process.argv[2] === 'kafka';
 const entry = kafka ? join(root, 'scripts', 'kafka.ts') : join(root, 'src', 'cli.ts');
@@ -20,7 +23,10 @@ const args = [...heap, '--import', tsx, entry, ...process.argv.slice(kafka ? 3 :
 
 let node = process.execPath;
 if (Number(process.versions.node.split('.')[0]) < 22) {
-  const bin = execFileSync('bash', [join(root, 'scripts', 'ensure-node.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  const bin = execFileSync('bash', [join(root, 'scripts', 'ensure-node.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
   node = join(bin, 'node');
 }
 

@@ -18,9 +18,18 @@ const patches = [
     files: ['src/connection.js', 'cjs/src/connection.js', 'cf/src/connection.js'],
     mark: '/* kabar: guarded nextWrite */',
     edits: (mark) => [
-      ['  function nextWrite(fn) {\n', `  function nextWrite(fn) {\n    ${mark}\n    if (!socket) {\n      chunk = nextWriteTimer = null\n      error(Errors.connection('CONNECTION_CLOSED', options))\n      return false\n    }\n`],
-      ['    clearImmediate(nextWriteTimer)\n    if (socket) {', '    clearImmediate(nextWriteTimer)\n    chunk = nextWriteTimer = null\n    if (socket) {'],
-      ['    clearImmediate(nextWriteTimer)\n    socket.removeListener', '    clearImmediate(nextWriteTimer)\n    chunk = nextWriteTimer = null\n    socket.removeListener'],
+      [
+        '  function nextWrite(fn) {\n',
+        `  function nextWrite(fn) {\n    ${mark}\n    if (!socket) {\n      chunk = nextWriteTimer = null\n      error(Errors.connection('CONNECTION_CLOSED', options))\n      return false\n    }\n`,
+      ],
+      [
+        '    clearImmediate(nextWriteTimer)\n    if (socket) {',
+        '    clearImmediate(nextWriteTimer)\n    chunk = nextWriteTimer = null\n    if (socket) {',
+      ],
+      [
+        '    clearImmediate(nextWriteTimer)\n    socket.removeListener',
+        '    clearImmediate(nextWriteTimer)\n    chunk = nextWriteTimer = null\n    socket.removeListener',
+      ],
     ],
   },
   {
@@ -49,13 +58,19 @@ for (const { pkg, version, files, mark, edits } of patches) {
   const root = join(modules, pkg);
   if (!existsSync(root)) continue; // not installed (yet): nothing to patch
   const installed = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
-  if (installed !== version) throw new Error(`patch-deps: ${pkg} is ${installed}, the fix here was written for ${version}; check whether the upstream fix landed and drop or update this entry`);
+  if (installed !== version)
+    throw new Error(
+      `patch-deps: ${pkg} is ${installed}, the fix here was written for ${version}; check whether the upstream fix landed and drop or update this entry`,
+    );
   for (const file of files.map((f) => join(root, f))) {
     if (!existsSync(file)) continue;
     let text = readFileSync(file, 'utf8');
     if (text.includes(mark)) continue;
     for (const [from, to] of edits(mark)) {
-      if (!text.includes(from)) throw new Error(`patch-deps: ${file} no longer looks like ${pkg} ${version} (missing ${JSON.stringify(from.slice(0, 40))})`);
+      if (!text.includes(from))
+        throw new Error(
+          `patch-deps: ${file} no longer looks like ${pkg} ${version} (missing ${JSON.stringify(from.slice(0, 40))})`,
+        );
       text = text.replace(from, to);
     }
     writeFileSync(file, text);

@@ -6,5 +6,5 @@ import { createSchema } from '../src/graphql/graphql-schema.js';
 
 // `npm run schema:print`: rewrites schema.graphql, the committed copy of the served schema.
 const schema = await createSchema(createBus());
-writeFileSync(new URL('../schema.graphql', import.meta.url), printSchema(schema) + '\n');
+writeFileSync(new URL('../schema.graphql', import.meta.url), `${printSchema(schema)}\n`);
 console.log('schema.graphql written');

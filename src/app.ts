@@ -1,5 +1,5 @@
-import type { GraphQLSchema } from 'graphql';
-import { createVerifier, type Verifier } from './auth/jwt.js';
+import { createVerifier } from './auth/jwt.js';
+import type { App } from './app.types.js';
 import { embeddedSecret, type Core } from './core.js';
 import { withPlatform } from './db/tenant.js';
 import { createSchema } from './graphql/graphql-schema.js';
@@ -7,16 +7,7 @@ import type { EventSink } from './ingest.js';
 import type { EmitInternal } from './services/dispatch.service.js';
 import { findTenant } from './services/tenants.service.js';
 
-/** The API's world (GraphQL and HTTP): the core, and what only requests need. */
-export interface App extends Core {
-  verify: Verifier;
-  jwtSecret: string | undefined;
-  schema: GraphQLSchema;
-  /** Where accepted events go: Kafka in servers mode, the in-process dispatcher in embedded mode. */
-  sink: EventSink;
-  /** Dispatches one of Kabar's own events (credit.purchase_status…) in this process. */
-  emitInternal: EmitInternal;
-}
+export type { App } from './app.types.js';
 
 /** What the API hands events to; the runtime builds them first (src/runtime.ts). */
 export interface ApiCollaborators {

@@ -3,7 +3,8 @@ import { CONFIG_FIELDS } from './config.js';
 // docs/configuration.md's table of settings, generated from the configuration schema
 // (src/config.ts) by `npm run docs:config`, between the two markers below.
 
-export const TABLE_START = '<!-- config-table:start (generated from src/config.ts by `npm run docs:config`; do not edit) -->';
+export const TABLE_START =
+  '<!-- config-table:start (generated from src/config.ts by `npm run docs:config`; do not edit) -->';
 export const TABLE_END = '<!-- config-table:end -->';
 
 export interface ConfigRow {

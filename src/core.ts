@@ -52,18 +52,20 @@ export function embeddedSecret(config: Config, name: string): string {
 }
 
 export async function createCore(config: Config, opts: CoreOptions): Promise<Core> {
-  const encryptionKey = config.KABAR_ENCRYPTION_KEY
-    ?? (config.embedded ? embeddedSecret(config, 'encryption.key') : undefined);
+  const encryptionKey =
+    config.KABAR_ENCRYPTION_KEY ?? (config.embedded ? embeddedSecret(config, 'encryption.key') : undefined);
   if (!encryptionKey) {
     throw new Error('KABAR_ENCRYPTION_KEY is required with DATABASE_URL (32 bytes as 64 hex characters)');
   }
   const box = new SecretBox(encryptionKey);
-  const db = opts.db ?? (await openDatabase({
-    databaseUrl: config.DATABASE_URL,
-    dataDir: config.KABAR_DATA_DIR,
-    poolSize: config.DATABASE_POOL_SIZE,
-    preparedStatements: config.DATABASE_PREPARED_STATEMENTS === 'true',
-  }));
+  const db =
+    opts.db ??
+    (await openDatabase({
+      databaseUrl: config.DATABASE_URL,
+      dataDir: config.KABAR_DATA_DIR,
+      poolSize: config.DATABASE_POOL_SIZE,
+      preparedStatements: config.DATABASE_PREPARED_STATEMENTS === 'true',
+    }));
   if (opts.migrate ?? config.embedded) await runMigrations(db);
   // Credentials a provider echoes in an error never reach a reason, the database, the API or a log line.
   const providerSecrets = [

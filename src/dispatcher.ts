@@ -35,8 +35,10 @@ export function createDispatcher(core: Core) {
 
   /** Kabar's own events (credit.purchase_status…), dispatched in this process; a failure is logged, never thrown. */
   const emitInternal: EmitInternal = async (tenantId, e) => {
-    await handle(tenantId, { id: e.id, type: e.type, occurredAt: new Date(), data: e.data })
-      .then(() => undefined, (err) => log.error({ err, tenantId, type: e.type }, 'internal event failed'));
+    await handle(tenantId, { id: e.id, type: e.type, occurredAt: new Date(), data: e.data }).then(
+      () => undefined,
+      (err) => log.error({ err, tenantId, type: e.type }, 'internal event failed'),
+    );
   };
   const maxAttempts = c.KABAR_MAX_SEND_ATTEMPTS;
   const sendCtx: SendContext = {
@@ -57,7 +59,15 @@ export function createDispatcher(core: Core) {
   const fallbackCtx: FallbackContext = { bus, publishStatus, now };
   const reconcileCtx: ReconcileContext = { bus, publishStatus, receiptChannels, maxAttempts, now };
   const firstAttemptAfterMs = Math.min(30_000, c.KABAR_SEND_LEASE_MS);
-  const dispatchCtx = { box, bus, publishStatus, now, creditAlertIntervalSeconds, firstAttemptAfterMs, receiptChannels };
+  const dispatchCtx = {
+    box,
+    bus,
+    publishStatus,
+    now,
+    creditAlertIntervalSeconds,
+    firstAttemptAfterMs,
+    receiptChannels,
+  };
   const pool = createSendPool(c, sendCtx, inTenant, log);
 
   // The duplicate window's fast path: an event seen moments ago costs no database round trip.
@@ -85,12 +95,17 @@ export function createDispatcher(core: Core) {
     const todo = list.flatMap((e, i) => (seenRecently(`${tenantId}:${e.id}`) ? [] : [i]));
     if (todo.length === 0) return outcomes;
     const batch = await inTenant(tenantId, async (s) => {
-      const b = await dispatchEvents(s, dispatchCtx, todo.map((i) => list[i]!));
+      const b = await dispatchEvents(
+        s,
+        dispatchCtx,
+        todo.map((i) => list[i]!),
+      );
       return { ...b, held: await callsFor(s, sendCtx, b.held) };
     });
     for (const [j, i] of todo.entries()) {
       outcomes[i] = batch.outcomes[j]!;
-      if (outcomes[i]!.kind === 'dispatched' || outcomes[i]!.kind === 'duplicate') remember(`${tenantId}:${list[i]!.id}`);
+      if (outcomes[i]!.kind === 'dispatched' || outcomes[i]!.kind === 'duplicate')
+        remember(`${tenantId}:${list[i]!.id}`);
     }
     const dispatched = batch.outcomes.filter((o) => o.kind === 'dispatched').length;
     const queued = batch.queued.length + batch.held.length;
@@ -99,7 +114,8 @@ export function createDispatcher(core: Core) {
       batch.held.length ? pool.sendHeld(tenantId, batch.held) : null,
       batch.queued.length ? pool.send(tenantId, batch.queued, false) : null,
     ];
-    const failed = (err: unknown) => log.error({ err, tenantId, events: list.length }, 'send failed; the retry sweep will pick it up');
+    const failed = (err: unknown) =>
+      log.error({ err, tenantId, events: list.length }, 'send failed; the retry sweep will pick it up');
     await Promise.all(sent.map((p) => p?.catch(failed)));
     if (batch.derived.length) await handleMany(tenantId, asEvents(batch.derived));
     return outcomes;
@@ -128,8 +144,11 @@ export function createDispatcher(core: Core) {
     const due = await inPlatform((s) => dueFallbacks(s, at));
     const failed = (tenantId: string, ids: string[]) => (err: unknown) =>
       log.error({ err, tenantId, deliveries: ids.length }, 'fallback failed');
-    await Promise.all([...byTenant(due)].map(([tenantId, ids]) =>
-      inTenant(tenantId, (s) => fallBack(s, fallbackCtx, ids)).catch(failed(tenantId, ids))));
+    await Promise.all(
+      [...byTenant(due)].map(([tenantId, ids]) =>
+        inTenant(tenantId, (s) => fallBack(s, fallbackCtx, ids)).catch(failed(tenantId, ids)),
+      ),
+    );
     return due.length;
   }
 

@@ -41,7 +41,10 @@ export class KabarError extends Error {
 
 /** No usable token; `reason` says why (src/auth/token-problem.ts: MISSING, EXPIRED, UNKNOWN_TENANT…). */
 export class UnauthenticatedError extends KabarError {
-  constructor(message = 'A bearer token is required (Authorization: Bearer <JWT>)', readonly reason = 'MISSING') {
+  constructor(
+    message = 'A bearer token is required (Authorization: Bearer <JWT>)',
+    readonly reason = 'MISSING',
+  ) {
     super(ErrorCode.UNAUTHENTICATED, message, { reason });
   }
 }
@@ -69,7 +72,10 @@ export class ValidationError extends KabarError {
   constructor(fields: FieldProblem[]);
   constructor(fieldOrList: string | FieldProblem[], message?: string) {
     const fields = typeof fieldOrList === 'string' ? [{ path: fieldOrList, message: message! }] : fieldOrList;
-    const text = fields.length === 1 ? fields[0]!.message : `${fields.length} invalid fields: ${fields.map((f) => f.message).join('; ')}`;
+    const text =
+      fields.length === 1
+        ? fields[0]!.message
+        : `${fields.length} invalid fields: ${fields.map((f) => f.message).join('; ')}`;
     super(ErrorCode.BAD_USER_INPUT, text, { field: fields[0]!.path, fields });
     this.field = fields[0]!.path;
     this.fields = fields;

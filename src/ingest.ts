@@ -22,7 +22,12 @@ export function envelopeJson(tenantId: string, e: EventEnvelope): string {
 export function kafkaSink(producer: Producer, topic: string): EventSink {
   return {
     async publish(tenantId, e) {
-      await producer.send({ topic, messages: [{ key: tenantId, value: envelopeJson(tenantId, e), headers: { 'content-type': 'application/json' } }] });
+      await producer.send({
+        topic,
+        messages: [
+          { key: tenantId, value: envelopeJson(tenantId, e), headers: { 'content-type': 'application/json' } },
+        ],
+      });
     },
   };
 }
@@ -33,7 +38,9 @@ export function localSink(dispatcher: Dispatcher, maxInFlight: number, log: Logg
   const inFlight = new Set<Promise<unknown>>();
   return {
     async publish(tenantId, e) {
-      const task = queue.run(orderingKey(tenantId, e.id, e.data), () => dispatcher.handle(tenantId, e)).catch((err) => log.error({ err, tenantId, eventId: e.id }, 'dispatch failed'));
+      const task = queue
+        .run(orderingKey(tenantId, e.id, e.data), () => dispatcher.handle(tenantId, e))
+        .catch((err) => log.error({ err, tenantId, eventId: e.id }, 'dispatch failed'));
       inFlight.add(task);
       void task.finally(() => inFlight.delete(task));
     },
@@ -48,9 +55,16 @@ export function localSink(dispatcher: Dispatcher, maxInFlight: number, log: Logg
  * "duplicate" for an id already recorded, otherwise hand the event to the sink. The dispatcher
  * stays the real dedupe guard (two racing publishes of one id still yield one set of messages).
  */
-export async function ingestEvent(ctx: TenantContext, sink: EventSink, e: CheckedEvent): Promise<{ duplicate: boolean }> {
+export async function ingestEvent(
+  ctx: TenantContext,
+  sink: EventSink,
+  e: CheckedEvent,
+): Promise<{ duplicate: boolean }> {
   // Phones as E.164, national numbers read in the tenant's country (src/services/event-phones.service.ts).
-  const { seen, event } = await withTenant(ctx, async (s) => ({ seen: await eventRecorded(s, e.id), event: await withE164Phones(s, e) }));
+  const { seen, event } = await withTenant(ctx, async (s) => ({
+    seen: await eventRecorded(s, e.id),
+    event: await withE164Phones(s, e),
+  }));
   if (seen) return { duplicate: true };
   await sink.publish(ctx.tenantId, { ...event, data: JSON.parse(JSON.stringify(event.data)) });
   return { duplicate: false };

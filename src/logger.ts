@@ -2,9 +2,22 @@ import { pino, type DestinationStream, type Logger } from 'pino';
 
 // Secrets must never reach a log line, whatever object a caller hands us.
 const REDACT = [
-  'token', '*.token', '*.*.token', 'tokenEnc', '*.tokenEnc', 'authorization', '*.authorization',
-  '*.headers.authorization', 'secret', '*.secret', 'password', '*.password', 'KABAR_JWT_SECRET',
-  'KABAR_ENCRYPTION_KEY', '*.KABAR_JWT_SECRET', '*.KABAR_ENCRYPTION_KEY',
+  'token',
+  '*.token',
+  '*.*.token',
+  'tokenEnc',
+  '*.tokenEnc',
+  'authorization',
+  '*.authorization',
+  '*.headers.authorization',
+  'secret',
+  '*.secret',
+  'password',
+  '*.password',
+  'KABAR_JWT_SECRET',
+  'KABAR_ENCRYPTION_KEY',
+  '*.KABAR_JWT_SECRET',
+  '*.KABAR_ENCRYPTION_KEY',
 ];
 
 /**

@@ -24,7 +24,7 @@ const registers = [registry];
 export const metrics = {
   eventsConsumed: new Counter({
     name: 'kabar_events_consumed_total',
-    help: 'Events handled by the dispatcher (Kafka, HTTP ingest in embedded mode, and Kabar\'s own events), by type and outcome (dispatched, duplicate, unknown_tenant, error)',
+    help: "Events handled by the dispatcher (Kafka, HTTP ingest in embedded mode, and Kabar's own events), by type and outcome (dispatched, duplicate, unknown_tenant, error)",
     labelNames: ['type', 'outcome'] as const,
     registers,
   }),
@@ -75,7 +75,6 @@ export type Metrics = typeof metrics;
 
 const instrumented = new WeakSet<object>();
 
-
 /** One dead-lettered message (already counted when the runtime's producer is instrumented). */
 export function recordDeadLetter(reason: string, m: Metrics = metrics): void {
   m.deadLettered.inc({ reason: reasonCode(reason) });
@@ -91,7 +90,8 @@ function outcomeLabel(o: SendOutcome): 'sent' | 'transient' | 'permanent' {
  */
 export function instrumentChannels(channels: Channels, m: Metrics = metrics): Channels {
   if (instrumented.has(channels)) return channels;
-  const timed = <A>(channel: string, send: (msg: A) => Promise<SendOutcome>) =>
+  const timed =
+    <A>(channel: string, send: (msg: A) => Promise<SendOutcome>) =>
     async (msg: A): Promise<SendOutcome> => {
       const end = m.providerDuration.startTimer({ channel });
       try {
@@ -106,7 +106,11 @@ export function instrumentChannels(channels: Channels, m: Metrics = metrics): Ch
     };
   const { whatsapp, email, sms, push } = channels;
   const wrapped: Channels = {
-    whatsapp: { send: timed('WHATSAPP', (x) => whatsapp.send(x)), sendText: timed('WHATSAPP', (x) => whatsapp.sendText(x)), registerWebhook: (apiKey, url, secret) => whatsapp.registerWebhook(apiKey, url, secret) },
+    whatsapp: {
+      send: timed('WHATSAPP', (x) => whatsapp.send(x)),
+      sendText: timed('WHATSAPP', (x) => whatsapp.sendText(x)),
+      registerWebhook: (apiKey, url, secret) => whatsapp.registerWebhook(apiKey, url, secret),
+    },
     email: { send: timed('EMAIL', (x) => email.send(x)) },
     sms: { send: timed('SMS', (x) => sms.send(x)) },
     push: { send: timed('PUSH', (x) => push.send(x)) },
@@ -209,9 +213,18 @@ const lagWatchers = new Set<LagWatcher>();
 const LAG_TIMEOUT_MS = 3_000;
 
 /** Per partition: the topic's high watermark minus the group's committed offset (the low watermark when nothing is committed yet). */
-export async function readConsumerLag(admin: Admin, groupId: string, topic: string): Promise<{ partition: number; lag: number }[]> {
-  const [ends, committed] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
-  const byPartition = new Map((committed.find((c) => c.topic === topic)?.partitions ?? []).map((p) => [p.partition, p.offset]));
+export async function readConsumerLag(
+  admin: Admin,
+  groupId: string,
+  topic: string,
+): Promise<{ partition: number; lag: number }[]> {
+  const [ends, committed] = await Promise.all([
+    admin.fetchTopicOffsets(topic),
+    admin.fetchOffsets({ groupId, topics: [topic] }),
+  ]);
+  const byPartition = new Map(
+    (committed.find((c) => c.topic === topic)?.partitions ?? []).map((p) => [p.partition, p.offset]),
+  );
   return ends.map((e) => {
     const done = byPartition.get(e.partition);
     const from = done === undefined || Number(done) < 0 ? Number(e.low) : Number(done);
@@ -229,7 +242,7 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 
 new Gauge({
   name: 'kabar_consumer_lag',
-  help: 'Messages of the events topic not yet committed by the dispatchers\' consumer group, per partition (read from Kafka on scrape; every instance reports the same group)',
+  help: "Messages of the events topic not yet committed by the dispatchers' consumer group, per partition (read from Kafka on scrape; every instance reports the same group)",
   labelNames: ['group', 'topic', 'partition'] as const,
   registers,
   async collect() {
@@ -237,7 +250,8 @@ new Gauge({
     await Promise.all(
       [...lagWatchers].map(async (w) => {
         try {
-          for (const { partition, lag } of await w.read()) this.set({ group: w.source.groupId, topic: w.source.topic, partition: String(partition) }, lag);
+          for (const { partition, lag } of await w.read())
+            this.set({ group: w.source.groupId, topic: w.source.topic, partition: String(partition) }, lag);
         } catch {
           metrics.consumerLagErrors.inc();
         }
@@ -252,7 +266,14 @@ export function watchConsumerLag(source: LagSource): { stop(): Promise<void> } {
   let connecting: Promise<void> | undefined;
   const connect = async (): Promise<Admin> => {
     if (!admin) {
-      const kafka = new Kafka({ clientId: `${source.clientId}-metrics`, brokers: parseBrokers(source.brokers), logLevel: logLevel.NOTHING, connectionTimeout: 1_500, requestTimeout: LAG_TIMEOUT_MS, retry: { retries: 1 } });
+      const kafka = new Kafka({
+        clientId: `${source.clientId}-metrics`,
+        brokers: parseBrokers(source.brokers),
+        logLevel: logLevel.NOTHING,
+        connectionTimeout: 1_500,
+        requestTimeout: LAG_TIMEOUT_MS,
+        retry: { retries: 1 },
+      });
       admin = kafka.admin();
       connecting = admin.connect();
     }
@@ -268,7 +289,12 @@ export function watchConsumerLag(source: LagSource): { stop(): Promise<void> } {
   };
   const watcher: LagWatcher = {
     source,
-    read: async () => withTimeout((async () => readConsumerLag(await connect(), source.groupId, source.topic))(), LAG_TIMEOUT_MS, 'consumer lag'),
+    read: async () =>
+      withTimeout(
+        (async () => readConsumerLag(await connect(), source.groupId, source.topic))(),
+        LAG_TIMEOUT_MS,
+        'consumer lag',
+      ),
   };
   lagWatchers.add(watcher);
   return {

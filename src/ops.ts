@@ -27,13 +27,21 @@ export function opsPortFromEnv(env: NodeJS.ProcessEnv = process.env): number | u
   const raw = env.KABAR_OPS_PORT?.trim();
   if (!raw) return undefined;
   const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`KABAR_OPS_PORT must be a port number (got "${raw}")`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`KABAR_OPS_PORT must be a port number (got "${raw}")`);
   return port;
 }
 
 export async function startOps(app: Core, opts: OpsOptions): Promise<Ops> {
   const c = app.config;
-  const lag = c.KAFKA_BROKERS ? watchConsumerLag({ brokers: c.KAFKA_BROKERS, clientId: c.KAFKA_CLIENT_ID, groupId: c.KAFKA_CONSUMER_GROUP, topic: c.KAFKA_EVENTS_TOPIC }) : undefined;
+  const lag = c.KAFKA_BROKERS
+    ? watchConsumerLag({
+        brokers: c.KAFKA_BROKERS,
+        clientId: c.KAFKA_CLIENT_ID,
+        groupId: c.KAFKA_CONSUMER_GROUP,
+        topic: c.KAFKA_EVENTS_TOPIC,
+      })
+    : undefined;
   const port = opts.api ? undefined : (opts.opsPort ?? opsPortFromEnv());
   let server: Server | undefined;
   let url: string | undefined;

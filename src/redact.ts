@@ -14,7 +14,12 @@ const MIN_PREFIX = 6;
 
 /** The forms a secret takes in an echoed request: as is, URL-encoded, JSON-escaped, base64. */
 function formsOf(secret: string): string[] {
-  const forms = new Set([secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1), Buffer.from(secret, 'utf8').toString('base64')]);
+  const forms = new Set([
+    secret,
+    encodeURIComponent(secret),
+    JSON.stringify(secret).slice(1, -1),
+    Buffer.from(secret, 'utf8').toString('base64'),
+  ]);
   return [...forms].sort((a, b) => b.length - a.length);
 }
 
@@ -59,7 +64,8 @@ export function redactingChannels(channels: Channels, known: () => Iterable<stri
     whatsapp: {
       send: (m) => guard([m.apiKey], () => whatsapp.send(m)),
       sendText: (m) => guard([m.apiKey], () => whatsapp.sendText(m)),
-      registerWebhook: (apiKey, url, secret) => guard([apiKey, secret], () => whatsapp.registerWebhook(apiKey, url, secret)),
+      registerWebhook: (apiKey, url, secret) =>
+        guard([apiKey, secret], () => whatsapp.registerWebhook(apiKey, url, secret)),
     },
     email: { send: (m) => guard([], () => email.send(m)) },
     sms: { send: (m) => guard([], () => sms.send(m)) },

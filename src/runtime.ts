@@ -46,9 +46,13 @@ export interface Runtime {
 }
 
 export function parseRoles(value: string): RoleName[] {
-  const roles = value.split(',').map((r) => r.trim()).filter(Boolean);
+  const roles = value
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
   const bad = roles.filter((r) => !['api', 'dispatcher', 'scheduler'].includes(r));
-  if (bad.length || roles.length === 0) throw new Error(`KABAR_ROLES must list api, dispatcher and/or scheduler (got "${value}")`);
+  if (bad.length || roles.length === 0)
+    throw new Error(`KABAR_ROLES must list api, dispatcher and/or scheduler (got "${value}")`);
   return roles as RoleName[];
 }
 
@@ -127,5 +131,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions): Promis
 export function channelsFor(config: Config, log = rootLogger): Channels {
   const sandbox = config.KABAR_SANDBOX_PROVIDERS ? config.KABAR_SANDBOX_PROVIDERS === 'true' : config.embedded;
   if (!sandbox) return createChannels(channelSettingsFromConfig(config));
-  return createSandboxChannels((entry) => log.info({ channel: entry.channel, to: entry.to }, 'sandbox: message recorded, not sent'));
+  return createSandboxChannels((entry) =>
+    log.info({ channel: entry.channel, to: entry.to }, 'sandbox: message recorded, not sent'),
+  );
 }

@@ -32,7 +32,9 @@ export function createSendPool(config: Config, sendCtx: SendContext, inTenant: I
   async function send(tenantId: string, ids: string[], dueOnly: boolean): Promise<void> {
     for (let i = 0; i < ids.length; i += chunk) {
       const slice = ids.slice(i, i + chunk);
-      await senders.run(String(chunks++), async () => call(tenantId, await inTenant(tenantId, (s) => claimDeliveries(s, sendCtx, slice, { dueOnly }))));
+      await senders.run(String(chunks++), async () =>
+        call(tenantId, await inTenant(tenantId, (s) => claimDeliveries(s, sendCtx, slice, { dueOnly }))),
+      );
     }
   }
 
@@ -47,7 +49,11 @@ export function createSendPool(config: Config, sendCtx: SendContext, inTenant: I
         const since = slice[0]!.row.sendingSince!;
         if (now().getTime() - since.getTime() < renewHeldAfterMs) return call(tenantId, slice, paced);
         const ids = slice.map((h) => h.row.id);
-        return call(tenantId, await inTenant(tenantId, (s) => claimDeliveries(s, sendCtx, ids, { heldSince: since })), paced);
+        return call(
+          tenantId,
+          await inTenant(tenantId, (s) => claimDeliveries(s, sendCtx, ids, { heldSince: since })),
+          paced,
+        );
       });
     }
   }
@@ -63,14 +69,26 @@ export function createSendPool(config: Config, sendCtx: SendContext, inTenant: I
     }
     return groups;
   };
-  const pace = { perSecond: config.WHATSAPP_MAX_MESSAGES_PER_SECOND, pairIntervalMs: config.WHATSAPP_PAIR_INTERVAL_MS, pairBurst: config.WHATSAPP_PAIR_BURST };
+  const pace = {
+    perSecond: config.WHATSAPP_MAX_MESSAGES_PER_SECOND,
+    pairIntervalMs: config.WHATSAPP_PAIR_INTERVAL_MS,
+    pairBurst: config.WHATSAPP_PAIR_BURST,
+  };
   const pacer = createPacer<Claimed>(
     pace,
     async (tenantId, items) => {
       await Promise.all([...byClaim(items).values()].map((group) => sendHeld(tenantId, group, true)));
     },
     async (tenantId, items) => {
-      for (const [since, group] of byClaim(items)) await inTenant(tenantId, (s) => releaseClaims(s, group.map((g) => g.row.id), new Date(since), now()));
+      for (const [since, group] of byClaim(items))
+        await inTenant(tenantId, (s) =>
+          releaseClaims(
+            s,
+            group.map((g) => g.row.id),
+            new Date(since),
+            now(),
+          ),
+        );
     },
     log,
   );
@@ -84,7 +102,11 @@ export function createSendPool(config: Config, sendCtx: SendContext, inTenant: I
     for (const { row, outcome } of results) {
       const line = { tenantId, eventId: row.eventId, deliveryId: row.id, channel: row.channel, attempt: row.attempts };
       if (outcome.ok) log.debug({ ...line, providerMessageId: outcome.providerMessageId }, 'delivery sent');
-      else log.info({ ...line, transient: outcome.transient, reason: outcome.reason }, outcome.transient ? 'provider failed transiently' : 'provider rejected the message');
+      else
+        log.info(
+          { ...line, transient: outcome.transient, reason: outcome.reason },
+          outcome.transient ? 'provider failed transiently' : 'provider rejected the message',
+        );
     }
   }
 

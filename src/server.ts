@@ -3,7 +3,10 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { useServer } from 'graphql-ws/use/ws';
@@ -51,7 +54,12 @@ export interface ServerOptions {
   snsFetchCert?: (url: string) => Promise<string>;
 }
 
-export async function startServer(app: App, port = app.config.PORT, host = app.config.HOST, opts: ServerOptions = {}): Promise<RunningServer> {
+export async function startServer(
+  app: App,
+  port = app.config.PORT,
+  host = app.config.HOST,
+  opts: ServerOptions = {},
+): Promise<RunningServer> {
   const web = express();
   web.disable('x-powered-by');
   const http = createServer(web);
@@ -64,7 +72,9 @@ export async function startServer(app: App, port = app.config.PORT, host = app.c
   web.use('/graphiql/graphiql', express.static(assetDir('graphiql'), { maxAge: '1h' }));
   web.use('/graphiql/react', express.static(`${assetDir('react')}/umd`, { maxAge: '1h' }));
   web.use('/graphiql/react-dom', express.static(`${assetDir('react-dom')}/umd`, { maxAge: '1h' }));
-  web.get('/graphql', (req, res, next) => (req.accepts(['application/json', 'text/html']) === 'text/html' ? res.type('html').send(graphiqlHtml()) : next()));
+  web.get('/graphql', (req, res, next) =>
+    req.accepts(['application/json', 'text/html']) === 'text/html' ? res.type('html').send(graphiqlHtml()) : next(),
+  );
 
   web.use(
     '/graphql',
@@ -155,7 +165,15 @@ function apolloServer(app: App, http: Server, limits: GraphQLLimits, ws: { dispo
       ApolloServerPluginCacheControlDisabled(),
       costPlugin(limits),
       inputErrorsPlugin(),
-      { async serverWillStart() { return { async drainServer() { await ws.dispose(); } }; } },
+      {
+        async serverWillStart() {
+          return {
+            async drainServer() {
+              await ws.dispose();
+            },
+          };
+        },
+      },
     ],
   });
 }

@@ -15,7 +15,10 @@ export async function runKabar(env: NodeJS.ProcessEnv = process.env): Promise<Ru
   await ensureMigrated(config, logger);
   const runtime = await startRuntime(config, { channels: channelsFor(config) });
   const { app, core, server } = runtime;
-  logger.info({ url: server?.url, database: core.db.kind, kafka: !!config.KAFKA_BROKERS, roles: config.KABAR_ROLES }, 'Kabar is running');
+  logger.info(
+    { url: server?.url, database: core.db.kind, kafka: !!config.KAFKA_BROKERS, roles: config.KABAR_ROLES },
+    'Kabar is running',
+  );
 
   if (app && server && config.embedded && config.KABAR_DEMO_TENANT === 'true') {
     const tenantId = await ensureDemoTenant(app);

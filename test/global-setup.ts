@@ -19,7 +19,9 @@ export default async function setup(project: TestProject) {
     await admin.unsafe(`create database ${name}`);
   } catch (err) {
     await admin.end();
-    throw new Error(`Cannot create a test database on ${ADMIN_URL.replace(/:[^:@/]*@/, ':***@')}: is PostgreSQL running? (${(err as Error).message})`);
+    throw new Error(
+      `Cannot create a test database on ${ADMIN_URL.replace(/:[^:@/]*@/, ':***@')}: is PostgreSQL running? (${(err as Error).message})`,
+    );
   }
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;

@@ -28,7 +28,6 @@ export const MIX: [type: string, weight: number][] = [
   ['lab.test_requested', 4.5],
 ];
 
-
 export interface BenchEvent {
   id: string;
   tenantIdx: number;
@@ -61,7 +60,12 @@ export function eventGenerator(tenantIds: string[], seed = 42): Generator {
       const language = r < 0.7 ? 'id' : r < 0.95 ? 'en' : 'fr';
       const phone = `+62812${String(1_000_000 + Math.floor(random() * 8_999_999))}`;
       const pushTokens = random() < 0.6 ? [`fcm-token-${seq}-${Math.floor(random() * 1e9).toString(36)}`] : undefined;
-      const data = sampleData(type, { phone, email: `pasien${seq}@example.id`, language, ...(pushTokens ? { pushTokens } : {}) }) as Record<string, any>;
+      const data = sampleData(type, {
+        phone,
+        email: `pasien${seq}@example.id`,
+        language,
+        ...(pushTokens ? { pushTokens } : {}),
+      }) as Record<string, any>;
       if (data.patient) {
         data.patient.id = `p-${seq}`;
         data.patient.name = `Pasien ${seq}`;
@@ -70,7 +74,9 @@ export function eventGenerator(tenantIds: string[], seed = 42): Generator {
         data.appointment.id = `a-${seq}`;
         data.appointment.bookingReference = `BK-${seq}`;
         const days = 1 + Math.floor(random() * 14);
-        data.appointment.slotStart = new Date(Date.now() + days * 86_400_000).toISOString().replace(/\.\d+Z$/, '+00:00');
+        data.appointment.slotStart = new Date(Date.now() + days * 86_400_000)
+          .toISOString()
+          .replace(/\.\d+Z$/, '+00:00');
       }
       if (type === 'walkin.queue_updated' || type === 'walkin.token_called') {
         data.walkIn.tokenNumber = `A-${seq}`;

@@ -8,11 +8,16 @@ export const DELIVERIES_QUERY = `query($first: Int) { deliveries(first: $first) 
   history { status at reason } } } } }`;
 
 export async function graphqlLoad(url: string, tokens: string[], first: number, seconds: number, clients: number) {
-  const body = (i: number) => JSON.stringify({ query: DELIVERIES_QUERY, variables: { first } });
+  const body = (_i: number) => JSON.stringify({ query: DELIVERIES_QUERY, variables: { first } });
   const one = async (token: string, i: number) => {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: body(i) });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: body(i),
+    });
     const json = (await res.json()) as { data?: { deliveries: { edges: unknown[] } }; errors?: unknown };
-    if (json.errors || !json.data) throw new Error(`deliveries(first: ${first}) failed: ${JSON.stringify(json.errors).slice(0, 300)}`);
+    if (json.errors || !json.data)
+      throw new Error(`deliveries(first: ${first}) failed: ${JSON.stringify(json.errors).slice(0, 300)}`);
     return json.data.deliveries.edges.length;
   };
   // Warm-up: every client once.
@@ -37,10 +42,20 @@ export async function graphqlLoad(url: string, tokens: string[], first: number, 
 }
 
 /** Sequential requests with nothing else running: exact SQL statements per request. */
-export async function sqlPerRequest(url: string, token: string, first: number, n: number, statements: () => Promise<number>) {
+export async function sqlPerRequest(
+  url: string,
+  token: string,
+  first: number,
+  n: number,
+  statements: () => Promise<number>,
+) {
   const before = await statements();
   for (let i = 0; i < n; i++) {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: DELIVERIES_QUERY, variables: { first } }) });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: DELIVERIES_QUERY, variables: { first } }),
+    });
     await res.json();
   }
   return ((await statements()) - before) / n;

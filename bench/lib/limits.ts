@@ -15,7 +15,13 @@ export type { MessageRow } from './minimal.js';
  * One pass over a small backlog takes a fraction of a second, so it is read again by fresh
  * groups until at least `minSeconds` of reading have been timed; the median pass is reported.
  */
-export async function kafkaConsumeLimit(brokers: string, topic: string, expected: number, minSeconds = 3, maxPasses = 7) {
+export async function kafkaConsumeLimit(
+  brokers: string,
+  topic: string,
+  expected: number,
+  minSeconds = 3,
+  maxPasses = 7,
+) {
   const passes: { messages: number; seconds: number; messagesPerSecond: number; startupSeconds: number }[] = [];
   let timed = 0;
   while (passes.length < maxPasses && (passes.length < 3 || timed < minSeconds)) {
@@ -30,7 +36,13 @@ export async function kafkaConsumeLimit(brokers: string, topic: string, expected
 
 async function kafkaConsumeOnce(brokers: string, topic: string, expected: number) {
   const kafka = new Kafka({ clientId: 'bench-raw', brokers: [brokers], logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: `bench-raw-${randomUUID()}`, sessionTimeout: 30_000, heartbeatInterval: 3_000, maxWaitTimeInMs: 250, maxBytesPerPartition: 2 * 1024 * 1024 });
+  const consumer = kafka.consumer({
+    groupId: `bench-raw-${randomUUID()}`,
+    sessionTimeout: 30_000,
+    heartbeatInterval: 3_000,
+    maxWaitTimeInMs: 250,
+    maxBytesPerPartition: 2 * 1024 * 1024,
+  });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   let count = 0;
@@ -55,7 +67,12 @@ async function kafkaConsumeOnce(brokers: string, topic: string, expected: number
   await Promise.race([finished, sleep(300_000)]);
   await consumer.disconnect();
   const seconds = (last - first) / 1000;
-  return { messages: count, seconds, messagesPerSecond: count / Math.max(seconds, 0.001), startupSeconds: (Date.now() - startedAt) / 1000 - seconds };
+  return {
+    messages: count,
+    seconds,
+    messagesPerSecond: count / Math.max(seconds, 0.001),
+    startupSeconds: (Date.now() - startedAt) / 1000 - seconds,
+  };
 }
 
 /**
@@ -72,7 +89,9 @@ export async function kafkaHopLatency(brokers: string, seconds: number, ratePerS
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: false });
   const lat: number[] = [];
-  await consumer.run({ eachMessage: async ({ message }) => void lat.push(Date.now() - Number(message.value!.toString())) });
+  await consumer.run({
+    eachMessage: async ({ message }) => void lat.push(Date.now() - Number(message.value!.toString())),
+  });
   await sleep(3000); // group join
   lat.length = 0;
   const end = Date.now() + seconds * 1000;
@@ -88,25 +107,74 @@ export async function kafkaHopLatency(brokers: string, seconds: number, ratePerS
 }
 
 /** (c) The fake providers' raw request rate from a bare keep-alive HTTP client, Kabar's four request shapes in turn. */
-export async function providerLimit(urls: { whatsapp: string; ses: string; sms: string; fcm: string }, seconds: number, concurrency = 32) {
+export async function providerLimit(
+  urls: { whatsapp: string; ses: string; sms: string; fcm: string },
+  seconds: number,
+  concurrency = 32,
+) {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-  const wa = JSON.stringify({ messaging_product: 'whatsapp', recipient_type: 'individual', to: '6281234567890', type: 'template', template: { name: 'kabar_appointment_confirmed', language: { policy: 'deterministic', code: 'id' }, components: [{ type: 'body', parameters: [{ type: 'text', text: 'Pasien 1' }, { type: 'text', text: 'BK-1' }] }] } });
-  const ses = new URLSearchParams({ Action: 'SendEmail', Version: '2010-12-01', Source: 'no-reply@kabar.local', 'Destination.ToAddresses.member.1': 'pasien@example.id', 'Message.Subject.Data': 'Janji temu dikonfirmasi', 'Message.Body.Text.Data': 'x'.repeat(400), 'Message.Body.Html.Data': 'x'.repeat(600) }).toString();
-  const sms = new URLSearchParams({ To: '+6281234567890', From: '+15005550006', Body: 'x'.repeat(160), StatusCallback: 'http://127.0.0.1:4000/webhooks/sms/t' }).toString();
-  const fcm = JSON.stringify({ message: { token: 'fcm-token', notification: { title: 'Klinik', body: 'x'.repeat(120) }, data: { deliveryId: randomUUID(), eventType: 'walkin.token_called' } } });
+  const wa = JSON.stringify({
+    messaging_product: 'whatsapp',
+    recipient_type: 'individual',
+    to: '6281234567890',
+    type: 'template',
+    template: {
+      name: 'kabar_appointment_confirmed',
+      language: { policy: 'deterministic', code: 'id' },
+      components: [
+        {
+          type: 'body',
+          parameters: [
+            { type: 'text', text: 'Pasien 1' },
+            { type: 'text', text: 'BK-1' },
+          ],
+        },
+      ],
+    },
+  });
+  const ses = new URLSearchParams({
+    Action: 'SendEmail',
+    Version: '2010-12-01',
+    Source: 'no-reply@kabar.local',
+    'Destination.ToAddresses.member.1': 'pasien@example.id',
+    'Message.Subject.Data': 'Janji temu dikonfirmasi',
+    'Message.Body.Text.Data': 'x'.repeat(400),
+    'Message.Body.Html.Data': 'x'.repeat(600),
+  }).toString();
+  const sms = new URLSearchParams({
+    To: '+6281234567890',
+    From: '+15005550006',
+    Body: 'x'.repeat(160),
+    StatusCallback: 'http://127.0.0.1:4000/webhooks/sms/t',
+  }).toString();
+  const fcm = JSON.stringify({
+    message: {
+      token: 'fcm-token',
+      notification: { title: 'Klinik', body: 'x'.repeat(120) },
+      data: { deliveryId: randomUUID(), eventType: 'walkin.token_called' },
+    },
+  });
   const shapes = [
     { url: new URL('/messages', urls.whatsapp), type: 'application/json', body: wa },
     { url: new URL('/', urls.ses), type: 'application/x-www-form-urlencoded', body: ses },
-    { url: new URL('/2010-04-01/Accounts/AC1/Messages.json', urls.sms), type: 'application/x-www-form-urlencoded', body: sms },
+    {
+      url: new URL('/2010-04-01/Accounts/AC1/Messages.json', urls.sms),
+      type: 'application/x-www-form-urlencoded',
+      body: sms,
+    },
     { url: new URL('/v1/projects/bench/messages:send', urls.fcm), type: 'application/json', body: fcm },
   ];
   const one = (i: number) =>
     new Promise<void>((resolve, reject) => {
       const s = shapes[i % shapes.length]!;
-      const req = request(s.url, { method: 'POST', agent, headers: { 'content-type': s.type, 'content-length': Buffer.byteLength(s.body) } }, (res) => {
-        res.on('data', () => {});
-        res.on('end', () => resolve());
-      });
+      const req = request(
+        s.url,
+        { method: 'POST', agent, headers: { 'content-type': s.type, 'content-length': Buffer.byteLength(s.body) } },
+        (res) => {
+          res.on('data', () => {});
+          res.on('end', () => resolve());
+        },
+      );
       req.on('error', reject);
       req.end(s.body);
     });
@@ -135,7 +203,11 @@ export async function providerLimit(urls: { whatsapp: string; ses: string; sms: 
  * INSERTs of up to `chunk` messages; `concurrency` transactions at once) and run as kabar_app
  * under RLS, like Kabar. Writes go to tenants of its own, so Kabar's tenants are not touched.
  */
-export async function postgresWriteLimit(dbUrl: string, messages: MessageRow[], opts: { chunk?: number; concurrency?: number } = {}) {
+export async function postgresWriteLimit(
+  dbUrl: string,
+  messages: MessageRow[],
+  opts: { chunk?: number; concurrency?: number } = {},
+) {
   const chunk = opts.chunk ?? 500;
   const concurrency = opts.concurrency ?? 4;
   const sql = pgClient(dbUrl, concurrency);
@@ -149,7 +221,8 @@ export async function postgresWriteLimit(dbUrl: string, messages: MessageRow[], 
       list.push(m);
     }
     const batches: [string, MessageRow[]][] = [];
-    for (const [t, list] of byTenant) for (let i = 0; i < list.length; i += chunk) batches.push([t, list.slice(i, i + chunk)]);
+    for (const [t, list] of byTenant)
+      for (let i = 0; i < list.length; i += chunk) batches.push([t, list.slice(i, i + chunk)]);
     let statements = 0;
     const start = performance.now();
     await pool(batches, concurrency, async ([tenantId, list]) => {
@@ -157,7 +230,15 @@ export async function postgresWriteLimit(dbUrl: string, messages: MessageRow[], 
       statements += n;
     });
     const seconds = (performance.now() - start) / 1000;
-    return { messages: messages.length, seconds, messagesPerSecond: messages.length / seconds, transactions: batches.length, statements, chunk, concurrency };
+    return {
+      messages: messages.length,
+      seconds,
+      messagesPerSecond: messages.length / seconds,
+      transactions: batches.length,
+      statements,
+      chunk,
+      concurrency,
+    };
   } finally {
     await sql.end({ timeout: 5 });
   }
@@ -168,7 +249,14 @@ export async function postgresWriteLimit(dbUrl: string, messages: MessageRow[], 
  * Kabar issues (page + total in one RLS transaction, the batched history in a second one),
  * straight from postgres.js with Kabar's pool size, under the same concurrency.
  */
-export async function graphqlSqlFloor(dbUrl: string, tenantIds: string[], first: number, seconds: number, clients: number, poolSize: number) {
+export async function graphqlSqlFloor(
+  dbUrl: string,
+  tenantIds: string[],
+  first: number,
+  seconds: number,
+  clients: number,
+  poolSize: number,
+) {
   const sql = pgClient(dbUrl, poolSize);
   const lat: number[] = [];
   let count = 0;

@@ -38,7 +38,11 @@ export function pgClient(url: string, max: number) {
 }
 
 /** Tenants of the limit's own (one per source tenant, with ample credit), so Kabar's tenants are not touched. */
-export async function mirrorTenants(sql: postgres.Sql, sourceTenants: string[], label: string): Promise<Map<string, string>> {
+export async function mirrorTenants(
+  sql: postgres.Sql,
+  sourceTenants: string[],
+  label: string,
+): Promise<Map<string, string>> {
   const created = await sql<{ id: string }[]>`
     insert into tenants ${sql(sourceTenants.map((_, i) => ({ name: `${label} ${i}`, country: 'ID', currency: 'IDR', default_language: 'ID', timezone: 'Asia/Jakarta' })))}
     returning id`;
@@ -56,9 +60,20 @@ export async function writeMinimal(sql: postgres.Sql, tenantId: string, list: Me
   await sql.begin(async (tx) => {
     await tx`select set_config('role', 'kabar_app', true), set_config('app.tenant_id', ${tenantId}, true)`;
     const rows = list.map((m) => ({
-      id: randomUUID(), tenant_id: tenantId, event_id: m.event_id, event_type: m.event_type, channel: m.channel, recipient: m.recipient,
-      recipient_kind: m.recipient_kind, language: m.language, status: 'SENT', rendered_body: m.rendered_body, content: m.content,
-      cost: m.cost, provider_message_id: m.provider_message_id, attempts: 1,
+      id: randomUUID(),
+      tenant_id: tenantId,
+      event_id: m.event_id,
+      event_type: m.event_type,
+      channel: m.channel,
+      recipient: m.recipient,
+      recipient_kind: m.recipient_kind,
+      language: m.language,
+      status: 'SENT',
+      rendered_body: m.rendered_body,
+      content: m.content,
+      cost: m.cost,
+      provider_message_id: m.provider_message_id,
+      attempts: 1,
     }));
     await tx`insert into deliveries ${tx(rows)}`;
     await tx`insert into delivery_status_history ${tx(rows.map((r) => ({ tenant_id: tenantId, delivery_id: r.id, status: 'SENT' })))}`;
@@ -66,10 +81,19 @@ export async function writeMinimal(sql: postgres.Sql, tenantId: string, list: Me
     const paid = rows.filter((r) => r.cost !== null);
     if (paid.length) {
       const total = paid.reduce((a, r) => a + Number(r.cost), 0).toFixed(4);
-      const [bal] = await tx<{ balance: string }[]>`update credit_balances set balance = balance - ${total}::numeric, updated_at = now() where tenant_id = ${tenantId} returning balance`;
+      const [bal] = await tx<
+        { balance: string }[]
+      >`update credit_balances set balance = balance - ${total}::numeric, updated_at = now() where tenant_id = ${tenantId} returning balance`;
       // balance_after of each ledger row, as if the debits had been applied one by one.
       let after = Number(bal!.balance) + Number(total);
-      const ledger = paid.map((r) => ({ tenant_id: tenantId, kind: 'DEBIT', amount: `-${r.cost}`, balance_after: (after -= Number(r.cost)).toFixed(4), delivery_id: r.id, note: 'WhatsApp message' }));
+      const ledger = paid.map((r) => ({
+        tenant_id: tenantId,
+        kind: 'DEBIT',
+        amount: `-${r.cost}`,
+        balance_after: (after -= Number(r.cost)).toFixed(4),
+        delivery_id: r.id,
+        note: 'WhatsApp message',
+      }));
       await tx`insert into credit_transactions ${tx(ledger)}`;
       statements += 2;
     }
@@ -81,13 +105,52 @@ export async function writeMinimal(sql: postgres.Sql, tenantId: string, list: Me
 function shapeOf(urls: FakeUrls, m: MessageRow): { url: URL; type: string; body: string } {
   switch (m.channel) {
     case 'WHATSAPP':
-      return { url: new URL('/messages', urls.whatsapp), type: 'application/json', body: JSON.stringify({ messaging_product: 'whatsapp', recipient_type: 'individual', to: m.recipient.replace(/^\+/, ''), type: 'template', template: { name: m.event_type.replace(/\W/g, '_'), language: { policy: 'deterministic', code: m.language.toLowerCase() }, components: [{ type: 'body', parameters: [{ type: 'text', text: m.rendered_body.slice(0, 200) }] }] } }) };
+      return {
+        url: new URL('/messages', urls.whatsapp),
+        type: 'application/json',
+        body: JSON.stringify({
+          messaging_product: 'whatsapp',
+          recipient_type: 'individual',
+          to: m.recipient.replace(/^\+/, ''),
+          type: 'template',
+          template: {
+            name: m.event_type.replace(/\W/g, '_'),
+            language: { policy: 'deterministic', code: m.language.toLowerCase() },
+            components: [{ type: 'body', parameters: [{ type: 'text', text: m.rendered_body.slice(0, 200) }] }],
+          },
+        }),
+      };
     case 'EMAIL':
-      return { url: new URL('/', urls.ses), type: 'application/x-www-form-urlencoded', body: new URLSearchParams({ Action: 'SendEmail', Version: '2010-12-01', Source: 'no-reply@kabar.local', 'Destination.ToAddresses.member.1': m.recipient, 'Message.Subject.Data': m.event_type, 'Message.Body.Text.Data': m.rendered_body }).toString() };
+      return {
+        url: new URL('/', urls.ses),
+        type: 'application/x-www-form-urlencoded',
+        body: new URLSearchParams({
+          Action: 'SendEmail',
+          Version: '2010-12-01',
+          Source: 'no-reply@kabar.local',
+          'Destination.ToAddresses.member.1': m.recipient,
+          'Message.Subject.Data': m.event_type,
+          'Message.Body.Text.Data': m.rendered_body,
+        }).toString(),
+      };
     case 'SMS':
-      return { url: new URL('/2010-04-01/Accounts/AC1/Messages.json', urls.sms), type: 'application/x-www-form-urlencoded', body: new URLSearchParams({ To: m.recipient, From: '+15005550006', Body: m.rendered_body }).toString() };
+      return {
+        url: new URL('/2010-04-01/Accounts/AC1/Messages.json', urls.sms),
+        type: 'application/x-www-form-urlencoded',
+        body: new URLSearchParams({ To: m.recipient, From: '+15005550006', Body: m.rendered_body }).toString(),
+      };
     default:
-      return { url: new URL('/v1/projects/bench/messages:send', urls.fcm), type: 'application/json', body: JSON.stringify({ message: { token: m.recipient, notification: { title: 'Klinik', body: m.rendered_body }, data: { eventType: m.event_type } } }) };
+      return {
+        url: new URL('/v1/projects/bench/messages:send', urls.fcm),
+        type: 'application/json',
+        body: JSON.stringify({
+          message: {
+            token: m.recipient,
+            notification: { title: 'Klinik', body: m.rendered_body },
+            data: { eventType: m.event_type },
+          },
+        }),
+      };
   }
 }
 
@@ -111,12 +174,20 @@ export function senderTo(urls: FakeUrls, maxSockets: number) {
   const send = (m: MessageRow) =>
     new Promise<string>((resolve, reject) => {
       const s = shapeOf(urls, m);
-      const req = request(s.url, { method: 'POST', agent, headers: { 'content-type': s.type, 'content-length': Buffer.byteLength(s.body) } }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (body += c));
-        res.on('end', () => ((res.statusCode ?? 500) < 300 ? resolve(providerIdOf(m.channel, body)) : reject(new Error(`${m.channel} answered ${res.statusCode}`))));
-      });
+      const req = request(
+        s.url,
+        { method: 'POST', agent, headers: { 'content-type': s.type, 'content-length': Buffer.byteLength(s.body) } },
+        (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (body += c));
+          res.on('end', () =>
+            (res.statusCode ?? 500) < 300
+              ? resolve(providerIdOf(m.channel, body))
+              : reject(new Error(`${m.channel} answered ${res.statusCode}`)),
+          );
+        },
+      );
       req.on('error', reject);
       req.end(s.body);
     });

@@ -69,12 +69,20 @@ export function summarizeProfile(file: string, top = 25): ProfileSummary {
     if (a === 'src/') srcFiles.set(shortUrl(url), (srcFiles.get(shortUrl(url)) ?? 0) + ms);
   }
   const sorted = (m: Map<string, number>) => [...m.entries()].sort((a, b) => b[1] - a[1]);
-  return { totalMs: total, busyMs: total - idle, byArea: sorted(areas).slice(0, top), byFunction: sorted(fns).slice(0, top), bySrcFile: sorted(srcFiles).slice(0, top) };
+  return {
+    totalMs: total,
+    busyMs: total - idle,
+    byArea: sorted(areas).slice(0, top),
+    byFunction: sorted(fns).slice(0, top),
+    bySrcFile: sorted(srcFiles).slice(0, top),
+  };
 }
 
 export function printProfile(s: ProfileSummary, out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)) {
   const pct = (ms: number) => `${((100 * ms) / s.busyMs).toFixed(1).padStart(5)}%`;
-  out(`CPU profile: ${(s.totalMs / 1000).toFixed(1)} s sampled, ${(s.busyMs / 1000).toFixed(1)} s busy (${((100 * s.busyMs) / s.totalMs).toFixed(0)}%); shares below are of busy time`);
+  out(
+    `CPU profile: ${(s.totalMs / 1000).toFixed(1)} s sampled, ${(s.busyMs / 1000).toFixed(1)} s busy (${((100 * s.busyMs) / s.totalMs).toFixed(0)}%); shares below are of busy time`,
+  );
   out('  self time by area:');
   for (const [k, ms] of s.byArea.slice(0, 15)) out(`    ${pct(ms)}  ${k}`);
   out('  Kabar source files (self time):');

@@ -30,24 +30,51 @@ export function uriEscape(s: string): string {
 let cachedKey: { id: string; key: Buffer } | undefined;
 function signingKey(secret: string, day: string, region: string, service: string): Buffer {
   const id = `${day}/${region}/${service}/${sha256(secret)}`;
-  if (cachedKey?.id !== id) cachedKey = { id, key: hmac(hmac(hmac(hmac(`AWS4${secret}`, day), region), service), 'aws4_request') };
+  if (cachedKey?.id !== id)
+    cachedKey = { id, key: hmac(hmac(hmac(hmac(`AWS4${secret}`, day), region), service), 'aws4_request') };
   return cachedKey.key;
 }
 
 /** The request's headers with x-amz-date, the session token if any, and the Authorization header. */
-export function signSigV4(req: SignedRequest, creds: AwsCredentials, region: string, service: string, now = new Date()): Record<string, string> {
-  const amzDate = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+export function signSigV4(
+  req: SignedRequest,
+  creds: AwsCredentials,
+  region: string,
+  service: string,
+  now = new Date(),
+): Record<string, string> {
+  const amzDate = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
   const day = amzDate.slice(0, 8);
   const payloadHash = sha256(req.body);
-  const headers: Record<string, string> = { ...req.headers, host: req.url.host, 'x-amz-content-sha256': payloadHash, 'x-amz-date': amzDate };
+  const headers: Record<string, string> = {
+    ...req.headers,
+    host: req.url.host,
+    'x-amz-content-sha256': payloadHash,
+    'x-amz-date': amzDate,
+  };
   if (creds.sessionToken) headers['x-amz-security-token'] = creds.sessionToken;
-  const signed = Object.keys(headers).map((k) => [k.toLowerCase(), headers[k]!.trim().replace(/\s+/g, ' ')] as const).sort(([a], [b]) => (a < b ? -1 : 1));
+  const signed = Object.keys(headers)
+    .map((k) => [k.toLowerCase(), headers[k]!.trim().replace(/\s+/g, ' ')] as const)
+    .sort(([a], [b]) => (a < b ? -1 : 1));
   const names = signed.map(([k]) => k).join(';');
-  const path = req.url.pathname.split('/').map((seg) => uriEscape(seg)).join('/');
-  const query = [...req.url.searchParams].map(([k, v]) => `${uriEscape(k)}=${uriEscape(v)}`).sort().join('&');
-  const canonical = [req.method, path, query, ...signed.map(([k, v]) => `${k}:${v}`), '', names, payloadHash].join('\n');
+  const path = req.url.pathname
+    .split('/')
+    .map((seg) => uriEscape(seg))
+    .join('/');
+  const query = [...req.url.searchParams]
+    .map(([k, v]) => `${uriEscape(k)}=${uriEscape(v)}`)
+    .sort()
+    .join('&');
+  const canonical = [req.method, path, query, ...signed.map(([k, v]) => `${k}:${v}`), '', names, payloadHash].join(
+    '\n',
+  );
   const scope = `${day}/${region}/${service}/aws4_request`;
-  const signature = createHmac('sha256', signingKey(creds.secretAccessKey, day, region, service)).update(`AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${sha256(canonical)}`, 'utf8').digest('hex');
+  const signature = createHmac('sha256', signingKey(creds.secretAccessKey, day, region, service))
+    .update(`AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${sha256(canonical)}`, 'utf8')
+    .digest('hex');
   headers.authorization = `AWS4-HMAC-SHA256 Credential=${creds.accessKeyId}/${scope}, SignedHeaders=${names}, Signature=${signature}`;
   return headers;
 }

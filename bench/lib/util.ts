@@ -14,10 +14,24 @@ export function percentile(sorted: ArrayLike<number>, p: number): number {
   return sorted[i]!;
 }
 
-export function summarize(values: number[]): { n: number; p50: number; p95: number; p99: number; max: number; mean: number } {
+export function summarize(values: number[]): {
+  n: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  mean: number;
+} {
   const s = Float64Array.from(values).sort();
   const mean = s.length ? s.reduce((a, b) => a + b, 0) / s.length : NaN;
-  return { n: s.length, p50: percentile(s, 50), p95: percentile(s, 95), p99: percentile(s, 99), max: s.length ? s[s.length - 1]! : NaN, mean };
+  return {
+    n: s.length,
+    p50: percentile(s, 50),
+    p95: percentile(s, 95),
+    p99: percentile(s, 99),
+    max: s.length ? s[s.length - 1]! : NaN,
+    mean,
+  };
 }
 
 export const round = (n: number, digits = 1) => (Number.isFinite(n) ? Math.round(n * 10 ** digits) / 10 ** digits : n);
@@ -53,7 +67,11 @@ export interface Child {
   stop(timeoutMs?: number): Promise<void>;
 }
 
-export function startChild(name: string, file: string, opts: { env: NodeJS.ProcessEnv; logFile: string; nodeArgs?: string[]; cwd: string }): Child {
+export function startChild(
+  name: string,
+  file: string,
+  opts: { env: NodeJS.ProcessEnv; logFile: string; nodeArgs?: string[]; cwd: string },
+): Child {
   const out = openSync(opts.logFile, 'w');
   const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', file], {
     cwd: opts.cwd,
@@ -100,7 +118,10 @@ export function startChild(name: string, file: string, opts: { env: NodeJS.Proce
     },
     once(type, timeoutMs = 120_000) {
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`${name}: no "${type}" within ${timeoutMs} ms; see ${opts.logFile}`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`${name}: no "${type}" within ${timeoutMs} ms; see ${opts.logFile}`)),
+          timeoutMs,
+        );
         const list = waiters.get(type) ?? [];
         list.push((v) => {
           clearTimeout(timer);

@@ -93,7 +93,10 @@ export async function startKafkaBroker(opts: StartKafkaOptions = {}): Promise<Ka
 
   const brokers = `127.0.0.1:${port}`;
   const logTail = () =>
-    [outFile, join(workDir, 'broker.log')].map((f) => tail(safeRead(f), 25)).filter(Boolean).join('\n');
+    [outFile, join(workDir, 'broker.log')]
+      .map((f) => tail(safeRead(f), 25))
+      .filter(Boolean)
+      .join('\n');
 
   let stopping: Promise<void> | undefined;
   const stop = () =>

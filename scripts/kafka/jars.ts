@@ -24,7 +24,10 @@ export async function ensureKafkaJars({ release, cacheDir, log = () => {} }: Jar
   await requireTool('java', 'a Java runtime (17+)');
   const pom = fileURLToPath(new URL(`./${release.pom}`, import.meta.url));
   // The marker holds the pom's and the version's hash, so editing the pom refreshes the cache.
-  const hash = createHash('sha256').update(await readFile(pom)).update(release.version).digest('hex');
+  const hash = createHash('sha256')
+    .update(await readFile(pom))
+    .update(release.version)
+    .digest('hex');
   if (await markerMatches(libs, hash)) return libs;
 
   const mvn = await requireTool('mvn', 'Maven (to download the Kafka broker jars once)');

@@ -40,14 +40,22 @@ export type Verifier = (token: string) => Promise<Auth>;
 export function createVerifier(s: JwtSettings): Verifier {
   if (!s.secret && !s.jwksUrl) throw new Error('Set KABAR_JWT_SECRET or KABAR_JWKS_URL');
   // An HS secret never verifies an asymmetric token and vice versa: the algorithm list is fixed per mode.
-  const key: Uint8Array | JWTVerifyGetKey = s.jwksUrl ? createRemoteJWKSet(new URL(s.jwksUrl)) : new TextEncoder().encode(s.secret);
+  const key: Uint8Array | JWTVerifyGetKey = s.jwksUrl
+    ? createRemoteJWKSet(new URL(s.jwksUrl))
+    : new TextEncoder().encode(s.secret);
   const algorithms = s.jwksUrl ? ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'] : ['HS256'];
   const knownTenants = new Set<string>();
   return async (token) => {
     let payload: JWTPayload;
     try {
       // Every token expires: one without `exp` would be valid forever once leaked.
-      ({ payload } = await jwtVerify(token, key as Uint8Array, { issuer: s.issuer, audience: s.audience, algorithms, clockTolerance: CLOCK_TOLERANCE_S, requiredClaims: ['exp'] }));
+      ({ payload } = await jwtVerify(token, key as Uint8Array, {
+        issuer: s.issuer,
+        audience: s.audience,
+        algorithms,
+        clockTolerance: CLOCK_TOLERANCE_S,
+        requiredClaims: ['exp'],
+      }));
     } catch (err) {
       throw tokenRefused(joseProblem(err));
     }

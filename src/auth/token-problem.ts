@@ -8,7 +8,7 @@ import { UnauthenticatedError } from '../domain-errors.js';
 export const TOKEN_PROBLEMS = {
   MISSING: 'A bearer token is required (Authorization: Bearer <JWT>)',
   MALFORMED: 'The bearer token is not a well-formed JWT',
-  BAD_SIGNATURE: 'The bearer token\'s signature does not verify with the keys Kabar trusts',
+  BAD_SIGNATURE: "The bearer token's signature does not verify with the keys Kabar trusts",
   ALGORITHM_NOT_ALLOWED: 'The bearer token is signed with an algorithm Kabar does not accept',
   EXPIRED: 'The bearer token has expired',
   NOT_YET_VALID: 'The bearer token is not valid yet (nbf or iat in the future)',
@@ -16,7 +16,7 @@ export const TOKEN_PROBLEMS = {
   WRONG_AUDIENCE: 'The bearer token is meant for another audience (aud)',
   INVALID_CLAIMS: 'The bearer token lacks valid exp, sub, roles or tenant_id claims',
   UNKNOWN_TENANT: 'The bearer token names a tenant that does not exist',
-  KEYS_UNAVAILABLE: 'The identity provider\'s keys (JWKS) could not be fetched; try again shortly',
+  KEYS_UNAVAILABLE: "The identity provider's keys (JWKS) could not be fetched; try again shortly",
 } as const;
 
 export type TokenProblem = keyof typeof TOKEN_PROBLEMS;

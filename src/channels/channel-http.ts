@@ -14,7 +14,11 @@ export type HttpAnswer =
 
 const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
 
-export function post(url: string, init: { headers: Record<string, string>; body: string }, timeoutMs: number): Promise<HttpAnswer> {
+export function post(
+  url: string,
+  init: { headers: Record<string, string>; body: string },
+  timeoutMs: number,
+): Promise<HttpAnswer> {
   return new Promise((resolve) => {
     let timer: NodeJS.Timeout | undefined;
     const settle = (answer: HttpAnswer) => {
@@ -30,13 +34,28 @@ export function post(url: string, init: { headers: Record<string, string>; body:
     }
     const tls = target.protocol === 'https:';
     const body = Buffer.from(init.body, 'utf8');
-    const req = (tls ? httpsRequest : httpRequest)(target, { method: 'POST', agent: tls ? agents.https : agents.http, headers: { ...init.headers, 'content-length': String(body.length) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => settle({ ok: true, status: res.statusCode ?? 0, headers: headerReader(res.headers), text: Buffer.concat(chunks).toString('utf8') }));
-      // The connection dropped mid-answer: Node reports it as an ECONNRESET error on the response.
-      res.on('error', fail);
-    });
+    const req = (tls ? httpsRequest : httpRequest)(
+      target,
+      {
+        method: 'POST',
+        agent: tls ? agents.https : agents.http,
+        headers: { ...init.headers, 'content-length': String(body.length) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          settle({
+            ok: true,
+            status: res.statusCode ?? 0,
+            headers: headerReader(res.headers),
+            text: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+        // The connection dropped mid-answer: Node reports it as an ECONNRESET error on the response.
+        res.on('error', fail);
+      },
+    );
     req.on('error', fail);
     // The deadline also covers reading the body, so a provider that stalls mid-answer times out too.
     timer = setTimeout(() => {
@@ -71,11 +90,21 @@ export function networkFailure(err: unknown, timeoutMs: number): SendOutcome {
 }
 
 /** Connection errors that mean the request never left: nothing to be unsure about. */
-const NEVER_SENT: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'ERR_INVALID_URL']);
+const NEVER_SENT: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ERR_INVALID_URL',
+]);
 
 /** No answer from the provider: transient, and ambiguous unless `code` says the request never left. */
 export function unanswered(reason: string, code?: string): SendOutcome {
-  return code !== undefined && NEVER_SENT.has(code) ? { ok: false, transient: true, reason } : { ok: false, transient: true, reason, ambiguous: true };
+  return code !== undefined && NEVER_SENT.has(code)
+    ? { ok: false, transient: true, reason }
+    : { ok: false, transient: true, reason, ambiguous: true };
 }
 
 export function isTransientHttpStatus(status: number): boolean {

@@ -22,10 +22,20 @@ export interface EmailSettings {
   credentials?: AwsCredentials;
 }
 
-export const SES_TRANSIENT_CODES: ReadonlySet<string> = new Set(['Throttling', 'ThrottlingException', 'ServiceUnavailable', 'InternalFailure', 'RequestTimeout']);
+export const SES_TRANSIENT_CODES: ReadonlySet<string> = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'ServiceUnavailable',
+  'InternalFailure',
+  'RequestTimeout',
+]);
 export const SES_PERMANENT_CODES: ReadonlySet<string> = new Set([
-  'MessageRejected', 'MailFromDomainNotVerifiedException', 'AccountSendingPausedException', 'ConfigurationSetDoesNotExist',
-  'ConfigurationSetDoesNotExistException', 'ConfigurationSetSendingPausedException',
+  'MessageRejected',
+  'MailFromDomainNotVerifiedException',
+  'AccountSendingPausedException',
+  'ConfigurationSetDoesNotExist',
+  'ConfigurationSetDoesNotExistException',
+  'ConfigurationSetSendingPausedException',
 ]);
 
 export function createEmailChannel(settings: EmailSettings): EmailChannel {
@@ -51,14 +61,23 @@ export function createEmailChannel(settings: EmailSettings): EmailChannel {
         // Text that cannot be encoded (a lone surrogate) fails the same way every time.
         return failure(false, `InvalidParameterValue: ${(err as Error).message}`);
       }
-      const headers = await signSigV4({ url, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body }, creds, settings.region, 'ses');
+      const headers = await signSigV4(
+        { url, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body },
+        creds,
+        settings.region,
+        'ses',
+      );
       const answer = await post(url.href, { headers, body }, settings.timeoutMs);
       if (!answer.ok) return answer.outcome;
       if (answer.status === 200) {
         const id = xmlText(answer.text, 'MessageId');
         return id ? { ok: true, providerMessageId: id } : failure(false, 'SES answered without a MessageId');
       }
-      return classifySesError(answer.status, xmlText(answer.text, 'Code') ?? `HTTP ${answer.status}`, xmlText(answer.text, 'Message') ?? excerpt(answer.text));
+      return classifySesError(
+        answer.status,
+        xmlText(answer.text, 'Code') ?? `HTTP ${answer.status}`,
+        xmlText(answer.text, 'Message') ?? excerpt(answer.text),
+      );
     },
   };
 }
@@ -77,7 +96,9 @@ function sendEmailForm(settings: EmailSettings, msg: EmailMessage): string {
     ['Message.Body.Html.Data', msg.html],
     ['Message.Body.Html.Charset', 'UTF-8'],
   ];
-  Object.entries(msg.tags ?? {}).forEach(([name, value], i) => fields.push([`Tags.member.${i + 1}.Name`, tagText(name)], [`Tags.member.${i + 1}.Value`, tagText(value)]));
+  Object.entries(msg.tags ?? {}).forEach(([name, value], i) =>
+    fields.push([`Tags.member.${i + 1}.Name`, tagText(name)], [`Tags.member.${i + 1}.Value`, tagText(value)]),
+  );
   if (settings.configurationSet) fields.push(['ConfigurationSetName', settings.configurationSet]);
   return fields.map(([k, v]) => `${uriEscape(k)}=${uriEscape(v)}`).join('&');
 }
@@ -92,7 +113,13 @@ const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"'
 /** The text of the first <tag> in an SES answer (flat elements, entities decoded). */
 function xmlText(xml: string, tag: string): string | undefined {
   const raw = new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(xml)?.[1];
-  return raw?.replace(/&(#x[0-9a-f]+|#\d+|\w+);/gi, (m, e: string) => (e[0] === '#' ? String.fromCodePoint(Number(e[1] === 'x' || e[1] === 'X' ? `0${e.slice(1)}` : e.slice(1))) : (ENTITIES[e] ?? m))).trim();
+  return raw
+    ?.replace(/&(#x[0-9a-f]+|#\d+|\w+);/gi, (m, e: string) =>
+      e[0] === '#'
+        ? String.fromCodePoint(Number(e[1] === 'x' || e[1] === 'X' ? `0${e.slice(1)}` : e.slice(1)))
+        : (ENTITIES[e] ?? m),
+    )
+    .trim();
 }
 
 /**

@@ -34,7 +34,10 @@ export function createChannels(settings: ChannelSettings): Channels {
  * Settings from loaded configuration. FCM needs a token: FCM_ACCESS_TOKEN, or pass
  * `getFcmAccessToken` (e.g. minting from a service account, which config does not cover).
  */
-export function channelSettingsFromConfig(config: Config, extra: { getFcmAccessToken?: AccessTokenSource } = {}): ChannelSettings {
+export function channelSettingsFromConfig(
+  config: Config,
+  extra: { getFcmAccessToken?: AccessTokenSource } = {},
+): ChannelSettings {
   const timeoutMs = config.PROVIDER_TIMEOUT_MS;
   return {
     whatsapp: { baseUrl: config.WHATSAPP_API_URL, timeoutMs, pairIntervalMs: config.WHATSAPP_PAIR_INTERVAL_MS },
@@ -45,7 +48,13 @@ export function channelSettingsFromConfig(config: Config, extra: { getFcmAccessT
       ...(config.SES_CONFIGURATION_SET ? { configurationSet: config.SES_CONFIGURATION_SET } : {}),
       timeoutMs,
     },
-    sms: { baseUrl: config.SMS_API_URL, accountSid: config.SMS_ACCOUNT_SID, authToken: config.SMS_AUTH_TOKEN, from: config.SMS_FROM, timeoutMs },
+    sms: {
+      baseUrl: config.SMS_API_URL,
+      accountSid: config.SMS_ACCOUNT_SID,
+      authToken: config.SMS_AUTH_TOKEN,
+      from: config.SMS_FROM,
+      timeoutMs,
+    },
     push: {
       baseUrl: config.FCM_API_URL,
       projectId: config.FCM_PROJECT_ID,

@@ -1,4 +1,13 @@
-import { excerpt, failure, isRecord, isTransientHttpStatus, parseJson, parseRetryAfter, post, trimBase } from './channel-http.js';
+import {
+  excerpt,
+  failure,
+  isRecord,
+  isTransientHttpStatus,
+  parseJson,
+  parseRetryAfter,
+  post,
+  trimBase,
+} from './channel-http.js';
 import type { PushChannel, PushMessage, SendOutcome } from './channel.types.js';
 
 // Push through FCM HTTP v1 (PROVIDERS.md "Push: FCM HTTP v1"). No delivery receipts: SENT is final.
@@ -17,7 +26,12 @@ export interface PushSettings {
 }
 
 /** FcmError errorCodes: the token or the request is wrong, or the project's auth is broken. */
-export const FCM_PERMANENT_CODES: ReadonlySet<string> = new Set(['UNREGISTERED', 'INVALID_ARGUMENT', 'SENDER_ID_MISMATCH', 'THIRD_PARTY_AUTH_ERROR']);
+export const FCM_PERMANENT_CODES: ReadonlySet<string> = new Set([
+  'UNREGISTERED',
+  'INVALID_ARGUMENT',
+  'SENDER_ID_MISMATCH',
+  'THIRD_PARTY_AUTH_ERROR',
+]);
 export const FCM_TRANSIENT_CODES: ReadonlySet<string> = new Set(['QUOTA_EXCEEDED', 'UNAVAILABLE', 'INTERNAL']);
 
 export function createPushChannel(settings: PushSettings): PushChannel {
@@ -36,11 +50,17 @@ export function createPushChannel(settings: PushSettings): PushChannel {
       }
       if (!token) return failure(false, 'no FCM access token configured');
 
-      const message: Record<string, unknown> = { token: msg.deviceToken, notification: { title: msg.title, body: msg.body } };
+      const message: Record<string, unknown> = {
+        token: msg.deviceToken,
+        notification: { title: msg.title, body: msg.body },
+      };
       if (msg.data && Object.keys(msg.data).length > 0) message.data = msg.data;
       const answer = await post(
         url,
-        { headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ message }) },
+        {
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json' },
+          body: JSON.stringify({ message }),
+        },
         settings.timeoutMs,
       );
       if (!answer.ok) return answer.outcome;
@@ -61,10 +81,17 @@ export function classifyFcmError(status: number, body: unknown, rawText = '', re
   const error = isRecord(body) && isRecord(body.error) ? body.error : undefined;
   if (!error) return failure(byStatus, `HTTP ${status}${rawText ? `: ${excerpt(rawText)}` : ''}`, retryAfterMs);
   const details = Array.isArray(error.details) ? error.details : [];
-  const fcm = details.find((d) => isRecord(d) && typeof d.errorCode === 'string' && String(d['@type'] ?? '').endsWith('FcmError'))
-    ?? details.find((d) => isRecord(d) && typeof d.errorCode === 'string');
+  const fcm =
+    details.find(
+      (d) => isRecord(d) && typeof d.errorCode === 'string' && String(d['@type'] ?? '').endsWith('FcmError'),
+    ) ?? details.find((d) => isRecord(d) && typeof d.errorCode === 'string');
   const errorCode = isRecord(fcm) ? String(fcm.errorCode) : undefined;
   const label = errorCode ?? (typeof error.status === 'string' ? error.status : String(status));
-  const transient = errorCode && FCM_PERMANENT_CODES.has(errorCode) ? false : errorCode && FCM_TRANSIENT_CODES.has(errorCode) ? true : byStatus;
+  const transient =
+    errorCode && FCM_PERMANENT_CODES.has(errorCode)
+      ? false
+      : errorCode && FCM_TRANSIENT_CODES.has(errorCode)
+        ? true
+        : byStatus;
   return failure(transient, `${label}: ${String(error.message ?? 'error')}`, retryAfterMs);
 }

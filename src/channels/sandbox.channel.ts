@@ -19,19 +19,22 @@ export function createSandboxChannels(record: (entry: SandboxEntry) => void): Ch
   return {
     whatsapp: {
       // apiKey is a secret: never recorded.
-      send: async ({ to, templateName, language, parameters }) => accept({ channel: 'WHATSAPP', to, payload: { templateName, language, parameters } }),
+      send: async ({ to, templateName, language, parameters }) =>
+        accept({ channel: 'WHATSAPP', to, payload: { templateName, language, parameters } }),
       sendText: async ({ to, body }) => accept({ channel: 'WHATSAPP', to, payload: { type: 'text', body } }),
       // Registering a webhook is not a message; nothing to record.
       registerWebhook: async () => ({ ok: true, providerMessageId: `sandbox-${randomUUID()}` }),
     },
     email: {
-      send: async ({ to, subject, text, html, tags }) => accept({ channel: 'EMAIL', to, payload: { subject, text, html, tags } }),
+      send: async ({ to, subject, text, html, tags }) =>
+        accept({ channel: 'EMAIL', to, payload: { subject, text, html, tags } }),
     },
     sms: {
       send: async ({ to, body, statusCallback }) => accept({ channel: 'SMS', to, payload: { body, statusCallback } }),
     },
     push: {
-      send: async ({ deviceToken, title, body, data }) => accept({ channel: 'PUSH', to: deviceToken, payload: { title, body, data } }),
+      send: async ({ deviceToken, title, body, data }) =>
+        accept({ channel: 'PUSH', to: deviceToken, payload: { title, body, data } }),
     },
   };
 }

@@ -22,7 +22,12 @@ export interface SignedRequest {
 }
 
 type Source = string | ArrayBuffer | ArrayBufferView;
-const bytes = (data: Source) => (typeof data === 'string' ? data : data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+const bytes = (data: Source) =>
+  typeof data === 'string'
+    ? data
+    : data instanceof ArrayBuffer
+      ? new Uint8Array(data)
+      : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 
 /** The SDK's Checksum constructor on node:crypto: SHA-256, or HMAC-SHA256 when given a key. */
 export class Sha256 {
@@ -50,7 +55,13 @@ export function uriEscape(s: string): string {
 }
 
 /** The request's headers with x-amz-date, x-amz-content-sha256, the session token if any, and the Authorization header. */
-export async function signSigV4(req: SignedRequest, creds: AwsCredentials, region: string, service: string, now = new Date()): Promise<Record<string, string>> {
+export async function signSigV4(
+  req: SignedRequest,
+  creds: AwsCredentials,
+  region: string,
+  service: string,
+  now = new Date(),
+): Promise<Record<string, string>> {
   const query: Record<string, string | string[]> = {};
   for (const [k, v] of req.url.searchParams) {
     const seen = query[k];

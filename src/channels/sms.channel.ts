@@ -1,6 +1,15 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import querystring from 'node:querystring';
-import { excerpt, failure, isRecord, isTransientHttpStatus, parseJson, parseRetryAfter, post, trimBase } from './channel-http.js';
+import {
+  excerpt,
+  failure,
+  isRecord,
+  isTransientHttpStatus,
+  parseJson,
+  parseRetryAfter,
+  post,
+  trimBase,
+} from './channel-http.js';
 import type { InboundText, ProviderStatus, SendOutcome, SmsChannel, SmsMessage } from './channel.types.js';
 
 // SMS through a Twilio-style Messages API (PROVIDERS.md "SMS: Twilio-style Messages API").
@@ -26,10 +35,22 @@ export function createSmsChannel(settings: SmsSettings): SmsChannel {
 
   return {
     async send(msg: SmsMessage): Promise<SendOutcome> {
-      const form = new URLSearchParams({ To: msg.to, From: settings.from, Body: msg.body, StatusCallback: msg.statusCallback });
+      const form = new URLSearchParams({
+        To: msg.to,
+        From: settings.from,
+        Body: msg.body,
+        StatusCallback: msg.statusCallback,
+      });
       const answer = await post(
         url,
-        { headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: form.toString() },
+        {
+          headers: {
+            authorization: auth,
+            'content-type': 'application/x-www-form-urlencoded',
+            accept: 'application/json',
+          },
+          body: form.toString(),
+        },
         settings.timeoutMs,
       );
       if (!answer.ok) return answer.outcome;
@@ -77,12 +98,22 @@ export function twilioSignedFields(params: FormParams): string {
  * port, then over its WHATWG-normalised form (with and without port, and with the query re-encoded
  * the legacy querystring way). test/unit/twilio-signature.test.ts holds it to the `twilio` package.
  */
-export function verifyTwilioSignature(authToken: string, fullUrl: string, params: FormParams, signatureHeader: string | undefined | null): boolean {
+export function verifyTwilioSignature(
+  authToken: string,
+  fullUrl: string,
+  params: FormParams,
+  signatureHeader: string | undefined | null,
+): boolean {
   if (!authToken || !signatureHeader) return false;
   const given = Buffer.from(signatureHeader, 'utf8');
   const fields = twilioSignedFields(params);
   const matches = (u: string) => {
-    const expected = Buffer.from(createHmac('sha1', authToken).update(Buffer.from(u + fields, 'utf8')).digest('base64'), 'utf8');
+    const expected = Buffer.from(
+      createHmac('sha1', authToken)
+        .update(Buffer.from(u + fields, 'utf8'))
+        .digest('base64'),
+      'utf8',
+    );
     return expected.length === given.length && timingSafeEqual(expected, given);
   };
   // Most callbacks match the URL as received: the normalised forms are only tried after.
@@ -178,7 +209,10 @@ const SMS_STATUS: Record<string, ProviderStatus['status']> = {
  * the time of receipt.
  */
 export function parseSmsStatus(form: FormParams, now: Date = new Date()): ProviderStatus | null {
-  const params = Object.fromEntries(Object.entries(form).map(([k, v]) => [k, firstValue(v) ?? ''])) as Record<string, string | undefined>;
+  const params = Object.fromEntries(Object.entries(form).map(([k, v]) => [k, firstValue(v) ?? ''])) as Record<
+    string,
+    string | undefined
+  >;
   const sid = params.MessageSid ?? params.SmsSid;
   const raw = (params.MessageStatus ?? params.SmsStatus ?? '').toLowerCase();
   const status = SMS_STATUS[raw];

@@ -20,9 +20,12 @@ const MAX_CACHED_CERTS = 50;
 /** The string SNS signs: "Key\nValue\n" per field, in AWS's documented order. Null if a field is missing. */
 export function snsCanonicalString(envelope: Record<string, unknown>): string | null {
   const type = envelope.Type;
-  const fields = type === 'Notification' ? NOTIFICATION_FIELDS
-    : type === 'SubscriptionConfirmation' || type === 'UnsubscribeConfirmation' ? CONFIRMATION_FIELDS
-    : null;
+  const fields =
+    type === 'Notification'
+      ? NOTIFICATION_FIELDS
+      : type === 'SubscriptionConfirmation' || type === 'UnsubscribeConfirmation'
+        ? CONFIRMATION_FIELDS
+        : null;
   if (!fields) return null;
   let out = '';
   for (const key of fields) {
@@ -74,11 +77,13 @@ export function trustedCertUrl(certUrl: string, hostPattern: RegExp): boolean {
 }
 
 // One certificate, and nothing else: no second certificate, no key, no text around it.
-const ONE_PEM_CERTIFICATE = /^\s*-----BEGIN CERTIFICATE-----\r?\n(?:[A-Za-z0-9+/=]+\r?\n)+-----END CERTIFICATE-----\s*$/;
+const ONE_PEM_CERTIFICATE =
+  /^\s*-----BEGIN CERTIFICATE-----\r?\n(?:[A-Za-z0-9+/=]+\r?\n)+-----END CERTIFICATE-----\s*$/;
 
 /** The public key of a fetched body that is exactly one PEM certificate; throws otherwise. */
 export function certificateKey(body: string): KeyObject {
-  if (!ONE_PEM_CERTIFICATE.test(body)) throw new Error('the signing certificate URL did not return exactly one PEM certificate');
+  if (!ONE_PEM_CERTIFICATE.test(body))
+    throw new Error('the signing certificate URL did not return exactly one PEM certificate');
   return new X509Certificate(body).publicKey;
 }
 
@@ -122,11 +127,13 @@ export function parseSesNotification(envelope: unknown): ProviderStatus[] {
   const kind = message.notificationType ?? message.eventType;
   const fallbackAt = dateOf(envelope.Timestamp) ?? dateOf(message.mail.timestamp) ?? new Date();
   const tags = isRecord(message.mail.tags) ? message.mail.tags : {};
-  const tagged = Array.isArray(tags.delivery) && typeof tags.delivery[0] === 'string' ? { deliveryId: tags.delivery[0] } : {};
+  const tagged =
+    Array.isArray(tags.delivery) && typeof tags.delivery[0] === 'string' ? { deliveryId: tags.delivery[0] } : {};
   const one = (s: ProviderStatus): ProviderStatus[] => [{ ...s, ...tagged }];
 
   // Event publishing's "Send": SES accepted the message (the receipt that settles a cut-off send).
-  if (kind === 'Send') return one({ providerMessageId, status: 'SENT', at: dateOf(message.mail.timestamp) ?? fallbackAt });
+  if (kind === 'Send')
+    return one({ providerMessageId, status: 'SENT', at: dateOf(message.mail.timestamp) ?? fallbackAt });
 
   if (kind === 'Delivery') {
     const delivery = isRecord(message.delivery) ? message.delivery : {};
@@ -134,14 +141,22 @@ export function parseSesNotification(envelope: unknown): ProviderStatus[] {
   }
   if (kind === 'Bounce' && isRecord(message.bounce) && message.bounce.bounceType === 'Permanent') {
     const { bounce } = message;
-    const first = Array.isArray(bounce.bouncedRecipients) && isRecord(bounce.bouncedRecipients[0]) ? bounce.bouncedRecipients[0] : undefined;
+    const first =
+      Array.isArray(bounce.bouncedRecipients) && isRecord(bounce.bouncedRecipients[0])
+        ? bounce.bouncedRecipients[0]
+        : undefined;
     const diagnostic = first && typeof first.diagnosticCode === 'string' ? `: ${first.diagnosticCode}` : '';
     const reason = `Bounce Permanent/${String(bounce.bounceSubType ?? 'General')}${diagnostic}`;
     return one({ providerMessageId, status: 'FAILED', at: dateOf(bounce.timestamp) ?? fallbackAt, reason });
   }
   if (kind === 'Reject') {
     const reject = isRecord(message.reject) ? message.reject : {};
-    return one({ providerMessageId, status: 'FAILED', at: fallbackAt, reason: `Reject: ${String(reject.reason ?? 'rejected')}` });
+    return one({
+      providerMessageId,
+      status: 'FAILED',
+      at: fallbackAt,
+      reason: `Reject: ${String(reject.reason ?? 'rejected')}`,
+    });
   }
   return [];
 }

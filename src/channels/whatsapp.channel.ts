@@ -1,6 +1,24 @@
-import { excerpt, failure, isRecord, isTransientHttpStatus, parseJson, parseRetryAfter, post, trimBase } from './channel-http.js';
+import {
+  excerpt,
+  failure,
+  isRecord,
+  isTransientHttpStatus,
+  parseJson,
+  parseRetryAfter,
+  post,
+  trimBase,
+} from './channel-http.js';
 import { toE164 } from './sms.channel.js';
-import type { InboundText, ProviderStatus, SendOutcome, TemplateUpdate, WhatsAppChannel, WhatsAppMessage, WhatsAppPricing, WhatsAppText } from './channel.types.js';
+import type {
+  InboundText,
+  ProviderStatus,
+  SendOutcome,
+  TemplateUpdate,
+  WhatsAppChannel,
+  WhatsAppMessage,
+  WhatsAppPricing,
+  WhatsAppText,
+} from './channel.types.js';
 
 // WhatsApp through 360dialog's Cloud API (PROVIDERS.md "WhatsApp: 360dialog Cloud API").
 
@@ -35,19 +53,34 @@ export const WEBHOOK_SECRET_HEADER = 'X-Kabar-Webhook-Secret';
 
 export function createWhatsAppChannel(settings: WhatsAppSettings): WhatsAppChannel {
   const base = trimBase(settings.baseUrl);
-  const headers = (apiKey: string) => ({ 'D360-API-KEY': apiKey, 'content-type': 'application/json', accept: 'application/json' });
+  const headers = (apiKey: string) => ({
+    'D360-API-KEY': apiKey,
+    'content-type': 'application/json',
+    accept: 'application/json',
+  });
 
   const sendMessage = async (apiKey: string, payload: Record<string, unknown>): Promise<SendOutcome> => {
-    const answer = await post(`${base}/messages`, { headers: headers(apiKey), body: JSON.stringify(payload) }, settings.timeoutMs);
+    const answer = await post(
+      `${base}/messages`,
+      { headers: headers(apiKey), body: JSON.stringify(payload) },
+      settings.timeoutMs,
+    );
     if (!answer.ok) return answer.outcome;
     const body = parseJson(answer.text);
     if (answer.status >= 200 && answer.status < 300) {
-      const id = isRecord(body) && Array.isArray(body.messages) && isRecord(body.messages[0]) ? body.messages[0].id : undefined;
+      const id =
+        isRecord(body) && Array.isArray(body.messages) && isRecord(body.messages[0]) ? body.messages[0].id : undefined;
       if (typeof id === 'string' && id) return { ok: true, providerMessageId: id };
       // Accepted but no id: retrying could send twice, so fail visibly instead.
       return failure(false, `HTTP ${answer.status} without a message id: ${excerpt(answer.text)}`);
     }
-    return classifyWhatsAppError(answer.status, body, answer.text, parseRetryAfter(answer.headers.get('retry-after')), settings.pairIntervalMs);
+    return classifyWhatsAppError(
+      answer.status,
+      body,
+      answer.text,
+      parseRetryAfter(answer.headers.get('retry-after')),
+      settings.pairIntervalMs,
+    );
   };
 
   return {
@@ -56,11 +89,20 @@ export function createWhatsAppChannel(settings: WhatsAppSettings): WhatsAppChann
 
     async registerWebhook(apiKey: string, url: string, secret: string): Promise<SendOutcome> {
       const payload = { url, headers: { [WEBHOOK_SECRET_HEADER]: secret } };
-      const answer = await post(`${base}/v1/configs/webhook`, { headers: headers(apiKey), body: JSON.stringify(payload) }, settings.timeoutMs);
+      const answer = await post(
+        `${base}/v1/configs/webhook`,
+        { headers: headers(apiKey), body: JSON.stringify(payload) },
+        settings.timeoutMs,
+      );
       if (!answer.ok) return answer.outcome;
       // There is no message id here; the registered URL stands in for it.
       if (answer.status >= 200 && answer.status < 300) return { ok: true, providerMessageId: url };
-      return classifyWhatsAppError(answer.status, parseJson(answer.text), answer.text, parseRetryAfter(answer.headers.get('retry-after')));
+      return classifyWhatsAppError(
+        answer.status,
+        parseJson(answer.text),
+        answer.text,
+        parseRetryAfter(answer.headers.get('retry-after')),
+      );
     },
   };
 }
@@ -100,13 +142,22 @@ export function textBody(msg: WhatsAppText): Record<string, unknown> {
 }
 
 /** Meta errors branch on `error.code`; 360dialog's own errors and unknown codes on the HTTP status. */
-export function classifyWhatsAppError(status: number, body: unknown, rawText = '', retryAfterMs?: number, pairIntervalMs?: number): SendOutcome {
+export function classifyWhatsAppError(
+  status: number,
+  body: unknown,
+  rawText = '',
+  retryAfterMs?: number,
+  pairIntervalMs?: number,
+): SendOutcome {
   const byStatus = isTransientHttpStatus(status);
   if (isRecord(body) && isRecord(body.error) && typeof body.error.code === 'number') {
     const { code } = body.error;
     // Meta prefixes messages with "(#code) "; the reason already leads with the code.
     const message = String(body.error.message ?? '').replace(/^\(#\d+\)\s*/, '');
-    const details = isRecord(body.error.error_data) && typeof body.error.error_data.details === 'string' ? body.error.error_data.details : '';
+    const details =
+      isRecord(body.error.error_data) && typeof body.error.error_data.details === 'string'
+        ? body.error.error_data.details
+        : '';
     const reason = `${code}: ${message}${details && details !== message ? ` (${details})` : ''}`;
     const transient = WHATSAPP_TRANSIENT_CODES.has(code) ? true : WHATSAPP_PERMANENT_CODES.has(code) ? false : byStatus;
     const byCode = whatsAppRetryAfterMs(code, pairIntervalMs);
@@ -114,7 +165,11 @@ export function classifyWhatsAppError(status: number, body: unknown, rawText = '
   }
   if (isRecord(body) && isRecord(body.meta)) {
     const code = typeof body.meta.http_code === 'number' ? body.meta.http_code : status;
-    return failure(isTransientHttpStatus(code), `${code}: ${String(body.meta.developer_message ?? 'error')}`, retryAfterMs);
+    return failure(
+      isTransientHttpStatus(code),
+      `${code}: ${String(body.meta.developer_message ?? 'error')}`,
+      retryAfterMs,
+    );
   }
   if (isRecord(body) && typeof body.error === 'string') {
     return failure(byStatus, `${status}: ${body.error}`, retryAfterMs);
@@ -169,7 +224,8 @@ function parseOneStatus(s: unknown): ProviderStatus | null {
   const seconds = Number(s.timestamp);
   const at = Number.isFinite(seconds) && seconds > 0 ? new Date(seconds * 1000) : new Date();
   const result: ProviderStatus = { providerMessageId: s.id, status, at };
-  if (typeof s.biz_opaque_callback_data === 'string' && s.biz_opaque_callback_data) result.deliveryId = s.biz_opaque_callback_data;
+  if (typeof s.biz_opaque_callback_data === 'string' && s.biz_opaque_callback_data)
+    result.deliveryId = s.biz_opaque_callback_data;
   if (status === 'FAILED') {
     const first = Array.isArray(s.errors) && isRecord(s.errors[0]) ? s.errors[0] : undefined;
     const title = first ? (first.title ?? first.message) : undefined;
@@ -219,19 +275,22 @@ export function parseWhatsAppTemplateUpdates(body: unknown): TemplateUpdate[] {
   return out;
 }
 
-const text = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() ? v.trim().slice(0, 512) : undefined);
+const text = (v: unknown): string | undefined =>
+  typeof v === 'string' && v.trim() ? v.trim().slice(0, 512) : undefined;
 
 /** Meta's reason ("NONE" says there is none), with what a pause or a disable adds. */
 function verdictReason(v: Record<string, unknown>): string | undefined {
   const parts: string[] = [];
   const reason = text(v.reason);
   if (reason && reason.toUpperCase() !== 'NONE') parts.push(reason);
-  const other = isRecord(v.other_info) ? text(v.other_info.title) ?? text(v.other_info.description) : undefined;
+  const other = isRecord(v.other_info) ? (text(v.other_info.title) ?? text(v.other_info.description)) : undefined;
   if (other) parts.push(other);
   const disabled = isRecord(v.disable_info) ? v.disable_info.disable_date : undefined;
   if (typeof disabled === 'number' || typeof disabled === 'string') {
     const at = typeof disabled === 'number' ? new Date(disabled * 1000) : new Date(disabled);
-    parts.push(Number.isNaN(at.getTime()) ? `disabled on ${String(disabled)}` : `disabled on ${at.toISOString().slice(0, 10)}`);
+    parts.push(
+      Number.isNaN(at.getTime()) ? `disabled on ${String(disabled)}` : `disabled on ${at.toISOString().slice(0, 10)}`,
+    );
   }
   return parts.length ? parts.join('; ').slice(0, 500) : undefined;
 }

@@ -68,8 +68,23 @@ export async function replayDlq(opts: ReplayOptions): Promise<ReplaySummary> {
   const limit = opts.limit ?? Infinity;
   if (!(limit > 0)) throw new UsageError('--limit must be a positive number');
   const clientId = opts.clientId ?? 'kabar';
-  const kafka = new Kafka({ clientId: `${clientId}-replay-dlq`, brokers: parseBrokers(opts.brokers), logLevel: logLevel.NOTHING, retry: { initialRetryTime: 200, retries: 5 } });
-  const summary: ReplaySummary = { dlqTopic: opts.dlqTopic, eventsTopic: opts.eventsTopic, dryRun, available: 0, read: 0, replayed: 0, stillInvalid: 0, reasons: {}, invalid: [] };
+  const kafka = new Kafka({
+    clientId: `${clientId}-replay-dlq`,
+    brokers: parseBrokers(opts.brokers),
+    logLevel: logLevel.NOTHING,
+    retry: { initialRetryTime: 200, retries: 5 },
+  });
+  const summary: ReplaySummary = {
+    dlqTopic: opts.dlqTopic,
+    eventsTopic: opts.eventsTopic,
+    dryRun,
+    available: 0,
+    read: 0,
+    replayed: 0,
+    stillInvalid: 0,
+    reasons: {},
+    invalid: [],
+  };
 
   const admin = kafka.admin();
   await admin.connect();
@@ -77,7 +92,8 @@ export async function replayDlq(opts: ReplayOptions): Promise<ReplaySummary> {
   let groupUsed = false;
   try {
     const topics = new Set(await admin.listTopics());
-    for (const t of [opts.dlqTopic, ...(dryRun ? [] : [opts.eventsTopic])]) if (!topics.has(t)) throw new UsageError(`Topic ${t} does not exist on ${opts.brokers}`);
+    for (const t of [opts.dlqTopic, ...(dryRun ? [] : [opts.eventsTopic])])
+      if (!topics.has(t)) throw new UsageError(`Topic ${t} does not exist on ${opts.brokers}`);
     // What to read: everything on the DLQ now. Messages dead-lettered during the replay (the
     // replayed ones that fail again, say) are left for the next run: no loop.
     const ends = new Map<number, bigint>();
@@ -90,10 +106,14 @@ export async function replayDlq(opts: ReplayOptions): Promise<ReplaySummary> {
       }
     }
     const target = Math.min(summary.available, limit);
-    progress(`replay-dlq: ${summary.available} message(s) on ${opts.dlqTopic}${Number.isFinite(limit) ? `, reading up to ${limit}` : ''}${dryRun ? ' (dry run: nothing is written)' : ''}`);
+    progress(
+      `replay-dlq: ${summary.available} message(s) on ${opts.dlqTopic}${Number.isFinite(limit) ? `, reading up to ${limit}` : ''}${dryRun ? ' (dry run: nothing is written)' : ''}`,
+    );
     if (target === 0) return summary;
 
-    const producer = dryRun ? undefined : kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    const producer = dryRun
+      ? undefined
+      : kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     await producer?.connect();
     const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 250, allowAutoTopicCreation: false });
     groupUsed = true;
@@ -102,7 +122,9 @@ export async function replayDlq(opts: ReplayOptions): Promise<ReplaySummary> {
       const now = Date.now();
       if (!force && now - lastReport < 1_000) return;
       lastReport = now;
-      progress(`replay-dlq: ${summary.read}/${target} read, ${summary.replayed} ${dryRun ? 'would be replayed' : 'replayed'}, ${summary.stillInvalid} still invalid`);
+      progress(
+        `replay-dlq: ${summary.read}/${target} read, ${summary.replayed} ${dryRun ? 'would be replayed' : 'replayed'}, ${summary.stillInvalid} still invalid`,
+      );
     };
 
     try {
@@ -129,8 +151,13 @@ export function formatSummary(s: ReplaySummary, verbose = false): string {
   ];
   const codes = Object.entries(s.reasons).sort((a, b) => b[1].count - a[1].count);
   const width = Math.max(0, ...codes.map(([c]) => c.length));
-  for (const [code, r] of codes) lines.push(`    ${code.padEnd(width)}  ${String(r.count).padStart(5)}  e.g. ${r.example.slice(0, 160)}`);
-  if (verbose) for (const i of s.invalid) lines.push(`    partition ${i.partition} offset ${i.offset}: ${i.reason}${i.originalReason && i.originalReason !== i.reason ? ` (was: ${i.originalReason})` : ''}`);
+  for (const [code, r] of codes)
+    lines.push(`    ${code.padEnd(width)}  ${String(r.count).padStart(5)}  e.g. ${r.example.slice(0, 160)}`);
+  if (verbose)
+    for (const i of s.invalid)
+      lines.push(
+        `    partition ${i.partition} offset ${i.offset}: ${i.reason}${i.originalReason && i.originalReason !== i.reason ? ` (was: ${i.originalReason})` : ''}`,
+      );
   if (s.incomplete) lines.push(`  incomplete: ${s.incomplete}`);
   return lines.join('\n');
 }
@@ -212,6 +239,12 @@ function classify(summary: ReplaySummary, partition: number, m: KafkaMessage): M
   const code = reasonCode(decoded.reason);
   const r = (summary.reasons[code] ??= { count: 0, example: decoded.reason });
   r.count++;
-  if (summary.invalid.length < 100) summary.invalid.push({ partition, offset: m.offset, reason: decoded.reason, originalReason: headerStrings(m.headers)['kabar-dlq-reason'] ?? null });
+  if (summary.invalid.length < 100)
+    summary.invalid.push({
+      partition,
+      offset: m.offset,
+      reason: decoded.reason,
+      originalReason: headerStrings(m.headers)['kabar-dlq-reason'] ?? null,
+    });
   return null;
 }

@@ -28,9 +28,12 @@ Commands:
 Configuration comes from the environment (README, Configuration).`;
 
 const COMMAND_HELP: Record<string, string> = {
-  start: 'Usage: kabar start [api|dispatcher|scheduler|all|<comma list>]\n\nRuns the given roles (default: all) in this process until SIGINT/SIGTERM.',
-  migrate: 'Usage: kabar migrate\n\nApplies drizzle/ migrations to DATABASE_URL (or the embedded PGlite in KABAR_DATA_DIR).',
-  kafka: 'Usage: kabar kafka [--port 9092]\n\nStarts a local single-node KRaft broker (needs java; jars fetched once with mvn), data in KABAR_DATA_DIR/kafka,\ncreates Kabar\'s topics and prints KAFKA_BROKERS. Ctrl-C stops it.',
+  start:
+    'Usage: kabar start [api|dispatcher|scheduler|all|<comma list>]\n\nRuns the given roles (default: all) in this process until SIGINT/SIGTERM.',
+  migrate:
+    'Usage: kabar migrate\n\nApplies drizzle/ migrations to DATABASE_URL (or the embedded PGlite in KABAR_DATA_DIR).',
+  kafka:
+    "Usage: kabar kafka [--port 9092]\n\nStarts a local single-node KRaft broker (needs java; jars fetched once with mvn), data in KABAR_DATA_DIR/kafka,\ncreates Kabar's topics and prints KAFKA_BROKERS. Ctrl-C stops it.",
   token:
     'Usage: kabar token --tenant <uuid> --roles ROLE[,ROLE…] [--sub <subject>] [--expires <30d|12h|90m…>] [--allow-unknown-tenant]\n\n' +
     'Prints a bearer token signed with KABAR_JWT_SECRET, or the secret embedded mode keeps in KABAR_DATA_DIR/jwt.secret.\n' +
@@ -50,23 +53,34 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
 }
 
-const defaultIo: CliIo = { out: (s) => void process.stdout.write(s), err: (s) => void process.stderr.write(s), env: process.env };
+const defaultIo: CliIo = {
+  out: (s) => void process.stdout.write(s),
+  err: (s) => void process.stderr.write(s),
+  env: process.env,
+};
 
 function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T, positionals = 0) {
   let parsed;
   try {
-    parsed = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: positionals > 0, strict: true });
+    parsed = parseArgs({
+      args,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: positionals > 0,
+      strict: true,
+    });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  if (parsed.positionals.length > positionals) throw new UsageError(`Unexpected argument "${parsed.positionals[positionals]}"`);
+  if (parsed.positionals.length > positionals)
+    throw new UsageError(`Unexpected argument "${parsed.positionals[positionals]}"`);
   return parsed;
 }
 
 function positiveInt(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name} must be a positive whole number (got "${value}")`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new UsageError(`--${name} must be a positive whole number (got "${value}")`);
   return n;
 }
 
@@ -97,17 +111,37 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
         // bin/kabar.mjs runs scripts/kafka.ts for `kabar kafka` before this file is reached.
         throw new UsageError('`kafka` is run by bin/kabar.mjs (`kabar kafka`) or `npm run kafka`, not by src/cli.ts');
       case 'token': {
-        const { values } = parse(rest, { tenant: { type: 'string', short: 't' }, roles: { type: 'string', short: 'r' }, sub: { type: 'string' }, expires: { type: 'string', short: 'e' }, 'allow-unknown-tenant': { type: 'boolean' } });
+        const { values } = parse(rest, {
+          tenant: { type: 'string', short: 't' },
+          roles: { type: 'string', short: 'r' },
+          sub: { type: 'string' },
+          expires: { type: 'string', short: 'e' },
+          'allow-unknown-tenant': { type: 'boolean' },
+        });
         if (!values.roles) throw new UsageError('--roles is required (e.g. --roles TENANT_ADMIN)');
         const allowUnknownTenant = values['allow-unknown-tenant'] ?? false;
-        const minted = await mintToken({ tenant: values.tenant, roles: values.roles, sub: values.sub, expires: values.expires, allowUnknownTenant }, io.env);
-        if (allowUnknownTenant && minted.tenantId) io.err(`kabar: warning: tenant ${minted.tenantId} was not checked; Kabar refuses this token (UNKNOWN_TENANT) until the tenant exists\n`);
-        io.err(`token for ${minted.tenantId ? `tenant ${minted.tenantId}` : 'the platform'}, roles ${minted.roles.join(',')}, sub ${minted.sub}, expires ${minted.expiresAt.toISOString()}\n`);
+        const minted = await mintToken(
+          { tenant: values.tenant, roles: values.roles, sub: values.sub, expires: values.expires, allowUnknownTenant },
+          io.env,
+        );
+        if (allowUnknownTenant && minted.tenantId)
+          io.err(
+            `kabar: warning: tenant ${minted.tenantId} was not checked; Kabar refuses this token (UNKNOWN_TENANT) until the tenant exists\n`,
+          );
+        io.err(
+          `token for ${minted.tenantId ? `tenant ${minted.tenantId}` : 'the platform'}, roles ${minted.roles.join(',')}, sub ${minted.sub}, expires ${minted.expiresAt.toISOString()}\n`,
+        );
         io.out(`${minted.token}\n`);
         return 0;
       }
       case 'replay-dlq': {
-        const { values } = parse(rest, { limit: { type: 'string', short: 'n' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, verbose: { type: 'boolean', short: 'v' }, brokers: { type: 'string' } });
+        const { values } = parse(rest, {
+          limit: { type: 'string', short: 'n' },
+          'dry-run': { type: 'boolean' },
+          json: { type: 'boolean' },
+          verbose: { type: 'boolean', short: 'v' },
+          brokers: { type: 'string' },
+        });
         const config = loadConfig(io.env);
         const brokers = values.brokers ?? config.KAFKA_BROKERS;
         if (!brokers) throw new UsageError('Set KAFKA_BROKERS (or --brokers): the dead-letter topic lives in Kafka');
@@ -120,7 +154,11 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
           dryRun: values['dry-run'] ?? false,
           progress: (line) => io.err(`${line}\n`),
         });
-        io.out(values.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummary(summary, values.verbose ?? false)}\n`);
+        io.out(
+          values.json
+            ? `${JSON.stringify(summary, null, 2)}\n`
+            : `${formatSummary(summary, values.verbose ?? false)}\n`,
+        );
         return 0;
       }
     }
@@ -131,7 +169,9 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
       return 1;
     }
     if (err instanceof UsageError) {
-      io.err(`kabar: ${err.message}\n${command && COMMAND_HELP[command] ? `\n${COMMAND_HELP[command]}\n` : '\nRun `kabar help` for the commands.\n'}`);
+      io.err(
+        `kabar: ${err.message}\n${command && COMMAND_HELP[command] ? `\n${COMMAND_HELP[command]}\n` : '\nRun `kabar help` for the commands.\n'}`,
+      );
       return 2;
     }
     io.err(`kabar ${command}: ${(err as Error)?.stack ?? String(err)}\n`);

@@ -62,4 +62,7 @@ async function askRunningKabar(config: Config, secret: string, tenantId: string)
   return body.data.tenants.some((t) => t.id === tenantId);
 }
 
-const firstLine = (err: unknown) => String((err as Error)?.message ?? err).split('\n')[0]!.slice(0, 200);
+const firstLine = (err: unknown) =>
+  String((err as Error)?.message ?? err)
+    .split('\n')[0]!
+    .slice(0, 200);

@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
-import { CompressionTypes, type Batch, type Consumer, type IHeaders, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
+import {
+  CompressionTypes,
+  type Batch,
+  type Consumer,
+  type IHeaders,
+  type Kafka,
+  type KafkaMessage,
+  type Producer,
+} from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Dispatcher } from '../dispatcher.js';
 import { causes } from '../domain-errors.js';
@@ -33,8 +41,22 @@ export interface EventsConsumerOptions {
  * fails dispatch for a reason of its own (the database rejects its data) is dead-lettered as
  * UNPROCESSABLE instead of blocking its partition.
  */
-export async function startEventsConsumer(kafka: Kafka, producer: Producer, dispatcher: Dispatcher, opts: EventsConsumerOptions, log: Logger): Promise<Consumer> {
-  const consumer = kafka.consumer({ groupId: opts.groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, maxWaitTimeInMs: 250, maxBytesPerPartition: 256 * 1024, maxBytes: 1024 * 1024, allowAutoTopicCreation: false });
+export async function startEventsConsumer(
+  kafka: Kafka,
+  producer: Producer,
+  dispatcher: Dispatcher,
+  opts: EventsConsumerOptions,
+  log: Logger,
+): Promise<Consumer> {
+  const consumer = kafka.consumer({
+    groupId: opts.groupId,
+    sessionTimeout: 30_000,
+    heartbeatInterval: 3_000,
+    maxWaitTimeInMs: 250,
+    maxBytesPerPartition: 256 * 1024,
+    maxBytes: 1024 * 1024,
+    allowAutoTopicCreation: false,
+  });
   await consumer.connect();
   await consumer.subscribe({ topic: opts.topic, fromBeginning: true });
   const queue = createKeyedQueue(opts.maxInFlight);
@@ -46,8 +68,16 @@ export async function startEventsConsumer(kafka: Kafka, producer: Producer, disp
   let idle: (() => void) | undefined;
 
   async function deadLetter(partition: number, m: KafkaMessage, reason: string) {
-    log.warn({ tenantId: m.key?.toString('utf8').slice(0, 64), partition, offset: m.offset, reason }, 'event sent to the dead-letter topic');
-    const provenance = { 'kabar-dlq-topic': opts.topic, 'kabar-dlq-partition': String(partition), 'kabar-dlq-offset': m.offset, 'kabar-dlq-at': new Date().toISOString() };
+    log.warn(
+      { tenantId: m.key?.toString('utf8').slice(0, 64), partition, offset: m.offset, reason },
+      'event sent to the dead-letter topic',
+    );
+    const provenance = {
+      'kabar-dlq-topic': opts.topic,
+      'kabar-dlq-partition': String(partition),
+      'kabar-dlq-offset': m.offset,
+      'kabar-dlq-at': new Date().toISOString(),
+    };
     const send = (value: Buffer | null, headers: IHeaders) =>
       producer.send({
         topic: opts.dlqTopic,
@@ -62,14 +92,24 @@ export async function startEventsConsumer(kafka: Kafka, producer: Producer, disp
       if (!tooLarge(err) || !m.value) throw err;
       // Incompressible and too large for the dead-letter topic: record it without its value,
       // which stays readable at its topic, partition and offset until retention removes it.
-      const omitted = { 'kabar-dlq-value-omitted': String(m.value.length), 'kabar-dlq-value-sha256': createHash('sha256').update(m.value).digest('hex') };
+      const omitted = {
+        'kabar-dlq-value-omitted': String(m.value.length),
+        'kabar-dlq-value-sha256': createHash('sha256').update(m.value).digest('hex'),
+      };
       const note = `${reason} (the ${m.value.length}-byte value is too large for the dead-letter topic and was not copied: it is at ${opts.topic}/${partition}/${m.offset})`;
-      log.error({ partition, offset: m.offset, bytes: m.value.length }, 'dead-letter copy too large; sent without its value');
+      log.error(
+        { partition, offset: m.offset, bytes: m.value.length },
+        'dead-letter copy too large; sent without its value',
+      );
       try {
         await send(null, { ...m.headers, 'kabar-dlq-reason': note, ...provenance, ...omitted });
       } catch (again) {
         if (!tooLarge(again)) throw again;
-        await send(null, { 'kabar-dlq-reason': `${note}; its headers were too large as well`, ...provenance, ...omitted });
+        await send(null, {
+          'kabar-dlq-reason': `${note}; its headers were too large as well`,
+          ...provenance,
+          ...omitted,
+        });
       }
     }
     let done = deadLettered.get(partition);
@@ -85,7 +125,10 @@ export async function startEventsConsumer(kafka: Kafka, producer: Producer, disp
   async function dispatch(partition: number, tenantId: string, items: Decoded[]): Promise<void> {
     let outcomes;
     try {
-      outcomes = await dispatcher.handleMany(tenantId, items.map((i) => i.event));
+      outcomes = await dispatcher.handleMany(
+        tenantId,
+        items.map((i) => i.event),
+      );
     } catch (err) {
       const problem = unprocessable(err);
       if (!problem) throw err;
@@ -94,7 +137,10 @@ export async function startEventsConsumer(kafka: Kafka, producer: Producer, disp
         return;
       }
       const { m, event } = items[0]!;
-      log.error({ err, tenantId, eventId: event.id, partition, offset: m.offset }, 'the database rejected this event; dead-lettering it');
+      log.error(
+        { err, tenantId, eventId: event.id, partition, offset: m.offset },
+        'the database rejected this event; dead-lettering it',
+      );
       return deadLetter(partition, m, `UNPROCESSABLE: ${problem}`);
     }
     for (const [i, o] of outcomes.entries()) {
@@ -120,7 +166,9 @@ export async function startEventsConsumer(kafka: Kafka, producer: Producer, disp
       byTenant.set(decoded.tenantId, list);
     }
     const units: [string, Decoded[]][] = [];
-    for (const [tenantId, list] of byTenant) for (let i = 0; i < list.length; i += opts.maxBatchEvents) units.push([tenantId, list.slice(i, i + opts.maxBatchEvents)]);
+    for (const [tenantId, list] of byTenant)
+      for (let i = 0; i < list.length; i += opts.maxBatchEvents)
+        units.push([tenantId, list.slice(i, i + opts.maxBatchEvents)]);
     return { bad, units };
   }
 
@@ -140,7 +188,12 @@ export async function startEventsConsumer(kafka: Kafka, producer: Producer, disp
     },
   });
 
-  async function handleBatch(batch: Batch, heartbeat: () => Promise<void>, isStale: () => boolean, resolveOffset: (offset: string) => void) {
+  async function handleBatch(
+    batch: Batch,
+    heartbeat: () => Promise<void>,
+    isStale: () => boolean,
+    resolveOffset: (offset: string) => void,
+  ) {
     const beat = setInterval(() => void heartbeat().catch(() => {}), 2_000);
     const first = batch.firstOffset();
     const done = deadLettered.get(batch.partition);
@@ -150,7 +203,10 @@ export async function startEventsConsumer(kafka: Kafka, producer: Producer, disp
       // sends of this attempt. A tenant's units run one after another (the queue is keyed by
       // tenant); different tenants overlap, up to maxInFlight units.
       const { bad, units } = plan(batch.partition, batch.messages);
-      const results = await Promise.allSettled([...bad, ...units.map(([tenantId, items]) => queue.run(tenantId, () => dispatch(batch.partition, tenantId, items)))]);
+      const results = await Promise.allSettled([
+        ...bad,
+        ...units.map(([tenantId, items]) => queue.run(tenantId, () => dispatch(batch.partition, tenantId, items))),
+      ]);
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
     } finally {

@@ -17,14 +17,16 @@ export function createKeyedQueue(limit: number) {
   return {
     run<T>(key: string, task: () => Promise<T>): Promise<T> {
       const previous = tails.get(key) ?? Promise.resolve();
-      const result = previous.catch(() => {}).then(async () => {
-        await acquire();
-        try {
-          return await task();
-        } finally {
-          release();
-        }
-      });
+      const result = previous
+        .catch(() => {})
+        .then(async () => {
+          await acquire();
+          try {
+            return await task();
+          } finally {
+            release();
+          }
+        });
       const tail = result.catch(() => {});
       tails.set(key, tail);
       void tail.then(() => tails.get(key) === tail && tails.delete(key));
@@ -40,5 +42,7 @@ export function createKeyedQueue(limit: number) {
 export function orderingKey(tenantId: string, eventId: string, data: unknown): string {
   const d = (data ?? {}) as { appointment?: { id?: unknown }; patient?: { id?: unknown } };
   const id = d.appointment?.id ?? d.patient?.id;
-  return typeof id === 'string' || typeof id === 'number' ? `${tenantId}:${String(id)}` : `${tenantId}:event:${eventId}`;
+  return typeof id === 'string' || typeof id === 'number'
+    ? `${tenantId}:${String(id)}`
+    : `${tenantId}:event:${eventId}`;
 }

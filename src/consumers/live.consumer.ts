@@ -11,7 +11,12 @@ import type { Bus, LiveMessage } from '../events/bus.js';
  * each one was a broker write (after every fetch, about one per status change at half load).
  */
 export async function startLiveConsumer(kafka: Kafka, bus: Bus, topic: string, log: Logger): Promise<Consumer> {
-  const consumer = kafka.consumer({ groupId: `kabar-live-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`, sessionTimeout: 30_000, maxWaitTimeInMs: 100, allowAutoTopicCreation: false });
+  const consumer = kafka.consumer({
+    groupId: `kabar-live-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+    sessionTimeout: 30_000,
+    maxWaitTimeInMs: 100,
+    allowAutoTopicCreation: false,
+  });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: false });
   await consumer.run({
@@ -23,7 +28,12 @@ export async function startLiveConsumer(kafka: Kafka, bus: Bus, topic: string, l
         if (m.topic === 'delivery.status') {
           m.payload.at = new Date(m.payload.at);
           const d = m.payload.delivery;
-          if (d) Object.assign(d, { createdAt: new Date(d.createdAt), updatedAt: new Date(d.updatedAt), deferredUntil: d.deferredUntil ? new Date(d.deferredUntil) : null });
+          if (d)
+            Object.assign(d, {
+              createdAt: new Date(d.createdAt),
+              updatedAt: new Date(d.updatedAt),
+              deferredUntil: d.deferredUntil ? new Date(d.deferredUntil) : null,
+            });
         }
         bus.deliverLocal(m);
       } catch (err) {

@@ -29,7 +29,8 @@ function graphqlWsClientFiles(): Map<string, string> {
     const name = path.slice(path.lastIndexOf('/') + 1);
     if (files.has(name)) return;
     const source = readFileSync(path, 'utf8');
-    if (/^\s*(?:import|export)\s[^;]*?from\s*['"](?!\.\/)/m.test(source)) throw new Error(`graphql-ws ${name} has a bare import; the dashboard cannot serve it as is`);
+    if (/^\s*(?:import|export)\s[^;]*?from\s*['"](?!\.\/)/m.test(source))
+      throw new Error(`graphql-ws ${name} has a bare import; the dashboard cannot serve it as is`);
     files.set(name, source);
     for (const m of source.matchAll(/from\s*['"]\.\/([\w.-]+\.js)['"]/g)) visit(join(dirname(path), m[1]!));
   };

@@ -99,5 +99,8 @@ function combine(writes: Write[]): { statement: SQL; answer?: Answer }[] {
 }
 
 function withClauses(parts: SQL[]): SQL {
-  return sql`with ${sql.join(parts.map((p, i) => sql`${sql.raw(`w${i}`)} as (${p})`), sql`, `)} select`;
+  return sql`with ${sql.join(
+    parts.map((p, i) => sql`${sql.raw(`w${i}`)} as (${p})`),
+    sql`, `,
+  )} select`;
 }

@@ -44,7 +44,10 @@ export function insertManySql<T extends PgTable>(table: T, rows: T['$inferInsert
     const names = columns.map(([, name]) => `"${name}"`).join(', ');
     const name = `"${getTableName(table)}"`;
     const tail = `${opts.onConflictDoNothing ? ' on conflict do nothing' : ''}${opts.returning?.length ? ` returning ${opts.returning.map((c) => `"${c}"`).join(', ')}` : ''}`;
-    text = [sql.raw(`insert into ${name} (${names}) select ${names} from jsonb_populate_recordset(null::${name}, `), sql.raw(`::jsonb)${tail}`)];
+    text = [
+      sql.raw(`insert into ${name} (${names}) select ${names} from jsonb_populate_recordset(null::${name}, `),
+      sql.raw(`::jsonb)${tail}`),
+    ];
     insertTexts.set(shape, text);
   }
   return sql.join([text[0], sql`${JSON.stringify(records)}`, text[1]]);
@@ -56,7 +59,8 @@ const tableColumns = new WeakMap<PgTable, [string, string][]>();
 /** A table's columns as [property, database name], read once. */
 function columnsOf(table: PgTable): [string, string][] {
   let columns = tableColumns.get(table);
-  if (!columns) tableColumns.set(table, (columns = Object.entries(getTableColumns(table)).map(([key, c]) => [key, c.name])));
+  if (!columns)
+    tableColumns.set(table, (columns = Object.entries(getTableColumns(table)).map(([key, c]) => [key, c.name])));
   return columns;
 }
 

@@ -80,7 +80,9 @@ export async function openDatabase(opts: DbOptions): Promise<DbHandle> {
       logger.logQuery(text);
       // The transaction's own postgres.js handle: execute() queues the query on the connection
       // within a microtask, ahead of anything created later.
-      const sent = transactionClient(tx).unsafe(text, params as never[], { prepare }).execute();
+      const sent = transactionClient(tx)
+        .unsafe(text, params as never[], { prepare })
+        .execute();
       // Observed here, so a failure nobody awaits (the unit already failed) is not an unhandled rejection.
       sent.catch(() => {});
       return sent;

@@ -39,9 +39,10 @@ export async function migrationStatus(db: DbHandle): Promise<MigrationStatus> {
 }
 
 export function pendingMessage(s: MigrationStatus): string {
-  const what = s.pending.length === s.total
-    ? `has none of Kabar's ${s.total} migrations`
-    : `lacks ${s.pending.length} of Kabar's ${s.total} migrations (${s.pending.join(', ')})`;
+  const what =
+    s.pending.length === s.total
+      ? `has none of Kabar's ${s.total} migrations`
+      : `lacks ${s.pending.length} of Kabar's ${s.total} migrations (${s.pending.join(', ')})`;
   return `the database at DATABASE_URL ${what}: run \`npm run db:migrate\` first, or start with KABAR_MIGRATE=auto`;
 }
 

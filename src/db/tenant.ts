@@ -75,7 +75,12 @@ async function run<T>(
     result = await ctx.db.db.transaction(async (tx) => {
       // `role` is an ordinary setting, so set_config switches it locally. The switch shares a
       // write with the unit's first statement, and runs before it.
-      const switched = track(ctx.db.sendNow(tx, sql`select set_config('role', ${role}, true), set_config('app.tenant_id', ${tenantId}, true)`));
+      const switched = track(
+        ctx.db.sendNow(
+          tx,
+          sql`select set_config('role', ${role}, true), set_config('app.tenant_id', ${tenantId}, true)`,
+        ),
+      );
       sent.push(switched);
       if (waits) await switched;
       const out = await fn(tx, { afterCommit: (h) => void hooks.push(h), atCommit });
@@ -97,7 +102,9 @@ async function run<T>(
     // not an error: the failure shows here, and nothing of the unit was kept.
     await Promise.all(sent);
   } catch (err) {
-    throw translateDbError(pgErrorCode(err) === IN_FAILED_TRANSACTION && firstFailure !== undefined ? firstFailure : err);
+    throw translateDbError(
+      pgErrorCode(err) === IN_FAILED_TRANSACTION && firstFailure !== undefined ? firstFailure : err,
+    );
   }
   for (const hook of hooks) await hook();
   return result;

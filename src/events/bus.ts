@@ -69,7 +69,8 @@ export interface BusOptions {
 export function createBus(opts: BusOptions = {}) {
   const pubSub = createPubSub<PubSubMap>();
   const remote = opts.forward;
-  const deliverLocal = (m: LiveMessage) => (pubSub.publish as (t: string, id: string, p: unknown) => void)(m.topic, m.payload.tenantId, m.payload);
+  const deliverLocal = (m: LiveMessage) =>
+    (pubSub.publish as (t: string, id: string, p: unknown) => void)(m.topic, m.payload.tenantId, m.payload);
   return {
     pubSub,
     /** Announces a change: locally, or through Kafka so every API instance's subscribers see it. */

@@ -3,6 +3,7 @@
 // `npm run docs:events` writes it; test/unit/event-catalogue-doc.test.ts checks it is up to date.
 import { EVENT_TYPES, eventSchema, type EventTypeInfo } from './catalogue.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: schemaless JSON (event data, JSON Schemas) read by key
 type Schema = Record<string, any>;
 
 export interface FieldRow {
@@ -100,11 +101,13 @@ function section(info: EventTypeInfo): string {
     '',
     `- Audience: ${info.audience}${info.defaultDepartments ? ` (default departments: ${info.defaultDepartments.join(', ')})` : ''}`,
     `- Produced by: ${info.producedBy === 'partner' ? 'partners (kabar.events, POST /events, publishEvent)' : 'Kabar itself (not accepted from partners)'}`,
-    `- Default channels: ${info.defaultChannels.length ? info.defaultChannels.join(', ') : 'none'}${info.notifies ? '' : ' (notifies nobody: it only feeds Kabar\'s own events)'}`,
+    `- Default channels: ${info.defaultChannels.length ? info.defaultChannels.join(', ') : 'none'}${info.notifies ? '' : " (notifies nobody: it only feeds Kabar's own events)"}`,
     '',
     '| Field | Required | Type | Description |',
     '|---|---|---|---|',
-    ...eventFields(info.type).map((r) => `| \`${cell(r.path)}\` | ${r.required ? 'yes' : ''} | ${cell(r.type)} | ${cell(r.description)} |`),
+    ...eventFields(info.type).map(
+      (r) => `| \`${cell(r.path)}\` | ${r.required ? 'yes' : ''} | ${cell(r.type)} | ${cell(r.description)} |`,
+    ),
     '',
   ];
   return lines.join('\n');
@@ -132,7 +135,10 @@ export function renderEventCatalogue(): string {
     '',
     '| Type | Audience | Produced by | Default channels | Description |',
     '|---|---|---|---|---|',
-    ...EVENT_TYPES.map((e) => `| [\`${e.type}\`](#${anchor(e.type)}) | ${e.audience} | ${e.producedBy} | ${e.defaultChannels.join(', ') || '—'} | ${cell(e.description)} |`),
+    ...EVENT_TYPES.map(
+      (e) =>
+        `| [\`${e.type}\`](#${anchor(e.type)}) | ${e.audience} | ${e.producedBy} | ${e.defaultChannels.join(', ') || '—'} | ${cell(e.description)} |`,
+    ),
     '',
   ];
   return [...head, ...EVENT_TYPES.map(section)].join('\n');

@@ -45,7 +45,11 @@ export const CRITICAL_EVENT_TYPES: ReadonlySet<string> = new Set([
   'appointment.rescheduled',
 ]);
 
-const classified = (info: Omit<EventTypeInfo, 'category' | 'critical'>): EventTypeInfo => ({ ...info, category: categoryOf(info.type), critical: CRITICAL_EVENT_TYPES.has(info.type) });
+const classified = (info: Omit<EventTypeInfo, 'category' | 'critical'>): EventTypeInfo => ({
+  ...info,
+  category: categoryOf(info.type),
+  critical: CRITICAL_EVENT_TYPES.has(info.type),
+});
 
 const patient = (
   type: string,
@@ -56,15 +60,16 @@ const patient = (
 
 // Staff events default to EMAIL: MISSION.md names no channel for them, and email suits
 // back-office work. Tenants change this per event.
-const staff = (type: string, description: string, defaultDepartments?: string[]): EventTypeInfo => classified({
-  type,
-  audience: 'staff',
-  producedBy: 'partner',
-  defaultChannels: ['EMAIL'],
-  description,
-  notifies: true,
-  ...(defaultDepartments ? { defaultDepartments } : {}),
-});
+const staff = (type: string, description: string, defaultDepartments?: string[]): EventTypeInfo =>
+  classified({
+    type,
+    audience: 'staff',
+    producedBy: 'partner',
+    defaultChannels: ['EMAIL'],
+    description,
+    notifies: true,
+    ...(defaultDepartments ? { defaultDepartments } : {}),
+  });
 
 const WA_EMAIL: ChannelName[] = ['WHATSAPP', 'EMAIL'];
 const SMS_PUSH: ChannelName[] = ['SMS', 'PUSH'];
@@ -79,7 +84,12 @@ export const EVENT_TYPES: readonly EventTypeInfo[] = [
   patient('appointment.no_show', ['WHATSAPP'], 'Patient marked as not attended.'),
   patient('appointment.reminder', WA_EMAIL, 'Scheduled by Kabar before the slot (24h, 2h, 30min by default).', 'kabar'),
   patient('walkin.token_called', SMS_PUSH, "Patient's token called to a counter or room."),
-  patient('walkin.approaching_turn', SMS_PUSH, "Derived by Kabar from walkin.queue_updated: within the tenant's threshold.", 'kabar'),
+  patient(
+    'walkin.approaching_turn',
+    SMS_PUSH,
+    "Derived by Kabar from walkin.queue_updated: within the tenant's threshold.",
+    'kabar',
+  ),
   classified({
     type: 'walkin.queue_updated',
     audience: 'patient',
@@ -90,14 +100,19 @@ export const EVENT_TYPES: readonly EventTypeInfo[] = [
   }),
   patient('prescription.ready', WA_EMAIL, 'Prescription issued, or ready for pickup.'),
   patient('report.ready', WA_EMAIL, 'Diagnostic report verified and delivered.'),
-  patient('doctor.emergency_leave', WA_EMAIL, 'Doctor on emergency leave; affected patients get a refund and a reschedule link.'),
+  patient(
+    'doctor.emergency_leave',
+    WA_EMAIL,
+    'Doctor on emergency leave; affected patients get a refund and a reschedule link.',
+  ),
   patient('patient.registered', WA_EMAIL, 'Patient registered (registration confirmation).'),
   classified({
     type: 'patient.preferences_updated',
     audience: 'patient',
     producedBy: 'partner',
     defaultChannels: [],
-    description: "A patient's choices changed in a partner system: recorded and applied to every later message; notifies nobody.",
+    description:
+      "A patient's choices changed in a partner system: recorded and applied to every later message; notifies nobody.",
     notifies: false,
   }),
   classified({
@@ -129,7 +144,8 @@ export const EVENT_TYPES: readonly EventTypeInfo[] = [
     audience: 'admin',
     producedBy: 'kabar',
     defaultChannels: ['EMAIL'],
-    description: "Meta changed its verdict on (or the category of) a WhatsApp template: once per change, to the tenant's administrators.",
+    description:
+      "Meta changed its verdict on (or the category of) a WhatsApp template: once per change, to the tenant's administrators.",
     notifies: true,
   }),
 ];

@@ -88,5 +88,8 @@ export function normaliseEventPhones(type: string, data: unknown, country: strin
 
 /** The problems as one line, like the decoder's INVALID_DATA reasons: "/patient/phone must be a phone number, …". */
 export function phoneReason(errors: { path: string; message: string }[]): string {
-  return `INVALID_DATA: ${errors.slice(0, 5).map((e) => `${e.path} ${e.message}`).join('; ')}`;
+  return `INVALID_DATA: ${errors
+    .slice(0, 5)
+    .map((e) => `${e.path} ${e.message}`)
+    .join('; ')}`;
 }

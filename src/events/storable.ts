@@ -23,7 +23,8 @@ export function storableProblem(data: unknown): { path: string; message: string 
       const problem = textProblem(value);
       if (problem) return { path: path || '/', message: problem };
     } else if (value !== null && typeof value === 'object') {
-      if (depth >= MAX_DATA_DEPTH) return { path: path || '/', message: `is nested more than ${MAX_DATA_DEPTH} levels deep` };
+      if (depth >= MAX_DATA_DEPTH)
+        return { path: path || '/', message: `is nested more than ${MAX_DATA_DEPTH} levels deep` };
       for (const [k, v] of Object.entries(value)) {
         const at = `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`;
         const problem = textProblem(k);

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { Auth } from '../auth/jwt.js';
-import type { App } from '../app.js';
-import { ForbiddenError, KabarError, NotFoundError, UnauthenticatedError } from '../domain-errors.js';
+import type { App } from '../app.types.js';
+import { ForbiddenError, type KabarError, NotFoundError, UnauthenticatedError } from '../domain-errors.js';
 import { isId } from '../validation.js';
 import { withPlatform, withTenant, type PlatformScope, type TenantContext, type TenantScope } from '../db/tenant.js';
 import { historyFor, type HistoryRow } from '../services/deliveries.service.js';
@@ -29,10 +29,13 @@ function createLoaders(ctx: GqlContext) {
       return ids.map((id) => byId.get(id) ?? []);
     }),
     // Not cached: a subscription's context lives as long as its socket.
-    bookingReference: new DataLoader<string, string | null>(async (eventIds) => {
-      const byId = await inTenant(ctx, (s) => bookingReferences(s, eventIds));
-      return eventIds.map((id) => byId.get(id) ?? null);
-    }, { cache: false }),
+    bookingReference: new DataLoader<string, string | null>(
+      async (eventIds) => {
+        const byId = await inTenant(ctx, (s) => bookingReferences(s, eventIds));
+        return eventIds.map((id) => byId.get(id) ?? null);
+      },
+      { cache: false },
+    ),
   };
 }
 
@@ -48,7 +51,8 @@ export function requireAuth(ctx: GqlContext): Auth {
 export function tenantContext(ctx: GqlContext, tenantIdArg?: string | null): TenantContext {
   const auth = requireAuth(ctx);
   if (tenantIdArg && tenantIdArg !== auth.tenantId) {
-    if (!auth.roles.includes('PLATFORM_ADMIN')) throw new ForbiddenError('Only a platform administrator may name another tenant');
+    if (!auth.roles.includes('PLATFORM_ADMIN'))
+      throw new ForbiddenError('Only a platform administrator may name another tenant');
     if (!isId(tenantIdArg)) throw new NotFoundError('Tenant', tenantIdArg);
     return { db: ctx.app.db, actor: auth.sub, tenantId: tenantIdArg };
   }
@@ -56,7 +60,11 @@ export function tenantContext(ctx: GqlContext, tenantIdArg?: string | null): Ten
   return { db: ctx.app.db, actor: auth.sub, tenantId: auth.tenantId };
 }
 
-export function inTenant<T>(ctx: GqlContext, fn: (s: TenantScope) => Promise<T>, tenantIdArg?: string | null): Promise<T> {
+export function inTenant<T>(
+  ctx: GqlContext,
+  fn: (s: TenantScope) => Promise<T>,
+  tenantIdArg?: string | null,
+): Promise<T> {
   return withTenant(tenantContext(ctx, tenantIdArg), fn);
 }
 

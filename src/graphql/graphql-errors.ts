@@ -13,15 +13,23 @@ import { logger } from '../logger.js';
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const unwrapped = unwrapResolverError(error);
   // Validation rules and plugins (src/graphql/limits.ts) carry their domain error as originalError.
-  const original = unwrapped instanceof GraphQLError && unwrapped.originalError instanceof KabarError ? unwrapped.originalError : unwrapped;
+  const original =
+    unwrapped instanceof GraphQLError && unwrapped.originalError instanceof KabarError
+      ? unwrapped.originalError
+      : unwrapped;
   const base = { message: withoutEchoedValue(formatted.message), locations: formatted.locations, path: formatted.path };
   if (original instanceof KabarError) {
     return { ...base, message: original.message, extensions: { code: original.code, ...original.extra } };
   }
   if (original instanceof TgUnauthenticated) return { ...base, extensions: { code: 'UNAUTHENTICATED' } };
-  if (original instanceof TgForbidden) return { ...base, message: 'Your roles do not allow this operation', extensions: { code: 'FORBIDDEN' } };
+  if (original instanceof TgForbidden)
+    return { ...base, message: 'Your roles do not allow this operation', extensions: { code: 'FORBIDDEN' } };
   // A bad scalar literal (e.g. a float for Decimal) is bad input, whatever stage caught it.
-  if (original instanceof GraphQLError && original.originalError instanceof GraphQLError && original.originalError.extensions.code === 'BAD_USER_INPUT') {
+  if (
+    original instanceof GraphQLError &&
+    original.originalError instanceof GraphQLError &&
+    original.originalError.extensions.code === 'BAD_USER_INPUT'
+  ) {
     return { ...base, extensions: { code: 'BAD_USER_INPUT' } };
   }
   const code = formatted.extensions?.code;
@@ -32,7 +40,8 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {
     return { ...base, extensions: { code } };
   }
-  if (original instanceof GraphQLError && !original.originalError) return { ...base, extensions: { code: 'BAD_USER_INPUT' } };
+  if (original instanceof GraphQLError && !original.originalError)
+    return { ...base, extensions: { code: 'BAD_USER_INPUT' } };
   logger.error({ err: original, path: formatted.path }, 'unexpected error in GraphQL operation');
   return { ...base, message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 }
@@ -79,7 +88,8 @@ export function inputErrorsPlugin(): ApolloServerPlugin {
         async willSendResponse({ response }) {
           if (response.body.kind !== 'single') return;
           const errors = response.body.singleResult.errors;
-          if (errors?.length && errors.every((e) => e.extensions?.code === ErrorCode.BAD_USER_INPUT)) response.http.status = 200;
+          if (errors?.length && errors.every((e) => e.extensions?.code === ErrorCode.BAD_USER_INPUT))
+            response.http.status = 200;
         },
       };
     },

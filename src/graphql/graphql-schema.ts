@@ -49,9 +49,12 @@ export const RESOLVERS = [
 
 /** The root types' descriptions (type-graphql has no option for them): GraphiQL's Docs pane opens on these. */
 const ROOTS = {
-  Query: 'Reads. Every operation needs a bearer token (Authorization: Bearer <JWT>) and acts on its tenant; each says which roles may call it.',
-  Mutation: 'Changes, each audited. Every operation needs a bearer token and acts on its tenant; each says which roles may call it.',
-  Subscription: 'Live changes over graphql-ws (graphql-transport-ws) on the same path; the token goes in connectionParams.authorization.',
+  Query:
+    'Reads. Every operation needs a bearer token (Authorization: Bearer <JWT>) and acts on its tenant; each says which roles may call it.',
+  Mutation:
+    'Changes, each audited. Every operation needs a bearer token and acts on its tenant; each says which roles may call it.',
+  Subscription:
+    'Live changes over graphql-ws (graphql-transport-ws) on the same path; the token goes in connectionParams.authorization.',
 } as const;
 
 export async function createSchema(bus: Bus): Promise<GraphQLSchema> {

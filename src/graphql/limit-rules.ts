@@ -100,4 +100,3 @@ function countRule(limits: GraphQLLimits): ValidationRule {
 
 /** Kabar's validation rules, run with graphql-js's own (which include MaxIntrospectionDepthRule). */
 export const limitRules = (limits: GraphQLLimits): ValidationRule[] => [depthRule(limits), countRule(limits)];
-

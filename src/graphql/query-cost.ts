@@ -144,8 +144,7 @@ class CostCounter {
 
 export function costError(cost: number, limits: GraphQLLimits): QueryLimitError | undefined {
   if (cost <= limits.maxCost) return undefined;
-  const message =
-    `The operation costs ${cost}; at most ${limits.maxCost} is allowed (lower first or select fewer fields)`;
+  const message = `The operation costs ${cost}; at most ${limits.maxCost} is allowed (lower first or select fewer fields)`;
   return new QueryLimitError(ErrorCode.QUERY_TOO_COMPLEX, message, limits.maxCost, cost);
 }
 
@@ -164,4 +163,3 @@ export function costPlugin(limits: GraphQLLimits): ApolloServerPlugin {
     },
   };
 }
-

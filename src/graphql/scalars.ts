@@ -8,7 +8,10 @@ import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
  */
 function parse(value: unknown): string {
   if (typeof value === 'number') {
-    throw new GraphQLError('Decimal must be written as a string such as "1250.50", not as a number (a float loses cents)', { extensions: { code: 'BAD_USER_INPUT' } });
+    throw new GraphQLError(
+      'Decimal must be written as a string such as "1250.50", not as a number (a float loses cents)',
+      { extensions: { code: 'BAD_USER_INPUT' } },
+    );
   }
   if (typeof value !== 'string' || value.length > 100) {
     throw new GraphQLError('Decimal must be a string such as "1250.50"', { extensions: { code: 'BAD_USER_INPUT' } });

@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import type { App } from '../app.js';
+import type { App } from '../app.types.js';
 import { bearer, type Auth } from '../auth/jwt.js';
 import { tokenRefused } from '../auth/token-problem.js';
 import { ErrorCode, KabarError, UnauthenticatedError } from '../domain-errors.js';

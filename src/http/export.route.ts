@@ -1,11 +1,16 @@
 import { once } from 'node:events';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { App } from '../app.js';
+import type { App } from '../app.types.js';
 import { authenticate } from './bearer-auth.js';
 import { ErrorCode } from '../domain-errors.js';
 import type { DeliveryFilter } from '../services/deliveries.service.js';
-import { exportDeliveries, exportHeader, type ExportHeader, type ExportRow } from '../services/delivery-export.service.js';
+import {
+  exportDeliveries,
+  exportHeader,
+  type ExportHeader,
+  type ExportRow,
+} from '../services/delivery-export.service.js';
 import { csvLine, isoInZone } from './csv.js';
 
 /**
@@ -47,23 +52,52 @@ export function parseExportFilter(raw: unknown): Parsed {
     return { ok: false, field: ['filter', ...issue.path.map(String)].join('.'), message: issue.message };
   }
   const { since, until, ...rest } = parsed.data;
-  return { ok: true, filter: { ...rest, since: since ? new Date(since) : null, until: until ? new Date(until) : null } };
+  return {
+    ok: true,
+    filter: { ...rest, since: since ? new Date(since) : null, until: until ? new Date(until) : null },
+  };
 }
 
 /** The columns; the time column names the tenant's zone, so every time reads unambiguously. */
-export const exportColumns = (h: ExportHeader) => [`time (${h.timezone})`, 'event type', 'event id', 'patient id', 'booking reference', 'channel', 'recipient', 'status', 'reason', 'cost', 'currency'];
+export const exportColumns = (h: ExportHeader) => [
+  `time (${h.timezone})`,
+  'event type',
+  'event id',
+  'patient id',
+  'booking reference',
+  'channel',
+  'recipient',
+  'status',
+  'reason',
+  'cost',
+  'currency',
+];
 
 export const exportLine = (r: ExportRow, h: ExportHeader) =>
-  csvLine([isoInZone(r.createdAt, h.timezone), r.eventType, r.eventId, r.patientId, r.bookingReference, r.channel, r.recipient, r.status, r.reason, r.cost, r.cost === null ? null : h.currency]);
+  csvLine([
+    isoInZone(r.createdAt, h.timezone),
+    r.eventType,
+    r.eventId,
+    r.patientId,
+    r.bookingReference,
+    r.channel,
+    r.recipient,
+    r.status,
+    r.reason,
+    r.cost,
+    r.cost === null ? null : h.currency,
+  ]);
 
 export function exportRouter(app: App): Router {
   const router = Router();
   router.get('/', async (req: Request, res: Response) => {
-    const fail = (status: number, code: ErrorCode, message: string, extra: Record<string, unknown> = {}) => res.status(status).json({ error: { code, message, ...extra } });
+    const fail = (status: number, code: ErrorCode, message: string, extra: Record<string, unknown> = {}) =>
+      res.status(status).json({ error: { code, message, ...extra } });
     const caller = await authenticate(app, req);
     if ('problem' in caller) return res.status(caller.problem.status).json({ error: caller.problem.error });
     const { auth } = caller;
-    if (!auth.tenantId) return fail(403, ErrorCode.FORBIDDEN, 'This token belongs to no tenant; exporting deliveries needs one');
+    if (!auth.tenantId)
+      return fail(403, ErrorCode.FORBIDDEN, 'This token belongs to no tenant; exporting deliveries needs one');
     const parsed = parseExportFilter(req.query.filter);
     if (!parsed.ok) return fail(400, ErrorCode.BAD_USER_INPUT, parsed.message, { field: parsed.field });
     const ctx = { db: app.db, actor: auth.sub, tenantId: auth.tenantId };
@@ -80,16 +114,27 @@ export function exportRouter(app: App): Router {
 }
 
 /** Writes page after page, waiting for the client to drain; stops when it goes away. */
-async function stream(app: App, res: Response, header: ExportHeader, pages: AsyncGenerator<ExportRow[]>): Promise<void> {
+async function stream(
+  app: App,
+  res: Response,
+  header: ExportHeader,
+  pages: AsyncGenerator<ExportRow[]>,
+): Promise<void> {
   const day = new Date().toISOString().slice(0, 10);
-  res.status(200).set({ 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="deliveries-${day}.csv"`, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+  res.status(200).set({
+    'content-type': 'text/csv; charset=utf-8',
+    'content-disposition': `attachment; filename="deliveries-${day}.csv"`,
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  });
   let gone = false;
   res.on('close', () => void (gone = true));
   try {
     res.write(csvLine(exportColumns(header)));
     for await (const page of pages) {
       if (gone) break;
-      if (!res.write(page.map((r) => exportLine(r, header)).join(''))) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+      if (!res.write(page.map((r) => exportLine(r, header)).join('')))
+        await Promise.race([once(res, 'drain'), once(res, 'close')]);
     }
     res.end();
   } catch (err) {

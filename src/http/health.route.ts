@@ -44,7 +44,11 @@ async function timed(fn: () => Promise<Record<string, unknown>>): Promise<CheckR
     const details = await fn();
     return { status: 'ok', latencyMs: Math.round(performance.now() - started), ...details };
   } catch (err) {
-    return { status: 'fail', latencyMs: Math.round(performance.now() - started), error: ((err as Error)?.message ?? String(err)).slice(0, 300) };
+    return {
+      status: 'fail',
+      latencyMs: Math.round(performance.now() - started),
+      error: ((err as Error)?.message ?? String(err)).slice(0, 300),
+    };
   }
 }
 
@@ -73,10 +77,14 @@ export function readinessChecker(app: Core, opts: HealthOptions = {}): () => Pro
       });
       const admin = kafka.admin();
       try {
-        const cluster = await withTimeout((async () => {
-          await admin.connect();
-          return admin.describeCluster();
-        })(), timeoutMs, 'Kafka');
+        const cluster = await withTimeout(
+          (async () => {
+            await admin.connect();
+            return admin.describeCluster();
+          })(),
+          timeoutMs,
+          'Kafka',
+        );
         return { brokers: cluster.brokers.length, controller: cluster.controller };
       } finally {
         void admin.disconnect().catch(() => {});
@@ -109,7 +117,10 @@ export function healthRouter(app: Core, opts: HealthOptions = {}): Router {
   });
   router.get('/readyz', async (_req, res) => {
     const r = await ready();
-    res.set('cache-control', 'no-store').status(r.status === 'ok' ? 200 : 503).json(r);
+    res
+      .set('cache-control', 'no-store')
+      .status(r.status === 'ok' ? 200 : 503)
+      .json(r);
   });
   return router;
 }

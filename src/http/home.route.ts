@@ -1,8 +1,22 @@
 import express, { type Router } from 'express';
 
 /** Where a newcomer goes next; the docs are files of the repository (no network needed to name them). */
-const LINKS = { graphql: '/graphql', dashboard: '/dashboard', events: '/events', health: '/healthz', ready: '/readyz', metrics: '/metrics' };
-const DOCS = ['README.md', 'docs/walkthrough.md', 'docs/architecture.md', 'docs/events.md', 'docs/operations.md', 'docs/configuration.md'];
+const LINKS = {
+  graphql: '/graphql',
+  dashboard: '/dashboard',
+  events: '/events',
+  health: '/healthz',
+  ready: '/readyz',
+  metrics: '/metrics',
+};
+const DOCS = [
+  'README.md',
+  'docs/walkthrough.md',
+  'docs/architecture.md',
+  'docs/events.md',
+  'docs/operations.md',
+  'docs/configuration.md',
+];
 
 function homeHtml(): string {
   const li = (href: string, text: string, what: string) => `<li><a href="${href}">${text}</a>: ${what}</li>`;
@@ -26,7 +40,8 @@ ${li(LINKS.health, 'Health', '<code>/healthz</code>, <code>/readyz</code>, <code
 export function homeRouter(): Router {
   const router = express.Router();
   router.get('/', (req, res) => {
-    if (req.accepts(['text/html', 'application/json']) === 'application/json') return res.json({ name: 'kabar', links: LINKS, docs: DOCS });
+    if (req.accepts(['text/html', 'application/json']) === 'application/json')
+      return res.json({ name: 'kabar', links: LINKS, docs: DOCS });
     res.type('html').send(homeHtml());
   });
   return router;

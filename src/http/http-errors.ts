@@ -23,7 +23,14 @@ export function httpErrorOf(err: unknown): { status: number; error: HttpError } 
   const limit = typeof e.limit === 'number' ? { limit: e.limit } : {};
   switch (e.type) {
     case 'entity.too.large':
-      return { status: 413, error: { code: ErrorCode.PAYLOAD_TOO_LARGE, message: `request body too large (limit ${e.limit} bytes)`, ...limit } };
+      return {
+        status: 413,
+        error: {
+          code: ErrorCode.PAYLOAD_TOO_LARGE,
+          message: `request body too large (limit ${e.limit} bytes)`,
+          ...limit,
+        },
+      };
     case 'parameters.too.many':
       return { status: 413, error: { code: ErrorCode.PAYLOAD_TOO_LARGE, message: 'too many parameters', ...limit } };
     case 'entity.parse.failed':
@@ -48,5 +55,7 @@ export function jsonErrors(log: Logger): ErrorRequestHandler {
 
 /** Unknown paths: JSON rather than Express's HTML "Cannot GET". */
 export const jsonNotFound: RequestHandler = (req, res) => {
-  res.status(404).json({ error: { code: ErrorCode.NOT_FOUND, message: `no route for ${req.method} ${req.path.slice(0, 200)}` } });
+  res
+    .status(404)
+    .json({ error: { code: ErrorCode.NOT_FOUND, message: `no route for ${req.method} ${req.path.slice(0, 200)}` } });
 };

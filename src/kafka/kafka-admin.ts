@@ -7,7 +7,10 @@ export interface TopicSpec {
 
 /** `KAFKA_BROKERS` is a comma-separated list of host:port. */
 export function parseBrokers(brokers: string): string[] {
-  return brokers.split(',').map((b) => b.trim()).filter(Boolean);
+  return brokers
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
 }
 
 /**

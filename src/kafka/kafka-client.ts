@@ -7,16 +7,21 @@ const REBALANCING = /rebalanc/i;
 export function createKafka(brokers: string, clientId: string, log: Logger): Kafka {
   return new Kafka({
     clientId,
-    brokers: brokers.split(',').map((b) => b.trim()).filter(Boolean),
+    brokers: brokers
+      .split(',')
+      .map((b) => b.trim())
+      .filter(Boolean),
     logLevel: logLevel.WARN,
     retry: { initialRetryTime: 200, retries: 10 },
-    logCreator: () => ({ level, log: entry }) => {
-      const { message, ...extra } = entry;
-      // A rebalance is routine (a member joined or left); kafkajs reports it as an error response.
-      const routine = typeof extra.error === 'string' && REBALANCING.test(extra.error);
-      if (level <= logLevel.ERROR && !routine) log.error({ kafka: extra }, message);
-      else log.warn({ kafka: extra }, message);
-    },
+    logCreator:
+      () =>
+      ({ level, log: entry }) => {
+        const { message, ...extra } = entry;
+        // A rebalance is routine (a member joined or left); kafkajs reports it as an error response.
+        const routine = typeof extra.error === 'string' && REBALANCING.test(extra.error);
+        if (level <= logLevel.ERROR && !routine) log.error({ kafka: extra }, message);
+        else log.warn({ kafka: extra }, message);
+      },
   });
 }
 
@@ -55,7 +60,9 @@ export function createBatchedSender(producer: Producer, onError: (err: unknown) 
         list.push(...t.messages);
         byTopic.set(t.topic, list);
       }
-      await producer.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) }).catch(onError);
+      await producer
+        .sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) })
+        .catch(onError);
     }
     sending = null;
   }

@@ -21,12 +21,16 @@ export interface KafkaTransport {
 }
 
 export async function openKafka(config: Config, brokers: string, log: Logger): Promise<KafkaTransport> {
-  await ensureTopics(brokers, [
-    { topic: config.KAFKA_EVENTS_TOPIC, numPartitions: config.KAFKA_PARTITIONS },
-    { topic: config.KAFKA_DLQ_TOPIC, numPartitions: config.KAFKA_PARTITIONS },
-    { topic: config.KAFKA_STATUS_TOPIC, numPartitions: config.KAFKA_PARTITIONS },
-    { topic: config.KAFKA_LIVE_TOPIC, numPartitions: 1 },
-  ], config.KAFKA_CLIENT_ID);
+  await ensureTopics(
+    brokers,
+    [
+      { topic: config.KAFKA_EVENTS_TOPIC, numPartitions: config.KAFKA_PARTITIONS },
+      { topic: config.KAFKA_DLQ_TOPIC, numPartitions: config.KAFKA_PARTITIONS },
+      { topic: config.KAFKA_STATUS_TOPIC, numPartitions: config.KAFKA_PARTITIONS },
+      { topic: config.KAFKA_LIVE_TOPIC, numPartitions: 1 },
+    ],
+    config.KAFKA_CLIENT_ID,
+  );
   const kafka = createKafka(brokers, config.KAFKA_CLIENT_ID, log);
   const producer = instrumentProducer(await createProducer(kafka), config.KAFKA_DLQ_TOPIC);
   const live = createBatchedSender(producer, (err) => log.error({ err }, 'could not publish live changes to Kafka'));

@@ -13,18 +13,24 @@ export class EventChannelSetting {
 @Authorized()
 @Resolver()
 export class EventChannelsResolver {
-  @Query(() => [EventChannelSetting], { description: "The tenant's channel settings per event type (types without one use the catalogue's defaultChannels). Any role of the tenant." })
+  @Query(() => [EventChannelSetting], {
+    description:
+      "The tenant's channel settings per event type (types without one use the catalogue's defaultChannels). Any role of the tenant.",
+  })
   eventChannels(@Ctx() ctx: GqlContext) {
     return inTenant(ctx, listEventChannels);
   }
 
   @Authorized('TENANT_ADMIN')
-  @Mutation(() => EventChannelSetting, { description: 'Sets the channels of one event type; audited. TENANT_ADMIN only.' })
+  @Mutation(() => EventChannelSetting, {
+    description: 'Sets the channels of one event type; audited. TENANT_ADMIN only.',
+  })
   setEventChannels(
     @Arg('eventType', () => String, { description: 'A known event type, e.g. "report.ready".' }) eventType: string,
     @Arg('channels', () => [Channel], { description: 'The channels it goes on.' }) channels: Channel[],
     @Ctx() ctx: GqlContext,
-    @Arg('enabled', () => Boolean, { nullable: true, description: 'Default true; false mutes the event type.' }) enabled?: boolean | null,
+    @Arg('enabled', () => Boolean, { nullable: true, description: 'Default true; false mutes the event type.' })
+    enabled?: boolean | null,
   ) {
     return inTenant(ctx, (s) => setEventChannels(s, eventType, channels, enabled));
   }

@@ -21,9 +21,16 @@ export class RoutingRuleInput {
   @Field(() => ID, { nullable: true, description: 'Omitted = create' }) id?: string | null;
   @Field(() => String, { description: 'A label, 1 to 200 characters.' }) name!: string;
   @Field(() => String, { description: 'An event type or "prefix.*", e.g. "lab.*".' }) eventPattern!: string;
-  @Field(() => ID, { nullable: true, description: 'Only events of this centre; omitted = any centre.' }) centreId?: string | null;
-  @Field(() => [String], { nullable: true, description: 'Department names; with staffIds, at least one recipient.' }) departments?: string[] | null;
-  @Field(() => [ID], { nullable: true, description: "Staff member ids of the tenant (another tenant's: BAD_USER_INPUT)." }) staffIds?: string[] | null;
+  @Field(() => ID, { nullable: true, description: 'Only events of this centre; omitted = any centre.' }) centreId?:
+    | string
+    | null;
+  @Field(() => [String], { nullable: true, description: 'Department names; with staffIds, at least one recipient.' })
+  departments?: string[] | null;
+  @Field(() => [ID], {
+    nullable: true,
+    description: "Staff member ids of the tenant (another tenant's: BAD_USER_INPUT).",
+  })
+  staffIds?: string[] | null;
   @Field(() => [Channel], { description: 'At least one channel.' }) channels!: Channel[];
   @Field(() => Boolean, { nullable: true, description: 'Default true.' }) active?: boolean | null;
   @Field(() => Int, { nullable: true, description: 'Default 0; higher first.' }) priority?: number | null;
@@ -32,14 +39,28 @@ export class RoutingRuleInput {
 @Authorized()
 @Resolver()
 export class RoutingResolver {
-  @Query(() => [RoutingRule], { description: "The tenant's routing rules, highest priority first. Any role of the tenant." })
-  routingRules(@Ctx() ctx: GqlContext, @Arg('eventType', () => String, { nullable: true, description: 'Only the rules whose pattern matches this event type; omitted = all.' }) eventType?: string | null) {
+  @Query(() => [RoutingRule], {
+    description: "The tenant's routing rules, highest priority first. Any role of the tenant.",
+  })
+  routingRules(
+    @Ctx() ctx: GqlContext,
+    @Arg('eventType', () => String, {
+      nullable: true,
+      description: 'Only the rules whose pattern matches this event type; omitted = all.',
+    })
+    eventType?: string | null,
+  ) {
     return inTenant(ctx, (s) => listRules(s, eventType));
   }
 
   @Authorized('TENANT_ADMIN')
-  @Mutation(() => RoutingRule, { description: 'Creates a rule, or replaces the one with input.id; audited. TENANT_ADMIN only.' })
-  upsertRoutingRule(@Arg('input', () => RoutingRuleInput, { description: 'The rule.' }) input: RoutingRuleInput, @Ctx() ctx: GqlContext) {
+  @Mutation(() => RoutingRule, {
+    description: 'Creates a rule, or replaces the one with input.id; audited. TENANT_ADMIN only.',
+  })
+  upsertRoutingRule(
+    @Arg('input', () => RoutingRuleInput, { description: 'The rule.' }) input: RoutingRuleInput,
+    @Ctx() ctx: GqlContext,
+  ) {
     return inTenant(ctx, (s) => upsertRule(s, input));
   }
 

@@ -10,8 +10,10 @@ export class StaffMember implements Node {
   @Field(() => String, { nullable: true, description: 'Email address, for EMAIL.' }) email!: string | null;
   @Field(() => String, { nullable: true, description: 'E.164' }) phone!: string | null;
   @Field(() => [String], { description: 'FCM registration tokens, for PUSH.' }) pushTokens!: string[];
-  @Field(() => Language, { nullable: true, description: "Preferred language; null = the tenant's default." }) language!: Language | null;
-  @Field(() => [String], { description: 'Lower-case department names routing rules match, e.g. ["lab", "pharmacy"].' }) departments!: string[];
+  @Field(() => Language, { nullable: true, description: "Preferred language; null = the tenant's default." })
+  language!: Language | null;
+  @Field(() => [String], { description: 'Lower-case department names routing rules match, e.g. ["lab", "pharmacy"].' })
+  departments!: string[];
   @Field(() => [ID], { description: 'Empty = all centres' }) centreIds!: string[];
   @Field(() => Boolean, { description: 'Inactive members receive nothing.' }) active!: boolean;
 }
@@ -21,11 +23,18 @@ export class StaffMemberInput {
   @Field(() => ID, { nullable: true, description: 'Omitted = create' }) id?: string | null;
   @Field(() => String, { description: 'Full name, 1 to 200 characters.' }) name!: string;
   @Field(() => String, { nullable: true, description: 'Email address.' }) email?: string | null;
-  @Field(() => String, { nullable: true, description: "E.164, or national in the tenant's country, e.g. \"081234567890\"." }) phone?: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'E.164, or national in the tenant\'s country, e.g. "081234567890".',
+  })
+  phone?: string | null;
   @Field(() => [String], { nullable: true, description: 'FCM registration tokens.' }) pushTokens?: string[] | null;
-  @Field(() => Language, { nullable: true, description: "Preferred language; omitted = the tenant's default." }) language?: Language | null;
+  @Field(() => Language, { nullable: true, description: "Preferred language; omitted = the tenant's default." })
+  language?: Language | null;
   @Field(() => [String], { description: 'Department names (stored lower-case), e.g. ["lab"].' }) departments!: string[];
-  @Field(() => [ID], { nullable: true, description: 'The centres they work at; omitted or empty = all.' }) centreIds?: string[] | null;
+  @Field(() => [ID], { nullable: true, description: 'The centres they work at; omitted or empty = all.' }) centreIds?:
+    | string[]
+    | null;
   @Field(() => Boolean, { nullable: true, description: 'Default true.' }) active?: boolean | null;
 }
 
@@ -38,8 +47,13 @@ export class StaffResolver {
   }
 
   @Authorized('TENANT_ADMIN')
-  @Mutation(() => StaffMember, { description: 'Creates a staff member, or replaces the one with input.id; audited. TENANT_ADMIN only.' })
-  upsertStaffMember(@Arg('input', () => StaffMemberInput, { description: 'The staff member.' }) input: StaffMemberInput, @Ctx() ctx: GqlContext) {
+  @Mutation(() => StaffMember, {
+    description: 'Creates a staff member, or replaces the one with input.id; audited. TENANT_ADMIN only.',
+  })
+  upsertStaffMember(
+    @Arg('input', () => StaffMemberInput, { description: 'The staff member.' }) input: StaffMemberInput,
+    @Ctx() ctx: GqlContext,
+  ) {
     return inTenant(ctx, (s) => upsertStaff(s, input));
   }
 }

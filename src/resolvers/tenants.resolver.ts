@@ -3,14 +3,24 @@ import { inPlatform, inTenant, type GqlContext } from '../graphql/context.js';
 import { createTenant, getTenant, listTenants } from '../services/tenants.service.js';
 import { Language, Node } from './common.types.js';
 
-@ObjectType({ implements: Node, description: 'A hospital or clinic group using Kabar. Every other record belongs to exactly one tenant.' })
+@ObjectType({
+  implements: Node,
+  description: 'A hospital or clinic group using Kabar. Every other record belongs to exactly one tenant.',
+})
 export class Tenant implements Node {
   @Field(() => ID, { description: 'The tenant id (UUID); tokens carry it as tenant_id.' }) id!: string;
   @Field(() => String, { description: 'Display name, e.g. "RS Sehat Sentosa".' }) name!: string;
-  @Field(() => String, { description: 'ISO 3166-1 alpha-2, e.g. "ID": national phone numbers are read in this country.' }) country!: string;
-  @Field(() => String, { description: 'ISO 4217, e.g. "IDR": the currency of its WhatsApp credit and costs.' }) currency!: string;
+  @Field(() => String, {
+    description: 'ISO 3166-1 alpha-2, e.g. "ID": national phone numbers are read in this country.',
+  })
+  country!: string;
+  @Field(() => String, { description: 'ISO 4217, e.g. "IDR": the currency of its WhatsApp credit and costs.' })
+  currency!: string;
   @Field(() => Language, { description: 'The language used when a recipient has none.' }) defaultLanguage!: Language;
-  @Field(() => String, { description: "IANA time zone, e.g. \"Asia/Jakarta\": quiet hours, reminders and the dashboard's days use it." }) timezone!: string;
+  @Field(() => String, {
+    description: 'IANA time zone, e.g. "Asia/Jakarta": quiet hours, reminders and the dashboard\'s days use it.',
+  })
+  timezone!: string;
   @Field(() => Date, { description: 'When it was created (ISO 8601).' }) createdAt!: Date;
 }
 
@@ -39,7 +49,10 @@ export class TenantResolver {
 
   @Authorized('PLATFORM_ADMIN')
   @Mutation(() => Tenant, { description: 'Creates a tenant; audited. PLATFORM_ADMIN only.' })
-  createTenant(@Arg('input', () => CreateTenantInput, { description: 'The new tenant.' }) input: CreateTenantInput, @Ctx() ctx: GqlContext) {
+  createTenant(
+    @Arg('input', () => CreateTenantInput, { description: 'The new tenant.' }) input: CreateTenantInput,
+    @Ctx() ctx: GqlContext,
+  ) {
     return inPlatform(ctx, (s) => createTenant(s, input));
   }
 }

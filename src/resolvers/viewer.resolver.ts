@@ -4,8 +4,9 @@ import { Role } from './common.types.js';
 
 @ObjectType({ description: 'Who the bearer token says the caller is' })
 export class Viewer {
-  @Field(() => String, { description: "The token's \"sub\" claim: who Kabar records as the actor." }) subject!: string;
-  @Field(() => ID, { nullable: true, description: "The token's tenant; null for a platform admin without one." }) tenantId!: string | null;
+  @Field(() => String, { description: 'The token\'s "sub" claim: who Kabar records as the actor.' }) subject!: string;
+  @Field(() => ID, { nullable: true, description: "The token's tenant; null for a platform admin without one." })
+  tenantId!: string | null;
   @Field(() => [Role], { description: "The token's roles." }) roles!: Role[];
 }
 

@@ -16,9 +16,5 @@ export const auditLog = pgTable(
     entityId: text('entity_id'),
     details: jsonb('details').notNull().default({}),
   },
-  (t) => [
-    index('audit_log_tenant_seq').on(t.tenantId, t.seq),
-    tenantPolicy(t.tenantId),
-    platformPolicy(),
-  ],
+  (t) => [index('audit_log_tenant_seq').on(t.tenantId, t.seq), tenantPolicy(t.tenantId), platformPolicy()],
 );

@@ -1,5 +1,17 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, boolean, check, index, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigserial,
+  boolean,
+  check,
+  index,
+  numeric,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { purchaseStatusEnum, transactionKindEnum } from './enums.table.js';
 import { platformPolicy, tenantPolicy } from './roles.table.js';
 import { tenants } from './tenants.table.js';
@@ -9,7 +21,9 @@ const money = (name: string) => numeric(name, { precision: 20, scale: 4 });
 export const creditBalances = pgTable(
   'credit_balances',
   {
-    tenantId: uuid('tenant_id').primaryKey().references(() => tenants.id),
+    tenantId: uuid('tenant_id')
+      .primaryKey()
+      .references(() => tenants.id),
     currency: text('currency').notNull(),
     balance: money('balance').notNull().default('0'),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
@@ -24,7 +38,9 @@ export const creditTransactions = pgTable(
   {
     id: uuid('id').primaryKey().defaultRandom(),
     seq: bigserial('seq', { mode: 'number' }).notNull(),
-    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     kind: transactionKindEnum('kind').notNull(),
     amount: money('amount').notNull(),
     balanceAfter: money('balance_after').notNull(),
@@ -46,7 +62,9 @@ export const creditPurchases = pgTable(
   'credit_purchases',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     amount: money('amount').notNull(),
     currency: text('currency').notNull(),
     status: purchaseStatusEnum('status').notNull().default('PENDING'),
@@ -70,7 +88,9 @@ export const creditPurchases = pgTable(
 export const whatsAppBilling = pgTable(
   'whatsapp_billing',
   {
-    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     deliveryId: uuid('delivery_id').notNull(),
     providerMessageId: text('provider_message_id').notNull(),
     billable: boolean('billable').notNull(),

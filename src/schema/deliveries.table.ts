@@ -1,5 +1,18 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, index, integer, jsonb, numeric, pgPolicy, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigserial,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgPolicy,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { channelEnum, deliveryStatusEnum, languageEnum } from './enums.table.js';
 import { platformRole, tenantPolicy } from './roles.table.js';
 import { tenants } from './tenants.table.js';
@@ -8,7 +21,9 @@ import { tenants } from './tenants.table.js';
 export const events = pgTable(
   'events',
   {
-    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     id: text('id').notNull(),
     type: text('type').notNull(),
     occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
@@ -25,7 +40,9 @@ export const deliveries = pgTable(
   {
     id: uuid('id').primaryKey().defaultRandom(),
     seq: bigserial('seq', { mode: 'number' }).notNull(),
-    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     eventId: text('event_id').notNull(),
     eventType: text('event_type').notNull(),
     channel: channelEnum('channel').notNull(),
@@ -67,10 +84,16 @@ export const deliveries = pgTable(
     index('deliveries_provider_id').on(t.providerMessageId),
     index('deliveries_due').on(t.nextAttemptAt).where(sql`status = 'QUEUED' and next_attempt_at is not null`),
     // At most one fallback per delivery and address: a crash or a race cannot send it twice.
-    uniqueIndex('deliveries_fallback_once').on(t.tenantId, t.fallbackOf, t.recipient).where(sql`fallback_of is not null`),
+    uniqueIndex('deliveries_fallback_once')
+      .on(t.tenantId, t.fallbackOf, t.recipient)
+      .where(sql`fallback_of is not null`),
     // The fallback sweep's two questions: whose timer ran out, and which skipped or failed ones a rule covers.
-    index('deliveries_fallback_due').on(t.fallbackDueAt).where(sql`fallback_due_at is not null and status in ('QUEUED', 'SENT')`),
-    index('deliveries_fallback_ended').on(t.tenantId).where(sql`fallback_due_at is not null and status in ('SKIPPED', 'FAILED')`),
+    index('deliveries_fallback_due')
+      .on(t.fallbackDueAt)
+      .where(sql`fallback_due_at is not null and status in ('QUEUED', 'SENT')`),
+    index('deliveries_fallback_ended')
+      .on(t.tenantId)
+      .where(sql`fallback_due_at is not null and status in ('SKIPPED', 'FAILED')`),
     index('deliveries_patient').on(t.tenantId, t.patientId),
     tenantPolicy(t.tenantId),
     // The retry worker finds due deliveries of every tenant, then handles each inside withTenant.
@@ -82,8 +105,12 @@ export const deliveryStatusHistory = pgTable(
   'delivery_status_history',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
-    deliveryId: uuid('delivery_id').notNull().references(() => deliveries.id),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    deliveryId: uuid('delivery_id')
+      .notNull()
+      .references(() => deliveries.id),
     status: deliveryStatusEnum('status').notNull(),
     reason: text('reason'),
     at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),

@@ -7,7 +7,9 @@ import { tenants } from './tenants.table.js';
 export const eventChannelSettings = pgTable(
   'event_channel_settings',
   {
-    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     eventType: text('event_type').notNull(),
     channels: channelEnum('channels').array().notNull(),
     enabled: boolean('enabled').notNull().default(true),

@@ -9,7 +9,9 @@ export const channelFallbacks = pgTable(
   'channel_fallbacks',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     /** An event type, a prefix pattern ("appointment.*"), or "*" for every patient event. */
     eventPattern: text('event_pattern').notNull(),
     fromChannel: channelEnum('from_channel').notNull(),

@@ -11,7 +11,9 @@ import { tenants } from './tenants.table.js';
 export const patients = pgTable(
   'patients',
   {
-    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     id: text('id').notNull(),
     name: text('name'),
     phone: text('phone'),
@@ -19,7 +21,11 @@ export const patients = pgTable(
     language: languageEnum('language'),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.id] }), index('patients_phone').on(t.tenantId, t.phone), tenantPolicy(t.tenantId)],
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    index('patients_phone').on(t.tenantId, t.phone),
+    tenantPolicy(t.tenantId),
+  ],
 );
 
 /**
@@ -30,7 +36,9 @@ export const patientPreferences = pgTable(
   'patient_preferences',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     patientId: text('patient_id').notNull(),
     channel: channelEnum('channel').notNull(),
     /** An event category; null = the whole channel. */
@@ -50,7 +58,9 @@ export const inboundMessages = pgTable(
   'inbound_messages',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     channel: channelEnum('channel').notNull(),
     /** The provider's id of the inbound message (wamid, Twilio MessageSid): a replay is seen by it. */
     providerMessageId: text('provider_message_id').notNull(),
@@ -61,5 +71,8 @@ export const inboundMessages = pgTable(
     action: consentStatusEnum('action'),
     receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('inbound_messages_once').on(t.tenantId, t.channel, t.providerMessageId), tenantPolicy(t.tenantId)],
+  (t) => [
+    uniqueIndex('inbound_messages_once').on(t.tenantId, t.channel, t.providerMessageId),
+    tenantPolicy(t.tenantId),
+  ],
 );

@@ -5,7 +5,9 @@ import { tenants } from './tenants.table.js';
 export const referenceData = pgTable(
   'reference_data',
   {
-    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     key: text('key').notNull(),
     value: text('value').notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),

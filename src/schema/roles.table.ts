@@ -18,5 +18,11 @@ export function tenantPolicy(tenantId: AnyPgColumn) {
 
 /** Platform administrators see every row of the few tables their operations span. */
 export function platformPolicy() {
-  return pgPolicy('platform_access', { as: 'permissive', for: 'all', to: platformRole, using: sql`true`, withCheck: sql`true` });
+  return pgPolicy('platform_access', {
+    as: 'permissive',
+    for: 'all',
+    to: platformRole,
+    using: sql`true`,
+    withCheck: sql`true`,
+  });
 }

@@ -7,7 +7,9 @@ export const routingRules = pgTable(
   'routing_rules',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     name: text('name').notNull(),
     eventPattern: text('event_pattern').notNull(),
     centreId: text('centre_id'),

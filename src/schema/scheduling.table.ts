@@ -1,5 +1,17 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, jsonb, pgEnum, pgPolicy, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgPolicy,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { platformRole, tenantPolicy } from './roles.table.js';
 import { tenants } from './tenants.table.js';
 
@@ -10,7 +22,9 @@ export const reminders = pgTable(
   'reminders',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     appointmentId: text('appointment_id').notNull(),
     offsetMinutes: integer('offset_minutes').notNull(),
     fireAt: timestamp('fire_at', { withTimezone: true }).notNull(),
@@ -34,7 +48,9 @@ export const reminders = pgTable(
 export const walkinAlerts = pgTable(
   'walkin_alerts',
   {
-    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     centreId: text('centre_id').notNull(),
     queueName: text('queue_name').notNull(),
     tokenNumber: text('token_number').notNull(),
@@ -47,7 +63,9 @@ export const walkinAlerts = pgTable(
 export const creditAlerts = pgTable(
   'credit_alerts',
   {
-    tenantId: uuid('tenant_id').primaryKey().references(() => tenants.id),
+    tenantId: uuid('tenant_id')
+      .primaryKey()
+      .references(() => tenants.id),
     lastAlertAt: timestamp('last_alert_at', { withTimezone: true }).notNull(),
   },
   (t) => [tenantPolicy(t.tenantId)],

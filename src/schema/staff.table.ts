@@ -7,7 +7,9 @@ export const staffMembers = pgTable(
   'staff_members',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     name: text('name').notNull(),
     email: text('email'),
     phone: text('phone'),

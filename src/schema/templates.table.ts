@@ -8,7 +8,9 @@ export const templates = pgTable(
   'templates',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     eventType: text('event_type').notNull(),
     channel: channelEnum('channel').notNull(),
     language: languageEnum('language').notNull(),
@@ -27,7 +29,9 @@ export const templates = pgTable(
 export const whatsAppTemplateVerdicts = pgTable(
   'whatsapp_template_verdicts',
   {
-    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     templateName: text('template_name').notNull(),
     /** Meta's language code, lowercased ("id", "en", "fr"). */
     language: text('language').notNull(),

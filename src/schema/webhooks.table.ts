@@ -7,10 +7,17 @@ import { tenants } from './tenants.table.js';
 export const webhookReceipts = pgTable(
   'webhook_receipts',
   {
-    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     /** sha256 of the provider's name and the call's signed content. */
     digest: text('digest').notNull(),
     receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.digest] }), index('webhook_receipts_age').on(t.receivedAt), tenantPolicy(t.tenantId), platformPolicy()],
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.digest] }),
+    index('webhook_receipts_age').on(t.receivedAt),
+    tenantPolicy(t.tenantId),
+    platformPolicy(),
+  ],
 );

@@ -5,7 +5,9 @@ import { tenants } from './tenants.table.js';
 export const whatsAppConfigs = pgTable(
   'whatsapp_configs',
   {
-    tenantId: uuid('tenant_id').primaryKey().references(() => tenants.id),
+    tenantId: uuid('tenant_id')
+      .primaryKey()
+      .references(() => tenants.id),
     tenantName: text('tenant_name').notNull(),
     senderNumber: text('sender_number').notNull(),
     /** AES-256-GCM ciphertext (src/crypto.ts); never leaves the service layer in clear. */

@@ -58,8 +58,17 @@ export async function listAudit(
     filter.since ? gte(auditLog.at, filter.since) : undefined,
     filter.until ? lte(auditLog.at, filter.until) : undefined,
     after !== null ? lt(auditLog.seq, after) : undefined,
-    onlyTenant === undefined ? undefined : onlyTenant === null ? isNull(auditLog.tenantId) : eq(auditLog.tenantId, onlyTenant),
+    onlyTenant === undefined
+      ? undefined
+      : onlyTenant === null
+        ? isNull(auditLog.tenantId)
+        : eq(auditLog.tenantId, onlyTenant),
   );
-  const rows = await scope.tx.select().from(auditLog).where(where).orderBy(desc(auditLog.seq)).limit(page.first + 1);
+  const rows = await scope.tx
+    .select()
+    .from(auditLog)
+    .where(where)
+    .orderBy(desc(auditLog.seq))
+    .limit(page.first + 1);
   return pageOf(rows, page.first, (r) => r.seq);
 }

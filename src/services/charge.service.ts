@@ -18,7 +18,9 @@ export interface ChargeContext {
 }
 
 /** A WhatsApp message's fate before the debit: its price, or why it cannot go. */
-export type Priced = { price: string; category: string } | { skip: 'WHATSAPP_DISABLED' | 'WHATSAPP_NOT_CONFIGURED' | 'NO_PRICE' | 'TEMPLATE_NOT_APPROVED' };
+export type Priced =
+  | { price: string; category: string }
+  | { skip: 'WHATSAPP_DISABLED' | 'WHATSAPP_NOT_CONFIGURED' | 'NO_PRICE' | 'TEMPLATE_NOT_APPROVED' };
 
 /** What a WhatsApp message is priced by: its Meta template (absent for a free-form text) and category. */
 export interface PricedMessage {
@@ -62,26 +64,53 @@ export async function chargeWhatsApp(
   now: Date,
 ): Promise<{ refused: Set<string>; alert: DerivedEvent | null }> {
   if (billable.length === 0) return { refused: new Set(), alert: null };
-  const debit = await debitDeliveries(scope, billable.map((d) => ({ deliveryId: d.id, price: d.price })), ctx.bus);
+  const debit = await debitDeliveries(
+    scope,
+    billable.map((d) => ({ deliveryId: d.id, price: d.price })),
+    ctx.bus,
+  );
   const refused = billable.filter((d) => !debit.charged.has(d.id));
   const first = refused[0];
   if (!first) return { refused: new Set(), alert: null };
-  const alert = await creditAlert(scope, ctx, now, { balance: debit.balance, required: first.price, eventType: first.eventType, deliveryId: first.id, tenantName: tenant.name, currency: tenant.currency });
+  const alert = await creditAlert(scope, ctx, now, {
+    balance: debit.balance,
+    required: first.price,
+    eventType: first.eventType,
+    deliveryId: first.id,
+    tenantName: tenant.name,
+    currency: tenant.currency,
+  });
   return { refused: new Set(refused.map((d) => d.id)), alert };
 }
 
 /** credit.insufficient to the tenant's administrators, at most once per interval per tenant. */
-async function creditAlert(scope: TenantScope, ctx: ChargeContext, now: Date, d: { balance: string; required: string; eventType: string; deliveryId: string; tenantName: string; currency: string }): Promise<DerivedEvent | null> {
+async function creditAlert(
+  scope: TenantScope,
+  ctx: ChargeContext,
+  now: Date,
+  d: { balance: string; required: string; eventType: string; deliveryId: string; tenantName: string; currency: string },
+): Promise<DerivedEvent | null> {
   const since = new Date(now.getTime() - ctx.creditAlertIntervalSeconds * 1000);
   const [row] = await scope.tx
     .insert(creditAlerts)
     .values({ tenantId: scope.tenantId, lastAlertAt: now })
-    .onConflictDoUpdate({ target: creditAlerts.tenantId, set: { lastAlertAt: now }, setWhere: sql`${creditAlerts.lastAlertAt} <= ${since.toISOString()}::timestamptz` })
+    .onConflictDoUpdate({
+      target: creditAlerts.tenantId,
+      set: { lastAlertAt: now },
+      setWhere: sql`${creditAlerts.lastAlertAt} <= ${since.toISOString()}::timestamptz`,
+    })
     .returning();
   if (!row) return null;
   return {
     id: `credit.insufficient:${scope.tenantId}:${now.getTime()}`,
     type: 'credit.insufficient',
-    data: { balance: d.balance, currency: d.currency, required: d.required, eventType: d.eventType, deliveryId: d.deliveryId, tenant: { id: scope.tenantId, name: d.tenantName } },
+    data: {
+      balance: d.balance,
+      currency: d.currency,
+      required: d.required,
+      eventType: d.eventType,
+      deliveryId: d.deliveryId,
+      tenant: { id: scope.tenantId, name: d.tenantName },
+    },
   };
 }

@@ -23,8 +23,22 @@ export interface PurchaseEffects {
 function notify(scope: TenantScope, row: PurchaseRow, fx: PurchaseEffects | undefined, tenantName: string): void {
   if (!fx?.emit) return;
   const emit = fx.emit;
-  const purchase = { id: row.id, amount: row.amount, currency: row.currency, status: row.status.toLowerCase(), ...(row.reference ? { reference: row.reference } : {}), ...(row.failureReason ? { failureReason: row.failureReason } : {}) };
-  const event = { id: `credit.purchase_status:${row.id}:${row.status}`, type: 'credit.purchase_status', data: { purchase: { ...purchase, amount: new Decimal(row.amount).toFixed() }, tenant: { id: scope.tenantId, name: tenantName } } };
+  const purchase = {
+    id: row.id,
+    amount: row.amount,
+    currency: row.currency,
+    status: row.status.toLowerCase(),
+    ...(row.reference ? { reference: row.reference } : {}),
+    ...(row.failureReason ? { failureReason: row.failureReason } : {}),
+  };
+  const event = {
+    id: `credit.purchase_status:${row.id}:${row.status}`,
+    type: 'credit.purchase_status',
+    data: {
+      purchase: { ...purchase, amount: new Decimal(row.amount).toFixed() },
+      tenant: { id: scope.tenantId, name: tenantName },
+    },
+  };
   scope.afterCommit(() => emit(scope.tenantId, event));
 }
 
@@ -35,12 +49,20 @@ export async function requestPurchase(scope: TenantScope, amount: string, fx?: P
     .insert(creditPurchases)
     .values({ tenantId: scope.tenantId, amount: value, currency: tenant.currency, requestedBy: scope.actor })
     .returning();
-  await audit(scope, { action: 'credit.purchase.request', entityType: 'credit_purchase', entityId: row!.id, details: { amount: value, currency: tenant.currency } });
+  await audit(scope, {
+    action: 'credit.purchase.request',
+    entityType: 'credit_purchase',
+    entityId: row!.id,
+    details: { amount: value, currency: tenant.currency },
+  });
   notify(scope, row!, fx, tenant.name);
   return row!;
 }
 
-export async function listPurchases(scope: TenantScope | PlatformScope, status?: PurchaseStatus | null): Promise<PurchaseRow[]> {
+export async function listPurchases(
+  scope: TenantScope | PlatformScope,
+  status?: PurchaseStatus | null,
+): Promise<PurchaseRow[]> {
   return scope.tx
     .select()
     .from(creditPurchases)
@@ -51,7 +73,10 @@ export async function listPurchases(scope: TenantScope | PlatformScope, status?:
 /** Which tenant a purchase belongs to (platform admins act on any tenant's purchase). */
 export async function purchaseTenant(scope: PlatformScope, id: string): Promise<string> {
   if (!isId(id)) throw new NotFoundError('CreditPurchase', id);
-  const [row] = await scope.tx.select({ tenantId: creditPurchases.tenantId }).from(creditPurchases).where(eq(creditPurchases.id, id));
+  const [row] = await scope.tx
+    .select({ tenantId: creditPurchases.tenantId })
+    .from(creditPurchases)
+    .where(eq(creditPurchases.id, id));
   if (!row) throw new NotFoundError('CreditPurchase', id);
   return row.tenantId;
 }
@@ -74,12 +99,22 @@ export interface Transition {
  * so of two concurrent confirmations exactly one moves the purchase and credits the balance;
  * the other sees PAID and gets the purchase back unchanged (asking for the state it is in is a no-op).
  */
-export async function transitionPurchase(scope: TenantScope, id: string, t: Transition, fx?: PurchaseEffects): Promise<PurchaseRow> {
+export async function transitionPurchase(
+  scope: TenantScope,
+  id: string,
+  t: Transition,
+  fx?: PurchaseEffects,
+): Promise<PurchaseRow> {
   if (!isId(id)) throw new NotFoundError('CreditPurchase', id);
   if (t.to === 'FAILED' && !t.failureReason?.trim()) throw new ValidationError('reason', 'reason must not be empty');
   const [moved] = await scope.tx
     .update(creditPurchases)
-    .set({ status: t.to, reference: t.reference ?? undefined, failureReason: t.failureReason ?? undefined, updatedAt: new Date() })
+    .set({
+      status: t.to,
+      reference: t.reference ?? undefined,
+      failureReason: t.failureReason ?? undefined,
+      updatedAt: new Date(),
+    })
     .where(and(eq(creditPurchases.id, id), eq(creditPurchases.status, 'PENDING')))
     .returning();
   if (!moved) {
@@ -91,10 +126,20 @@ export async function transitionPurchase(scope: TenantScope, id: string, t: Tran
     action: `credit.purchase.${t.to.toLowerCase()}`,
     entityType: 'credit_purchase',
     entityId: id,
-    details: { from: 'PENDING', to: t.to, amount: moved.amount, reference: t.reference ?? null, reason: t.failureReason ?? null },
+    details: {
+      from: 'PENDING',
+      to: t.to,
+      amount: moved.amount,
+      reference: t.reference ?? null,
+      reason: t.failureReason ?? null,
+    },
   });
   if (t.to === 'PAID') {
-    await applyMovement(scope, { kind: 'PURCHASE', amount: moved.amount, purchaseId: id, note: t.reference ?? 'Credit purchase' }, fx?.bus);
+    await applyMovement(
+      scope,
+      { kind: 'PURCHASE', amount: moved.amount, purchaseId: id, note: t.reference ?? 'Credit purchase' },
+      fx?.bus,
+    );
   }
   notify(scope, moved, fx, (await getTenant(scope)).name);
   return moved;

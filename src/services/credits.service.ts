@@ -55,12 +55,22 @@ export async function applyMovement(scope: TenantScope, m: Movement, bus?: Bus):
     ? await scope.tx
         .update(creditBalances)
         .set({ balance: sql`${creditBalances.balance} + ${m.amount}::numeric`, updatedAt: now })
-        .where(and(eq(creditBalances.tenantId, scope.tenantId), sql`${creditBalances.balance} + ${m.amount}::numeric >= 0`))
+        .where(
+          and(eq(creditBalances.tenantId, scope.tenantId), sql`${creditBalances.balance} + ${m.amount}::numeric >= 0`),
+        )
         .returning()
     : await scope.tx
         .insert(creditBalances)
-        .values({ tenantId: scope.tenantId, currency: (await getTenant(scope)).currency, balance: m.amount, updatedAt: now })
-        .onConflictDoUpdate({ target: creditBalances.tenantId, set: { balance: sql`${creditBalances.balance} + ${m.amount}::numeric`, updatedAt: now } })
+        .values({
+          tenantId: scope.tenantId,
+          currency: (await getTenant(scope)).currency,
+          balance: m.amount,
+          updatedAt: now,
+        })
+        .onConflictDoUpdate({
+          target: creditBalances.tenantId,
+          set: { balance: sql`${creditBalances.balance} + ${m.amount}::numeric`, updatedAt: now },
+        })
         .returning();
   if (!bal) return null;
   const [row] = await scope.tx
@@ -79,14 +89,28 @@ export async function applyMovement(scope: TenantScope, m: Movement, bus?: Bus):
     action: `credit.${m.kind.toLowerCase()}`,
     entityType: 'credit_transaction',
     entityId: row!.id,
-    details: { amount: new Decimal(m.amount).toFixed(), balanceAfter: new Decimal(bal.balance).toFixed(), deliveryId: m.deliveryId ?? null, purchaseId: m.purchaseId ?? null },
+    details: {
+      amount: new Decimal(m.amount).toFixed(),
+      balanceAfter: new Decimal(bal.balance).toFixed(),
+      deliveryId: m.deliveryId ?? null,
+      purchaseId: m.purchaseId ?? null,
+    },
   });
-  const payload = { tenantId: scope.tenantId, currency: bal.currency, balance: new Decimal(bal.balance).toFixed(), updatedAt: bal.updatedAt };
+  const payload = {
+    tenantId: scope.tenantId,
+    currency: bal.currency,
+    balance: new Decimal(bal.balance).toFixed(),
+    updatedAt: bal.updatedAt,
+  };
   if (bus) scope.afterCommit(() => bus.publish('credit.balance', payload));
   return row!;
 }
 
-async function ledgerFor(scope: TenantScope, kind: TransactionKind, deliveryId: string): Promise<TransactionRow | undefined> {
+async function ledgerFor(
+  scope: TenantScope,
+  kind: TransactionKind,
+  deliveryId: string,
+): Promise<TransactionRow | undefined> {
   const [row] = await scope.tx
     .select()
     .from(creditTransactions)
@@ -96,7 +120,11 @@ async function ledgerFor(scope: TenantScope, kind: TransactionKind, deliveryId: 
 
 export async function lockBalance(scope: TenantScope): Promise<void> {
   // Serialises money movements of one tenant, so the "already charged?" check below cannot race.
-  await scope.tx.select({ t: creditBalances.tenantId }).from(creditBalances).where(eq(creditBalances.tenantId, scope.tenantId)).for('update');
+  await scope.tx
+    .select({ t: creditBalances.tenantId })
+    .from(creditBalances)
+    .where(eq(creditBalances.tenantId, scope.tenantId))
+    .for('update');
 }
 
 /**
@@ -106,8 +134,16 @@ export async function lockBalance(scope: TenantScope): Promise<void> {
  * at commit (scope.atCommit), in one round trip. Returns the ledger row id by delivery and the balance left. The
  * deliveries must be new: a second debit of one fails the transaction (debit_once_per_delivery).
  */
-export async function debitDeliveries(scope: TenantScope, charges: { deliveryId: string; price: string }[], bus?: Bus): Promise<{ charged: Map<string, string>; balance: string }> {
-  const [held] = await scope.tx.select().from(creditBalances).where(eq(creditBalances.tenantId, scope.tenantId)).for('update');
+export async function debitDeliveries(
+  scope: TenantScope,
+  charges: { deliveryId: string; price: string }[],
+  bus?: Bus,
+): Promise<{ charged: Map<string, string>; balance: string }> {
+  const [held] = await scope.tx
+    .select()
+    .from(creditBalances)
+    .where(eq(creditBalances.tenantId, scope.tenantId))
+    .for('update');
   let balance = new Decimal(held?.balance ?? 0);
   const charged = new Map<string, string>();
   if (!held) return { charged, balance: balance.toFixed() };
@@ -116,16 +152,37 @@ export async function debitDeliveries(scope: TenantScope, charges: { deliveryId:
     const price = new Decimal(c.price);
     if (balance.lt(price)) continue;
     balance = balance.minus(price);
-    const row = { id: randomUUID(), tenantId: scope.tenantId, kind: 'DEBIT' as const, amount: price.neg().toFixed(), balanceAfter: balance.toFixed(), deliveryId: c.deliveryId, purchaseId: null, note: 'WhatsApp message', createdAt: now };
+    const row = {
+      id: randomUUID(),
+      tenantId: scope.tenantId,
+      kind: 'DEBIT' as const,
+      amount: price.neg().toFixed(),
+      balanceAfter: balance.toFixed(),
+      deliveryId: c.deliveryId,
+      purchaseId: null,
+      note: 'WhatsApp message',
+      createdAt: now,
+    };
     scope.atCommit.insert(creditTransactions, row);
     charged.set(c.deliveryId, row.id);
-    await audit(scope, { action: 'credit.debit', entityType: 'credit_transaction', entityId: row.id, details: { amount: row.amount, balanceAfter: row.balanceAfter, deliveryId: c.deliveryId, purchaseId: null } });
+    await audit(scope, {
+      action: 'credit.debit',
+      entityType: 'credit_transaction',
+      entityId: row.id,
+      details: { amount: row.amount, balanceAfter: row.balanceAfter, deliveryId: c.deliveryId, purchaseId: null },
+    });
   }
   if (charged.size === 0) return { charged, balance: balance.toFixed() };
   const left = balance.toFixed();
   const total = new Decimal(held.balance).minus(balance).toFixed();
   // Relative, like every balance movement (the row is locked, so it lands on `left`); the CHECK constraint still guards it.
-  scope.atCommit.write(creditBalances, scope.tx.update(creditBalances).set({ balance: sql`${creditBalances.balance} - ${total}::numeric`, updatedAt: now }).where(eq(creditBalances.tenantId, scope.tenantId)));
+  scope.atCommit.write(
+    creditBalances,
+    scope.tx
+      .update(creditBalances)
+      .set({ balance: sql`${creditBalances.balance} - ${total}::numeric`, updatedAt: now })
+      .where(eq(creditBalances.tenantId, scope.tenantId)),
+  );
   const payload = { tenantId: scope.tenantId, currency: held.currency, balance: left, updatedAt: now };
   if (bus) scope.afterCommit(() => bus.publish('credit.balance', payload));
   return { charged, balance: left };
@@ -133,7 +190,10 @@ export async function debitDeliveries(scope: TenantScope, charges: { deliveryId:
 
 /** What a delivery costs the tenant right now: the sum of its ledger rows (negative = charged). */
 async function netFor(scope: TenantScope, deliveryId: string): Promise<Decimal> {
-  const rows = await scope.tx.select({ amount: creditTransactions.amount }).from(creditTransactions).where(eq(creditTransactions.deliveryId, deliveryId));
+  const rows = await scope.tx
+    .select({ amount: creditTransactions.amount })
+    .from(creditTransactions)
+    .where(eq(creditTransactions.deliveryId, deliveryId));
   return rows.reduce((acc, r) => acc.plus(r.amount), new Decimal(0));
 }
 
@@ -141,7 +201,12 @@ async function netFor(scope: TenantScope, deliveryId: string): Promise<Decimal> 
  * Gives back what a delivery was charged (the provider rejected it outright). Idempotent: once
  * the delivery's ledger nets to zero there is nothing more to refund. Null if nothing was due.
  */
-export async function refundDelivery(scope: TenantScope, deliveryId: string, note: string, bus?: Bus): Promise<TransactionRow | null> {
+export async function refundDelivery(
+  scope: TenantScope,
+  deliveryId: string,
+  note: string,
+  bus?: Bus,
+): Promise<TransactionRow | null> {
   await lockBalance(scope);
   const net = await netFor(scope, deliveryId);
   if (!net.isNeg()) return null;
@@ -155,8 +220,13 @@ export async function rechargeForRetry(scope: TenantScope, deliveryId: string, b
   await lockBalance(scope);
   const debit = await ledgerFor(scope, 'DEBIT', deliveryId);
   if (!debit || (await netFor(scope, deliveryId)).isNeg()) return;
-  const row = await applyMovement(scope, { kind: 'ADJUSTMENT', amount: debit.amount, deliveryId, note: 'WhatsApp message (manual retry)' }, bus);
-  if (!row) throw new InsufficientCreditError((await getBalance(scope)).balance, new Decimal(debit.amount).neg().toFixed());
+  const row = await applyMovement(
+    scope,
+    { kind: 'ADJUSTMENT', amount: debit.amount, deliveryId, note: 'WhatsApp message (manual retry)' },
+    bus,
+  );
+  if (!row)
+    throw new InsufficientCreditError((await getBalance(scope)).balance, new Decimal(debit.amount).neg().toFixed());
 }
 
 /**
@@ -164,20 +234,40 @@ export async function rechargeForRetry(scope: TenantScope, deliveryId: string, b
  * nothing more), debited once and refunded since (a resend charges again as an ADJUSTMENT, since
  * a delivery has one DEBIT), or never charged.
  */
-export async function ledgerStates(scope: TenantScope, deliveryIds: string[]): Promise<Map<string, 'paid' | 'refunded' | 'new'>> {
+export async function ledgerStates(
+  scope: TenantScope,
+  deliveryIds: string[],
+): Promise<Map<string, 'paid' | 'refunded' | 'new'>> {
   const out = new Map<string, 'paid' | 'refunded' | 'new'>(deliveryIds.map((id) => [id, 'new']));
   if (deliveryIds.length === 0) return out;
   const rows = await scope.tx
-    .select({ deliveryId: creditTransactions.deliveryId, net: sql<string>`sum(${creditTransactions.amount})`, debits: sql<number>`count(*) filter (where ${creditTransactions.kind} = 'DEBIT')` })
+    .select({
+      deliveryId: creditTransactions.deliveryId,
+      net: sql<string>`sum(${creditTransactions.amount})`,
+      debits: sql<number>`count(*) filter (where ${creditTransactions.kind} = 'DEBIT')`,
+    })
     .from(creditTransactions)
     .where(inArray(creditTransactions.deliveryId, deliveryIds))
     .groupBy(creditTransactions.deliveryId);
-  for (const r of rows) out.set(r.deliveryId!, new Decimal(r.net).isNeg() ? 'paid' : Number(r.debits) > 0 ? 'refunded' : 'new');
+  for (const r of rows)
+    out.set(r.deliveryId!, new Decimal(r.net).isNeg() ? 'paid' : Number(r.debits) > 0 ? 'refunded' : 'new');
   return out;
 }
 
 /** Charges a refunded delivery again at `price` (an ADJUSTMENT); false when the balance cannot cover it. */
-export async function rechargeDelivery(scope: TenantScope, deliveryId: string, price: string, note: string, bus?: Bus): Promise<boolean> {
+export async function rechargeDelivery(
+  scope: TenantScope,
+  deliveryId: string,
+  price: string,
+  note: string,
+  bus?: Bus,
+): Promise<boolean> {
   await lockBalance(scope);
-  return (await applyMovement(scope, { kind: 'ADJUSTMENT', amount: new Decimal(price).neg().toFixed(), deliveryId, note }, bus)) !== null;
+  return (
+    (await applyMovement(
+      scope,
+      { kind: 'ADJUSTMENT', amount: new Decimal(price).neg().toFixed(), deliveryId, note },
+      bus,
+    )) !== null
+  );
 }

@@ -35,7 +35,12 @@ const containing = (term: string) => `%${term.replace(/[\\%_]/g, (c) => `\\${c}`
  */
 function searchSql(term: string) {
   const bookedAs = sql`${deliveries.eventId} in (select ${events.id} from ${events} where ${events.data}->'appointment'->>'bookingReference' = ${term})`;
-  return or(ilike(deliveries.recipient, containing(term)), eq(deliveries.eventId, term), eq(deliveries.patientId, term), bookedAs);
+  return or(
+    ilike(deliveries.recipient, containing(term)),
+    eq(deliveries.eventId, term),
+    eq(deliveries.patientId, term),
+    bookedAs,
+  );
 }
 
 /**
@@ -64,7 +69,11 @@ function filterSql(f: DeliveryFilter) {
 }
 
 /** Newest first, with the total matching the filter (not just this page). */
-export async function listDeliveries(scope: TenantScope, f: DeliveryFilter, page: PageArgs): Promise<Page<DeliveryRow> & { totalCount: number }> {
+export async function listDeliveries(
+  scope: TenantScope,
+  f: DeliveryFilter,
+  page: PageArgs,
+): Promise<Page<DeliveryRow> & { totalCount: number }> {
   const after = decodeCursor(page.after);
   const where = filterSql(f);
   const rows = await scope.tx
@@ -113,7 +122,12 @@ export async function retryDelivery(scope: TenantScope, id: string, bus?: Bus): 
   if (!row) throw new InvalidStateTransitionError('Delivery', current.status, 'QUEUED');
   if (row.channel === 'WHATSAPP') await rechargeForRetry(scope, id, bus);
   recordReportAtCommit(scope, id, 'QUEUED', 'retry requested', now);
-  await audit(scope, { action: 'delivery.retry', entityType: 'delivery', entityId: id, details: { previousReason: current.reason } });
+  await audit(scope, {
+    action: 'delivery.retry',
+    entityType: 'delivery',
+    entityId: id,
+    details: { previousReason: current.reason },
+  });
   if (bus) {
     const payload = statusPayload(row);
     scope.afterCommit(() => bus.publish('delivery.status', payload));
@@ -123,8 +137,48 @@ export async function retryDelivery(scope: TenantScope, id: string, bus?: Bus): 
 
 /** A delivery's change as subscribers and kabar.delivery-status see it. */
 export function statusPayload(row: Omit<DeliveryRow, 'seq'>): DeliveryStatusPayload {
-  const { id, tenantId, eventId, eventType, channel, recipient, recipientKind, language, status, reason, providerMessageId, cost, renderedBody, createdAt, updatedAt, patientId, fallbackOf, deferredUntil, attempts } = row;
-  const delivery = { id, tenantId, eventId, eventType, channel, recipient, recipientKind, language, status, reason, providerMessageId, cost, renderedBody, createdAt, updatedAt, patientId, fallbackOf, deferredUntil, attempts };
+  const {
+    id,
+    tenantId,
+    eventId,
+    eventType,
+    channel,
+    recipient,
+    recipientKind,
+    language,
+    status,
+    reason,
+    providerMessageId,
+    cost,
+    renderedBody,
+    createdAt,
+    updatedAt,
+    patientId,
+    fallbackOf,
+    deferredUntil,
+    attempts,
+  } = row;
+  const delivery = {
+    id,
+    tenantId,
+    eventId,
+    eventType,
+    channel,
+    recipient,
+    recipientKind,
+    language,
+    status,
+    reason,
+    providerMessageId,
+    cost,
+    renderedBody,
+    createdAt,
+    updatedAt,
+    patientId,
+    fallbackOf,
+    deferredUntil,
+    attempts,
+  };
   return { tenantId, deliveryId: id, eventId, eventType, channel, status, reason, at: updatedAt, delivery };
 }
 

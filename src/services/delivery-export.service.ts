@@ -27,7 +27,12 @@ export const EXPORT_PAGE_SIZE = 500;
 export const bookingReferenceSql = sql<string | null>`${events.data}->'appointment'->>'bookingReference'`;
 
 /** One page, newest first, strictly older than `beforeSeq` (keyset: no OFFSET, flat cost per page). */
-export async function exportPage(scope: TenantScope, f: DeliveryFilter, beforeSeq: number | null, limit = EXPORT_PAGE_SIZE): Promise<ExportRow[]> {
+export async function exportPage(
+  scope: TenantScope,
+  f: DeliveryFilter,
+  beforeSeq: number | null,
+  limit = EXPORT_PAGE_SIZE,
+): Promise<ExportRow[]> {
   const rows = await scope.tx
     .select({
       seq: deliveries.seq,
@@ -40,14 +45,19 @@ export async function exportPage(scope: TenantScope, f: DeliveryFilter, beforeSe
       recipient: deliveries.recipient,
       status: deliveries.status,
       reason: deliveries.reason,
-      net: sql<string | null>`(select sum(${creditTransactions.amount}) from ${creditTransactions} where ${creditTransactions.deliveryId} = ${deliveries.id})`,
+      net: sql<
+        string | null
+      >`(select sum(${creditTransactions.amount}) from ${creditTransactions} where ${creditTransactions.deliveryId} = ${deliveries.id})`,
     })
     .from(deliveries)
     .leftJoin(events, and(eq(events.tenantId, deliveries.tenantId), eq(events.id, deliveries.eventId)))
     .where(and(deliveryFilterSql(f), beforeSeq !== null ? lt(deliveries.seq, beforeSeq) : undefined))
     .orderBy(desc(deliveries.seq))
     .limit(limit);
-  return rows.map(({ net, ...r }) => ({ ...r, cost: r.channel === 'WHATSAPP' && net !== null ? new Decimal(net).neg().toFixed() : null }));
+  return rows.map(({ net, ...r }) => ({
+    ...r,
+    cost: r.channel === 'WHATSAPP' && net !== null ? new Decimal(net).neg().toFixed() : null,
+  }));
 }
 
 export interface ExportHeader {
@@ -68,7 +78,11 @@ export function exportHeader(ctx: TenantContext): Promise<ExportHeader> {
  * large export never holds one open, and memory stays one page). Rows created after the export
  * started are not included: it walks down from the newest row it saw first.
  */
-export async function* exportDeliveries(ctx: TenantContext, f: DeliveryFilter, pageSize = EXPORT_PAGE_SIZE): AsyncGenerator<ExportRow[]> {
+export async function* exportDeliveries(
+  ctx: TenantContext,
+  f: DeliveryFilter,
+  pageSize = EXPORT_PAGE_SIZE,
+): AsyncGenerator<ExportRow[]> {
   let before: number | null = null;
   for (;;) {
     const after: number | null = before;
@@ -80,10 +94,16 @@ export async function* exportDeliveries(ctx: TenantContext, f: DeliveryFilter, p
 }
 
 /** Booking references of many events in one statement (the GraphQL dataloader batches through this). */
-export async function bookingReferences(scope: TenantScope, eventIds: readonly string[]): Promise<Map<string, string | null>> {
+export async function bookingReferences(
+  scope: TenantScope,
+  eventIds: readonly string[],
+): Promise<Map<string, string | null>> {
   const out = new Map<string, string | null>(eventIds.map((id) => [id, null]));
   if (eventIds.length === 0) return out;
-  const rows = await scope.tx.select({ id: events.id, ref: bookingReferenceSql }).from(events).where(inArray(events.id, [...eventIds]));
+  const rows = await scope.tx
+    .select({ id: events.id, ref: bookingReferenceSql })
+    .from(events)
+    .where(inArray(events.id, [...eventIds]));
   for (const r of rows) out.set(r.id, r.ref ?? null);
   return out;
 }

@@ -28,7 +28,9 @@ const CHANNELS: DeliveryRow['channel'][] = ['WHATSAPP', 'EMAIL', 'SMS', 'PUSH'];
  * as they are; a provider's "attempt 2 failed (HTTP 500)" counts as "attempt 2 failed".
  * Literal SQL only (no parameters), so GROUP BY can repeat the very same expression.
  */
-export const reasonGroupSql = sql<string | null>`nullif(btrim(split_part(split_part(${deliveries.reason}, ':', 1), ' (', 1)), '')`;
+export const reasonGroupSql = sql<
+  string | null
+>`nullif(btrim(split_part(split_part(${deliveries.reason}, ':', 1), ' (', 1)), '')`;
 
 /** Same rule in JavaScript (the dashboard and tests group reasons they already hold). */
 export const reasonGroup = (reason: string): string => reason.split(':', 1)[0]!.split(' (', 1)[0]!.trim();
@@ -65,7 +67,13 @@ export async function deliveryStats(scope: TenantScope, f: DeliveryFilter): Prom
   byReason.sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : 1));
   const toList = (m: Map<string, number>) => [...m].map(([key, n]) => ({ key, count: n }));
   const total = [...byStatus.values()].reduce((a, b) => a + b, 0);
-  return { total, byStatus: toList(byStatus), byChannel: toList(byChannel), byReason, whatsAppCost: await whatsAppCost(scope, f) };
+  return {
+    total,
+    byStatus: toList(byStatus),
+    byChannel: toList(byChannel),
+    byReason,
+    whatsAppCost: await whatsAppCost(scope, f),
+  };
 }
 
 /** Debits are negative in the ledger and refunds positive: the net cost is their sum, negated. */

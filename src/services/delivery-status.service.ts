@@ -36,7 +36,13 @@ export interface StatusChange {
  * Records a status report. History keeps every report, even a late one; the delivery's status
  * changes only when the report moves it forward. Returns the row when it changed.
  */
-export async function recordStatus(scope: TenantScope, current: Pick<DeliveryRow, 'id' | 'status'>, change: StatusChange, publish?: StatusPublisher, bus?: Bus): Promise<DeliveryRow | null> {
+export async function recordStatus(
+  scope: TenantScope,
+  current: Pick<DeliveryRow, 'id' | 'status'>,
+  change: StatusChange,
+  publish?: StatusPublisher,
+  bus?: Bus,
+): Promise<DeliveryRow | null> {
   const at = change.at ?? new Date();
   recordReportAtCommit(scope, current.id, change.status, change.reason ?? null, at);
   if (!movesForward(current.status, change.status)) return null;
@@ -52,7 +58,13 @@ export async function recordStatus(scope: TenantScope, current: Pick<DeliveryRow
 }
 
 /** A line of a delivery's history (written with the unit of work's other rows, in one statement). */
-export function recordReportAtCommit(scope: TenantScope, deliveryId: string, status: Status, reason: string | null, at: Date): void {
+export function recordReportAtCommit(
+  scope: TenantScope,
+  deliveryId: string,
+  status: Status,
+  reason: string | null,
+  at: Date,
+): void {
   scope.atCommit.insert(deliveryStatusHistory, { tenantId: scope.tenantId, deliveryId, status, reason, at });
 }
 
@@ -63,7 +75,13 @@ export function recordReportAtCommit(scope: TenantScope, deliveryId: string, sta
  * for a charged WhatsApp message that FAILED (or was SKIPPED at its release) its charge back, whoever reported the failure (Meta
  * bills delivered messages only).
  */
-export async function statusMoved(scope: TenantScope, from: Status, row: Omit<DeliveryRow, 'seq'>, publish?: StatusPublisher, bus?: Bus): Promise<void> {
+export async function statusMoved(
+  scope: TenantScope,
+  from: Status,
+  row: Omit<DeliveryRow, 'seq'>,
+  publish?: StatusPublisher,
+  bus?: Bus,
+): Promise<void> {
   await audit(scope, {
     action: `delivery.${row.status.toLowerCase()}`,
     entityType: 'delivery',
@@ -71,7 +89,8 @@ export async function statusMoved(scope: TenantScope, from: Status, row: Omit<De
     details: { from, to: row.status, reason: row.reason, channel: row.channel, eventId: row.eventId },
   });
   // A message paid for and then skipped at its release (the patient opted out meanwhile) is refunded too.
-  if ((row.status === 'FAILED' || row.status === 'SKIPPED') && row.channel === 'WHATSAPP' && row.cost !== null) await refundDelivery(scope, row.id, `Refund: ${row.reason ?? 'failed'}`.slice(0, 500), bus);
+  if ((row.status === 'FAILED' || row.status === 'SKIPPED') && row.channel === 'WHATSAPP' && row.cost !== null)
+    await refundDelivery(scope, row.id, `Refund: ${row.reason ?? 'failed'}`.slice(0, 500), bus);
   if (publish) scope.afterCommit(() => publish(row));
 }
 
@@ -82,7 +101,12 @@ export async function statusMoved(scope: TenantScope, from: Status, row: Omit<De
  * is published after commit. What statusMoved does for a move, written in SQL: nothing reads
  * the rows before commit, so the unit waits for no answer (and a SENT move refunds nothing).
  */
-export function recordSentAtCommit(scope: TenantScope, sent: Map<string, string>, at: Date, publish?: StatusPublisher): void {
+export function recordSentAtCommit(
+  scope: TenantScope,
+  sent: Map<string, string>,
+  at: Date,
+  publish?: StatusPublisher,
+): void {
   for (const id of sent.keys()) recordReportAtCommit(scope, id, 'SENT', null, at);
   // Written as text rather than with drizzle's update builder: the dispatcher runs it for every
   // chunk of sends, and building it was a few percent of its CPU. Each row's provider id comes
@@ -101,7 +125,10 @@ export function recordSentAtCommit(scope: TenantScope, sent: Map<string, string>
 }
 
 /** The delivery a provider's message id belongs to, inside the tenant. */
-export async function deliveryByProviderId(scope: TenantScope, providerMessageId: string): Promise<DeliveryRow | undefined> {
+export async function deliveryByProviderId(
+  scope: TenantScope,
+  providerMessageId: string,
+): Promise<DeliveryRow | undefined> {
   const [row] = await scope.tx.select().from(deliveries).where(eq(deliveries.providerMessageId, providerMessageId));
   return row;
 }

@@ -44,7 +44,9 @@ export type { DerivedEvent };
 export type EmitInternal = (tenantId: string, e: DerivedEvent) => Promise<void>;
 
 /** What became of one event: new (its deliveries are recorded), seen before, for no known tenant, or refused (a bad phone). */
-export type DispatchOutcome = { kind: 'dispatched' | 'duplicate' | 'unknown-tenant' } | { kind: 'invalid'; reason: string };
+export type DispatchOutcome =
+  | { kind: 'dispatched' | 'duplicate' | 'unknown-tenant' }
+  | { kind: 'invalid'; reason: string };
 
 export interface BatchOutcome {
   /** One per input event, in input order. */
@@ -83,7 +85,11 @@ interface Draft {
  * with a reason. WhatsApp messages are debited in the same transaction, in order, while the
  * balance allows. Everything is written with one multi-row statement per table, not per message.
  */
-export async function dispatchEvents(scope: TenantScope, ctx: DispatchContext, input: EventEnvelope[]): Promise<BatchOutcome> {
+export async function dispatchEvents(
+  scope: TenantScope,
+  ctx: DispatchContext,
+  input: EventEnvelope[],
+): Promise<BatchOutcome> {
   const tenant = await cachedConfig(scope, 'tenant', () => getTenantIfExists(scope));
   if (!tenant) return { outcomes: input.map(() => ({ kind: 'unknown-tenant' })), queued: [], held: [], derived: [] };
   // Phones as E.164, national numbers read in the tenant's country; an event with a bad one is refused.
@@ -98,7 +104,11 @@ export async function dispatchEvents(scope: TenantScope, ctx: DispatchContext, i
   const render = { privatePreviews: await privatePreviewsEnabled(scope) };
   const sightings = [...fresh.values()].flatMap((data) => patientsIn(data));
   rememberPatients(scope, sightings, now);
-  const policy = await loadPolicy(scope, sightings.map((p) => p.id), tenant.timezone);
+  const policy = await loadPolicy(
+    scope,
+    sightings.map((p) => p.id),
+    tenant.timezone,
+  );
   const price = whatsAppPricer(scope, ctx.box, now);
   for (const e of list) {
     if (!fresh.has(e)) continue;
@@ -112,9 +122,20 @@ export async function dispatchEvents(scope: TenantScope, ctx: DispatchContext, i
       const key = `${m.recipient}\u0000${m.channel}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      const rendered = m.skip ? null : renderMessage(template(e.type, m.channel, m.language), tenant, e.type, data, m, render);
+      const rendered = m.skip
+        ? null
+        : renderMessage(template(e.type, m.channel, m.language), tenant, e.type, data, m, render);
       const draft = toDraft(e, m, rendered);
-      if (draft.status === 'QUEUED') applyDecision(draft, policyFor(policy, { channel: m.channel, recipientKind: m.recipientKind, patientId: draft.patientId, eventType: e.type }, data, now));
+      if (draft.status === 'QUEUED')
+        applyDecision(
+          draft,
+          policyFor(
+            policy,
+            { channel: m.channel, recipientKind: m.recipientKind, patientId: draft.patientId, eventType: e.type },
+            data,
+            now,
+          ),
+        );
       if (draft.status === 'QUEUED' && !draft.holdUntil && rendered?.ok && rendered.content.channel === 'WHATSAPP') {
         const priced = await price(rendered.content);
         if ('skip' in priced) Object.assign(draft, { status: 'SKIPPED', reason: priced.skip });
@@ -123,14 +144,20 @@ export async function dispatchEvents(scope: TenantScope, ctx: DispatchContext, i
       drafts.push(draft);
     }
   }
-  const billable = drafts.flatMap((d) => (d.price !== undefined ? [{ id: d.id, price: d.price, eventType: d.e.type }] : []));
+  const billable = drafts.flatMap((d) =>
+    d.price !== undefined ? [{ id: d.id, price: d.price, eventType: d.e.type }] : [],
+  );
   const { refused, alert } = await chargeWhatsApp(scope, ctx, tenant, billable, now);
-  for (const d of drafts) if (refused.has(d.id)) Object.assign(d, { status: 'SKIPPED', reason: 'INSUFFICIENT_CREDIT', price: undefined });
+  for (const d of drafts)
+    if (refused.has(d.id)) Object.assign(d, { status: 'SKIPPED', reason: 'INSUFFICIENT_CREDIT', price: undefined });
   if (alert) derived.push(alert);
   const rows = await insertDeliveries(scope, ctx, drafts, now);
   const queued = rows.filter((r) => r.status === 'QUEUED');
   return {
-    outcomes: checked.map((c): DispatchOutcome => (c.ok ? { kind: fresh.has(c.event) ? 'dispatched' : 'duplicate' } : { kind: 'invalid', reason: c.reason })),
+    outcomes: checked.map(
+      (c): DispatchOutcome =>
+        c.ok ? { kind: fresh.has(c.event) ? 'dispatched' : 'duplicate' } : { kind: 'invalid', reason: c.reason },
+    ),
     queued: queued.filter((r) => !r.sendingSince && !r.deferredUntil).map((r) => r.id),
     held: queued.filter((r) => r.sendingSince),
     derived,
@@ -142,7 +169,14 @@ async function insertEvents(scope: TenantScope, list: EventEnvelope[], now: Date
   const firsts = new Map<string, EventEnvelope>();
   for (const e of list) if (!firsts.has(e.id)) firsts.set(e.id, e);
   // A copy through JSON is what jsonb stores (undefined dropped, dates as strings): rendering sees the same.
-  const rows = [...firsts.values()].map((e) => ({ tenantId: scope.tenantId, id: e.id, type: e.type, occurredAt: e.occurredAt, data: JSON.parse(JSON.stringify(e.data ?? {})) as object, processedAt: now }));
+  const rows = [...firsts.values()].map((e) => ({
+    tenantId: scope.tenantId,
+    id: e.id,
+    type: e.type,
+    occurredAt: e.occurredAt,
+    data: JSON.parse(JSON.stringify(e.data ?? {})) as object,
+    processedAt: now,
+  }));
   // Sorted by id, so two transactions recording overlapping ids take their locks in one order.
   rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const got = await insertMany(scope, events, rows, { onConflictDoNothing: true, returning: ['id'] });
@@ -163,14 +197,23 @@ function toDraft(e: EventEnvelope, m: PlannedMessage, rendered: Rendered | null)
 /** The patient's policy, as data: a skip is a row with its reason, a hold a QUEUED row with its time. */
 function applyDecision(d: Draft, decision: PolicyDecision): void {
   if (decision.kind === 'skip') Object.assign(d, { status: 'SKIPPED', reason: decision.reason });
-  else if (decision.kind === 'hold') Object.assign(d, { holdUntil: decision.until, reason: `QUIET_HOURS: held until ${decision.until.toISOString()}` });
+  else if (decision.kind === 'hold')
+    Object.assign(d, { holdUntil: decision.until, reason: `QUIET_HOURS: held until ${decision.until.toISOString()}` });
 }
 
 /** The deliveries, their QUEUED (and final) history rows and audit entries: one statement each, sent together at commit. */
-async function insertDeliveries(scope: TenantScope, ctx: DispatchContext, drafts: Draft[], now: Date): Promise<Omit<DeliveryRow, 'seq'>[]> {
+async function insertDeliveries(
+  scope: TenantScope,
+  ctx: DispatchContext,
+  drafts: Draft[],
+  now: Date,
+): Promise<Omit<DeliveryRow, 'seq'>[]> {
   const nextAttemptAt = new Date(now.getTime() + ctx.firstAttemptAfterMs);
   const rules = await fallbackRulesFor(scope);
-  const marker = (d: Draft) => (d.patientId && rules.length ? fallbackMarker(fallbackFor(rules, d.e.type, d.m.channel), d.status, d.reason, now) : null);
+  const marker = (d: Draft) =>
+    d.patientId && rules.length
+      ? fallbackMarker(fallbackFor(rules, d.e.type, d.m.channel), d.status, d.reason, now)
+      : null;
   const held = (d: Draft) => d.status === 'QUEUED' && !d.holdUntil && ctx.receiptChannels.has(d.m.channel);
   // Every column is named, so what is published after commit is the row as stored.
   const rows: Omit<DeliveryRow, 'seq'>[] = drafts.map((d) => ({
@@ -206,7 +249,12 @@ async function insertDeliveries(scope: TenantScope, ctx: DispatchContext, drafts
   for (const row of rows) {
     const d = drafted.get(row.id)!;
     recordReportAtCommit(scope, row.id, 'QUEUED', null, now);
-    await audit(scope, { action: 'delivery.queued', entityType: 'delivery', entityId: row.id, details: { eventId: d.e.id, eventType: d.e.type, channel: d.m.channel, recipientKind: d.m.recipientKind } });
+    await audit(scope, {
+      action: 'delivery.queued',
+      entityType: 'delivery',
+      entityId: row.id,
+      details: { eventId: d.e.id, eventType: d.e.type, channel: d.m.channel, recipientKind: d.m.recipientKind },
+    });
     if (row.status === 'QUEUED') continue;
     // Written final at once; history and audit still show it queued, then skipped or failed.
     recordReportAtCommit(scope, row.id, row.status, row.reason, now);

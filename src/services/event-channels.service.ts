@@ -39,9 +39,17 @@ export async function eventChannelsFor(scope: TenantScope, eventType: string): P
   return r ? { eventType, channels: r.channels, enabled: r.enabled } : defaults(eventType);
 }
 
-export async function setEventChannels(scope: TenantScope, eventType: string, channels: ChannelName[], enabled?: boolean | null): Promise<EventChannelView> {
+export async function setEventChannels(
+  scope: TenantScope,
+  eventType: string,
+  channels: ChannelName[],
+  enabled?: boolean | null,
+): Promise<EventChannelView> {
   if (!notifyingEventTypes().includes(eventType)) {
-    throw new ValidationError('eventType', `eventType must be a known event type that sends messages; "${eventType}" is not`);
+    throw new ValidationError(
+      'eventType',
+      `eventType must be a known event type that sends messages; "${eventType}" is not`,
+    );
   }
   const previous = await eventChannelsFor(scope, eventType);
   const values = { channels: [...new Set(channels)], enabled: enabled ?? true, updatedAt: new Date() };
@@ -53,7 +61,10 @@ export async function setEventChannels(scope: TenantScope, eventType: string, ch
     action: 'config.event_channels.set',
     entityType: 'event_channel_setting',
     entityId: eventType,
-    details: { from: { channels: previous.channels, enabled: previous.enabled }, to: { channels: values.channels, enabled: values.enabled } },
+    details: {
+      from: { channels: previous.channels, enabled: previous.enabled },
+      to: { channels: values.channels, enabled: values.enabled },
+    },
   });
   return { eventType, channels: values.channels, enabled: values.enabled };
 }

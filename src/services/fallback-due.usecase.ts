@@ -14,7 +14,16 @@ import { renderMessage, tenantTemplates } from './rendering.service.js';
 import { getTenant } from './tenants.service.js';
 
 /** Skips the patient cannot fix alone: only these (and a permanent failure, or no receipt in time) fall back. */
-export const FALLBACK_REASONS: ReadonlySet<string> = new Set(['OPTED_OUT', 'NO_CONSENT', 'WHATSAPP_DISABLED', 'WHATSAPP_NOT_CONFIGURED', 'NO_PRICE', 'INSUFFICIENT_CREDIT', 'TEMPLATE_NOT_APPROVED', 'NO_CONTACT']);
+export const FALLBACK_REASONS: ReadonlySet<string> = new Set([
+  'OPTED_OUT',
+  'NO_CONSENT',
+  'WHATSAPP_DISABLED',
+  'WHATSAPP_NOT_CONFIGURED',
+  'NO_PRICE',
+  'INSUFFICIENT_CREDIT',
+  'TEMPLATE_NOT_APPROVED',
+  'NO_CONTACT',
+]);
 /** The marker of a delivery a rule covers without a timer: it falls back only on a skip or a failure. */
 export const NO_TIMER = new Date('9999-12-31T00:00:00Z');
 
@@ -22,7 +31,12 @@ export const NO_TIMER = new Date('9999-12-31T00:00:00Z');
  * The fallback marker dispatch writes on a patient delivery a rule covers (fallback_due_at): when
  * to fall back if it is still not delivered, or at once for a skip that qualifies. Null: none.
  */
-export function fallbackMarker(rule: Pick<FallbackRow, 'undeliveredAfterSeconds'> | null, status: string, reason: string | null | undefined, now: Date): Date | null {
+export function fallbackMarker(
+  rule: Pick<FallbackRow, 'undeliveredAfterSeconds'> | null,
+  status: string,
+  reason: string | null | undefined,
+  now: Date,
+): Date | null {
   if (!rule) return null;
   if (status === 'SKIPPED') return reason && FALLBACK_REASONS.has(reason) ? now : null;
   if (status === 'FAILED') return now;
@@ -30,13 +44,27 @@ export function fallbackMarker(rule: Pick<FallbackRow, 'undeliveredAfterSeconds'
 }
 
 /** Deliveries whose fallback is due, of every tenant: skipped or failed ones with a marker, and timers run out. */
-export async function dueFallbacks(scope: PlatformScope, now: Date, limit = 100): Promise<{ id: string; tenantId: string }[]> {
+export async function dueFallbacks(
+  scope: PlatformScope,
+  now: Date,
+  limit = 100,
+): Promise<{ id: string; tenantId: string }[]> {
   const cols = { id: deliveries.id, tenantId: deliveries.tenantId };
-  const ended = await scope.tx.select(cols).from(deliveries).where(and(isNotNull(deliveries.fallbackDueAt), sql`${deliveries.status} in ('SKIPPED', 'FAILED')`)).limit(limit);
+  const ended = await scope.tx
+    .select(cols)
+    .from(deliveries)
+    .where(and(isNotNull(deliveries.fallbackDueAt), sql`${deliveries.status} in ('SKIPPED', 'FAILED')`))
+    .limit(limit);
   const late = await scope.tx
     .select(cols)
     .from(deliveries)
-    .where(and(isNotNull(deliveries.fallbackDueAt), sql`${deliveries.status} in ('QUEUED', 'SENT')`, sql`${deliveries.fallbackDueAt} <= ${now.toISOString()}::timestamptz`))
+    .where(
+      and(
+        isNotNull(deliveries.fallbackDueAt),
+        sql`${deliveries.status} in ('QUEUED', 'SENT')`,
+        sql`${deliveries.fallbackDueAt} <= ${now.toISOString()}::timestamptz`,
+      ),
+    )
     .limit(limit);
   return [...ended, ...late];
 }
@@ -60,7 +88,13 @@ export async function fallBack(scope: TenantScope, ctx: FallbackContext, ids: st
     const [row] = await scope.tx
       .update(deliveries)
       .set({ fallbackDueAt: null })
-      .where(and(eq(deliveries.id, id), isNotNull(deliveries.fallbackDueAt), sql`(${deliveries.status} in ('SKIPPED', 'FAILED') or ${deliveries.fallbackDueAt} <= ${now.toISOString()}::timestamptz)`))
+      .where(
+        and(
+          eq(deliveries.id, id),
+          isNotNull(deliveries.fallbackDueAt),
+          sql`(${deliveries.status} in ('SKIPPED', 'FAILED') or ${deliveries.fallbackDueAt} <= ${now.toISOString()}::timestamptz)`,
+        ),
+      )
       .returning();
     if (!row || !qualifies(row)) continue;
     const rule = fallbackFor(await fallbackRulesFor(scope), row.eventType, row.channel);
@@ -82,7 +116,15 @@ async function reachedOn(scope: TenantScope, row: DeliveryRow, to: ChannelName):
   const [hit] = await scope.tx
     .select({ id: deliveries.id })
     .from(deliveries)
-    .where(and(eq(deliveries.eventId, row.eventId), eq(deliveries.recipientRef, row.recipientRef!), eq(deliveries.channel, to), ne(deliveries.id, row.id), notInArray(deliveries.status, ['SKIPPED', 'FAILED'])))
+    .where(
+      and(
+        eq(deliveries.eventId, row.eventId),
+        eq(deliveries.recipientRef, row.recipientRef!),
+        eq(deliveries.channel, to),
+        ne(deliveries.id, row.id),
+        notInArray(deliveries.status, ['SKIPPED', 'FAILED']),
+      ),
+    )
     .limit(1);
   return hit !== undefined;
 }
@@ -92,11 +134,21 @@ async function reachedOn(scope: TenantScope, row: DeliveryRow, to: ChannelName):
  * so that it can never go after its fallback. One being sent right now, or held by quiet hours,
  * is looked at again later (its marker is moved on).
  */
-async function giveUpFirst(scope: TenantScope, ctx: FallbackContext, row: DeliveryRow, rule: FallbackRow, now: Date): Promise<boolean> {
+async function giveUpFirst(
+  scope: TenantScope,
+  ctx: FallbackContext,
+  row: DeliveryRow,
+  rule: FallbackRow,
+  now: Date,
+): Promise<boolean> {
   // A retry's backoff sets deferredUntil too (release re-runs the gates): only a quiet-hours hold
   // (its reason says so, see release.ts `hold` and dispatch's applyDecision) moves the timer on.
   const quiet = row.deferredUntil && row.deferredUntil > now && row.reason?.startsWith('QUIET_HOURS:');
-  const later = row.sendingSince ? new Date(now.getTime() + 5_000) : quiet ? new Date(row.deferredUntil!.getTime() + (rule.undeliveredAfterSeconds ?? 0) * 1000) : null;
+  const later = row.sendingSince
+    ? new Date(now.getTime() + 5_000)
+    : quiet
+      ? new Date(row.deferredUntil!.getTime() + (rule.undeliveredAfterSeconds ?? 0) * 1000)
+      : null;
   if (later) {
     await scope.tx.update(deliveries).set({ fallbackDueAt: later }).where(eq(deliveries.id, row.id));
     return false;
@@ -115,7 +167,13 @@ async function giveUpFirst(scope: TenantScope, ctx: FallbackContext, row: Delive
 }
 
 /** The same message, rendered for `to`, to the same patient: QUEUED and waiting for release, linked by fallbackOf. */
-async function insertFallback(scope: TenantScope, ctx: FallbackContext, row: DeliveryRow, to: ChannelName, now: Date): Promise<number> {
+async function insertFallback(
+  scope: TenantScope,
+  ctx: FallbackContext,
+  row: DeliveryRow,
+  to: ChannelName,
+  now: Date,
+): Promise<number> {
   const [event] = await scope.tx.select({ data: events.data }).from(events).where(eq(events.id, row.eventId));
   if (!event) return 0;
   const tenant = await getTenant(scope);
@@ -123,7 +181,9 @@ async function insertFallback(scope: TenantScope, ctx: FallbackContext, row: Del
   const render = { privatePreviews: await privatePreviewsEnabled(scope) };
   const planned = patientMessagesOn(event.data, row.patientId!, to, row.language);
   const values = planned.map((m) => {
-    const rendered = m.skip ? null : renderMessage(template(row.eventType, to, m.language), tenant, row.eventType, event.data, m, render);
+    const rendered = m.skip
+      ? null
+      : renderMessage(template(row.eventType, to, m.language), tenant, row.eventType, event.data, m, render);
     const status = m.skip ? 'SKIPPED' : rendered?.ok ? 'QUEUED' : 'FAILED';
     const reason = m.skip ?? (rendered && !rendered.ok ? rendered.reason : null);
     const ok = rendered?.ok ? rendered : null;
@@ -153,9 +213,20 @@ async function insertFallback(scope: TenantScope, ctx: FallbackContext, row: Del
   if (values.length === 0) return 0;
   const inserted = await scope.tx.insert(deliveries).values(values).onConflictDoNothing().returning();
   for (const r of inserted) {
-    recordReportAtCommit(scope, r.id, 'QUEUED', `fallback for ${row.id} (${row.channel}: ${row.reason ?? row.status})`, now);
+    recordReportAtCommit(
+      scope,
+      r.id,
+      'QUEUED',
+      `fallback for ${row.id} (${row.channel}: ${row.reason ?? row.status})`,
+      now,
+    );
     if (r.status !== 'QUEUED') recordReportAtCommit(scope, r.id, r.status, r.reason, now);
-    await audit(scope, { action: 'delivery.fallback', entityType: 'delivery', entityId: r.id, details: { fallbackOf: row.id, from: row.channel, to, eventId: row.eventId, status: r.status } });
+    await audit(scope, {
+      action: 'delivery.fallback',
+      entityType: 'delivery',
+      entityId: r.id,
+      details: { fallbackOf: row.id, from: row.channel, to, eventId: row.eventId, status: r.status },
+    });
     scope.afterCommit(() => ctx.publishStatus(r));
   }
   return inserted.length;

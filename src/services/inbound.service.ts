@@ -39,14 +39,28 @@ export const KEYWORD_REPLY_EVENT = 'patient.keyword_reply';
  * sender's number opts out of (or back into) this channel for every patient of the directory
  * who uses it, and gets one confirmation. Any other text is only recorded.
  */
-export async function receiveInbound(scope: TenantScope, ctx: InboundContext, tenant: TenantRow, channel: InboundChannel, messages: InboundText[]): Promise<InboundResult> {
+export async function receiveInbound(
+  scope: TenantScope,
+  ctx: InboundContext,
+  tenant: TenantRow,
+  channel: InboundChannel,
+  messages: InboundText[],
+): Promise<InboundResult> {
   const result: InboundResult = { recorded: 0, choices: 0, confirmations: 0 };
   const now = ctx.now();
   for (const m of messages) {
     const action = matchKeyword(m.body);
     const [row] = await scope.tx
       .insert(inboundMessages)
-      .values({ tenantId: scope.tenantId, channel, providerMessageId: m.providerMessageId, sender: m.from, body: m.body, action, receivedAt: now })
+      .values({
+        tenantId: scope.tenantId,
+        channel,
+        providerMessageId: m.providerMessageId,
+        sender: m.from,
+        body: m.body,
+        action,
+        receivedAt: now,
+      })
       .onConflictDoNothing()
       .returning({ id: inboundMessages.id });
     if (!row) continue;
@@ -54,7 +68,19 @@ export async function receiveInbound(scope: TenantScope, ctx: InboundContext, te
     if (!action) continue;
     const users = ordered(await patientsByPhone(scope, m.from));
     const source = `inbound:${channel.toLowerCase()}`;
-    const rows = await recordChoices(scope, users.map((p) => ({ patientId: p.id, channel, category: null, status: action, source, evidence: m.providerMessageId, actor: m.from })), now);
+    const rows = await recordChoices(
+      scope,
+      users.map((p) => ({
+        patientId: p.id,
+        channel,
+        category: null,
+        status: action,
+        source,
+        evidence: m.providerMessageId,
+        actor: m.from,
+      })),
+      now,
+    );
     result.choices += rows.length;
     await queueConfirmation(scope, ctx, tenant, channel, m, action, users[0], now);
     result.confirmations++;
@@ -64,7 +90,9 @@ export async function receiveInbound(scope: TenantScope, ctx: InboundContext, te
 
 /** The most recently seen patient first: their language answers a number several patients share. */
 function ordered(users: PatientRow[]): PatientRow[] {
-  return [...users].sort((a, b) => b.updatedAt.getTime() - a.updatedAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return [...users].sort(
+    (a, b) => b.updatedAt.getTime() - a.updatedAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
 }
 
 /**
@@ -73,7 +101,16 @@ function ordered(users: PatientRow[]): PatientRow[] {
  * the window the patient's message opened: not charged (cost null, no debit), but still subject
  * to the tenant's WhatsApp switch and configuration (else written SKIPPED with the reason).
  */
-async function queueConfirmation(scope: TenantScope, ctx: InboundContext, tenant: TenantRow, channel: InboundChannel, m: InboundText, action: KeywordAction, patient: PatientRow | undefined, now: Date): Promise<void> {
+async function queueConfirmation(
+  scope: TenantScope,
+  ctx: InboundContext,
+  tenant: TenantRow,
+  channel: InboundChannel,
+  m: InboundText,
+  action: KeywordAction,
+  patient: PatientRow | undefined,
+  now: Date,
+): Promise<void> {
   const language = patient?.language ?? tenant.defaultLanguage;
   const body = keywordReply(action, language, tenant.name, channel);
   const content: MessageContent = channel === 'WHATSAPP' ? { channel, kind: 'text', body } : { channel, body };
@@ -109,7 +146,12 @@ async function queueConfirmation(scope: TenantScope, ctx: InboundContext, tenant
   // Queued before its history rows (which reference it): the writes at commit keep that order.
   scope.atCommit.insert(deliveries, row);
   recordReportAtCommit(scope, row.id, 'QUEUED', null, now);
-  await audit(scope, { action: 'delivery.queued', entityType: 'delivery', entityId: row.id, details: { eventId, eventType: KEYWORD_REPLY_EVENT, channel, recipientKind: 'patient' } });
+  await audit(scope, {
+    action: 'delivery.queued',
+    entityType: 'delivery',
+    entityId: row.id,
+    details: { eventId, eventType: KEYWORD_REPLY_EVENT, channel, recipientKind: 'patient' },
+  });
   if (!skip) return;
   recordReportAtCommit(scope, row.id, 'SKIPPED', skip, now);
   await statusMoved(scope, 'QUEUED', row, ctx.publishStatus);

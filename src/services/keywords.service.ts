@@ -34,8 +34,10 @@ type Replies = Record<KeywordAction, (tenant: string, channel: string) => string
 // Each confirmation names the tenant and the channel, and how to undo it in the same language.
 const REPLIES: Record<Language, Replies> = {
   ID: {
-    OPTED_OUT: (t, c) => `Anda tidak akan lagi menerima pesan dari ${t} melalui ${c}. Balas MULAI untuk berlangganan kembali.`,
-    OPTED_IN: (t, c) => `Anda akan kembali menerima pesan dari ${t} melalui ${c}. Balas BERHENTI untuk berhenti berlangganan.`,
+    OPTED_OUT: (t, c) =>
+      `Anda tidak akan lagi menerima pesan dari ${t} melalui ${c}. Balas MULAI untuk berlangganan kembali.`,
+    OPTED_IN: (t, c) =>
+      `Anda akan kembali menerima pesan dari ${t} melalui ${c}. Balas BERHENTI untuk berhenti berlangganan.`,
   },
   EN: {
     OPTED_OUT: (t, c) => `You will no longer receive messages from ${t} on ${c}. Reply START to subscribe again.`,
@@ -48,6 +50,11 @@ const REPLIES: Record<Language, Replies> = {
 };
 
 /** The confirmation of a keyword, in the patient's language. */
-export function keywordReply(action: KeywordAction, language: Language, tenantName: string, channel: 'WHATSAPP' | 'SMS'): string {
+export function keywordReply(
+  action: KeywordAction,
+  language: Language,
+  tenantName: string,
+  channel: 'WHATSAPP' | 'SMS',
+): string {
   return REPLIES[language][action](tenantName, channel === 'WHATSAPP' ? 'WhatsApp' : 'SMS');
 }

@@ -88,7 +88,12 @@ type Stage = 'pair' | 'sender';
  * other recipients never queue behind one patient's pace). On stop, waiting groups go to `release`
  * (their claims are given back, for the next process's sweep).
  */
-export function createPacer<T extends Paceable>(limits: PaceLimits, run: (tenantId: string, items: T[]) => Promise<void>, release: (tenantId: string, items: T[]) => Promise<void>, log: Logger) {
+export function createPacer<T extends Paceable>(
+  limits: PaceLimits,
+  run: (tenantId: string, items: T[]) => Promise<void>,
+  release: (tenantId: string, items: T[]) => Promise<void>,
+  log: Logger,
+) {
   const book = createSendLimits(limits);
   const clock = () => performance.now();
   const waiting = new Map<NodeJS.Timeout, { tenantId: string; items: T[] }>();
@@ -104,11 +109,14 @@ export function createPacer<T extends Paceable>(limits: PaceLimits, run: (tenant
   function wait(tenantId: string, at: number, stage: Stage | 'go', items: T[]) {
     if (stopped) return track(release(tenantId, items));
     // +1: a timer may fire a fraction of a millisecond before the booked time.
-    const timer = setTimeout(() => {
-      waiting.delete(timer);
-      const ready = stage === 'go' ? items : admit(tenantId, items, 'sender');
-      if (ready.length) track(run(tenantId, ready));
-    }, Math.max(0, Math.ceil(at - clock())) + 1);
+    const timer = setTimeout(
+      () => {
+        waiting.delete(timer);
+        const ready = stage === 'go' ? items : admit(tenantId, items, 'sender');
+        if (ready.length) track(run(tenantId, ready));
+      },
+      Math.max(0, Math.ceil(at - clock())) + 1,
+    );
     waiting.set(timer, { tenantId, items });
   }
 
@@ -173,6 +181,13 @@ export async function releaseClaims(scope: TenantScope, ids: string[], since: Da
   if (ids.length === 0) return;
   await scope.tx
     .update(deliveries)
-    .set({ sendingSince: null, attempts: sql`greatest(${deliveries.attempts} - 1, 0)`, nextAttemptAt: now, updatedAt: now })
-    .where(and(sql`${deliveries.id} = ${idList(ids)}`, eq(deliveries.status, 'QUEUED'), eq(deliveries.sendingSince, since)));
+    .set({
+      sendingSince: null,
+      attempts: sql`greatest(${deliveries.attempts} - 1, 0)`,
+      nextAttemptAt: now,
+      updatedAt: now,
+    })
+    .where(
+      and(sql`${deliveries.id} = ${idList(ids)}`, eq(deliveries.status, 'QUEUED'), eq(deliveries.sendingSince, since)),
+    );
 }

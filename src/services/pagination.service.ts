@@ -22,7 +22,11 @@ export function decodeCursor(cursor: string | null | undefined): number | null {
   return Number(m[1]);
 }
 
-export function pageArgs(first: number | null | undefined, after: string | null | undefined, limits: { max: number; def: number }): PageArgs {
+export function pageArgs(
+  first: number | null | undefined,
+  after: string | null | undefined,
+  limits: { max: number; def: number },
+): PageArgs {
   const n = first ?? limits.def;
   if (!Number.isInteger(n) || n < 1 || n > limits.max) {
     throw new ValidationError('first', `first must be between 1 and ${limits.max}`);

@@ -30,7 +30,13 @@ export async function loadPolicy(scope: TenantScope, patientIds: string[], tenan
     cachedReferenceValue(scope, QUIET_HOURS_KEY),
     reminderOffsets(scope),
   ]);
-  return { choices, requireWhatsAppOptIn: optIn === '1', quietHours: parseQuietHours(quiet), tenantZone, reminderOffsets: offsets };
+  return {
+    choices,
+    requireWhatsAppOptIn: optIn === '1',
+    quietHours: parseQuietHours(quiet),
+    tenantZone,
+    reminderOffsets: offsets,
+  };
 }
 
 /** Reads a patient's choices again (a preferences event earlier in the same batch changed them). */
@@ -38,6 +44,7 @@ export async function refreshChoices(scope: TenantScope, ctx: PolicyContext, pat
   ctx.choices.set(patientId, (await choicesInForce(scope, [patientId])).get(patientId) ?? []);
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: schemaless JSON (event data, JSON Schemas) read by key
 type Obj = Record<string, any>;
 
 /** The policy's verdict on one message of an event whose data is `data`, at `now`. */
@@ -59,15 +66,23 @@ export function policyFor(ctx: PolicyContext, m: PolicySubject, data: unknown, n
   });
 }
 
-function reminderFacts(ctx: PolicyContext, d: Obj, now: Date): { slotStart: Date; laterReminderAhead: boolean } | undefined {
+function reminderFacts(
+  ctx: PolicyContext,
+  d: Obj,
+  now: Date,
+): { slotStart: Date; laterReminderAhead: boolean } | undefined {
   const slotStart = new Date(String(d.appointment?.slotStart));
   if (Number.isNaN(slotStart.getTime())) return undefined;
   const offset = Number(d.offsetMinutes);
-  const laterReminderAhead = ctx.reminderOffsets.some((o) => o < offset && slotStart.getTime() - o * 60_000 > now.getTime());
+  const laterReminderAhead = ctx.reminderOffsets.some(
+    (o) => o < offset && slotStart.getTime() - o * 60_000 > now.getTime(),
+  );
   return { slotStart, laterReminderAhead };
 }
 
 /** The partner's patient id of a "patient:<id>" ref. */
 export function patientIdOf(recipientRef: string | null, recipientKind: string): string | null {
-  return recipientKind === 'patient' && recipientRef?.startsWith('patient:') ? recipientRef.slice('patient:'.length) : null;
+  return recipientKind === 'patient' && recipientRef?.startsWith('patient:')
+    ? recipientRef.slice('patient:'.length)
+    : null;
 }

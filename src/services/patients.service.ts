@@ -26,7 +26,17 @@ export function patientsIn(data: unknown): PatientSighting[] {
   return raw.flatMap((p) => {
     const o = obj(p);
     const id = str(o.id);
-    return id ? [{ id, name: str(o.name) ?? null, phone: str(o.phone) ?? null, email: str(o.email) ?? null, language: LANG[str(o.language) ?? ''] ?? null }] : [];
+    return id
+      ? [
+          {
+            id,
+            name: str(o.name) ?? null,
+            phone: str(o.phone) ?? null,
+            email: str(o.email) ?? null,
+            language: LANG[str(o.language) ?? ''] ?? null,
+          },
+        ]
+      : [];
   });
 }
 
@@ -38,12 +48,29 @@ export function patientsIn(data: unknown): PatientSighting[] {
 export function rememberPatients(scope: TenantScope, seen: PatientSighting[], now: Date): void {
   if (seen.length === 0) return;
   const latest = new Map(seen.map((p) => [p.id, p]));
-  const rows = [...latest.values()].map((p) => ({ tenantId: scope.tenantId, id: p.id, name: p.name ?? null, phone: p.phone ?? null, email: p.email ?? null, language: p.language ?? null, updatedAt: now }));
+  const rows = [...latest.values()].map((p) => ({
+    tenantId: scope.tenantId,
+    id: p.id,
+    name: p.name ?? null,
+    phone: p.phone ?? null,
+    email: p.email ?? null,
+    language: p.language ?? null,
+    updatedAt: now,
+  }));
   const keep = (column: string) => sql.raw(`coalesce(excluded.${column}, patients.${column})`);
-  const set = { name: keep('name'), phone: keep('phone'), email: keep('email'), language: keep('language'), updatedAt: now };
+  const set = {
+    name: keep('name'),
+    phone: keep('phone'),
+    email: keep('email'),
+    language: keep('language'),
+    updatedAt: now,
+  };
   scope.atCommit.write(
     patients,
-    scope.tx.insert(patients).values(rows).onConflictDoUpdate({ target: [patients.tenantId, patients.id], set }),
+    scope.tx
+      .insert(patients)
+      .values(rows)
+      .onConflictDoUpdate({ target: [patients.tenantId, patients.id], set }),
   );
 }
 

@@ -45,7 +45,13 @@ function consentDecision(p: PolicyInput): PolicySkip | null {
   const categoryChoice = mine.find((c) => c.category === p.category);
   if (channelChoice?.status === 'OPTED_OUT') return 'OPTED_OUT';
   if (categoryChoice?.status === 'OPTED_OUT' && !p.critical) return 'OPTED_OUT';
-  if (p.channel === 'WHATSAPP' && p.requireWhatsAppOptIn && channelChoice?.status !== 'OPTED_IN' && categoryChoice?.status !== 'OPTED_IN') return 'NO_CONSENT';
+  if (
+    p.channel === 'WHATSAPP' &&
+    p.requireWhatsAppOptIn &&
+    channelChoice?.status !== 'OPTED_IN' &&
+    categoryChoice?.status !== 'OPTED_IN'
+  )
+    return 'NO_CONSENT';
   return null;
 }
 
@@ -65,7 +71,13 @@ export function parseQuietHours(raw: string | undefined): QuietHours | null {
 
 /** Minutes (with fractions) after local midnight in `timeZone`. */
 function localMinutes(at: Date, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone, hourCycle: 'h23', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(at);
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    hourCycle: 'h23',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(at);
   const get = (t: string) => Number(parts.find((p) => p.type === t)?.value ?? 0);
   return get('hour') * 60 + get('minute') + get('second') / 60 + at.getUTCMilliseconds() / 60_000;
 }

@@ -32,14 +32,33 @@ export async function recordChoices(scope: TenantScope, choices: Choice[], at = 
   if (choices.length === 0) return [];
   const rows = await scope.tx
     .insert(patientPreferences)
-    .values(choices.map((c) => ({ tenantId: scope.tenantId, patientId: c.patientId, channel: c.channel, category: c.category, status: c.status, source: c.source, evidence: c.evidence ?? null, actor: c.actor, at })))
+    .values(
+      choices.map((c) => ({
+        tenantId: scope.tenantId,
+        patientId: c.patientId,
+        channel: c.channel,
+        category: c.category,
+        status: c.status,
+        source: c.source,
+        evidence: c.evidence ?? null,
+        actor: c.actor,
+        at,
+      })),
+    )
     .returning();
   for (const r of rows) {
     await audit(scope, {
       action: 'patient.preference.recorded',
       entityType: 'patient',
       entityId: r.patientId,
-      details: { channel: r.channel, category: r.category, status: r.status, source: r.source, evidence: r.evidence, preferenceId: r.id },
+      details: {
+        channel: r.channel,
+        category: r.category,
+        status: r.status,
+        source: r.source,
+        evidence: r.evidence,
+        preferenceId: r.id,
+      },
     });
   }
   return rows;
@@ -47,7 +66,11 @@ export async function recordChoices(scope: TenantScope, choices: Choice[], at = 
 
 /** Every choice of one patient, oldest first. */
 export async function preferenceHistory(scope: TenantScope, patientId: string): Promise<PreferenceRow[]> {
-  return scope.tx.select().from(patientPreferences).where(eq(patientPreferences.patientId, patientId)).orderBy(asc(patientPreferences.id));
+  return scope.tx
+    .select()
+    .from(patientPreferences)
+    .where(eq(patientPreferences.patientId, patientId))
+    .orderBy(asc(patientPreferences.id));
 }
 
 /** The choice in force for each (channel, category) ever set: the latest of each. */
@@ -82,7 +105,10 @@ export interface PreferenceInput {
 }
 
 /** Every choice of a patient, and the ones in force, as patientPreferences answers. */
-export async function preferencesOf(scope: TenantScope, patientId: string): Promise<{ patientId: string; current: PreferenceRow[]; history: PreferenceRow[] }> {
+export async function preferencesOf(
+  scope: TenantScope,
+  patientId: string,
+): Promise<{ patientId: string; current: PreferenceRow[]; history: PreferenceRow[] }> {
   const id = checkNonEmpty('patientId', patientId, 200);
   const history = await preferenceHistory(scope, id);
   return { patientId: id, current: inForce(history), history };
@@ -93,11 +119,17 @@ export async function setPatientPreference(scope: TenantScope, input: Preference
   const patientId = checkNonEmpty('input.patientId', input.patientId, 200);
   const category = input.category ?? null;
   if (category !== null && !EVENT_CATEGORIES.includes(category)) {
-    throw new ValidationError('input.category', `input.category must be null (the whole channel) or an event category: ${EVENT_CATEGORIES.join(', ')}`);
+    throw new ValidationError(
+      'input.category',
+      `input.category must be null (the whole channel) or an event category: ${EVENT_CATEGORIES.join(', ')}`,
+    );
   }
   const evidence = input.evidence?.trim() || null;
-  if (evidence && evidence.length > 500) throw new ValidationError('input.evidence', 'input.evidence must be at most 500 characters');
-  await recordChoices(scope, [{ patientId, channel: input.channel, category, status: input.status, source: 'api', evidence, actor: scope.actor }]);
+  if (evidence && evidence.length > 500)
+    throw new ValidationError('input.evidence', 'input.evidence must be at most 500 characters');
+  await recordChoices(scope, [
+    { patientId, channel: input.channel, category, status: input.status, source: 'api', evidence, actor: scope.actor },
+  ]);
   return preferencesOf(scope, patientId);
 }
 
@@ -108,7 +140,11 @@ const PREFERENCES_UPDATED = 'patient.preferences_updated';
  * "event", actor the event id); it notifies nobody. The event's JSON Schema has already
  * accepted it (categories included), so a malformed entry here is skipped, never guessed at.
  */
-export async function applyPreferenceEvent(scope: TenantScope, e: EventEnvelope, at = new Date()): Promise<PreferenceRow[]> {
+export async function applyPreferenceEvent(
+  scope: TenantScope,
+  e: EventEnvelope,
+  at = new Date(),
+): Promise<PreferenceRow[]> {
   if (e.type !== PREFERENCES_UPDATED) return [];
   const data = (e.data ?? {}) as { patient?: { id?: unknown }; preferences?: unknown };
   const patientId = typeof data.patient?.id === 'string' ? data.patient.id : '';
@@ -118,8 +154,21 @@ export async function applyPreferenceEvent(scope: TenantScope, e: EventEnvelope,
     const channel = String(p?.channel ?? '').toUpperCase() as ChannelName;
     const status = String(p?.status ?? '').toUpperCase() as ConsentStatus;
     const category = typeof p?.category === 'string' ? p.category : null;
-    if (!CHANNELS.includes(channel) || (status !== 'OPTED_IN' && status !== 'OPTED_OUT') || (category !== null && !EVENT_CATEGORIES.includes(category))) continue;
-    choices.push({ patientId, channel, category, status, source: 'event', evidence: typeof p.evidence === 'string' ? p.evidence : null, actor: e.id });
+    if (
+      !CHANNELS.includes(channel) ||
+      (status !== 'OPTED_IN' && status !== 'OPTED_OUT') ||
+      (category !== null && !EVENT_CATEGORIES.includes(category))
+    )
+      continue;
+    choices.push({
+      patientId,
+      channel,
+      category,
+      status,
+      source: 'event',
+      evidence: typeof p.evidence === 'string' ? p.evidence : null,
+      actor: e.id,
+    });
   }
   return recordChoices(scope, choices, at);
 }

@@ -28,7 +28,8 @@ export async function setWhatsAppPrice(scope: PlatformScope, input: PriceInput):
     effectiveFrom: input.effectiveFrom,
     createdBy: scope.actor,
   };
-  if (Number.isNaN(values.effectiveFrom.getTime())) c.add('input.effectiveFrom', 'input.effectiveFrom is not a valid date');
+  if (Number.isNaN(values.effectiveFrom.getTime()))
+    c.add('input.effectiveFrom', 'input.effectiveFrom is not a valid date');
   c.done();
   const [row] = await scope.tx.insert(whatsAppPrices).values(values).returning();
   await auditPlatform(scope, {
@@ -42,29 +43,62 @@ export async function setWhatsAppPrice(scope: PlatformScope, input: PriceInput):
 
 type AnyScope = TenantScope | PlatformScope;
 
-export async function listWhatsAppPrices(scope: AnyScope, country?: string | null, currency?: string | null): Promise<PriceRow[]> {
-  const where = and(country ? eq(whatsAppPrices.country, country) : undefined, currency ? eq(whatsAppPrices.currency, currency) : undefined);
+export async function listWhatsAppPrices(
+  scope: AnyScope,
+  country?: string | null,
+  currency?: string | null,
+): Promise<PriceRow[]> {
+  const where = and(
+    country ? eq(whatsAppPrices.country, country) : undefined,
+    currency ? eq(whatsAppPrices.currency, currency) : undefined,
+  );
   return scope.tx
     .select()
     .from(whatsAppPrices)
     .where(where)
-    .orderBy(asc(whatsAppPrices.country), asc(whatsAppPrices.currency), asc(whatsAppPrices.category), desc(whatsAppPrices.effectiveFrom));
+    .orderBy(
+      asc(whatsAppPrices.country),
+      asc(whatsAppPrices.currency),
+      asc(whatsAppPrices.category),
+      desc(whatsAppPrices.effectiveFrom),
+    );
 }
 
 /** The latest price whose effective date has come (at `at`, default now). */
-export async function effectiveWhatsAppPrice(scope: AnyScope, country: string, currency: string, category: WhatsAppCategory, at: Date = new Date()): Promise<PriceRow | null> {
-  return priceAt(await priceSchedule(scope, checkCountry('country', country), checkCurrency('currency', currency), category, at), at);
+export async function effectiveWhatsAppPrice(
+  scope: AnyScope,
+  country: string,
+  currency: string,
+  category: WhatsAppCategory,
+  at: Date = new Date(),
+): Promise<PriceRow | null> {
+  return priceAt(
+    await priceSchedule(scope, checkCountry('country', country), checkCurrency('currency', currency), category, at),
+    at,
+  );
 }
 
 /**
  * The price in force at `from` and every later one already set, newest first: a cached copy
  * (the dispatcher's) then stays right when a future price comes into force. See priceAt.
  */
-export async function priceSchedule(scope: AnyScope, country: string, currency: string, category: WhatsAppCategory, from: Date): Promise<PriceRow[]> {
+export async function priceSchedule(
+  scope: AnyScope,
+  country: string,
+  currency: string,
+  category: WhatsAppCategory,
+  from: Date,
+): Promise<PriceRow[]> {
   const rows = await scope.tx
     .select()
     .from(whatsAppPrices)
-    .where(and(eq(whatsAppPrices.country, country), eq(whatsAppPrices.currency, currency), eq(whatsAppPrices.category, category)))
+    .where(
+      and(
+        eq(whatsAppPrices.country, country),
+        eq(whatsAppPrices.currency, currency),
+        eq(whatsAppPrices.category, category),
+      ),
+    )
     .orderBy(desc(whatsAppPrices.effectiveFrom));
   const current = rows.findIndex((r) => r.effectiveFrom <= from);
   return current < 0 ? rows : rows.slice(0, current + 1);

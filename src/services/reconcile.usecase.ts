@@ -40,8 +40,8 @@ export async function reconcileInterrupted(scope: TenantScope, ctx: ReconcileCon
   }
   const reason = receipts
     ? `INTERRUPTED: attempt ${row.attempts} was cut off and the provider never reported it; gave up`
-    : 'INTERRUPTED: the send was cut off and this provider reports no receipts, so it may or may not have arrived; '
-      + 'not resent to avoid a duplicate';
+    : 'INTERRUPTED: the send was cut off and this provider reports no receipts, so it may or may not have arrived; ' +
+      'not resent to avoid a duplicate';
   const change = { status: 'FAILED' as const, reason, patch: { sendingSince: null, nextAttemptAt: null } };
   await recordStatus(scope, row, change, ctx.publishStatus, ctx.bus);
   return { kind: 'failed', ...outcome };

@@ -23,22 +23,33 @@ const onOff = (key: string) => (v: string) => (/^[01]$/.test(v) ? null : `${key}
 export const QUIET_HOURS_PATTERN = /^([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-3]):([0-5][0-9])$/;
 
 export const REFERENCE_DATA_KEYS: readonly ReferenceDataKeyInfo[] = [
-  { key: WHATSAPP_SWITCH, description: 'Feature switch: "1" sends WhatsApp messages, "0" or unset skips them (WHATSAPP_DISABLED).', defaultValue: '0', check: onOff(WHATSAPP_SWITCH) },
+  {
+    key: WHATSAPP_SWITCH,
+    description: 'Feature switch: "1" sends WhatsApp messages, "0" or unset skips them (WHATSAPP_DISABLED).',
+    defaultValue: '0',
+    check: onOff(WHATSAPP_SWITCH),
+  },
   {
     key: WHATSAPP_REQUIRE_OPT_IN,
-    description: "\"1\": a WhatsApp message goes only to a patient who opted in to WhatsApp (Meta's policy for business-initiated messages); others are skipped NO_CONSENT.",
+    description:
+      '"1": a WhatsApp message goes only to a patient who opted in to WhatsApp (Meta\'s policy for business-initiated messages); others are skipped NO_CONSENT.',
     defaultValue: '0',
     check: onOff(WHATSAPP_REQUIRE_OPT_IN),
   },
   {
     key: QUIET_HOURS_KEY,
-    description: 'HH:MM-HH:MM in each centre\'s time zone (else the tenant\'s), may cross midnight, e.g. "21:00-07:00"; empty = none. Non-critical patient messages inside it wait until it ends.',
+    description:
+      'HH:MM-HH:MM in each centre\'s time zone (else the tenant\'s), may cross midnight, e.g. "21:00-07:00"; empty = none. Non-critical patient messages inside it wait until it ends.',
     defaultValue: '',
-    check: (v) => (v === '' || (QUIET_HOURS_PATTERN.test(v) && v.slice(0, 5) !== v.slice(6)) ? null : `${QUIET_HOURS_KEY} must be HH:MM-HH:MM (24-hour, start different from end), or empty for none`),
+    check: (v) =>
+      v === '' || (QUIET_HOURS_PATTERN.test(v) && v.slice(0, 5) !== v.slice(6))
+        ? null
+        : `${QUIET_HOURS_KEY} must be HH:MM-HH:MM (24-hour, start different from end), or empty for none`,
   },
   {
     key: PRIVATE_PREVIEWS_KEY,
-    description: '"1": push and SMS texts of clinical events say only that the hospital has a message and where to read it (lock-screen safe).',
+    description:
+      '"1": push and SMS texts of clinical events say only that the hospital has a message and where to read it (lock-screen safe).',
     defaultValue: '0',
     check: onOff(PRIVATE_PREVIEWS_KEY),
   },
@@ -46,7 +57,10 @@ export const REFERENCE_DATA_KEYS: readonly ReferenceDataKeyInfo[] = [
     key: REMINDER_OFFSETS_KEY,
     description: 'Minutes before the slot at which appointment reminders go, comma-separated, each 1 to 86400.',
     defaultValue: '1440,120,30',
-    check: (v) => (v.split(',').every((x) => /^\s*[0-9]+\s*$/.test(x) && Number(x) >= 1 && Number(x) <= 86_400) ? null : `${REMINDER_OFFSETS_KEY} must be whole minutes between 1 and 86400, comma-separated, e.g. "1440,120,30"`),
+    check: (v) =>
+      v.split(',').every((x) => /^\s*[0-9]+\s*$/.test(x) && Number(x) >= 1 && Number(x) <= 86_400)
+        ? null
+        : `${REMINDER_OFFSETS_KEY} must be whole minutes between 1 and 86400, comma-separated, e.g. "1440,120,30"`,
   },
   {
     key: WALKIN_THRESHOLD_KEY,

@@ -32,12 +32,27 @@ export async function releaseHeld(scope: TenantScope, ctx: ReleaseContext, ids: 
   const rows = await scope.tx
     .update(deliveries)
     .set({ deferredUntil: null, updatedAt: now })
-    .where(and(sql`${deliveries.id} = ${idList(ids)}`, eq(deliveries.status, 'QUEUED'), isNotNull(deliveries.deferredUntil), isNull(deliveries.sendingSince), sql`${deliveries.nextAttemptAt} <= ${now.toISOString()}::timestamptz`))
+    .where(
+      and(
+        sql`${deliveries.id} = ${idList(ids)}`,
+        eq(deliveries.status, 'QUEUED'),
+        isNotNull(deliveries.deferredUntil),
+        isNull(deliveries.sendingSince),
+        sql`${deliveries.nextAttemptAt} <= ${now.toISOString()}::timestamptz`,
+      ),
+    )
     .returning();
   if (rows.length === 0) return { ready: [], derived: [] };
   const tenant = await getTenant(scope);
-  const data = await eventData(scope, rows.map((r) => r.eventId));
-  const policy = await loadPolicy(scope, rows.flatMap((r) => (r.patientId ? [r.patientId] : [])), tenant.timezone);
+  const data = await eventData(
+    scope,
+    rows.map((r) => r.eventId),
+  );
+  const policy = await loadPolicy(
+    scope,
+    rows.flatMap((r) => (r.patientId ? [r.patientId] : [])),
+    tenant.timezone,
+  );
   const going: DeliveryRow[] = [];
   for (const row of rows) {
     const decision = policyFor(policy, row, data.get(row.eventId), now);
@@ -50,9 +65,18 @@ export async function releaseHeld(scope: TenantScope, ctx: ReleaseContext, ids: 
 }
 
 /** WhatsApp messages not yet paid for are charged (new ones debited, refunded ones charged again); the rest go as they are. */
-async function payFor(scope: TenantScope, ctx: ReleaseContext, tenant: Awaited<ReturnType<typeof getTenant>>, rows: DeliveryRow[], now: Date): Promise<Released> {
+async function payFor(
+  scope: TenantScope,
+  ctx: ReleaseContext,
+  tenant: Awaited<ReturnType<typeof getTenant>>,
+  rows: DeliveryRow[],
+  now: Date,
+): Promise<Released> {
   const whatsApp = rows.filter((r) => r.channel === 'WHATSAPP');
-  const ledger = await ledgerStates(scope, whatsApp.map((r) => r.id));
+  const ledger = await ledgerStates(
+    scope,
+    whatsApp.map((r) => r.id),
+  );
   const price = whatsAppPricer(scope, ctx.box, now);
   const ready = new Set(rows.map((r) => r.id));
   const billable: { id: string; price: string; eventType: string; content?: MessageContent }[] = [];
@@ -66,9 +90,16 @@ async function payFor(scope: TenantScope, ctx: ReleaseContext, tenant: Awaited<R
       ready.delete(row.id);
       await skip(scope, ctx, row, priced.skip);
     } else if (state === 'refunded') {
-      if (await rechargeDelivery(scope, row.id, priced.price, 'WhatsApp message (sent again)', ctx.bus)) await setCost(scope, row.id, priced.price, movedTo(content, priced.category));
+      if (await rechargeDelivery(scope, row.id, priced.price, 'WhatsApp message (sent again)', ctx.bus))
+        await setCost(scope, row.id, priced.price, movedTo(content, priced.category));
       else refused.add(row.id);
-    } else billable.push({ id: row.id, price: priced.price, eventType: row.eventType, content: movedTo(content, priced.category) });
+    } else
+      billable.push({
+        id: row.id,
+        price: priced.price,
+        eventType: row.eventType,
+        content: movedTo(content, priced.category),
+      });
   }
   const charged = await chargeWhatsApp(scope, ctx, tenant, billable, now);
   for (const b of billable) if (!charged.refused.has(b.id)) await setCost(scope, b.id, b.price, b.content);
@@ -81,7 +112,10 @@ async function payFor(scope: TenantScope, ctx: ReleaseContext, tenant: Awaited<R
 
 /** The cost charged, and the category charged when Meta moved the template since it was rendered (what Meta's billing is compared with). */
 async function setCost(scope: TenantScope, id: string, cost: string, content?: MessageContent): Promise<void> {
-  await scope.tx.update(deliveries).set({ cost, ...(content ? { content } : {}) }).where(eq(deliveries.id, id));
+  await scope.tx
+    .update(deliveries)
+    .set({ cost, ...(content ? { content } : {}) })
+    .where(eq(deliveries.id, id));
 }
 
 function movedTo(content: MessageContent | null, category: string): MessageContent | undefined {
@@ -89,17 +123,29 @@ function movedTo(content: MessageContent | null, category: string): MessageConte
 }
 
 async function skip(scope: TenantScope, ctx: ReleaseContext, row: DeliveryRow, reason: string): Promise<void> {
-  await recordStatus(scope, row, { status: 'SKIPPED', reason, at: ctx.now(), patch: { nextAttemptAt: null } }, ctx.publishStatus, ctx.bus);
+  await recordStatus(
+    scope,
+    row,
+    { status: 'SKIPPED', reason, at: ctx.now(), patch: { nextAttemptAt: null } },
+    ctx.publishStatus,
+    ctx.bus,
+  );
 }
 
 async function hold(scope: TenantScope, row: DeliveryRow, until: Date, now: Date): Promise<void> {
   const reason = `QUIET_HOURS: held until ${until.toISOString()}`;
-  await scope.tx.update(deliveries).set({ deferredUntil: until, nextAttemptAt: until, reason, updatedAt: now }).where(eq(deliveries.id, row.id));
+  await scope.tx
+    .update(deliveries)
+    .set({ deferredUntil: until, nextAttemptAt: until, reason, updatedAt: now })
+    .where(eq(deliveries.id, row.id));
   recordReportAtCommit(scope, row.id, 'QUEUED', reason, now);
 }
 
 /** The stored data of the deliveries' events (what the policy reads: the centre's zone, a reminder's slot). */
 async function eventData(scope: TenantScope, ids: string[]): Promise<Map<string, unknown>> {
-  const rows = await scope.tx.select({ id: events.id, data: events.data }).from(events).where(inArray(events.id, [...new Set(ids)]));
+  const rows = await scope.tx
+    .select({ id: events.id, data: events.data })
+    .from(events)
+    .where(inArray(events.id, [...new Set(ids)]));
   return new Map(rows.map((r) => [r.id, r.data]));
 }

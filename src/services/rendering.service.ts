@@ -51,7 +51,12 @@ export interface RenderOptions {
  * patient was sent, and the full clinical text is kept only where something did send it
  * (the WhatsApp and email deliveries of the same event).
  */
-function renderPrivate(channel: 'SMS' | 'PUSH', tenant: TenantRow, centreName: string | undefined, m: PlannedMessage): Rendered {
+function renderPrivate(
+  channel: 'SMS' | 'PUSH',
+  tenant: TenantRow,
+  centreName: string | undefined,
+  m: PlannedMessage,
+): Rendered {
   const texts = privateTexts(m.language);
   const same = centreName?.trim().toLowerCase() === tenant.name.trim().toLowerCase();
   const vars = { 'tenant.name': tenant.name, 'centre.name': same ? undefined : centreName };
@@ -61,13 +66,28 @@ function renderPrivate(channel: 'SMS' | 'PUSH', tenant: TenantRow, centreName: s
   if (channel === 'SMS') return { ok: true, body: text, content: { channel: 'SMS', body: text } };
   const title = renderTemplate(texts.push.title, vars);
   if (!title.ok) return missing(title.missing);
-  return { ok: true, body: text, content: { channel: 'PUSH', title: singleLine(title.text) || tenant.name, body: text } };
+  return {
+    ok: true,
+    body: text,
+    content: { channel: 'PUSH', title: singleLine(title.text) || tenant.name, body: text },
+  };
 }
 
 /** Renders one planned message in its language, dates in the centre's (else tenant's) time zone. */
-export function renderMessage(template: TemplateView | undefined, tenant: TenantRow, eventType: string, data: unknown, m: PlannedMessage, opts: RenderOptions = {}): Rendered {
+export function renderMessage(
+  template: TemplateView | undefined,
+  tenant: TenantRow,
+  eventType: string,
+  data: unknown,
+  m: PlannedMessage,
+  opts: RenderOptions = {},
+): Rendered {
   if (!template) return { ok: false, reason: `NO_TEMPLATE: ${eventType} ${m.channel} ${m.language}` };
-  const vars = buildVariables(eventType, data, { language: m.language, timeZone: tenant.timezone, affectedIndex: m.affectedIndex });
+  const vars = buildVariables(eventType, data, {
+    language: m.language,
+    timeZone: tenant.timezone,
+    affectedIndex: m.affectedIndex,
+  });
   // SMS and push are the channels whose text shows on a lock screen.
   if (opts.privatePreviews && (m.channel === 'SMS' || m.channel === 'PUSH') && isClinicalEvent(eventType)) {
     return renderPrivate(m.channel, tenant, vars['centre.name'], m);
@@ -81,18 +101,37 @@ export function renderMessage(template: TemplateView | undefined, tenant: Tenant
   const subjectText = subject?.ok ? singleLine(subject.text) : '';
   switch (m.channel) {
     case 'WHATSAPP': {
-      if (!template.whatsAppTemplateName || !template.whatsAppCategory) return { ok: false, reason: 'NO_TEMPLATE: WhatsApp template name or category missing' };
+      if (!template.whatsAppTemplateName || !template.whatsAppCategory)
+        return { ok: false, reason: 'NO_TEMPLATE: WhatsApp template name or category missing' };
       const parameters = whatsAppParameters(template.body, vars);
-      return { ok: true, body: text.text, content: { channel: 'WHATSAPP', templateName: template.whatsAppTemplateName, category: template.whatsAppCategory, language: m.language.toLowerCase(), parameters } };
+      return {
+        ok: true,
+        body: text.text,
+        content: {
+          channel: 'WHATSAPP',
+          templateName: template.whatsAppTemplateName,
+          category: template.whatsAppCategory,
+          language: m.language.toLowerCase(),
+          parameters,
+        },
+      };
     }
     case 'EMAIL': {
       const html = renderTemplate(template.body, vars, { escape: escapeHtml });
       if (!html.ok) return missing(html.missing);
-      return { ok: true, body: text.text, content: { channel: 'EMAIL', subject: subjectText || eventType, text: text.text, html: emailHtml(html.text) } };
+      return {
+        ok: true,
+        body: text.text,
+        content: { channel: 'EMAIL', subject: subjectText || eventType, text: text.text, html: emailHtml(html.text) },
+      };
     }
     case 'SMS':
       return { ok: true, body: text.text, content: { channel: 'SMS', body: text.text } };
     case 'PUSH':
-      return { ok: true, body: text.text, content: { channel: 'PUSH', title: subjectText || tenant.name, body: text.text } };
+      return {
+        ok: true,
+        body: text.text,
+        content: { channel: 'PUSH', title: subjectText || tenant.name, body: text.text },
+      };
   }
 }

@@ -25,7 +25,11 @@ export interface ResendResult {
  * nothing rendered, one whose fallback is on its way (the patient would get both), and ids the
  * tenant cannot see (another tenant's are indistinguishable from unknown ones).
  */
-export async function resendDeliveries(scope: TenantScope, req: { ids?: readonly string[] | null; filter?: DeliveryFilter | null }, bus?: Bus): Promise<ResendResult> {
+export async function resendDeliveries(
+  scope: TenantScope,
+  req: { ids?: readonly string[] | null; filter?: DeliveryFilter | null },
+  bus?: Bus,
+): Promise<ResendResult> {
   if (!req.ids === !req.filter) throw new ValidationError('ids', 'Give either ids or filter');
   const ids = req.ids ? [...new Set(req.ids)] : null;
   if (ids && ids.length > RESEND_LIMIT) throw new ValidationError('ids', `At most ${RESEND_LIMIT} ids per call`);
@@ -48,12 +52,28 @@ export async function resendDeliveries(scope: TenantScope, req: { ids?: readonly
     .update(deliveries)
     // A fallback marker still pending becomes timer-less: the resent message falls back if it is
     // skipped or fails again, never because the marker's time (its first skip) has passed.
-    .set({ status: 'QUEUED', reason: null, cost: null, providerMessageId: null, attempts: 0, sendingSince: null, deferredUntil: now, nextAttemptAt: now, updatedAt: now, fallbackDueAt: sql`case when ${deliveries.fallbackDueAt} is null then null else ${NO_TIMER.toISOString()}::timestamptz end` })
+    .set({
+      status: 'QUEUED',
+      reason: null,
+      cost: null,
+      providerMessageId: null,
+      attempts: 0,
+      sendingSince: null,
+      deferredUntil: now,
+      nextAttemptAt: now,
+      updatedAt: now,
+      fallbackDueAt: sql`case when ${deliveries.fallbackDueAt} is null then null else ${NO_TIMER.toISOString()}::timestamptz end`,
+    })
     .where(and(inArray(deliveries.id, candidates), sql`${deliveries.status} in ('SKIPPED', 'FAILED')`))
     .returning();
   for (const row of rows) {
     recordReportAtCommit(scope, row.id, 'QUEUED', `resent by ${scope.actor}`, now);
-    await audit(scope, { action: 'delivery.resend', entityType: 'delivery', entityId: row.id, details: { channel: row.channel, eventId: row.eventId } });
+    await audit(scope, {
+      action: 'delivery.resend',
+      entityType: 'delivery',
+      entityId: row.id,
+      details: { channel: row.channel, eventId: row.eventId },
+    });
     if (bus) {
       const payload = statusPayload(row);
       scope.afterCommit(() => bus.publish('delivery.status', payload));

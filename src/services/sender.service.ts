@@ -5,7 +5,12 @@ import type { SecretBox } from '../crypto.js';
 import { idList } from '../db/bulk.js';
 import type { TenantScope } from '../db/tenant.js';
 import type { Bus } from '../events/bus.js';
-import { recordReportAtCommit, recordSentAtCommit, recordStatus, type StatusPublisher } from './delivery-status.service.js';
+import {
+  recordReportAtCommit,
+  recordSentAtCommit,
+  recordStatus,
+  type StatusPublisher,
+} from './delivery-status.service.js';
 import type { DeliveryRow } from './deliveries.service.js';
 import type { MessageContent } from './rendering.service.js';
 import { whatsAppCredentials } from './whatsapp.service.js';
@@ -53,7 +58,12 @@ export type ClaimGuard =
  * conditional UPDATE makes a claim exclusive: the dispatcher's fast path and the retry worker
  * never send the same delivery at once, and one already marked "sending" is never sent blindly again.
  */
-export async function claimDeliveries(scope: TenantScope, ctx: SendContext, ids: string[], guard: ClaimGuard): Promise<Claimed[]> {
+export async function claimDeliveries(
+  scope: TenantScope,
+  ctx: SendContext,
+  ids: string[],
+  guard: ClaimGuard,
+): Promise<Claimed[]> {
   if (ids.length === 0) return [];
   const now = ctx.now();
   const held = 'heldSince' in guard;
@@ -74,29 +84,86 @@ export async function claimDeliveries(scope: TenantScope, ctx: SendContext, ids:
 
 /** The provider calls for claimed rows (WhatsApp credentials read, and decrypted, once for all of them). */
 export async function callsFor(scope: TenantScope, ctx: SendContext, rows: Row[]): Promise<Claimed[]> {
-  const creds = rows.some((r) => r.channel === 'WHATSAPP') ? await cachedConfig(scope, 'whatsapp:credentials', () => whatsAppCredentials(scope, ctx.box)) : null;
+  const creds = rows.some((r) => r.channel === 'WHATSAPP')
+    ? await cachedConfig(scope, 'whatsapp:credentials', () => whatsAppCredentials(scope, ctx.box))
+    : null;
   return rows.map((row) => toCall(scope, ctx, row, creds));
 }
 
-function toCall(scope: TenantScope, ctx: SendContext, row: Row, creds: Awaited<ReturnType<typeof whatsAppCredentials>>): Claimed {
+function toCall(
+  scope: TenantScope,
+  ctx: SendContext,
+  row: Row,
+  creds: Awaited<ReturnType<typeof whatsAppCredentials>>,
+): Claimed {
   const content = row.content as MessageContent | null;
   const ch = ctx.channels;
   // Nothing rendered (a row written by hand or by an older version): failing it beats retrying forever.
-  if (!content) return { row, call: async () => ({ ok: false, transient: false, reason: 'NO_CONTENT: nothing was rendered for this message' }) };
+  if (!content)
+    return {
+      row,
+      call: async () => ({ ok: false, transient: false, reason: 'NO_CONTENT: nothing was rendered for this message' }),
+    };
   switch (content.channel) {
     case 'WHATSAPP': {
-      if (!creds) return { row, call: async () => ({ ok: false, transient: false, reason: 'WHATSAPP_NOT_CONFIGURED' }) };
+      if (!creds)
+        return { row, call: async () => ({ ok: false, transient: false, reason: 'WHATSAPP_NOT_CONFIGURED' }) };
       // Keyed by tenant too: a number belongs to one tenant's WABA, and a misconfigured duplicate must not let one tenant slow another.
       const pace = { sender: `${scope.tenantId}:${creds.senderNumber}`, recipient: row.recipient };
-      if ('kind' in content) return { row, pace, call: () => ch.whatsapp.sendText({ apiKey: creds.token, to: row.recipient, body: content.body, reference: row.id }) };
-      return { row, pace, call: () => ch.whatsapp.send({ apiKey: creds.token, to: row.recipient, templateName: content.templateName, language: content.language, parameters: content.parameters, reference: row.id }) };
+      if ('kind' in content)
+        return {
+          row,
+          pace,
+          call: () =>
+            ch.whatsapp.sendText({ apiKey: creds.token, to: row.recipient, body: content.body, reference: row.id }),
+        };
+      return {
+        row,
+        pace,
+        call: () =>
+          ch.whatsapp.send({
+            apiKey: creds.token,
+            to: row.recipient,
+            templateName: content.templateName,
+            language: content.language,
+            parameters: content.parameters,
+            reference: row.id,
+          }),
+      };
     }
     case 'EMAIL':
-      return { row, call: () => ch.email.send({ to: row.recipient, subject: content.subject, text: content.text, html: content.html, tags: { tenant: scope.tenantId, delivery: row.id } }) };
+      return {
+        row,
+        call: () =>
+          ch.email.send({
+            to: row.recipient,
+            subject: content.subject,
+            text: content.text,
+            html: content.html,
+            tags: { tenant: scope.tenantId, delivery: row.id },
+          }),
+      };
     case 'SMS':
-      return { row, call: () => ch.sms.send({ to: row.recipient, body: content.body, statusCallback: `${ctx.publicUrl}/webhooks/sms/${scope.tenantId}?delivery=${row.id}` }) };
+      return {
+        row,
+        call: () =>
+          ch.sms.send({
+            to: row.recipient,
+            body: content.body,
+            statusCallback: `${ctx.publicUrl}/webhooks/sms/${scope.tenantId}?delivery=${row.id}`,
+          }),
+      };
     case 'PUSH':
-      return { row, call: () => ch.push.send({ deviceToken: row.recipient, title: content.title, body: content.body, data: { deliveryId: row.id, eventType: row.eventType } }) };
+      return {
+        row,
+        call: () =>
+          ch.push.send({
+            deviceToken: row.recipient,
+            title: content.title,
+            body: content.body,
+            data: { deliveryId: row.id, eventType: row.eventType },
+          }),
+      };
   }
 }
 
@@ -110,7 +177,11 @@ export function backoffMs(attempt: number, baseMs: number, random = Math.random)
  * Records what the providers said about claimed messages: the accepted ones become SENT in one
  * statement, sent with the COMMIT (recordSentAtCommit), the others are retried or FAILED.
  */
-export async function recordOutcomes(scope: TenantScope, ctx: SendContext, claimed: { row: Row; outcome: SendOutcome }[]): Promise<void> {
+export async function recordOutcomes(
+  scope: TenantScope,
+  ctx: SendContext,
+  claimed: { row: Row; outcome: SendOutcome }[],
+): Promise<void> {
   const now = ctx.now();
   const sent = new Map<string, string>();
   for (const { row, outcome } of claimed) {
@@ -126,20 +197,40 @@ export async function recordOutcomes(scope: TenantScope, ctx: SendContext, claim
  * at least KABAR_RECEIPT_GRACE_MS: if it did arrive, its receipt settles it meanwhile and it is
  * not sent twice.
  */
-async function recordFailure(scope: TenantScope, ctx: SendContext, row: Row, outcome: Extract<SendOutcome, { ok: false }>, now: Date): Promise<void> {
+async function recordFailure(
+  scope: TenantScope,
+  ctx: SendContext,
+  row: Row,
+  outcome: Extract<SendOutcome, { ok: false }>,
+  now: Date,
+): Promise<void> {
   if (outcome.transient && row.attempts < ctx.maxAttempts) {
     const unsure = outcome.ambiguous === true && ctx.receiptChannels.has(row.channel);
-    const wait = Math.max(outcome.retryAfterMs ?? 0, backoffMs(row.attempts, ctx.retryBaseMs), unsure ? ctx.receiptGraceMs : 0);
+    const wait = Math.max(
+      outcome.retryAfterMs ?? 0,
+      backoffMs(row.attempts, ctx.retryBaseMs),
+      unsure ? ctx.receiptGraceMs : 0,
+    );
     const reason = `attempt ${row.attempts} failed (${outcome.reason}); ${unsure ? "retrying unless the provider's receipt shows it arrived" : 'retrying'}`;
     // Guarded on QUEUED: a provider receipt may already have settled it.
     // Released again when due (deferredUntil): the patient's choices made meanwhile still count.
     const next = new Date(now.getTime() + wait);
-    await scope.tx.update(deliveries).set({ sendingSince: null, nextAttemptAt: next, deferredUntil: next, reason, updatedAt: now }).where(and(eq(deliveries.id, row.id), eq(deliveries.status, 'QUEUED')));
+    await scope.tx
+      .update(deliveries)
+      .set({ sendingSince: null, nextAttemptAt: next, deferredUntil: next, reason, updatedAt: now })
+      .where(and(eq(deliveries.id, row.id), eq(deliveries.status, 'QUEUED')));
     recordReportAtCommit(scope, row.id, 'QUEUED', reason, now);
     return;
   }
   const reason = outcome.transient ? `${outcome.reason} (gave up after ${row.attempts} attempts)` : outcome.reason;
   // 132015/132016: Meta paused or disabled the template; the next messages must not even be tried.
-  if (row.channel === 'WHATSAPP' && !outcome.transient) await verdictFromSend(scope, row.content, outcome.reason, ctx.emit);
-  await recordStatus(scope, row, { status: 'FAILED', reason, at: now, patch: { sendingSince: null, nextAttemptAt: null } }, ctx.publishStatus, ctx.bus);
+  if (row.channel === 'WHATSAPP' && !outcome.transient)
+    await verdictFromSend(scope, row.content, outcome.reason, ctx.emit);
+  await recordStatus(
+    scope,
+    row,
+    { status: 'FAILED', reason, at: now, patch: { sendingSince: null, nextAttemptAt: null } },
+    ctx.publishStatus,
+    ctx.bus,
+  );
 }

@@ -59,14 +59,25 @@ export async function upsertStaff(scope: TenantScope, input: StaffInput): Promis
     [row] = await scope.tx.update(staffMembers).set(values).where(eq(staffMembers.id, input.id)).returning();
     if (!row) throw new NotFoundError('StaffMember', input.id);
   } else {
-    [row] = await scope.tx.insert(staffMembers).values({ ...values, tenantId: scope.tenantId }).returning();
+    [row] = await scope.tx
+      .insert(staffMembers)
+      .values({ ...values, tenantId: scope.tenantId })
+      .returning();
   }
   await audit(scope, {
     action: input.id ? 'config.staff.update' : 'config.staff.create',
     entityType: 'staff_member',
     entityId: row!.id,
     // Contact details are personal data: the audit keeps what changed, not the values.
-    details: { name: values.name, departments: values.departments, centreIds: values.centreIds, active: values.active, hasEmail: !!values.email, hasPhone: !!values.phone, pushTokens: values.pushTokens.length },
+    details: {
+      name: values.name,
+      departments: values.departments,
+      centreIds: values.centreIds,
+      active: values.active,
+      hasEmail: !!values.email,
+      hasPhone: !!values.phone,
+      pushTokens: values.pushTokens.length,
+    },
   });
   return row!;
 }

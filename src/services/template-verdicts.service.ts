@@ -69,7 +69,11 @@ export interface VerdictEffects {
  * verdict at commit), and one admin event after commit. Saying again what is already recorded
  * changes nothing and tells nobody. Returns how many templates changed.
  */
-export async function applyTemplateUpdates(scope: TenantScope, updates: TemplateUpdate[], fx: VerdictEffects): Promise<number> {
+export async function applyTemplateUpdates(
+  scope: TenantScope,
+  updates: TemplateUpdate[],
+  fx: VerdictEffects,
+): Promise<number> {
   let changed = 0;
   for (const u of updates) {
     const status = u.event ? STATUS_OF_EVENT[u.event] : undefined;
@@ -79,11 +83,20 @@ export async function applyTemplateUpdates(scope: TenantScope, updates: Template
     const after = {
       status: status ?? before.status,
       metaEvent: status ? u.event! : before.metaEvent,
-      reason: status ? (u.reason ?? (u.event === 'FLAGGED' ? 'FLAGGED: quality warning; still sending' : null)) : before.reason,
+      reason: status
+        ? (u.reason ?? (u.event === 'FLAGGED' ? 'FLAGGED: quality warning; still sending' : null))
+        : before.reason,
       category: category ?? before.category,
     };
-    const previous = before.category ?? (u.previousCategory && CATEGORIES.has(u.previousCategory) ? u.previousCategory : null);
-    if (after.status === before.status && after.metaEvent === before.metaEvent && after.reason === before.reason && after.category === before.category) continue;
+    const previous =
+      before.category ?? (u.previousCategory && CATEGORIES.has(u.previousCategory) ? u.previousCategory : null);
+    if (
+      after.status === before.status &&
+      after.metaEvent === before.metaEvent &&
+      after.reason === before.reason &&
+      after.category === before.category
+    )
+      continue;
     await scope.tx
       .update(whatsAppTemplateVerdicts)
       .set({ ...after, updatedAt: new Date() })
@@ -111,7 +124,10 @@ export async function applyTemplateUpdates(scope: TenantScope, updates: Template
 
 /** The template's verdict row, created empty if Meta never spoke of it, and locked: two reports of one template apply one after the other. */
 async function lockVerdict(scope: TenantScope, name: string, language: string): Promise<VerdictRow> {
-  await scope.tx.insert(whatsAppTemplateVerdicts).values({ tenantId: scope.tenantId, templateName: name, language }).onConflictDoNothing();
+  await scope.tx
+    .insert(whatsAppTemplateVerdicts)
+    .values({ tenantId: scope.tenantId, templateName: name, language })
+    .onConflictDoNothing();
   const [row] = await scope.tx
     .select()
     .from(whatsAppTemplateVerdicts)
@@ -125,7 +141,11 @@ function notify(scope: TenantScope, fx: VerdictEffects, template: Record<string,
   if (!emit) return;
   // Unique per change: a change is recorded once (the row lock), so it is told once.
   const id = `${TEMPLATE_STATUS_EVENT}:${scope.tenantId}:${String(template.name)}:${String(template.language)}:${Date.now()}:${n}`;
-  const event: DerivedEvent = { id, type: TEMPLATE_STATUS_EVENT, data: { template, tenant: { id: scope.tenantId, name: fx.tenantName } } };
+  const event: DerivedEvent = {
+    id,
+    type: TEMPLATE_STATUS_EVENT,
+    data: { template, tenant: { id: scope.tenantId, name: fx.tenantName } },
+  };
   scope.afterCommit(() => emit(scope.tenantId, event));
 }
 
@@ -136,11 +156,20 @@ export const VERDICT_OF_SEND_CODE: Readonly<Record<number, string>> = { 132015: 
  * Marks the template of a WhatsApp template message Meta refused to send with 132015/132016
  * (PAUSED/DISABLED), as its webhook would have: later messages are skipped, not charged.
  */
-export async function verdictFromSend(scope: TenantScope, content: unknown, reason: string, emit?: VerdictEffects['emit']): Promise<void> {
+export async function verdictFromSend(
+  scope: TenantScope,
+  content: unknown,
+  reason: string,
+  emit?: VerdictEffects['emit'],
+): Promise<void> {
   const code = whatsAppErrorCode(reason);
   const event = code === null ? undefined : VERDICT_OF_SEND_CODE[code];
   const c = content as { templateName?: unknown; language?: unknown } | null;
   if (!event || typeof c?.templateName !== 'string' || typeof c.language !== 'string') return;
   const tenantName = (await getTenant(scope)).name;
-  await applyTemplateUpdates(scope, [{ name: c.templateName, language: c.language.toLowerCase(), event, reason }], { tenantName, emit, source: 'send' });
+  await applyTemplateUpdates(scope, [{ name: c.templateName, language: c.language.toLowerCase(), event, reason }], {
+    tenantName,
+    emit,
+    source: 'send',
+  });
 }

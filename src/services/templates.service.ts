@@ -49,17 +49,38 @@ export interface TemplateFilter {
 /** When the shipped defaults were last revised; shown as their updatedAt. */
 const DEFAULTS_RELEASED = new Date('2026-11-23T00:00:00Z');
 
-const keyOf = (t: { eventType: string; channel: string; language: string }) => `${t.eventType}:${t.channel}:${t.language}`;
+const keyOf = (t: { eventType: string; channel: string; language: string }) =>
+  `${t.eventType}:${t.channel}:${t.language}`;
 
 const NO_VERDICT = { whatsAppStatus: null, whatsAppStatusReason: null };
 
 function fromRow(r: Row): TemplateView {
   const { id, eventType, channel, language, subject, body, whatsAppTemplateName, whatsAppCategory, updatedAt } = r;
-  return { id, eventType, channel, language, subject, body, whatsAppTemplateName, whatsAppCategory, isDefault: false, updatedAt, ...NO_VERDICT };
+  return {
+    id,
+    eventType,
+    channel,
+    language,
+    subject,
+    body,
+    whatsAppTemplateName,
+    whatsAppCategory,
+    isDefault: false,
+    updatedAt,
+    ...NO_VERDICT,
+  };
 }
 
 function fromDefault(d: (typeof DEFAULT_TEMPLATES)[number]): TemplateView {
-  return { ...d, id: `default:${keyOf(d)}`, channel: d.channel, language: d.language, isDefault: true, updatedAt: DEFAULTS_RELEASED, ...NO_VERDICT };
+  return {
+    ...d,
+    id: `default:${keyOf(d)}`,
+    channel: d.channel,
+    language: d.language,
+    isDefault: true,
+    updatedAt: DEFAULTS_RELEASED,
+    ...NO_VERDICT,
+  };
 }
 
 /**
@@ -70,7 +91,12 @@ function fromDefault(d: (typeof DEFAULT_TEMPLATES)[number]): TemplateView {
 function withVerdict(t: TemplateView, verdicts: Map<string, VerdictRow>): TemplateView {
   if (t.channel !== 'WHATSAPP' || !t.whatsAppTemplateName) return t;
   const v = verdicts.get(verdictKey(t.whatsAppTemplateName, t.language));
-  return { ...t, whatsAppCategory: v?.category ?? t.whatsAppCategory, whatsAppStatus: v?.status ?? 'UNKNOWN', whatsAppStatusReason: v?.status ? v.reason : null };
+  return {
+    ...t,
+    whatsAppCategory: v?.category ?? t.whatsAppCategory,
+    whatsAppStatus: v?.status ?? 'UNKNOWN',
+    whatsAppStatusReason: v?.status ? v.reason : null,
+  };
 }
 
 /** The templates in force: the tenant's overrides, and Kabar's defaults where there is none. */
@@ -88,12 +114,17 @@ export async function listTemplates(scope: TenantScope, f: TemplateFilter): Prom
   const overrides = new Map(rows.map((r) => [keyOf(r), fromRow(r)]));
   const verdicts = f.channel && f.channel !== 'WHATSAPP' ? new Map<string, VerdictRow>() : await loadVerdicts(scope);
   return DEFAULT_TEMPLATES.filter(
-    (d) => (!f.eventType || d.eventType === f.eventType) && (!f.channel || d.channel === f.channel) && (!f.language || d.language === f.language),
+    (d) =>
+      (!f.eventType || d.eventType === f.eventType) &&
+      (!f.channel || d.channel === f.channel) &&
+      (!f.language || d.language === f.language),
   ).map((d) => withVerdict(overrides.get(keyOf(d)) ?? fromDefault(d), verdicts));
 }
 
 /** Every template in force, by event type, channel and language: what dispatch renders from (one query). */
-export async function templatesInForce(scope: TenantScope): Promise<(eventType: string, channel: ChannelName, language: LanguageName) => TemplateView | undefined> {
+export async function templatesInForce(
+  scope: TenantScope,
+): Promise<(eventType: string, channel: ChannelName, language: LanguageName) => TemplateView | undefined> {
   const all = new Map((await listTemplates(scope, {})).map((t) => [keyOf(t), t]));
   return (eventType, channel, language) => all.get(keyOf({ eventType, channel, language }));
 }
@@ -103,7 +134,8 @@ function validate(input: TemplateInput) {
   const c = new Checks();
   const known = notifyingEventTypes().includes(input.eventType);
   if (!known) c.add('input.eventType', `input.eventType "${input.eventType}" is not an event type that sends messages`);
-  if (!CHANNELS.includes(input.channel) || !LANGUAGES.includes(input.language)) c.add('input.channel', 'unknown channel or language');
+  if (!CHANNELS.includes(input.channel) || !LANGUAGES.includes(input.language))
+    c.add('input.channel', 'unknown channel or language');
   const body = input.body;
   const bodyCheck = known ? checkTemplate(input.eventType, body) : { ok: true as const };
   if (!body.trim() || body.length > 10_000) c.add('input.body', 'input.body must be 1 to 10000 characters');
@@ -113,7 +145,8 @@ function validate(input: TemplateInput) {
   const subject = input.subject?.trim() || null;
   if (isEmail && !subject) c.add('input.subject', 'input.subject is required for EMAIL templates');
   // PUSH uses the subject as the notification title; WhatsApp and SMS have none.
-  if (subject && !isEmail && input.channel !== 'PUSH') c.add('input.subject', 'input.subject is only used by EMAIL (subject) and PUSH (title) templates');
+  if (subject && !isEmail && input.channel !== 'PUSH')
+    c.add('input.subject', 'input.subject is only used by EMAIL (subject) and PUSH (title) templates');
   else if (subject && known) {
     const sc = checkTemplate(input.eventType, subject);
     if (!sc.ok) c.add('input.subject', `input.subject: ${sc.message}`);
@@ -121,13 +154,28 @@ function validate(input: TemplateInput) {
   const name = input.whatsAppTemplateName?.trim() || null;
   const category = input.whatsAppCategory ?? null;
   if (isWhatsApp) {
-    if (!name || !/^[a-z0-9_]{1,512}$/.test(name)) c.add('input.whatsAppTemplateName', 'input.whatsAppTemplateName must be the approved Meta template name (lowercase letters, digits and _)');
+    if (!name || !/^[a-z0-9_]{1,512}$/.test(name))
+      c.add(
+        'input.whatsAppTemplateName',
+        'input.whatsAppTemplateName must be the approved Meta template name (lowercase letters, digits and _)',
+      );
     if (!category) c.add('input.whatsAppCategory', 'input.whatsAppCategory is required for WHATSAPP templates');
   } else if (name || category) {
-    c.add(name ? 'input.whatsAppTemplateName' : 'input.whatsAppCategory', 'WhatsApp template name and category apply only to WHATSAPP templates');
+    c.add(
+      name ? 'input.whatsAppTemplateName' : 'input.whatsAppCategory',
+      'WhatsApp template name and category apply only to WHATSAPP templates',
+    );
   }
   c.done();
-  return { eventType: input.eventType, channel: input.channel, language: input.language, subject, body, whatsAppTemplateName: name, whatsAppCategory: category };
+  return {
+    eventType: input.eventType,
+    channel: input.channel,
+    language: input.language,
+    subject,
+    body,
+    whatsAppTemplateName: name,
+    whatsAppCategory: category,
+  };
 }
 
 export async function upsertTemplate(scope: TenantScope, input: TemplateInput): Promise<TemplateView> {
@@ -138,18 +186,38 @@ export async function upsertTemplate(scope: TenantScope, input: TemplateInput): 
     .values({ ...values, tenantId: scope.tenantId, updatedAt: now })
     .onConflictDoUpdate({
       target: [templates.tenantId, templates.eventType, templates.channel, templates.language],
-      set: { subject: values.subject, body: values.body, whatsAppTemplateName: values.whatsAppTemplateName, whatsAppCategory: values.whatsAppCategory, updatedAt: now },
+      set: {
+        subject: values.subject,
+        body: values.body,
+        whatsAppTemplateName: values.whatsAppTemplateName,
+        whatsAppCategory: values.whatsAppCategory,
+        updatedAt: now,
+      },
     })
     .returning();
-  await audit(scope, { action: 'config.template.upsert', entityType: 'template', entityId: keyOf(values), details: values });
+  await audit(scope, {
+    action: 'config.template.upsert',
+    entityType: 'template',
+    entityId: keyOf(values),
+    details: values,
+  });
   return withVerdict(fromRow(row!), values.channel === 'WHATSAPP' ? await loadVerdicts(scope) : new Map());
 }
 
 /** Drops the tenant's override so Kabar's default applies again. */
-export async function resetTemplate(scope: TenantScope, key: { eventType: string; channel: ChannelName; language: LanguageName }): Promise<TemplateView> {
+export async function resetTemplate(
+  scope: TenantScope,
+  key: { eventType: string; channel: ChannelName; language: LanguageName },
+): Promise<TemplateView> {
   const [row] = await scope.tx
     .delete(templates)
-    .where(and(eq(templates.eventType, key.eventType), eq(templates.channel, key.channel), eq(templates.language, key.language)))
+    .where(
+      and(
+        eq(templates.eventType, key.eventType),
+        eq(templates.channel, key.channel),
+        eq(templates.language, key.language),
+      ),
+    )
     .returning();
   if (!row) throw new NotFoundError('Template override', keyOf(key));
   await audit(scope, { action: 'config.template.reset', entityType: 'template', entityId: keyOf(key), details: {} });

@@ -27,7 +27,13 @@ export async function createTenant(scope: PlatformScope, input: CreateTenantInpu
   };
   c.done();
   const [row] = await scope.tx.insert(tenants).values(values).returning();
-  await auditPlatform(scope, { tenantId: row!.id, action: 'tenant.create', entityType: 'tenant', entityId: row!.id, details: values });
+  await auditPlatform(scope, {
+    tenantId: row!.id,
+    action: 'tenant.create',
+    entityType: 'tenant',
+    entityId: row!.id,
+    details: values,
+  });
   return row!;
 }
 

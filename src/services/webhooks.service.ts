@@ -21,9 +21,16 @@ export async function tenantOfProviderMessage(scope: PlatformScope, providerMess
 }
 
 /** The tenant's WhatsApp webhook secret matches the header 360dialog sends back (timing-safe). */
-export async function whatsAppWebhookAuthentic(scope: TenantScope, box: SecretBox, header: string | undefined): Promise<boolean> {
+export async function whatsAppWebhookAuthentic(
+  scope: TenantScope,
+  box: SecretBox,
+  header: string | undefined,
+): Promise<boolean> {
   if (!header) return false;
-  const [row] = await scope.tx.select({ secret: whatsAppConfigs.webhookSecretEnc }).from(whatsAppConfigs).where(eq(whatsAppConfigs.tenantId, scope.tenantId));
+  const [row] = await scope.tx
+    .select({ secret: whatsAppConfigs.webhookSecretEnc })
+    .from(whatsAppConfigs)
+    .where(eq(whatsAppConfigs.tenantId, scope.tenantId));
   if (!row) return false;
   const expected = Buffer.from(box.open(row.secret));
   const given = Buffer.from(header);
@@ -36,7 +43,12 @@ export async function whatsAppWebhookAuthentic(scope: TenantScope, box: SecretBo
  * A WhatsApp message that finally fails is refunded by recordStatus; Meta's `pricing` on a status
  * settles its charge with what Meta billed (whatsapp-billing.ts).
  */
-export async function applyProviderStatuses(scope: TenantScope, statuses: ProviderStatus[], publish: StatusPublisher, bus?: Bus): Promise<number> {
+export async function applyProviderStatuses(
+  scope: TenantScope,
+  statuses: ProviderStatus[],
+  publish: StatusPublisher,
+  bus?: Bus,
+): Promise<number> {
   let applied = 0;
   for (const s of statuses) {
     // Usually the send's answer is recorded already; otherwise the delivery id the provider echoes
@@ -47,7 +59,9 @@ export async function applyProviderStatuses(scope: TenantScope, statuses: Provid
     if (!row) continue;
     const receipt = named && named.providerMessageId === null ? named : undefined;
     // A receipt settles the send: the provider has the message, so it must not be sent again.
-    const patch = receipt ? { providerMessageId: s.providerMessageId, sendingSince: null, nextAttemptAt: null } : undefined;
+    const patch = receipt
+      ? { providerMessageId: s.providerMessageId, sendingSince: null, nextAttemptAt: null }
+      : undefined;
     // Money may move (a refund, a settlement): the balance is locked before the delivery's row, the
     // order of every charge, so this never deadlocks with a unit recording sends.
     const billed = s.pricing && row.channel === 'WHATSAPP' ? s.pricing : null;
@@ -79,12 +93,19 @@ async function receiptFor(scope: TenantScope, s: ProviderStatus): Promise<Delive
  */
 export async function firstSighting(scope: TenantScope, provider: string, signedContent: string): Promise<boolean> {
   const digest = createHash('sha256').update(provider).update('\u0000').update(signedContent).digest('hex');
-  const rows = await scope.tx.insert(webhookReceipts).values({ tenantId: scope.tenantId, digest }).onConflictDoNothing().returning({ digest: webhookReceipts.digest });
+  const rows = await scope.tx
+    .insert(webhookReceipts)
+    .values({ tenantId: scope.tenantId, digest })
+    .onConflictDoNothing()
+    .returning({ digest: webhookReceipts.digest });
   return rows.length > 0;
 }
 
 /** Forgets fingerprints older than the replay window (the dispatcher's sweep calls it now and then). */
 export async function pruneWebhookReceipts(scope: PlatformScope, olderThan: Date): Promise<number> {
-  const rows = await scope.tx.delete(webhookReceipts).where(lt(webhookReceipts.receivedAt, olderThan)).returning({ digest: webhookReceipts.digest });
+  const rows = await scope.tx
+    .delete(webhookReceipts)
+    .where(lt(webhookReceipts.receivedAt, olderThan))
+    .returning({ digest: webhookReceipts.digest });
   return rows.length;
 }

@@ -44,7 +44,13 @@ interface Settlement {
  * second settlement in any case. A delivery charged nothing (failed and refunded already, a free
  * text) is only recorded. Returns the outcome, or null when the delivery was settled before.
  */
-export async function settleWhatsAppBilling(scope: TenantScope, delivery: Pick<DeliveryRow, 'id' | 'content'>, providerMessageId: string, pricing: WhatsAppPricing, bus?: Bus): Promise<BillingOutcome | null> {
+export async function settleWhatsAppBilling(
+  scope: TenantScope,
+  delivery: Pick<DeliveryRow, 'id' | 'content'>,
+  providerMessageId: string,
+  pricing: WhatsAppPricing,
+  bus?: Bus,
+): Promise<BillingOutcome | null> {
   const deliveryId = delivery.id;
   // The usual case: the first status settled it, and a later one costs one read.
   if (await settled(scope, deliveryId)) return null;
@@ -57,18 +63,36 @@ export async function settleWhatsAppBilling(scope: TenantScope, delivery: Pick<D
     s = await settlementFor(scope, deliveryId, pricing);
   }
   if (!s.amount.isZero()) {
-    const row = await applyMovement(scope, { kind: s.kind!, amount: s.amount.toFixed(), deliveryId, note: s.note! }, bus);
+    const row = await applyMovement(
+      scope,
+      { kind: s.kind!, amount: s.amount.toFixed(), deliveryId, note: s.note! },
+      bus,
+    );
     // The balance cannot cover what Meta billed above Kabar's charge: never below zero, so recorded as owed.
     if (!row) s = { ...s, outcome: 'UNCOVERED', amount: new Decimal(0) };
     else {
       transactionId = row.id;
       // The delivery shows what it costs now: what Meta billed.
-      await scope.tx.update(deliveries).set({ cost: s.charged.minus(s.amount).toFixed() }).where(eq(deliveries.id, deliveryId));
+      await scope.tx
+        .update(deliveries)
+        .set({ cost: s.charged.minus(s.amount).toFixed() })
+        .where(eq(deliveries.id, deliveryId));
     }
   }
   const [kept] = await scope.tx
     .insert(whatsAppBilling)
-    .values({ tenantId: scope.tenantId, deliveryId, providerMessageId, billable: pricing.billable, pricingModel: pricing.pricingModel ?? null, category: pricing.category ?? null, type: pricing.type ?? null, outcome: s.outcome, amount: s.amount.toFixed(), transactionId })
+    .values({
+      tenantId: scope.tenantId,
+      deliveryId,
+      providerMessageId,
+      billable: pricing.billable,
+      pricingModel: pricing.pricingModel ?? null,
+      category: pricing.category ?? null,
+      type: pricing.type ?? null,
+      outcome: s.outcome,
+      amount: s.amount.toFixed(),
+      transactionId,
+    })
     .onConflictDoNothing()
     .returning({ deliveryId: whatsAppBilling.deliveryId });
   if (!kept) {
@@ -78,7 +102,19 @@ export async function settleWhatsAppBilling(scope: TenantScope, delivery: Pick<D
   }
   // Billed as charged (or nothing charged): the record says so, and nothing moved to audit.
   if (s.outcome === 'MATCHED' || s.outcome === 'NOT_CHARGED') return s.outcome;
-  await audit(scope, { action: 'whatsapp.billing.settled', entityType: 'delivery', entityId: deliveryId, details: { outcome: s.outcome, amount: s.amount.toFixed(), billable: pricing.billable, category: pricing.category ?? null, type: pricing.type ?? null, note: s.note ?? null } });
+  await audit(scope, {
+    action: 'whatsapp.billing.settled',
+    entityType: 'delivery',
+    entityId: deliveryId,
+    details: {
+      outcome: s.outcome,
+      amount: s.amount.toFixed(),
+      billable: pricing.billable,
+      category: pricing.category ?? null,
+      type: pricing.type ?? null,
+      note: s.note ?? null,
+    },
+  });
   return s.outcome;
 }
 
@@ -87,7 +123,11 @@ export async function settleWhatsAppBilling(scope: TenantScope, delivery: Pick<D
  * tenant's balance lock first, in the order every charge and refund takes them (the balance, then
  * deliveries), so it never deadlocks with a unit recording sends. Billed as charged: no lock.
  */
-export async function lockForSettlement(scope: TenantScope, delivery: Pick<DeliveryRow, 'id' | 'content'>, pricing: WhatsAppPricing): Promise<void> {
+export async function lockForSettlement(
+  scope: TenantScope,
+  delivery: Pick<DeliveryRow, 'id' | 'content'>,
+  pricing: WhatsAppPricing,
+): Promise<void> {
   if (billedAsCharged(delivery, pricing) || (await settled(scope, delivery.id))) return;
   await lockBalance(scope);
 }
@@ -98,20 +138,42 @@ const MATCHED: Settlement = { outcome: 'MATCHED', amount: new Decimal(0), charge
 function billedAsCharged(delivery: Pick<DeliveryRow, 'content'>, pricing: WhatsAppPricing): boolean {
   const content = delivery.content as { category?: unknown } | null;
   const free = !pricing.billable || (pricing.type !== undefined && FREE_TYPES.has(pricing.type));
-  return !free && !!pricing.category && typeof content?.category === 'string' && CATEGORY[pricing.category] === content.category;
+  return (
+    !free &&
+    !!pricing.category &&
+    typeof content?.category === 'string' &&
+    CATEGORY[pricing.category] === content.category
+  );
 }
 
 async function settled(scope: TenantScope, deliveryId: string): Promise<boolean> {
-  const [row] = await scope.tx.select({ outcome: whatsAppBilling.outcome }).from(whatsAppBilling).where(eq(whatsAppBilling.deliveryId, deliveryId));
+  const [row] = await scope.tx
+    .select({ outcome: whatsAppBilling.outcome })
+    .from(whatsAppBilling)
+    .where(eq(whatsAppBilling.deliveryId, deliveryId));
   return row !== undefined;
 }
 
-async function ledgerOf(scope: TenantScope, deliveryId: string): Promise<{ net: Decimal; chargedAt: Date | null; refunded: boolean }> {
-  const rows = await scope.tx.select({ kind: creditTransactions.kind, amount: creditTransactions.amount, createdAt: creditTransactions.createdAt }).from(creditTransactions).where(eq(creditTransactions.deliveryId, deliveryId));
+async function ledgerOf(
+  scope: TenantScope,
+  deliveryId: string,
+): Promise<{ net: Decimal; chargedAt: Date | null; refunded: boolean }> {
+  const rows = await scope.tx
+    .select({
+      kind: creditTransactions.kind,
+      amount: creditTransactions.amount,
+      createdAt: creditTransactions.createdAt,
+    })
+    .from(creditTransactions)
+    .where(eq(creditTransactions.deliveryId, deliveryId));
   const net = rows.reduce((acc, r) => acc.plus(r.amount), new Decimal(0));
   // When Kabar last charged it: its DEBIT, or the ADJUSTMENT that charged a resend again.
   const charges = rows.filter((r) => new Decimal(r.amount).isNeg()).map((r) => r.createdAt.getTime());
-  return { net, chargedAt: charges.length ? new Date(Math.max(...charges)) : null, refunded: rows.some((r) => r.kind === 'REFUND') };
+  return {
+    net,
+    chargedAt: charges.length ? new Date(Math.max(...charges)) : null,
+    refunded: rows.some((r) => r.kind === 'REFUND'),
+  };
 }
 
 async function settlementFor(scope: TenantScope, deliveryId: string, pricing: WhatsAppPricing): Promise<Settlement> {
@@ -123,7 +185,13 @@ async function settlementFor(scope: TenantScope, deliveryId: string, pricing: Wh
   if (free) {
     // A delivery has one REFUND (refund_once_per_delivery): a second give-back is an ADJUSTMENT.
     const kind = ledger.refunded ? 'ADJUSTMENT' : 'REFUND';
-    return { outcome: 'REFUNDED', amount: charged, charged, kind, note: `Refund: Meta billed nothing for this message (${pricing.type ?? 'not billable'})` };
+    return {
+      outcome: 'REFUNDED',
+      amount: charged,
+      charged,
+      kind,
+      note: `Refund: Meta billed nothing for this message (${pricing.type ?? 'not billable'})`,
+    };
   }
   const category = pricing.category ? CATEGORY[pricing.category] : undefined;
   const price = category ? await priceWhen(scope, category, ledger.chargedAt) : null;
@@ -136,7 +204,10 @@ async function settlementFor(scope: TenantScope, deliveryId: string, pricing: Wh
 
 /** The tenant's price of a category at `at` (the prices in force when Kabar charged the message). */
 async function priceWhen(scope: TenantScope, category: WhatsAppCategory, at: Date): Promise<Decimal | null> {
-  const [cfg] = await scope.tx.select({ country: whatsAppConfigs.country, currency: whatsAppConfigs.currency }).from(whatsAppConfigs).where(eq(whatsAppConfigs.tenantId, scope.tenantId));
+  const [cfg] = await scope.tx
+    .select({ country: whatsAppConfigs.country, currency: whatsAppConfigs.currency })
+    .from(whatsAppConfigs)
+    .where(eq(whatsAppConfigs.tenantId, scope.tenantId));
   if (!cfg) return null;
   const row = priceAt(await priceSchedule(scope, cfg.country, cfg.currency, category, at), at);
   return row ? new Decimal(row.pricePerMessage) : null;

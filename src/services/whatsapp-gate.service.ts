@@ -5,7 +5,9 @@ import { whatsAppEnabled } from './reference-data.service.js';
 import { whatsAppCredentials } from './whatsapp.service.js';
 import { cachedConfig } from './config-cache.service.js';
 
-export type WhatsAppGate = { ok: true; price: (category: string) => Promise<string | null> } | { ok: false; reason: 'WHATSAPP_DISABLED' | 'WHATSAPP_NOT_CONFIGURED' };
+export type WhatsAppGate =
+  | { ok: true; price: (category: string) => Promise<string | null> }
+  | { ok: false; reason: 'WHATSAPP_DISABLED' | 'WHATSAPP_NOT_CONFIGURED' };
 
 /**
  * The business rules that decide whether a tenant may send WhatsApp at all right now:
@@ -21,7 +23,10 @@ export async function whatsAppGate(scope: TenantScope, box: SecretBox, at: Date)
     price: (category) => {
       if (!prices.has(category)) {
         const load = () => priceSchedule(scope, creds.country, creds.currency, category as WhatsAppCategory, at);
-        prices.set(category, cachedConfig(scope, `whatsapp:prices:${category}`, load).then((s) => priceAt(s, at)?.pricePerMessage ?? null));
+        prices.set(
+          category,
+          cachedConfig(scope, `whatsapp:prices:${category}`, load).then((s) => priceAt(s, at)?.pricePerMessage ?? null),
+        );
       }
       return prices.get(category)!;
     },

@@ -47,7 +47,14 @@ export async function getWhatsAppConfig(scope: TenantScope): Promise<WhatsAppCon
   return row ? view(row) : null;
 }
 
-export async function upsertWhatsAppConfig(scope: TenantScope, input: WhatsAppConfigInput, box: SecretBox, channel?: WhatsAppChannel, publicUrl?: string, log: Pick<Logger, 'warn'> = rootLogger): Promise<WhatsAppConfigView> {
+export async function upsertWhatsAppConfig(
+  scope: TenantScope,
+  input: WhatsAppConfigInput,
+  box: SecretBox,
+  channel?: WhatsAppChannel,
+  publicUrl?: string,
+  log: Pick<Logger, 'warn'> = rootLogger,
+): Promise<WhatsAppConfigView> {
   const tenant = await getTenant(scope);
   const c = new Checks();
   const senderNumber = c.check(() => checkPhone('input.senderNumber', input.senderNumber, tenant.country));
@@ -95,7 +102,11 @@ export async function upsertWhatsAppConfig(scope: TenantScope, input: WhatsAppCo
     const url = `${publicUrl}/webhooks/whatsapp/${scope.tenantId}`;
     scope.afterCommit(async () => {
       const outcome = await channel.registerWebhook(apiKey, url, secret);
-      if (!outcome.ok) log.warn({ tenantId: scope.tenantId, reason: outcome.reason }, 'WhatsApp webhook registration failed; statuses will not arrive until it succeeds');
+      if (!outcome.ok)
+        log.warn(
+          { tenantId: scope.tenantId, reason: outcome.reason },
+          'WhatsApp webhook registration failed; statuses will not arrive until it succeeds',
+        );
     });
   }
   return view(row!);
@@ -105,5 +116,11 @@ export async function upsertWhatsAppConfig(scope: TenantScope, input: WhatsAppCo
 export async function whatsAppCredentials(scope: TenantScope, box: SecretBox) {
   const row = await load(scope);
   if (!row?.isActive || !row.tokenEnc) return null;
-  return { senderNumber: row.senderNumber, country: row.country, currency: row.currency, token: box.open(row.tokenEnc), webhookSecret: box.open(row.webhookSecretEnc) };
+  return {
+    senderNumber: row.senderNumber,
+    country: row.country,
+    currency: row.currency,
+    token: box.open(row.tokenEnc),
+    webhookSecret: box.open(row.webhookSecretEnc),
+  };
 }

@@ -39,7 +39,10 @@ Kind regards,
 Booking reference: {{appointment.bookingReference}}.
 We look forward to seeing you.`,
     sms: '{{centre.name}}: your appointment with {{doctor.name}} on {{appointment.slotDate}} at {{appointment.slotTime}} is confirmed. Ref {{appointment.bookingReference}}.',
-    push: { title: 'Appointment confirmed', body: '{{doctor.name}}, {{appointment.slotDate}} at {{appointment.slotTime}}.' },
+    push: {
+      title: 'Appointment confirmed',
+      body: '{{doctor.name}}, {{appointment.slotDate}} at {{appointment.slotTime}}.',
+    },
   },
 
   'appointment.pending_approval': {
@@ -229,7 +232,10 @@ Kind regards,
     whatsapp: `Hello {{patient.name}}, your number {{walkIn.tokenNumber}} ({{walkIn.queueName}}) at {{centre.name}} has been called.
 Please go to {{walkIn.room}} now.`,
     sms: '{{centre.name}}: number {{walkIn.tokenNumber}} has been called. Please go to {{walkIn.room}} now.',
-    push: { title: 'Your number has been called', body: 'Number {{walkIn.tokenNumber}}: please go to {{walkIn.room}} now.' },
+    push: {
+      title: 'Your number has been called',
+      body: 'Number {{walkIn.tokenNumber}}: please go to {{walkIn.room}} now.',
+    },
   },
 
   'walkin.approaching_turn': {
@@ -279,7 +285,10 @@ Kind regards,
     whatsapp: `Hello {{patient.name}}, your prescription {{prescription.number}} is ready at {{centre.name}}.
 Our pharmacy team will help you with payment and collecting your medicines.`,
     sms: '{{centre.name}}: your prescription {{prescription.number}} is ready.{{#prescription.pickupInstructions}} Pickup: {{prescription.pickupInstructions}}{{/prescription.pickupInstructions}}',
-    push: { title: 'Prescription ready', body: 'Your prescription {{prescription.number}} is ready at {{centre.name}}.' },
+    push: {
+      title: 'Prescription ready',
+      body: 'Your prescription {{prescription.number}} is ready at {{centre.name}}.',
+    },
   },
 
   'report.ready': {
@@ -301,7 +310,10 @@ Kind regards,
     whatsapp: `Hello {{patient.name}}, your report ({{report.name}}) from {{centre.name}} has been verified and is now available.
 If you have any questions about the results, please contact us.`,
     sms: '{{centre.name}}: your report ({{report.name}}) has been verified and is now available.',
-    push: { title: 'Your report is ready', body: 'Your report ({{report.name}}) has been verified and is now available.' },
+    push: {
+      title: 'Your report is ready',
+      body: 'Your report ({{report.name}}) has been verified and is now available.',
+    },
   },
 
   'doctor.emergency_leave': {
@@ -349,7 +361,10 @@ Kind regards,
     whatsapp: `Hello {{patient.name}}, welcome to {{centre.name}}. Your registration for {{clinicService}} is complete.
 If you have any questions, please contact us: {{hospitalContact}}.`,
     sms: '{{centre.name}}: welcome! Your registration for {{clinicService}} is complete. Questions: {{hospitalContact}}',
-    push: { title: 'Registration complete', body: 'Welcome to {{centre.name}}. Your registration for {{clinicService}} is complete.' },
+    push: {
+      title: 'Registration complete',
+      body: 'Welcome to {{centre.name}}. Your registration for {{clinicService}} is complete.',
+    },
   },
 
   'credit.purchase_status': {
@@ -373,7 +388,10 @@ The Kabar team`,
     whatsapp: `Hello, the status of your WhatsApp credit purchase of {{purchase.amount}} is now: {{purchase.status}}.
 You can follow your credit balance in the Kabar dashboard.`,
     sms: 'Kabar: your WhatsApp credit purchase of {{purchase.amount}} is now: {{purchase.status}}.',
-    push: { title: 'WhatsApp credit purchase', body: 'Your purchase of {{purchase.amount}} is now: {{purchase.status}}.' },
+    push: {
+      title: 'WhatsApp credit purchase',
+      body: 'Your purchase of {{purchase.amount}} is now: {{purchase.status}}.',
+    },
   },
 
   'billing.bill_generated': {
@@ -393,7 +411,10 @@ ${AUTO}`,
     },
     whatsapp: 'A new bill ({{bill.number}}) of {{bill.amount}} has been generated at {{centre.name}}.',
     sms: '{{centre.name}}: new bill {{bill.number}}, {{bill.amount}}{{#patient.name}}, patient {{patient.name}}{{/patient.name}}.',
-    push: { title: 'New bill', body: 'Bill {{bill.number}}: {{bill.amount}}{{#patient.name}} ({{patient.name}}){{/patient.name}}.' },
+    push: {
+      title: 'New bill',
+      body: 'Bill {{bill.number}}: {{bill.amount}}{{#patient.name}} ({{patient.name}}){{/patient.name}}.',
+    },
   },
 
   'billing.refund_processed': {
@@ -572,8 +593,12 @@ While a template is rejected, paused or disabled, Kabar does not send it (nor ch
 Kind regards,
 The Kabar team`,
     },
-    whatsapp: 'Meta changed its verdict on your WhatsApp template {{template.name}} ({{template.language}}): it is now {{template.status}}. Details are in your email and in Kabar.',
+    whatsapp:
+      'Meta changed its verdict on your WhatsApp template {{template.name}} ({{template.language}}): it is now {{template.status}}. Details are in your email and in Kabar.',
     sms: 'Kabar: WhatsApp template {{template.name}} ({{template.language}}) is now {{template.status}}.',
-    push: { title: 'WhatsApp template {{template.status}}', body: '{{template.name}} ({{template.language}}){{#template.category}}, category {{template.category}}{{/template.category}}.' },
+    push: {
+      title: 'WhatsApp template {{template.status}}',
+      body: '{{template.name}} ({{template.language}}){{#template.category}}, category {{template.category}}{{/template.category}}.',
+    },
   },
 };

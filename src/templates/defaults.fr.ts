@@ -40,7 +40,10 @@ Cordialement,
 Référence : {{appointment.bookingReference}}.
 Nous nous réjouissons de vous accueillir.`,
     sms: '{{centre.name}} : votre rendez-vous avec {{doctor.name}} le {{appointment.slotDate}} à {{appointment.slotTime}} est confirmé. Réf. {{appointment.bookingReference}}.',
-    push: { title: 'Rendez-vous confirmé', body: '{{doctor.name}}, le {{appointment.slotDate}} à {{appointment.slotTime}}.' },
+    push: {
+      title: 'Rendez-vous confirmé',
+      body: '{{doctor.name}}, le {{appointment.slotDate}} à {{appointment.slotTime}}.',
+    },
   },
 
   'appointment.pending_approval': {
@@ -147,7 +150,10 @@ Cordialement,
     whatsapp: `Bonjour {{patient.name}}, votre rendez-vous avec {{doctor.name}} à {{centre.name}} a été déplacé au {{appointment.slotDate}} à {{appointment.slotTime}} (au lieu du {{previousSlotDate}} à {{previousSlotTime}}).
 Référence : {{appointment.bookingReference}}.`,
     sms: '{{centre.name}} : votre rendez-vous avec {{doctor.name}} est déplacé au {{appointment.slotDate}} à {{appointment.slotTime}} (réf. {{appointment.bookingReference}}).',
-    push: { title: 'Rendez-vous déplacé', body: 'Nouvel horaire : le {{appointment.slotDate}} à {{appointment.slotTime}}.' },
+    push: {
+      title: 'Rendez-vous déplacé',
+      body: 'Nouvel horaire : le {{appointment.slotDate}} à {{appointment.slotTime}}.',
+    },
   },
 
   'appointment.completed': {
@@ -232,7 +238,10 @@ Cordialement,
     whatsapp: `Bonjour {{patient.name}}, votre numéro {{walkIn.tokenNumber}} ({{walkIn.queueName}}) vient d'être appelé à {{centre.name}}.
 Merci de vous présenter dès maintenant ; lieu : {{walkIn.room}}.`,
     sms: '{{centre.name}} : le numéro {{walkIn.tokenNumber}} est appelé. Merci de vous présenter dès maintenant ; lieu : {{walkIn.room}}.',
-    push: { title: 'Votre numéro est appelé', body: 'Numéro {{walkIn.tokenNumber}} : présentez-vous dès maintenant ; lieu : {{walkIn.room}}.' },
+    push: {
+      title: 'Votre numéro est appelé',
+      body: 'Numéro {{walkIn.tokenNumber}} : présentez-vous dès maintenant ; lieu : {{walkIn.room}}.',
+    },
   },
 
   'walkin.approaching_turn': {
@@ -282,7 +291,10 @@ Cordialement,
     whatsapp: `Bonjour {{patient.name}}, votre ordonnance n° {{prescription.number}} est prête à {{centre.name}}.
 Notre équipe de pharmacie vous accompagnera pour le paiement et le retrait de vos médicaments.`,
     sms: '{{centre.name}} : votre ordonnance n° {{prescription.number}} est prête.{{#prescription.pickupInstructions}} Retrait : {{prescription.pickupInstructions}}{{/prescription.pickupInstructions}}',
-    push: { title: 'Ordonnance prête', body: 'Votre ordonnance n° {{prescription.number}} est prête à {{centre.name}}.' },
+    push: {
+      title: 'Ordonnance prête',
+      body: 'Votre ordonnance n° {{prescription.number}} est prête à {{centre.name}}.',
+    },
   },
 
   'report.ready': {
@@ -379,7 +391,10 @@ L'équipe Kabar`,
     whatsapp: `Bonjour, votre achat de crédit WhatsApp d'un montant de {{purchase.amount}} est désormais : {{purchase.status}}.
 Vous pouvez suivre votre solde de crédit dans le tableau de bord Kabar.`,
     sms: 'Kabar : votre achat de crédit WhatsApp de {{purchase.amount}} est désormais : {{purchase.status}}.',
-    push: { title: 'Achat de crédit WhatsApp', body: 'Votre achat de {{purchase.amount}} est désormais : {{purchase.status}}.' },
+    push: {
+      title: 'Achat de crédit WhatsApp',
+      body: 'Votre achat de {{purchase.amount}} est désormais : {{purchase.status}}.',
+    },
   },
 
   'billing.bill_generated': {
@@ -399,7 +414,10 @@ ${AUTO}`,
     },
     whatsapp: "Une nouvelle facture ({{bill.number}}) d'un montant de {{bill.amount}} a été émise à {{centre.name}}.",
     sms: '{{centre.name}} : nouvelle facture {{bill.number}}, {{bill.amount}}{{#patient.name}}, patient : {{patient.name}}{{/patient.name}}.',
-    push: { title: 'Nouvelle facture', body: 'Facture {{bill.number}} : {{bill.amount}}{{#patient.name}} ({{patient.name}}){{/patient.name}}.' },
+    push: {
+      title: 'Nouvelle facture',
+      body: 'Facture {{bill.number}} : {{bill.amount}}{{#patient.name}} ({{patient.name}}){{/patient.name}}.',
+    },
   },
 
   'billing.refund_processed': {
@@ -578,8 +596,12 @@ Tant qu'un modèle est rejeté, suspendu ou désactivé, Kabar ne l'envoie pas (
 Cordialement,
 L'équipe Kabar`,
     },
-    whatsapp: 'Meta a changé son verdict sur votre modèle WhatsApp {{template.name}} ({{template.language}}) : il est maintenant {{template.status}}. Les détails sont dans votre e-mail et dans Kabar.',
+    whatsapp:
+      'Meta a changé son verdict sur votre modèle WhatsApp {{template.name}} ({{template.language}}) : il est maintenant {{template.status}}. Les détails sont dans votre e-mail et dans Kabar.',
     sms: 'Kabar : le modèle WhatsApp {{template.name}} ({{template.language}}) est maintenant {{template.status}}.',
-    push: { title: 'Modèle WhatsApp {{template.status}}', body: '{{template.name}} ({{template.language}}){{#template.category}}, catégorie {{template.category}}{{/template.category}}.' },
+    push: {
+      title: 'Modèle WhatsApp {{template.status}}',
+      body: '{{template.name}} ({{template.language}}){{#template.category}}, catégorie {{template.category}}{{/template.category}}.',
+    },
   },
 };

@@ -39,7 +39,10 @@ Hormat kami,
 Kode booking: {{appointment.bookingReference}}.
 Kami menantikan kedatangan Anda.`,
     sms: '{{centre.name}}: Janji temu Anda dengan {{doctor.name}} pada {{appointment.slotDate}} pukul {{appointment.slotTime}} telah terkonfirmasi. Kode booking {{appointment.bookingReference}}.',
-    push: { title: 'Janji temu terkonfirmasi', body: '{{doctor.name}}, {{appointment.slotDate}} pukul {{appointment.slotTime}}.' },
+    push: {
+      title: 'Janji temu terkonfirmasi',
+      body: '{{doctor.name}}, {{appointment.slotDate}} pukul {{appointment.slotTime}}.',
+    },
   },
 
   'appointment.pending_approval': {
@@ -146,7 +149,10 @@ Hormat kami,
     whatsapp: `Halo Bapak/Ibu {{patient.name}}, jadwal janji temu Anda dengan {{doctor.name}} di {{centre.name}} telah diubah menjadi {{appointment.slotDate}} pukul {{appointment.slotTime}} (sebelumnya {{previousSlotDate}} pukul {{previousSlotTime}}).
 Kode booking: {{appointment.bookingReference}}.`,
     sms: '{{centre.name}}: Jadwal janji temu Anda dengan {{doctor.name}} diubah menjadi {{appointment.slotDate}} pukul {{appointment.slotTime}} (kode {{appointment.bookingReference}}).',
-    push: { title: 'Jadwal janji temu diubah', body: 'Jadwal baru: {{appointment.slotDate}} pukul {{appointment.slotTime}}.' },
+    push: {
+      title: 'Jadwal janji temu diubah',
+      body: 'Jadwal baru: {{appointment.slotDate}} pukul {{appointment.slotTime}}.',
+    },
   },
 
   'appointment.completed': {
@@ -229,7 +235,10 @@ Hormat kami,
     whatsapp: `Halo Bapak/Ibu {{patient.name}}, nomor antrean Anda {{walkIn.tokenNumber}} ({{walkIn.queueName}}) di {{centre.name}} telah dipanggil.
 Silakan segera menuju {{walkIn.room}}.`,
     sms: '{{centre.name}}: Nomor antrean {{walkIn.tokenNumber}} telah dipanggil. Silakan segera menuju {{walkIn.room}}.',
-    push: { title: 'Nomor antrean Anda dipanggil', body: 'Nomor {{walkIn.tokenNumber}}: silakan segera menuju {{walkIn.room}}.' },
+    push: {
+      title: 'Nomor antrean Anda dipanggil',
+      body: 'Nomor {{walkIn.tokenNumber}}: silakan segera menuju {{walkIn.room}}.',
+    },
   },
 
   'walkin.approaching_turn': {
@@ -279,7 +288,10 @@ Hormat kami,
     whatsapp: `Halo Bapak/Ibu {{patient.name}}, resep Anda dengan nomor {{prescription.number}} sudah siap di {{centre.name}}.
 Petugas farmasi kami akan membantu proses pembayaran dan pengambilan obat Anda.`,
     sms: '{{centre.name}}: Resep Anda nomor {{prescription.number}} sudah siap.{{#prescription.pickupInstructions}} Pengambilan: {{prescription.pickupInstructions}}{{/prescription.pickupInstructions}}',
-    push: { title: 'Resep sudah siap', body: 'Resep Anda nomor {{prescription.number}} sudah siap di {{centre.name}}.' },
+    push: {
+      title: 'Resep sudah siap',
+      body: 'Resep Anda nomor {{prescription.number}} sudah siap di {{centre.name}}.',
+    },
   },
 
   'report.ready': {
@@ -301,7 +313,10 @@ Hormat kami,
     whatsapp: `Halo Bapak/Ibu {{patient.name}}, hasil pemeriksaan Anda ({{report.name}}) dari {{centre.name}} telah diverifikasi dan kini sudah tersedia.
 Jika ada pertanyaan mengenai hasilnya, silakan hubungi kami.`,
     sms: '{{centre.name}}: Hasil pemeriksaan Anda ({{report.name}}) telah diverifikasi dan kini sudah tersedia.',
-    push: { title: 'Hasil pemeriksaan tersedia', body: 'Hasil pemeriksaan Anda ({{report.name}}) kini sudah tersedia.' },
+    push: {
+      title: 'Hasil pemeriksaan tersedia',
+      body: 'Hasil pemeriksaan Anda ({{report.name}}) kini sudah tersedia.',
+    },
   },
 
   'doctor.emergency_leave': {
@@ -376,7 +391,10 @@ Tim Kabar`,
     whatsapp: `Halo Admin, status pembelian kredit WhatsApp Anda sebesar {{purchase.amount}} kini: {{purchase.status}}.
 Saldo kredit dapat Anda pantau melalui dasbor Kabar.`,
     sms: 'Kabar: Status pembelian kredit WhatsApp sebesar {{purchase.amount}} kini: {{purchase.status}}.',
-    push: { title: 'Pembelian kredit WhatsApp', body: 'Pembelian sebesar {{purchase.amount}} kini: {{purchase.status}}.' },
+    push: {
+      title: 'Pembelian kredit WhatsApp',
+      body: 'Pembelian sebesar {{purchase.amount}} kini: {{purchase.status}}.',
+    },
   },
 
   'billing.bill_generated': {
@@ -396,7 +414,10 @@ ${AUTO}`,
     },
     whatsapp: 'Tagihan baru ({{bill.number}}) sebesar {{bill.amount}} telah dibuat di {{centre.name}}.',
     sms: '{{centre.name}}: Tagihan baru {{bill.number}} sebesar {{bill.amount}}{{#patient.name}} a.n. {{patient.name}}{{/patient.name}}.',
-    push: { title: 'Tagihan baru', body: 'Tagihan {{bill.number}} sebesar {{bill.amount}}{{#patient.name}} a.n. {{patient.name}}{{/patient.name}}.' },
+    push: {
+      title: 'Tagihan baru',
+      body: 'Tagihan {{bill.number}} sebesar {{bill.amount}}{{#patient.name}} a.n. {{patient.name}}{{/patient.name}}.',
+    },
   },
 
   'billing.refund_processed': {
@@ -488,7 +509,10 @@ ${AUTO}`,
     },
     whatsapp: 'Paket {{package.name}} milik pasien {{patient.name}} di {{centre.name}} telah kedaluwarsa.',
     sms: '{{centre.name}}: Paket {{package.name}} milik pasien {{patient.name}} telah kedaluwarsa.',
-    push: { title: 'Paket kedaluwarsa', body: 'Paket {{package.name}} milik pasien {{patient.name}} telah kedaluwarsa.' },
+    push: {
+      title: 'Paket kedaluwarsa',
+      body: 'Paket {{package.name}} milik pasien {{patient.name}} telah kedaluwarsa.',
+    },
   },
 
   'package.exhausted': {
@@ -502,7 +526,10 @@ ${AUTO}`,
     },
     whatsapp: 'Kuota paket {{package.name}} milik pasien {{patient.name}} di {{centre.name}} telah habis digunakan.',
     sms: '{{centre.name}}: Kuota paket {{package.name}} milik pasien {{patient.name}} telah habis.',
-    push: { title: 'Kuota paket habis', body: 'Kuota paket {{package.name}} milik pasien {{patient.name}} telah habis.' },
+    push: {
+      title: 'Kuota paket habis',
+      body: 'Kuota paket {{package.name}} milik pasien {{patient.name}} telah habis.',
+    },
   },
 
   'lab.test_requested': {
@@ -575,8 +602,12 @@ Selama template ditolak, dijeda, atau dinonaktifkan, Kabar tidak mengirimkannya 
 Salam,
 Tim Kabar`,
     },
-    whatsapp: 'Meta mengubah keputusannya atas template WhatsApp {{template.name}} ({{template.language}}): kini berstatus {{template.status}}. Rinciannya ada di email Anda dan di Kabar.',
+    whatsapp:
+      'Meta mengubah keputusannya atas template WhatsApp {{template.name}} ({{template.language}}): kini berstatus {{template.status}}. Rinciannya ada di email Anda dan di Kabar.',
     sms: 'Kabar: template WhatsApp {{template.name}} ({{template.language}}) kini berstatus {{template.status}}.',
-    push: { title: 'Template WhatsApp {{template.status}}', body: '{{template.name}} ({{template.language}}){{#template.category}}, kategori {{template.category}}{{/template.category}}.' },
+    push: {
+      title: 'Template WhatsApp {{template.status}}',
+      body: '{{template.name}} ({{template.language}}){{#template.category}}, kategori {{template.category}}{{/template.category}}.',
+    },
   },
 };

@@ -60,6 +60,10 @@ export const DEFAULT_TEMPLATES: readonly DefaultTemplate[] = notifyingEventTypes
 
 const INDEX = new Map(DEFAULT_TEMPLATES.map((t) => [`${t.eventType}|${t.channel}|${t.language}`, t]));
 
-export function defaultTemplate(eventType: string, channel: ChannelName, language: LanguageCode): DefaultTemplate | undefined {
+export function defaultTemplate(
+  eventType: string,
+  channel: ChannelName,
+  language: LanguageCode,
+): DefaultTemplate | undefined {
   return INDEX.get(`${eventType}|${channel}|${language}`);
 }

@@ -143,14 +143,21 @@ const presentValue = (v: string | undefined): string | undefined => {
 };
 
 /** Visits the variables that would be rendered, in order, neutralised; collects missing ones. */
-function visit(nodes: Node[], vars: Vars, onText: (t: string) => void, onVar: (v: string) => void, missing: Set<string>): void {
+function visit(
+  nodes: Node[],
+  vars: Vars,
+  onText: (t: string) => void,
+  onVar: (v: string) => void,
+  missing: Set<string>,
+): void {
   for (const n of nodes) {
     if (n.kind === 'text') onText(n.text);
     else if (n.kind === 'var') {
       const value = presentValue(vars[n.name]);
       if (value !== undefined) onVar(value);
       else missing.add(n.name);
-    } else if ((presentValue(vars[n.name]) !== undefined) !== n.inverted) visit(n.children, vars, onText, onVar, missing);
+    } else if ((presentValue(vars[n.name]) !== undefined) !== n.inverted)
+      visit(n.children, vars, onText, onVar, missing);
   }
 }
 
@@ -160,10 +167,16 @@ export function renderTemplate(
   vars: Vars,
   opts?: { escape?: (s: string) => string },
 ): { ok: true; text: string } | { ok: false; missing: string[] } {
-  const escape = opts?.escape ?? ((s: string) => s);
+  const escapeValue = opts?.escape ?? ((s: string) => s);
   const missing = new Set<string>();
   let text = '';
-  visit(parse(body), vars, (t) => (text += t), (v) => (text += escape(v)), missing);
+  visit(
+    parse(body),
+    vars,
+    (t) => (text += t),
+    (v) => (text += escapeValue(v)),
+    missing,
+  );
   return missing.size ? { ok: false, missing: [...missing] } : { ok: true, text };
 }
 
@@ -184,7 +197,13 @@ export function escapeHtml(s: string): string {
 export function whatsAppParameters(body: string, vars: Vars): string[] {
   const params: string[] = [];
   const missing = new Set<string>();
-  visit(parse(body), vars, () => {}, (v) => params.push(v.replace(/\s+/g, ' ').trim()), missing);
+  visit(
+    parse(body),
+    vars,
+    () => {},
+    (v) => params.push(v.replace(/\s+/g, ' ').trim()),
+    missing,
+  );
   if (missing.size) throw new MissingVariablesError([...missing]);
   return params;
 }

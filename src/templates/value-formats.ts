@@ -47,13 +47,15 @@ export function formatOffset(minutes: number, language: LanguageCode): string {
 export function formatMoney(amount: string, currency: string, language: LanguageCode): string {
   const digits = Math.min((amount.split('.')[1] ?? '').length, 20);
   try {
-    const fmt = cached(`n:${language}:${currency}:${digits}`, () =>
-      new Intl.NumberFormat(LOCALES[language], {
-        style: 'currency',
-        currency,
-        minimumFractionDigits: digits,
-        maximumFractionDigits: digits,
-      }),
+    const fmt = cached(
+      `n:${language}:${currency}:${digits}`,
+      () =>
+        new Intl.NumberFormat(LOCALES[language], {
+          style: 'currency',
+          currency,
+          minimumFractionDigits: digits,
+          maximumFractionDigits: digits,
+        }),
     );
     // Intl accepts decimal strings exactly; the cast is for older lib typings.
     return fmt.format(amount as unknown as number);

@@ -26,7 +26,13 @@ export interface VariableDef {
   description: string;
 }
 
-const v = (name: string, path: string, format: VariableFormat, description: string, currencyPath?: string): VariableDef => ({
+const v = (
+  name: string,
+  path: string,
+  format: VariableFormat,
+  description: string,
+  currencyPath?: string,
+): VariableDef => ({
   name,
   path,
   format,
@@ -99,7 +105,7 @@ function shape(root: Node, node: unknown): { properties: Record<string, unknown>
   if (!node || typeof node !== 'object') return out;
   const n = node as Node;
   const parts: unknown[] = [n, ...((n.allOf as unknown[]) ?? [])];
-  if (typeof n.$ref === 'string') parts.push(((root.$defs as Node) ?? {})[n.$ref.replace('#/$defs/', '')]);
+  if (typeof n.$ref === 'string') parts.push((root.$defs as Node)?.[n.$ref.replace('#/$defs/', '')]);
   for (const p of parts.slice(1)) {
     const s = shape(root, p);
     Object.assign(out.properties, s.properties);
@@ -223,7 +229,11 @@ export interface BuildOptions {
  * The formatted values of every variable an event offers, ready for renderTemplate.
  * Absent data gives an absent key, never "undefined".
  */
-export function buildVariables(eventType: string, data: unknown, opts: BuildOptions): Record<string, string | undefined> {
+export function buildVariables(
+  eventType: string,
+  data: unknown,
+  opts: BuildOptions,
+): Record<string, string | undefined> {
   const { language } = opts;
   const index = opts.affectedIndex ?? 0;
   const centreTz = get(data, ['centre', 'timezone'], index);

@@ -36,7 +36,8 @@ function resolves(pkg: string): boolean {
 }
 
 const PUBLISH = 'mutation($input: EventInput!) { publishEvent(input: $input) { accepted } }';
-const OF_EVENT = 'query($e: String) { deliveries(first: 10, filter: { eventId: $e }) { edges { node { id channel status providerMessageId } } } }';
+const OF_EVENT =
+  'query($e: String) { deliveries(first: 10, filter: { eventId: $e }) { edges { node { id channel status providerMessageId } } } }';
 const SCREENSHOT = '/tmp/dashboard.png';
 /** Dispatch and webhooks are asynchronous: give the page time to catch up. */
 const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 15_000, interval: 100 });
@@ -60,7 +61,16 @@ describe.skipIf(SKIP)(`dashboard in Chromium${SKIP ? ` (skipped: ${missing.join(
     base = k.url.replace(/\/graphql$/, '');
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless=new',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
   afterAll(async () => {
@@ -69,7 +79,11 @@ describe.skipIf(SKIP)(`dashboard in Chromium${SKIP ? ` (skipped: ${missing.join(
     await p?.close();
   });
   beforeEach(async () => {
-    context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-GB', timezoneId: 'Asia/Jakarta' });
+    context = await browser.newContext({
+      viewport: { width: 1280, height: 860 },
+      locale: 'en-GB',
+      timezoneId: 'Asia/Jakarta',
+    });
     page = await context.newPage();
     page.setDefaultTimeout(10_000);
     pageErrors.length = 0;
@@ -145,7 +159,9 @@ describe.skipIf(SKIP)(`dashboard in Chromium${SKIP ? ` (skipped: ${missing.join(
     // The credit balance follows purchases live.
     const platform = await platformToken();
     const req = await k.gql(t.admin, 'mutation { requestCreditPurchase(amount: "250000") { id } }');
-    await k.gql(platform, 'mutation($id: ID!) { confirmCreditPurchase(id: $id) { status } }', { id: req.data.requestCreditPurchase.id });
+    await k.gql(platform, 'mutation($id: ID!) { confirmCreditPurchase(id: $id) { status } }', {
+      id: req.data.requestCreditPurchase.id,
+    });
     await poll(() => page.locator('#balance').getAttribute('data-amount')).toMatch(/^250000(\.0+)?$/);
     expect(await page.locator('#balance').textContent()).toMatch(/250[,.]000/);
 
@@ -248,11 +264,37 @@ describe.skipIf(SKIP)(`dashboard in Chromium${SKIP ? ` (skipped: ${missing.join(
     // What the database says for today (the seeds are from now, 3 and 10 days ago).
     const counted = await withTenant({ db: k.app.db, actor: 'test', tenantId: op.id }, async (s) => {
       const today = sql`${deliveries.createdAt} > now() - interval '36 hours'`;
-      const by = async (col: any) => Object.fromEntries((await s.tx.select({ k: col, n: sql<number>`count(*)::int` }).from(deliveries).where(today).groupBy(col)).map((r) => [r.k, r.n]));
-      const reasons = await s.tx.select({ k: sql<string>`btrim(split_part(split_part(${deliveries.reason}, ':', 1), ' (', 1))`, n: sql<number>`count(*)::int` }).from(deliveries).where(sql`${today} and ${deliveries.status} in ('SKIPPED', 'FAILED')`).groupBy(sql`1`);
-      const [cost] = await s.tx.select({ net: sql<string>`(-sum(${creditTransactions.amount}))::text` }).from(creditTransactions).where(sql`${creditTransactions.deliveryId} in (select id from deliveries where ${today} and channel = 'WHATSAPP')`);
-      const [week] = await s.tx.select({ n: sql<number>`count(*)::int` }).from(deliveries).where(sql`${deliveries.createdAt} > now() - interval '8 days'`);
-      return { status: await by(deliveries.status), channel: await by(deliveries.channel), reasons: Object.fromEntries(reasons.map((r) => [r.k, r.n])), cost: cost!.net, week: week!.n };
+      const by = async (col: any) =>
+        Object.fromEntries(
+          (await s.tx.select({ k: col, n: sql<number>`count(*)::int` }).from(deliveries).where(today).groupBy(col)).map(
+            (r) => [r.k, r.n],
+          ),
+        );
+      const reasons = await s.tx
+        .select({
+          k: sql<string>`btrim(split_part(split_part(${deliveries.reason}, ':', 1), ' (', 1))`,
+          n: sql<number>`count(*)::int`,
+        })
+        .from(deliveries)
+        .where(sql`${today} and ${deliveries.status} in ('SKIPPED', 'FAILED')`)
+        .groupBy(sql`1`);
+      const [cost] = await s.tx
+        .select({ net: sql<string>`(-sum(${creditTransactions.amount}))::text` })
+        .from(creditTransactions)
+        .where(
+          sql`${creditTransactions.deliveryId} in (select id from deliveries where ${today} and channel = 'WHATSAPP')`,
+        );
+      const [week] = await s.tx
+        .select({ n: sql<number>`count(*)::int` })
+        .from(deliveries)
+        .where(sql`${deliveries.createdAt} > now() - interval '8 days'`);
+      return {
+        status: await by(deliveries.status),
+        channel: await by(deliveries.channel),
+        reasons: Object.fromEntries(reasons.map((r) => [r.k, r.n])),
+        cost: cost!.net,
+        week: week!.n,
+      };
     });
     const today = Object.values(counted.status).reduce((a: number, b: any) => a + b, 0);
     expect(today).toBe(101);
@@ -260,15 +302,40 @@ describe.skipIf(SKIP)(`dashboard in Chromium${SKIP ? ` (skipped: ${missing.join(
     await signIn(op.admin);
     await poll(() => page.locator('#conn').getAttribute('data-state')).toBe('live');
     await poll(() => page.locator('#total').textContent()).toBe(String(today));
-    for (const [value, label] of [['QUEUED', 'Queued'], ['SENT', 'Sent'], ['DELIVERED', 'Delivered'], ['READ', 'Read'], ['FAILED', 'Failed'], ['SKIPPED', 'Skipped']]) {
-      expect(await statusTile(label).locator('.tile-count').textContent(), value).toBe(String(counted.status[value!] ?? 0));
+    for (const [value, label] of [
+      ['QUEUED', 'Queued'],
+      ['SENT', 'Sent'],
+      ['DELIVERED', 'Delivered'],
+      ['READ', 'Read'],
+      ['FAILED', 'Failed'],
+      ['SKIPPED', 'Skipped'],
+    ]) {
+      expect(await statusTile(label).locator('.tile-count').textContent(), value).toBe(
+        String(counted.status[value!] ?? 0),
+      );
     }
-    for (const [value, label] of [['WHATSAPP', 'WhatsApp'], ['EMAIL', 'Email'], ['SMS', 'SMS'], ['PUSH', 'Push']]) {
-      expect(await channelTile(label).locator('.tile-count').textContent(), value).toBe(String(counted.channel[value!] ?? 0));
+    for (const [value, label] of [
+      ['WHATSAPP', 'WhatsApp'],
+      ['EMAIL', 'Email'],
+      ['SMS', 'SMS'],
+      ['PUSH', 'Push'],
+    ]) {
+      expect(await channelTile(label).locator('.tile-count').textContent(), value).toBe(
+        String(counted.channel[value!] ?? 0),
+      );
     }
     expect(Number(await page.locator('#cost').getAttribute('data-amount'))).toBe(Number(counted.cost));
     expect(await page.locator('#cost').textContent()).toMatch(/IDR|Rp/);
-    const reasons = Object.fromEntries((await page.locator('#by-reason .reason-row').evaluateAll((els) => els.map((e) => [e.querySelector('.reason-key')!.textContent, Number(e.querySelector('.reason-count')!.textContent)]))));
+    const reasons = Object.fromEntries(
+      await page
+        .locator('#by-reason .reason-row')
+        .evaluateAll((els) =>
+          els.map((e) => [
+            e.querySelector('.reason-key')!.textContent,
+            Number(e.querySelector('.reason-count')!.textContent),
+          ]),
+        ),
+    );
     expect(reasons).toEqual(counted.reasons);
 
     // More than two pages: 50 at a time, until every one of today's is loaded.
@@ -297,30 +364,48 @@ describe.skipIf(SKIP)(`dashboard in Chromium${SKIP ? ` (skipped: ${missing.join(
     // Search by booking reference: the event's two deliveries, each row saying who it is about.
     await page.getByLabel('Search', { exact: true }).fill('BK-E2E-1');
     await poll(() => page.locator('#rows tr').count()).toBe(2);
-    expect(await page.locator('#rows tr .about').allTextContents()).toEqual(['Patient pat-booked · Booking BK-E2E-1', 'Patient pat-booked · Booking BK-E2E-1']);
+    expect(await page.locator('#rows tr .about').allTextContents()).toEqual([
+      'Patient pat-booked · Booking BK-E2E-1',
+      'Patient pat-booked · Booking BK-E2E-1',
+    ]);
     expect(await page.locator('#total').textContent()).toBe('2');
 
     // Export what is shown: the server streams it; the rows are exactly the matches.
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
-    const csv = readFileSync((await download.path())!, 'utf8').trim().split('\r\n');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export CSV' }).click(),
+    ]);
+    const csv = readFileSync((await download.path())!, 'utf8')
+      .trim()
+      .split('\r\n');
     expect(csv[0]).toMatch(/^time \(Asia\/Jakarta\),event type,event id,patient id,booking reference,/);
     expect(csv.slice(1).map((l) => l.split(',')[4])).toEqual(['BK-E2E-1', 'BK-E2E-1']);
     await page.getByLabel('Search', { exact: true }).fill('');
     await poll(() => page.locator('#total').textContent()).toBe(String(today));
-    const all = await fetch(`${base}/deliveries.csv?filter=${encodeURIComponent(JSON.stringify({ since: new Date(Date.now() - 8 * 86_400_000).toISOString() }))}`, { headers: { authorization: `Bearer ${op.support}` } });
+    const all = await fetch(
+      `${base}/deliveries.csv?filter=${encodeURIComponent(JSON.stringify({ since: new Date(Date.now() - 8 * 86_400_000).toISOString() }))}`,
+      { headers: { authorization: `Bearer ${op.support}` } },
+    );
     expect((await all.text()).trim().split('\r\n')).toHaveLength(1 + counted.week);
 
     // Resend a skipped one: it is queued again and sent, and the tiles follow.
     await row(resendId).getByRole('button', { name: 'Resend' }).click();
     await poll(() => row(resendId).locator('.status').textContent()).toMatch(/^(Queued|Sent)$/);
-    await poll(() => statusTile('Skipped').locator('.tile-count').textContent()).toBe(String(counted.status.SKIPPED - 1));
+    await poll(() => statusTile('Skipped').locator('.tile-count').textContent()).toBe(
+      String(counted.status.SKIPPED - 1),
+    );
     await poll(() => row(resendId).locator('.status').textContent()).toBe('Sent');
     expect(await page.locator('#notice').textContent()).toContain('Resent');
     // The bulk button asks first, with the number it would resend.
     await page.locator('#resend-all').click();
-    expect(await page.locator('#resend-all').textContent()).toBe(`Confirm: resend ${counted.status.SKIPPED - 1 + counted.status.FAILED}`);
-    await page.screenshot({ path: SCREENSHOT.replace('.png', '-operator.png'), fullPage: true, animations: 'disabled' });
+    expect(await page.locator('#resend-all').textContent()).toBe(
+      `Confirm: resend ${counted.status.SKIPPED - 1 + counted.status.FAILED}`,
+    );
+    await page.screenshot({
+      path: SCREENSHOT.replace('.png', '-operator.png'),
+      fullPage: true,
+      animations: 'disabled',
+    });
     expect(pageErrors).toEqual([]);
   });
-
 });

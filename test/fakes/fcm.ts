@@ -51,14 +51,26 @@ const MESSAGE_OF: Record<string, string> = {
   INTERNAL: 'Internal error encountered.',
 };
 
-function fcmError(res: ServerResponse, errorCode: string, message?: string, headers: Record<string, string> = {}): void {
+function fcmError(
+  res: ServerResponse,
+  errorCode: string,
+  message?: string,
+  headers: Record<string, string> = {},
+): void {
   const [code, status] = STATUS_OF[errorCode] ?? [400, 'INVALID_ARGUMENT'];
-  sendJson(res, code, {
-    error: {
-      code, message: message ?? MESSAGE_OF[errorCode] ?? errorCode, status,
-      details: [{ '@type': 'type.googleapis.com/google.firebase.fcm.v1.FcmError', errorCode }],
+  sendJson(
+    res,
+    code,
+    {
+      error: {
+        code,
+        message: message ?? MESSAGE_OF[errorCode] ?? errorCode,
+        status,
+        details: [{ '@type': 'type.googleapis.com/google.firebase.fcm.v1.FcmError', errorCode }],
+      },
     },
-  }, headers);
+    headers,
+  );
 }
 
 export async function startFcmFake(options: FcmFakeOptions = {}): Promise<FcmFake> {
@@ -86,38 +98,59 @@ export async function startFcmFake(options: FcmFakeOptions = {}): Promise<FcmFak
   const server = await startFakeServer(({ req, res, method, path, body }) => {
     counter.attempts++;
     const m = /^\/v1\/projects\/([^/]+)\/messages:send$/.exec(path);
-    if (!m || method !== 'POST') return sendJson(res, 404, { error: { code: 404, message: 'Not Found', status: 'NOT_FOUND' } });
+    if (!m || method !== 'POST')
+      return sendJson(res, 404, { error: { code: 404, message: 'Not Found', status: 'NOT_FOUND' } });
     const auth = String(req.headers.authorization ?? '');
     const accessToken = auth.startsWith('Bearer ') ? auth.slice(7) : '';
     if (!accessToken || (options.accessTokens && !options.accessTokens.includes(accessToken))) {
       return sendJson(res, 401, {
-        error: { code: 401, message: 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.', status: 'UNAUTHENTICATED' },
+        error: {
+          code: 401,
+          message:
+            'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.',
+          status: 'UNAUTHENTICATED',
+        },
       });
     }
     if (decodeURIComponent(m[1]!) !== projectId) {
-      return sendJson(res, 403, { error: { code: 403, message: `Permission 'cloudmessaging.messages.create' denied on resource '//cloudresourcemanager.googleapis.com/projects/${m[1]}'`, status: 'PERMISSION_DENIED' } });
+      return sendJson(res, 403, {
+        error: {
+          code: 403,
+          message: `Permission 'cloudmessaging.messages.create' denied on resource '//cloudresourcemanager.googleapis.com/projects/${m[1]}'`,
+          status: 'PERMISSION_DENIED',
+        },
+      });
     }
     let json: any;
     try {
       json = JSON.parse(body);
     } catch {
-      return sendJson(res, 400, { error: { code: 400, message: 'Invalid JSON payload received.', status: 'INVALID_ARGUMENT' } });
+      return sendJson(res, 400, {
+        error: { code: 400, message: 'Invalid JSON payload received.', status: 'INVALID_ARGUMENT' },
+      });
     }
     const message = json?.message;
-    if (typeof message !== 'object' || message === null) return fcmError(res, 'INVALID_ARGUMENT', 'Request contains an invalid argument.');
+    if (typeof message !== 'object' || message === null)
+      return fcmError(res, 'INVALID_ARGUMENT', 'Request contains an invalid argument.');
     const targets = ['token', 'topic', 'condition'].filter((k) => message[k] !== undefined);
-    if (targets.length !== 1) return fcmError(res, 'INVALID_ARGUMENT', 'Exactly one of token, topic or condition must be set.');
+    if (targets.length !== 1)
+      return fcmError(res, 'INVALID_ARGUMENT', 'Exactly one of token, topic or condition must be set.');
     if (typeof message.token !== 'string' || !message.token) return fcmError(res, 'INVALID_ARGUMENT');
     if (message.notification !== undefined) {
       const n = message.notification;
-      if (typeof n !== 'object' || (n.title !== undefined && typeof n.title !== 'string') || (n.body !== undefined && typeof n.body !== 'string')) {
+      if (
+        typeof n !== 'object' ||
+        (n.title !== undefined && typeof n.title !== 'string') ||
+        (n.body !== undefined && typeof n.body !== 'string')
+      ) {
         return fcmError(res, 'INVALID_ARGUMENT', "Invalid value at 'message.notification'");
       }
     }
     if (message.data !== undefined) {
       const entries = typeof message.data === 'object' && message.data !== null ? Object.entries(message.data) : null;
       const bad = entries ? entries.findIndex(([, v]) => typeof v !== 'string') : 0;
-      if (bad !== -1) return fcmError(res, 'INVALID_ARGUMENT', `Invalid value at 'message.data[${bad}].value' (TYPE_STRING)`);
+      if (bad !== -1)
+        return fcmError(res, 'INVALID_ARGUMENT', `Invalid value at 'message.data[${bad}].value' (TYPE_STRING)`);
     }
     if (dead.has(message.token)) return fcmError(res, 'UNREGISTERED');
     // Faults strike only requests FCM would have taken (it validates first, as the real one does).
@@ -126,16 +159,29 @@ export async function startFcmFake(options: FcmFakeOptions = {}): Promise<FcmFak
 
     const name = `projects/${projectId}/messages/0:${Date.now()}%${randomBytes(8).toString('hex')}`;
     received.push({
-      projectId, accessToken, token: message.token, title: message.notification?.title, body: message.notification?.body,
-      data: message.data, name, message,
+      projectId,
+      accessToken,
+      token: message.token,
+      title: message.notification?.title,
+      body: message.notification?.body,
+      data: message.data,
+      name,
+      message,
     });
     sendJson(res, 200, { name });
   });
 
-  return withControls<Omit<FcmFake, keyof FaultControls>>({
-    url: server.url,
-    projectId,
-    received,
-    unregister: (t) => void dead.add(t),
-  }, plan, server, counter, [received], () => dead.clear());
+  return withControls<Omit<FcmFake, keyof FaultControls>>(
+    {
+      url: server.url,
+      projectId,
+      received,
+      unregister: (t) => void dead.add(t),
+    },
+    plan,
+    server,
+    counter,
+    [received],
+    () => dead.clear(),
+  );
 }

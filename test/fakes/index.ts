@@ -35,13 +35,15 @@ export interface FakeProviders {
  * approved templates (Kabar's shipped ones, plus approveTemplate), FCM one bearer token, SES only
  * requests signed with a key it knows. Options override each default.
  */
-export async function startFakeProviders(options: {
-  whatsapp?: WhatsAppFakeOptions;
-  ses?: SesFakeOptions;
-  sms?: SmsFakeOptions;
-  fcm?: FcmFakeOptions;
-  region?: string;
-} = {}): Promise<FakeProviders> {
+export async function startFakeProviders(
+  options: {
+    whatsapp?: WhatsAppFakeOptions;
+    ses?: SesFakeOptions;
+    sms?: SmsFakeOptions;
+    fcm?: FcmFakeOptions;
+    region?: string;
+  } = {},
+): Promise<FakeProviders> {
   const region = options.region ?? 'ap-southeast-1';
   const [whatsapp, ses, sms, fcm] = await Promise.all([
     startWhatsAppFake({ apiKeys: [], templates: shippedWhatsAppTemplates(), ...options.whatsapp }),
@@ -63,7 +65,12 @@ export async function startFakeProviders(options: {
     FCM_ACCESS_TOKEN: FAKE_FCM_ACCESS_TOKEN,
   };
   return {
-    whatsapp, ses, sms, fcm, sns, env,
+    whatsapp,
+    ses,
+    sms,
+    fcm,
+    sns,
+    env,
     reset() {
       whatsapp.reset();
       ses.reset();

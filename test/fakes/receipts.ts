@@ -21,7 +21,16 @@ export interface Receipts {
  * `delayMs`: how long after accepting a message its provider reports it (default at once).
  * `whatsAppPricing`: what Meta bills for a message to that number (digits); default a regular utility message.
  */
-export function enableReceipts(fakes: FakeProviders, kabarUrl: string, opts: { retryMs?: number; giveUpMs?: number; delayMs?: number; whatsAppPricing?: (to: string) => WhatsAppPricingSpec | undefined } = {}): Receipts {
+export function enableReceipts(
+  fakes: FakeProviders,
+  kabarUrl: string,
+  opts: {
+    retryMs?: number;
+    giveUpMs?: number;
+    delayMs?: number;
+    whatsAppPricing?: (to: string) => WhatsAppPricingSpec | undefined;
+  } = {},
+): Receipts {
   const base = kabarUrl.replace(/\/graphql$/, '');
   const state = { delivered: 0, pending: 0, maxLagMs: 0 };
   const retryMs = opts.retryMs ?? 250;
@@ -36,7 +45,10 @@ export function enableReceipts(fakes: FakeProviders, kabarUrl: string, opts: { r
     state.pending++;
     const first = opts.delayMs ?? 0;
     const attempt = async (): Promise<void> => {
-      const ok = await post().then((r) => r.ok, () => false);
+      const ok = await post().then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) {
         state.pending--;
         state.delivered++;
@@ -57,11 +69,20 @@ export function enableReceipts(fakes: FakeProviders, kabarUrl: string, opts: { r
     const hook = fakes.whatsapp.webhooks.filter((w) => w.apiKey === m.apiKey).at(-1);
     if (!hook) return;
     const pricing = opts.whatsAppPricing?.(m.to);
-    const payload = whatsappStatusPayload([{ id: m.messageId, status: 'sent', recipientId: m.to, callbackData: m.body.biz_opaque_callback_data, ...(pricing ? { pricing } : {}) }]);
+    const payload = whatsappStatusPayload([
+      {
+        id: m.messageId,
+        status: 'sent',
+        recipientId: m.to,
+        callbackData: m.body.biz_opaque_callback_data,
+        ...(pricing ? { pricing } : {}),
+      },
+    ]);
     deliver(() => sendWhatsAppWebhook(hook.url, hook.headers['X-Kabar-Webhook-Secret'] ?? null, payload));
   };
   fakes.sms.onAccepted = (m) => deliver(() => fakes.sms.sendStatus(m.sid, 'sent'));
-  fakes.ses.onAccepted = (m) => deliver(() => sendSesEvent(`${base}/webhooks/ses`, fakes.sns, sesSendEvent(m.messageId, m.tags, m.to[0])));
+  fakes.ses.onAccepted = (m) =>
+    deliver(() => sendSesEvent(`${base}/webhooks/ses`, fakes.sns, sesSendEvent(m.messageId, m.tags, m.to[0])));
   return {
     get delivered() {
       return state.delivered;

@@ -85,10 +85,18 @@ export async function startFakeServer(handler: (r: FakeRequest) => void | Promis
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://fake');
-      Promise.resolve(handler({ req, res, method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, body: Buffer.concat(chunks).toString('utf8') }))
-        .catch((err: unknown) => {
-          if (!res.headersSent) send(res, 500, { 'content-type': 'text/plain' }, `fake crashed: ${String(err)}`);
-        });
+      Promise.resolve(
+        handler({
+          req,
+          res,
+          method: req.method ?? 'GET',
+          path: url.pathname,
+          query: url.searchParams,
+          body: Buffer.concat(chunks).toString('utf8'),
+        }),
+      ).catch((err: unknown) => {
+        if (!res.headersSent) send(res, 500, { 'content-type': 'text/plain' }, `fake crashed: ${String(err)}`);
+      });
     });
   });
   server.on('connection', (s) => {
@@ -113,7 +121,12 @@ export function send(res: ServerResponse, status: number, headers: Record<string
   res.end(body);
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   send(res, status, { 'content-type': 'application/json; charset=utf-8', ...headers }, JSON.stringify(body));
 }
 
@@ -146,7 +159,9 @@ export function withControls<T extends object>(
 ): T & FaultControls {
   return Object.defineProperties(fake, {
     fail: { value: (n: number, kind: FaultKind, code?: string | number) => plan.fail(n, kind, code) },
-    failureRate: { value: (p: number, kinds?: readonly FaultKind[], seed?: number) => plan.failureRate(p, kinds, seed) },
+    failureRate: {
+      value: (p: number, kinds?: readonly FaultKind[], seed?: number) => plan.failureRate(p, kinds, seed),
+    },
     attempts: { get: () => counter.attempts, enumerable: true },
     reset: {
       value: () => {

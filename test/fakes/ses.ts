@@ -48,12 +48,17 @@ const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 
 function sesError(res: ServerResponse, httpStatus: number, code: string, message: string): void {
   const type = httpStatus >= 500 ? 'Receiver' : 'Sender';
-  send(res, httpStatus, { 'content-type': 'text/xml', 'x-amzn-requestid': randomUUID() },
-    `<ErrorResponse xmlns="${XMLNS}">\n  <Error>\n    <Type>${type}</Type>\n    <Code>${xml(code)}</Code>\n    <Message>${xml(message)}</Message>\n  </Error>\n  <RequestId>${randomUUID()}</RequestId>\n</ErrorResponse>\n`);
+  send(
+    res,
+    httpStatus,
+    { 'content-type': 'text/xml', 'x-amzn-requestid': randomUUID() },
+    `<ErrorResponse xmlns="${XMLNS}">\n  <Error>\n    <Type>${type}</Type>\n    <Code>${xml(code)}</Code>\n    <Message>${xml(message)}</Message>\n  </Error>\n  <RequestId>${randomUUID()}</RequestId>\n</ErrorResponse>\n`,
+  );
 }
 
 const PERMANENT: Record<string, string> = {
-  MessageRejected: 'Email address is not verified. The following identities failed the check in region AP-SOUTHEAST-1: no-reply@kabar.test',
+  MessageRejected:
+    'Email address is not verified. The following identities failed the check in region AP-SOUTHEAST-1: no-reply@kabar.test',
   MailFromDomainNotVerifiedException: 'The MAIL FROM domain is not verified.',
   AccountSendingPausedException: 'Sending is paused for this account.',
   ConfigurationSetDoesNotExist: 'Configuration set <kabar> does not exist.',
@@ -79,11 +84,21 @@ export async function startSesFake(options: SesFakeOptions = {}): Promise<SesFak
         return hang(res, hangMs);
       case '429':
         // SES v1 signals throttling as HTTP 400 with code Throttling, not HTTP 429.
-        return sesError(res, 400, 'Throttling', fault.code === 'daily' ? 'Daily message quota exceeded.' : 'Maximum sending rate exceeded.');
+        return sesError(
+          res,
+          400,
+          'Throttling',
+          fault.code === 'daily' ? 'Daily message quota exceeded.' : 'Maximum sending rate exceeded.',
+        );
       case '5xx':
         return fault.code === 'ServiceUnavailable' || fault.code === 503
           ? sesError(res, 503, 'ServiceUnavailable', 'Service is unable to handle request.')
-          : sesError(res, 500, 'InternalFailure', 'The request processing has failed because of an unknown error, exception or failure.');
+          : sesError(
+              res,
+              500,
+              'InternalFailure',
+              'The request processing has failed because of an unknown error, exception or failure.',
+            );
       case 'permanent': {
         const code = String(fault.code ?? 'MessageRejected');
         return sesError(res, 400, code, PERMANENT[code] ?? code);
@@ -102,16 +117,33 @@ export async function startSesFake(options: SesFakeOptions = {}): Promise<SesFak
       return sesError(res, 400, 'InvalidParameterValue', 'Content-Type must be application/x-www-form-urlencoded');
     }
     const form = Object.fromEntries(new URLSearchParams(body));
-    if (form.Action !== 'SendEmail') return sesError(res, 400, 'InvalidAction', `The action ${form.Action ?? ''} is not valid for this web service.`);
+    if (form.Action !== 'SendEmail')
+      return sesError(res, 400, 'InvalidAction', `The action ${form.Action ?? ''} is not valid for this web service.`);
     if (form.Version !== '2010-12-01') return sesError(res, 400, 'InvalidParameterValue', 'Version must be 2010-12-01');
 
     const to = members(form, 'Destination.ToAddresses');
     // Missing required members: our guess at SES's code and wording.
-    if (!form.Source) return sesError(res, 400, 'ValidationError', "1 validation error detected: Value null at 'source' failed to satisfy constraint: Member must not be null");
-    if (to.length === 0 && members(form, 'Destination.CcAddresses').length === 0 && members(form, 'Destination.BccAddresses').length === 0) {
+    if (!form.Source)
+      return sesError(
+        res,
+        400,
+        'ValidationError',
+        "1 validation error detected: Value null at 'source' failed to satisfy constraint: Member must not be null",
+      );
+    if (
+      to.length === 0 &&
+      members(form, 'Destination.CcAddresses').length === 0 &&
+      members(form, 'Destination.BccAddresses').length === 0
+    ) {
       return sesError(res, 400, 'InvalidParameterValue', 'Missing final destination');
     }
-    if (form['Message.Subject.Data'] === undefined) return sesError(res, 400, 'ValidationError', "1 validation error detected: Value null at 'message.subject' failed to satisfy constraint: Member must not be null");
+    if (form['Message.Subject.Data'] === undefined)
+      return sesError(
+        res,
+        400,
+        'ValidationError',
+        "1 validation error detected: Value null at 'message.subject' failed to satisfy constraint: Member must not be null",
+      );
     if (form['Message.Body.Text.Data'] === undefined && form['Message.Body.Html.Data'] === undefined) {
       return sesError(res, 400, 'InvalidParameterValue', 'Message body must contain Text or Html');
     }
@@ -126,12 +158,30 @@ export async function startSesFake(options: SesFakeOptions = {}): Promise<SesFak
     }
     const address = /<([^>]+)>\s*$/.exec(form.Source)?.[1] ?? form.Source;
     const domain = address.split('@')[1] ?? '';
-    if (options.verifiedIdentities && !options.verifiedIdentities.includes(address) && !options.verifiedIdentities.includes(domain)) {
-      return sesError(res, 400, 'MessageRejected', `Email address is not verified. The following identities failed the check in region ${region!.toUpperCase()}: ${address}`);
+    if (
+      options.verifiedIdentities &&
+      !options.verifiedIdentities.includes(address) &&
+      !options.verifiedIdentities.includes(domain)
+    ) {
+      return sesError(
+        res,
+        400,
+        'MessageRejected',
+        `Email address is not verified. The following identities failed the check in region ${region!.toUpperCase()}: ${address}`,
+      );
     }
     const configurationSet = form.ConfigurationSetName;
-    if (configurationSet !== undefined && options.configurationSets && !options.configurationSets.includes(configurationSet)) {
-      return sesError(res, 400, 'ConfigurationSetDoesNotExist', `Configuration set <${configurationSet}> does not exist.`);
+    if (
+      configurationSet !== undefined &&
+      options.configurationSets &&
+      !options.configurationSets.includes(configurationSet)
+    ) {
+      return sesError(
+        res,
+        400,
+        'ConfigurationSetDoesNotExist',
+        `Configuration set <${configurationSet}> does not exist.`,
+      );
     }
     // Faults strike only requests SES would have taken; a late one is taken, and answered after the hang.
     const fault = plan.next();
@@ -139,20 +189,40 @@ export async function startSesFake(options: SesFakeOptions = {}): Promise<SesFak
 
     const messageId = `0100${randomBytes(6).toString('hex')}-${randomUUID()}-000000`;
     received.push({
-      messageId, accessKeyId, region, source: form.Source, to, subject: form['Message.Subject.Data'],
-      text: form['Message.Body.Text.Data'], html: form['Message.Body.Html.Data'], tags, configurationSet, form,
+      messageId,
+      accessKeyId,
+      region,
+      source: form.Source,
+      to,
+      subject: form['Message.Subject.Data'],
+      text: form['Message.Body.Text.Data'],
+      html: form['Message.Body.Html.Data'],
+      tags,
+      configurationSet,
+      form,
     });
-    const answer = () => send(res, 200, { 'content-type': 'text/xml', 'x-amzn-requestid': randomUUID() },
-      `<SendEmailResponse xmlns="${XMLNS}">\n  <SendEmailResult>\n    <MessageId>${messageId}</MessageId>\n  </SendEmailResult>\n  <ResponseMetadata>\n    <RequestId>${randomUUID()}</RequestId>\n  </ResponseMetadata>\n</SendEmailResponse>\n`);
+    const answer = () =>
+      send(
+        res,
+        200,
+        { 'content-type': 'text/xml', 'x-amzn-requestid': randomUUID() },
+        `<SendEmailResponse xmlns="${XMLNS}">\n  <SendEmailResult>\n    <MessageId>${messageId}</MessageId>\n  </SendEmailResult>\n  <ResponseMetadata>\n    <RequestId>${randomUUID()}</RequestId>\n  </ResponseMetadata>\n</SendEmailResponse>\n`,
+      );
     if (fault?.kind === 'late') setTimeout(() => !res.writableEnded && !res.destroyed && answer(), hangMs).unref();
     else answer();
     fake.onAccepted?.(received.at(-1)!);
   });
 
-  const fake: SesFake = withControls<Omit<SesFake, keyof FaultControls>>({
-    url: server.url,
-    credentials,
-    received,
-  }, plan, server, counter, [received]);
+  const fake: SesFake = withControls<Omit<SesFake, keyof FaultControls>>(
+    {
+      url: server.url,
+      credentials,
+      received,
+    },
+    plan,
+    server,
+    counter,
+    [received],
+  );
   return fake;
 }

@@ -32,15 +32,22 @@ export interface SnsSigner {
   notification(message: string | object, opts?: { subject?: string; version?: 1 | 2 }): SnsEnvelope;
   subscriptionConfirmation(opts?: { subscribeUrlBase?: string; version?: 1 | 2 }): SnsEnvelope;
   /** Signs arbitrary fields (for tampering tests: sign, then edit). */
-  sign<T extends Omit<SnsEnvelope, 'Signature' | 'SignatureVersion' | 'SigningCertURL'>>(fields: T, version?: 1 | 2): T & Pick<SnsEnvelope, 'Signature' | 'SignatureVersion' | 'SigningCertURL'>;
+  sign<T extends Omit<SnsEnvelope, 'Signature' | 'SignatureVersion' | 'SigningCertURL'>>(
+    fields: T,
+    version?: 1 | 2,
+  ): T & Pick<SnsEnvelope, 'Signature' | 'SignatureVersion' | 'SigningCertURL'>;
 }
 
 /** AWS's canonical string, written independently of Kabar's verifier. */
 function stringToSign(e: Record<string, string | undefined>): string {
-  const keys = e.Type === 'Notification'
-    ? ['Message', 'MessageId', 'Subject', 'Timestamp', 'TopicArn', 'Type']
-    : ['Message', 'MessageId', 'SubscribeURL', 'Timestamp', 'Token', 'TopicArn', 'Type'];
-  return keys.filter((k) => e[k] !== undefined).map((k) => `${k}\n${e[k]}\n`).join('');
+  const keys =
+    e.Type === 'Notification'
+      ? ['Message', 'MessageId', 'Subject', 'Timestamp', 'TopicArn', 'Type']
+      : ['Message', 'MessageId', 'SubscribeURL', 'Timestamp', 'Token', 'TopicArn', 'Type'];
+  return keys
+    .filter((k) => e[k] !== undefined)
+    .map((k) => `${k}\n${e[k]}\n`)
+    .join('');
 }
 
 export function createSnsSigner(options: { region?: string; topicArn?: string } = {}): SnsSigner {
@@ -52,8 +59,17 @@ export function createSnsSigner(options: { region?: string; topicArn?: string } 
   let certFetches = 0;
 
   const signFields: SnsSigner['sign'] = (fields, version = 1) => {
-    const signature = sign(version === 2 ? 'RSA-SHA256' : 'RSA-SHA1', Buffer.from(stringToSign(fields as unknown as Record<string, string>), 'utf8'), privateKey);
-    return { ...fields, SignatureVersion: String(version) as '1' | '2', Signature: signature.toString('base64'), SigningCertURL: certUrl };
+    const signature = sign(
+      version === 2 ? 'RSA-SHA256' : 'RSA-SHA1',
+      Buffer.from(stringToSign(fields as unknown as Record<string, string>), 'utf8'),
+      privateKey,
+    );
+    return {
+      ...fields,
+      SignatureVersion: String(version) as '1' | '2',
+      Signature: signature.toString('base64'),
+      SigningCertURL: certUrl,
+    };
   };
 
   return {
@@ -71,28 +87,34 @@ export function createSnsSigner(options: { region?: string; topicArn?: string } 
     },
     notification(message, opts = {}) {
       const id = randomUUID();
-      return signFields({
-        Type: 'Notification' as const,
-        MessageId: id,
-        TopicArn: topicArn,
-        ...(opts.subject !== undefined ? { Subject: opts.subject } : {}),
-        Message: typeof message === 'string' ? message : JSON.stringify(message),
-        Timestamp: new Date().toISOString(),
-        UnsubscribeURL: `https://sns.${region}.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=${topicArn}:${id}`,
-      }, opts.version);
+      return signFields(
+        {
+          Type: 'Notification' as const,
+          MessageId: id,
+          TopicArn: topicArn,
+          ...(opts.subject !== undefined ? { Subject: opts.subject } : {}),
+          Message: typeof message === 'string' ? message : JSON.stringify(message),
+          Timestamp: new Date().toISOString(),
+          UnsubscribeURL: `https://sns.${region}.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=${topicArn}:${id}`,
+        },
+        opts.version,
+      );
     },
     subscriptionConfirmation(opts = {}) {
       const token = randomBytes(64).toString('hex');
       const base = opts.subscribeUrlBase ?? `https://sns.${region}.amazonaws.com/`;
-      return signFields({
-        Type: 'SubscriptionConfirmation' as const,
-        MessageId: randomUUID(),
-        Token: token,
-        TopicArn: topicArn,
-        Message: `You have chosen to subscribe to the topic ${topicArn}.\nTo confirm the subscription, visit the SubscribeURL included in this message.`,
-        SubscribeURL: `${base}?Action=ConfirmSubscription&TopicArn=${encodeURIComponent(topicArn)}&Token=${token}`,
-        Timestamp: new Date().toISOString(),
-      }, opts.version);
+      return signFields(
+        {
+          Type: 'SubscriptionConfirmation' as const,
+          MessageId: randomUUID(),
+          Token: token,
+          TopicArn: topicArn,
+          Message: `You have chosen to subscribe to the topic ${topicArn}.\nTo confirm the subscription, visit the SubscribeURL included in this message.`,
+          SubscribeURL: `${base}?Action=ConfirmSubscription&TopicArn=${encodeURIComponent(topicArn)}&Token=${token}`,
+          Timestamp: new Date().toISOString(),
+        },
+        opts.version,
+      );
     },
     sign: signFields,
   };
@@ -142,18 +164,33 @@ export function sesDeliveryMessage(messageId: string, to = 'patient@example.com'
   return {
     notificationType: 'Delivery',
     mail: mail(messageId, to),
-    delivery: { timestamp: at.toISOString(), processingTimeMillis: 546, recipients: [to], smtpResponse: '250 2.0.0 OK', remoteMtaIp: '127.0.2.0', reportingMTA: 'a8-70.smtp-out.amazonses.com' },
+    delivery: {
+      timestamp: at.toISOString(),
+      processingTimeMillis: 546,
+      recipients: [to],
+      smtpResponse: '250 2.0.0 OK',
+      remoteMtaIp: '127.0.2.0',
+      reportingMTA: 'a8-70.smtp-out.amazonses.com',
+    },
   };
 }
 
-export function sesBounceMessage(messageId: string, bounceType: 'Permanent' | 'Transient' | 'Undetermined', bounceSubType = 'General', to = 'patient@example.com', at = new Date()) {
+export function sesBounceMessage(
+  messageId: string,
+  bounceType: 'Permanent' | 'Transient' | 'Undetermined',
+  bounceSubType = 'General',
+  to = 'patient@example.com',
+  at = new Date(),
+) {
   return {
     notificationType: 'Bounce',
     mail: mail(messageId, to),
     bounce: {
       bounceType,
       bounceSubType,
-      bouncedRecipients: [{ emailAddress: to, action: 'failed', status: '5.1.1', diagnosticCode: 'smtp; 550 5.1.1 user unknown' }],
+      bouncedRecipients: [
+        { emailAddress: to, action: 'failed', status: '5.1.1', diagnosticCode: 'smtp; 550 5.1.1 user unknown' },
+      ],
       timestamp: at.toISOString(),
       feedbackId: `0100${randomBytes(6).toString('hex')}-${randomUUID()}-000000`,
       reportingMTA: 'dsn; a8-70.smtp-out.amazonses.com',
@@ -165,18 +202,29 @@ export function sesComplaintMessage(messageId: string, to = 'patient@example.com
   return {
     notificationType: 'Complaint',
     mail: mail(messageId, to),
-    complaint: { complainedRecipients: [{ emailAddress: to }], timestamp: new Date().toISOString(), feedbackId: randomUUID(), complaintFeedbackType: 'abuse' },
+    complaint: {
+      complainedRecipients: [{ emailAddress: to }],
+      timestamp: new Date().toISOString(),
+      feedbackId: randomUUID(),
+      complaintFeedbackType: 'abuse',
+    },
   };
 }
 
 /** Records GETs on SubscribeURL, standing in for SNS's ConfirmSubscription endpoint. */
-export async function startSnsConfirmationServer(): Promise<{ url: string; confirmations: { topicArn: string; token: string }[]; close(): Promise<void> }> {
+export async function startSnsConfirmationServer(): Promise<{
+  url: string;
+  confirmations: { topicArn: string; token: string }[];
+  close(): Promise<void>;
+}> {
   const confirmations: { topicArn: string; token: string }[] = [];
   const server = await startFakeServer(({ res, method, query }) => {
     if (method === 'GET' && query.get('Action') === 'ConfirmSubscription') {
       confirmations.push({ topicArn: query.get('TopicArn') ?? '', token: query.get('Token') ?? '' });
       res.writeHead(200, { 'content-type': 'text/xml' });
-      res.end(`<ConfirmSubscriptionResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><ConfirmSubscriptionResult><SubscriptionArn>${query.get('TopicArn')}:${randomUUID()}</SubscriptionArn></ConfirmSubscriptionResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></ConfirmSubscriptionResponse>`);
+      res.end(
+        `<ConfirmSubscriptionResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><ConfirmSubscriptionResult><SubscriptionArn>${query.get('TopicArn')}:${randomUUID()}</SubscriptionArn></ConfirmSubscriptionResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></ConfirmSubscriptionResponse>`,
+      );
       return;
     }
     res.writeHead(400);
@@ -186,6 +234,11 @@ export async function startSnsConfirmationServer(): Promise<{ url: string; confi
 }
 
 /** Signs an SES event (e.g. sesDeliveryMessage(...)) into an SNS Notification and posts it to Kabar. */
-export async function sendSesEvent(url: string, signer: SnsSigner, sesMessage: object, version: 1 | 2 = 1): Promise<Response> {
+export async function sendSesEvent(
+  url: string,
+  signer: SnsSigner,
+  sesMessage: object,
+  version: 1 | 2 = 1,
+): Promise<Response> {
   return postSnsEnvelope(url, signer.notification(sesMessage, { version }));
 }

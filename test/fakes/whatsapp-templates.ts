@@ -12,10 +12,12 @@ export function shippedWhatsAppTemplates(): NonNullable<WhatsAppFakeOptions['tem
   const out: NonNullable<WhatsAppFakeOptions['templates']> = {};
   for (const t of DEFAULT_TEMPLATES) {
     if (t.channel !== 'WHATSAPP' || !t.whatsAppTemplateName) continue;
-    if (/\{\{[#^/]/.test(t.body)) throw new Error(`${t.whatsAppTemplateName} (${t.language}): a section makes the parameter count vary`);
+    if (/\{\{[#^/]/.test(t.body))
+      throw new Error(`${t.whatsAppTemplateName} (${t.language}): a section makes the parameter count vary`);
     const parameters = [...t.body.matchAll(PLACEHOLDER)].length;
     const entry = (out[t.whatsAppTemplateName] ??= { languages: [], parameters });
-    if (entry.parameters !== parameters) throw new Error(`${t.whatsAppTemplateName}: languages differ in parameter count`);
+    if (entry.parameters !== parameters)
+      throw new Error(`${t.whatsAppTemplateName}: languages differ in parameter count`);
     entry.languages.push(t.language.toLowerCase());
   }
   return out;

@@ -71,7 +71,12 @@ export interface WhatsAppFake extends FaultControls {
    * Meta decides on a template (APPROVED, PAUSED, DISABLED, REJECTED, FLAGGED, REINSTATED…): the
    * fake sends accordingly from now on, and returns the webhook body Meta sends about it.
    */
-  templateVerdict(name: string, language: string, event: string, extra?: { reason?: string; disableDate?: number }): Record<string, unknown>;
+  templateVerdict(
+    name: string,
+    language: string,
+    event: string,
+    extra?: { reason?: string; disableDate?: number },
+  ): Record<string, unknown>;
   /** 360dialog issues an API key (for a sender number): requests with it are accepted from now on. */
   issueKey(key: string): string;
   /** Meta approves a template variant: `name` in `language` with `parameters` body parameters. */
@@ -131,7 +136,8 @@ export async function startWhatsAppFake(options: WhatsAppFakeOptions = {}): Prom
   // Strict when configured: only issued keys, and approved template variants ("name:language" → parameter count).
   const keys = options.apiKeys ? new Set(options.apiKeys) : null;
   const approved = options.templates ? new Map<string, number>() : null;
-  for (const [name, t] of Object.entries(options.templates ?? {})) for (const l of t.languages) approved!.set(`${name}:${l}`, t.parameters);
+  for (const [name, t] of Object.entries(options.templates ?? {}))
+    for (const l of t.languages) approved!.set(`${name}:${l}`, t.parameters);
   const known = (name: string) => [...(approved?.keys() ?? [])].some((k) => k.startsWith(`${name}:`));
 
   const injectFault = (res: ServerResponse, fault: Fault): void => {
@@ -166,7 +172,12 @@ export async function startWhatsAppFake(options: WhatsAppFakeOptions = {}): Prom
     if (path === '/messages') {
       const attempt: WhatsAppAttempt = { apiKey, to: String(json?.to ?? ''), at: Date.now() };
       requests.push(attempt);
-      res.on('finish', () => Object.assign(attempt, { status: res.statusCode, code: (res as ServerResponse & { metaCode?: number }).metaCode }));
+      res.on('finish', () =>
+        Object.assign(attempt, {
+          status: res.statusCode,
+          code: (res as ServerResponse & { metaCode?: number }).metaCode,
+        }),
+      );
     }
     // A provider validates before anything else can go wrong: faults strike only well-formed requests.
     if (path === '/v1/configs/webhook') {
@@ -178,43 +189,71 @@ export async function startWhatsAppFake(options: WhatsAppFakeOptions = {}): Prom
     }
 
     // Validation in the order Meta reports problems (our best understanding).
-    if (json?.messaging_product !== 'whatsapp') return metaError(res, 400, 100, "The parameter messaging_product is required.");
-    if (typeof json.to !== 'string' || !/^\+?\d{6,15}$/.test(json.to)) return metaError(res, 400, 100, "The parameter to is invalid.");
+    if (json?.messaging_product !== 'whatsapp')
+      return metaError(res, 400, 100, 'The parameter messaging_product is required.');
+    if (typeof json.to !== 'string' || !/^\+?\d{6,15}$/.test(json.to))
+      return metaError(res, 400, 100, 'The parameter to is invalid.');
     if (json.type === 'text') {
       const text = json.text?.body;
-      if (typeof text !== 'string' || !text.trim()) return metaError(res, 400, 100, "The parameter text['body'] is required.");
-      if (text.length > 4096) return metaError(res, 400, 100, "The parameter text['body'] must be at most 4096 characters.");
+      if (typeof text !== 'string' || !text.trim())
+        return metaError(res, 400, 100, "The parameter text['body'] is required.");
+      if (text.length > 4096)
+        return metaError(res, 400, 100, "The parameter text['body'] must be at most 4096 characters.");
       if (!/^\d{6,15}$/.test(json.to)) return metaError(res, 400, 100, 'The parameter to is invalid.');
       const fault = plan.next();
       if (fault && fault.kind !== 'late') return injectFault(res, fault);
       const messageId = `wamid.${randomBytes(24).toString('base64url')}`;
       texts.push({ apiKey, to: json.to, recipientType: json.recipient_type, text, body: json, messageId });
-      return sendJson(res, 200, { messaging_product: 'whatsapp', contacts: [{ input: json.to, wa_id: json.to }], messages: [{ id: messageId }] });
+      return sendJson(res, 200, {
+        messaging_product: 'whatsapp',
+        contacts: [{ input: json.to, wa_id: json.to }],
+        messages: [{ id: messageId }],
+      });
     }
-    if (json.type !== 'template') return metaError(res, 400, 100, 'Only template and text messages are expected by this fake.');
+    if (json.type !== 'template')
+      return metaError(res, 400, 100, 'Only template and text messages are expected by this fake.');
     const t = json.template;
-    if (typeof t?.name !== 'string' || !t.name) return metaError(res, 400, 131008, "The parameter template['name'] is required.");
-    if (typeof t.language?.code !== 'string' || !t.language.code) return metaError(res, 400, 131008, "The parameter template['language']['code'] is required.");
-    if (t.language.policy !== undefined && t.language.policy !== 'deterministic') return metaError(res, 400, 100, 'language.policy must be deterministic');
-    if (t.components !== undefined && !Array.isArray(t.components)) return metaError(res, 400, 100, 'components must be an array');
+    if (typeof t?.name !== 'string' || !t.name)
+      return metaError(res, 400, 131008, "The parameter template['name'] is required.");
+    if (typeof t.language?.code !== 'string' || !t.language.code)
+      return metaError(res, 400, 131008, "The parameter template['language']['code'] is required.");
+    if (t.language.policy !== undefined && t.language.policy !== 'deterministic')
+      return metaError(res, 400, 100, 'language.policy must be deterministic');
+    if (t.components !== undefined && !Array.isArray(t.components))
+      return metaError(res, 400, 100, 'components must be an array');
     const parameters: string[] = [];
     for (const c of t.components ?? []) {
-      if (!['header', 'body', 'button', 'footer'].includes(c?.type)) return metaError(res, 400, 100, 'Invalid component type');
+      if (!['header', 'body', 'button', 'footer'].includes(c?.type))
+        return metaError(res, 400, 100, 'Invalid component type');
       for (const p of c.parameters ?? []) {
-        if (p?.type !== 'text' || typeof p.text !== 'string') return metaError(res, 400, 131009, 'Parameter value is not valid');
+        if (p?.type !== 'text' || typeof p.text !== 'string')
+          return metaError(res, 400, 131009, 'Parameter value is not valid');
         if (c.type === 'body') parameters.push(p.text);
       }
     }
     const variant = `${t.name}:${t.language.code}`;
     const expected = approved?.get(variant);
     if (approved && expected === undefined) {
-      const details = known(t.name) ? `template name (${t.name}) does not exist in ${t.language.code}` : `template name (${t.name}) does not exist`;
+      const details = known(t.name)
+        ? `template name (${t.name}) does not exist in ${t.language.code}`
+        : `template name (${t.name}) does not exist`;
       return metaError(res, 404, 132001, details);
     }
     const refusedWith = REFUSED[verdicts.get(variant) ?? ''];
-    if (refusedWith) return metaError(res, 400, refusedWith, `template ${t.name} (${t.language.code}) is ${verdicts.get(variant)!.toLowerCase()}`);
+    if (refusedWith)
+      return metaError(
+        res,
+        400,
+        refusedWith,
+        `template ${t.name} (${t.language.code}) is ${verdicts.get(variant)!.toLowerCase()}`,
+      );
     if (expected !== undefined && expected !== parameters.length) {
-      return metaError(res, 400, 132000, `body: number of localizable_params (${parameters.length}) does not match the expected number of params (${expected})`);
+      return metaError(
+        res,
+        400,
+        132000,
+        `body: number of localizable_params (${parameters.length}) does not match the expected number of params (${expected})`,
+      );
     }
     if (parameters.some((x) => !x.trim())) return metaError(res, 400, 131008, 'Parameter text may not be empty');
     const fault = plan.next();
@@ -222,35 +261,55 @@ export async function startWhatsAppFake(options: WhatsAppFakeOptions = {}): Prom
 
     const messageId = `wamid.${randomBytes(24).toString('base64url')}`;
     received.push({
-      apiKey, to: json.to, recipientType: json.recipient_type, templateName: t.name, language: t.language.code, policy: t.language.policy,
-      parameters, hasComponents: t.components !== undefined, body: json, messageId,
+      apiKey,
+      to: json.to,
+      recipientType: json.recipient_type,
+      templateName: t.name,
+      language: t.language.code,
+      policy: t.language.policy,
+      parameters,
+      hasComponents: t.components !== undefined,
+      body: json,
+      messageId,
     });
     const waId = json.to.replace(/^\+/, '');
-    const answer = () => sendJson(res, 200, { messaging_product: 'whatsapp', contacts: [{ input: json.to, wa_id: waId }], messages: [{ id: messageId }] });
+    const answer = () =>
+      sendJson(res, 200, {
+        messaging_product: 'whatsapp',
+        contacts: [{ input: json.to, wa_id: waId }],
+        messages: [{ id: messageId }],
+      });
     if (fault?.kind === 'late') setTimeout(() => !res.writableEnded && !res.destroyed && answer(), hangMs).unref();
     else answer();
     fake.onAccepted?.(received.at(-1)!);
   });
 
-  const fake: WhatsAppFake = withControls<Omit<WhatsAppFake, keyof FaultControls>>({
-    url: server.url,
-    received,
-    texts,
-    webhooks,
-    requests,
-    verdicts,
-    templateVerdict(name, language, event, extra = {}) {
-      verdicts.set(`${name}:${language}`, event);
-      return whatsappTemplateStatusPayload({ name, language, event, ...extra });
+  const fake: WhatsAppFake = withControls<Omit<WhatsAppFake, keyof FaultControls>>(
+    {
+      url: server.url,
+      received,
+      texts,
+      webhooks,
+      requests,
+      verdicts,
+      templateVerdict(name, language, event, extra = {}) {
+        verdicts.set(`${name}:${language}`, event);
+        return whatsappTemplateStatusPayload({ name, language, event, ...extra });
+      },
+      issueKey(key) {
+        keys?.add(key);
+        return key;
+      },
+      approveTemplate(name, language, parameters) {
+        approved?.set(`${name}:${language}`, parameters);
+      },
     },
-    issueKey(key) {
-      keys?.add(key);
-      return key;
-    },
-    approveTemplate(name, language, parameters) {
-      approved?.set(`${name}:${language}`, parameters);
-    },
-  }, plan, server, counter, [received, texts, webhooks, requests], () => verdicts.clear());
+    plan,
+    server,
+    counter,
+    [received, texts, webhooks, requests],
+    () => verdicts.clear(),
+  );
   return fake;
 }
 
@@ -267,64 +326,92 @@ export interface WhatsAppStatusSpec {
   pricing?: WhatsAppPricingSpec | null;
 }
 
-
 /** A Meta status webhook body, as 360dialog forwards it. */
-export function whatsappStatusPayload(statuses: WhatsAppStatusSpec[], phoneNumberId = '1234567890'): Record<string, unknown> {
+export function whatsappStatusPayload(
+  statuses: WhatsAppStatusSpec[],
+  phoneNumberId = '1234567890',
+): Record<string, unknown> {
   return {
     object: 'whatsapp_business_account',
-    entry: [{
-      id: '100000000000001',
-      changes: [{
-        field: 'messages',
-        value: {
-          messaging_product: 'whatsapp',
-          metadata: { display_phone_number: '6281100000000', phone_number_id: phoneNumberId },
-          statuses: statuses.map((s) => ({
-            id: s.id,
-            status: s.status,
-            timestamp: String(s.timestamp ?? Math.floor(Date.now() / 1000)),
-            recipient_id: s.recipientId ?? '6281234567890',
-            ...(s.callbackData ? { biz_opaque_callback_data: s.callbackData } : {}),
-            ...pricingOf(s.status, s.pricing),
-            ...(s.errors ? { errors: s.errors.map((e) => ({ ...e, message: e.title, error_data: { details: e.title } })) } : {}),
-          })),
-        },
-      }],
-    }],
+    entry: [
+      {
+        id: '100000000000001',
+        changes: [
+          {
+            field: 'messages',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: '6281100000000', phone_number_id: phoneNumberId },
+              statuses: statuses.map((s) => ({
+                id: s.id,
+                status: s.status,
+                timestamp: String(s.timestamp ?? Math.floor(Date.now() / 1000)),
+                recipient_id: s.recipientId ?? '6281234567890',
+                ...(s.callbackData ? { biz_opaque_callback_data: s.callbackData } : {}),
+                ...pricingOf(s.status, s.pricing),
+                ...(s.errors
+                  ? { errors: s.errors.map((e) => ({ ...e, message: e.title, error_data: { details: e.title } })) }
+                  : {}),
+              })),
+            },
+          },
+        ],
+      },
+    ],
   };
 }
 
 /** What a patient sends: typed text, a template's quick-reply button, or an interactive reply. */
-export type IncomingSpec = { type?: 'text'; text: string } | { type: 'button'; text: string; payload?: string } | { type: 'interactive'; title: string; list?: boolean };
+export type IncomingSpec =
+  | { type?: 'text'; text: string }
+  | { type: 'button'; text: string; payload?: string }
+  | { type: 'interactive'; title: string; list?: boolean };
 
 function incomingMessage(from: string, id: string, spec: IncomingSpec): Record<string, unknown> {
   const base = { from, id, timestamp: String(Math.floor(Date.now() / 1000)) };
   switch (spec.type) {
-    case 'button': return { ...base, type: 'button', button: { text: spec.text, payload: spec.payload ?? spec.text } };
+    case 'button':
+      return { ...base, type: 'button', button: { text: spec.text, payload: spec.payload ?? spec.text } };
     case 'interactive': {
       const reply = { id: `reply-${randomBytes(4).toString('hex')}`, title: spec.title };
-      return { ...base, type: 'interactive', interactive: spec.list ? { type: 'list_reply', list_reply: reply } : { type: 'button_reply', button_reply: reply } };
+      return {
+        ...base,
+        type: 'interactive',
+        interactive: spec.list
+          ? { type: 'list_reply', list_reply: reply }
+          : { type: 'button_reply', button_reply: reply },
+      };
     }
-    default: return { ...base, type: 'text', text: { body: spec.text } };
+    default:
+      return { ...base, type: 'text', text: { body: spec.text } };
   }
 }
 
 /** Patients' messages as 360dialog forwards them (`value.messages`); `from` is digits without "+". */
-export function whatsappInboundPayload(from: string, messages: (IncomingSpec & { id?: string })[]): Record<string, unknown> {
+export function whatsappInboundPayload(
+  from: string,
+  messages: (IncomingSpec & { id?: string })[],
+): Record<string, unknown> {
   return {
     object: 'whatsapp_business_account',
-    entry: [{
-      id: '100000000000001',
-      changes: [{
-        field: 'messages',
-        value: {
-          messaging_product: 'whatsapp',
-          metadata: { display_phone_number: '6281100000000', phone_number_id: '1234567890' },
-          contacts: [{ profile: { name: 'Budi' }, wa_id: from }],
-          messages: messages.map((m) => incomingMessage(from, m.id ?? `wamid.${randomBytes(16).toString('base64url')}`, m)),
-        },
-      }],
-    }],
+    entry: [
+      {
+        id: '100000000000001',
+        changes: [
+          {
+            field: 'messages',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: '6281100000000', phone_number_id: '1234567890' },
+              contacts: [{ profile: { name: 'Budi' }, wa_id: from }],
+              messages: messages.map((m) =>
+                incomingMessage(from, m.id ?? `wamid.${randomBytes(16).toString('base64url')}`, m),
+              ),
+            },
+          },
+        ],
+      },
+    ],
   };
 }
 
@@ -332,18 +419,30 @@ export function whatsappInboundPayload(from: string, messages: (IncomingSpec & {
 export function whatsappIncomingMessagePayload(from: string, text: string): Record<string, unknown> {
   return {
     object: 'whatsapp_business_account',
-    entry: [{
-      id: '100000000000001',
-      changes: [{
-        field: 'messages',
-        value: {
-          messaging_product: 'whatsapp',
-          metadata: { display_phone_number: '6281100000000', phone_number_id: '1234567890' },
-          contacts: [{ profile: { name: 'Budi' }, wa_id: from }],
-          messages: [{ from, id: `wamid.${randomBytes(16).toString('base64url')}`, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: text } }],
-        },
-      }],
-    }],
+    entry: [
+      {
+        id: '100000000000001',
+        changes: [
+          {
+            field: 'messages',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: '6281100000000', phone_number_id: '1234567890' },
+              contacts: [{ profile: { name: 'Budi' }, wa_id: from }],
+              messages: [
+                {
+                  from,
+                  id: `wamid.${randomBytes(16).toString('base64url')}`,
+                  timestamp: String(Math.floor(Date.now() / 1000)),
+                  type: 'text',
+                  text: { body: text },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    ],
   };
 }
 

@@ -39,7 +39,7 @@ function oid(dotted: string): Buffer {
 
 function time(d: Date): Buffer {
   const iso = d.toISOString(); // 2025-06-25T12:34:56.789Z
-  const compact = iso.slice(0, 19).replace(/[-:T]/g, '') + 'Z';
+  const compact = `${iso.slice(0, 19).replace(/[-:T]/g, '')}Z`;
   // UTCTime until 2049, GeneralizedTime after (RFC 5280 §4.1.2.5).
   return d.getUTCFullYear() < 2050 ? der(0x17, Buffer.from(compact.slice(2))) : der(0x18, Buffer.from(compact));
 }
@@ -48,7 +48,12 @@ const SHA256_WITH_RSA = '1.2.840.113549.1.1.11';
 const COMMON_NAME = '2.5.4.3';
 
 /** A self-signed X.509 v3 certificate (RSA, SHA-256) for `commonName`, as PEM. */
-export function selfSignedCertificate(publicKey: KeyObject, privateKey: KeyObject, commonName: string, days = 365): string {
+export function selfSignedCertificate(
+  publicKey: KeyObject,
+  privateKey: KeyObject,
+  commonName: string,
+  days = 365,
+): string {
   const algorithm = seq(oid(SHA256_WITH_RSA), nul());
   const name = seq(set(seq(oid(COMMON_NAME), utf8(commonName))));
   const now = Date.now();

@@ -23,7 +23,9 @@ export interface TestKabar {
   gql<T = any>(token: string | null, query: string, variables?: Record<string, unknown>): Promise<GqlResponse<T>>;
   token(tenantId: string | null, roles: Role[], sub?: string): Promise<string>;
   /** A fresh tenant created through the API by a platform admin, with a token per role. */
-  newTenant(overrides?: Partial<{ name: string; country: string; currency: string; defaultLanguage: string; timezone: string }>): Promise<TestTenant>;
+  newTenant(
+    overrides?: Partial<{ name: string; country: string; currency: string; defaultLanguage: string; timezone: string }>,
+  ): Promise<TestTenant>;
   stop(): Promise<void>;
 }
 
@@ -38,7 +40,11 @@ export interface TestTenant {
 export interface GqlResponse<T> {
   status: number;
   data: T;
-  errors?: { message: string; path?: string[]; extensions: { code: string; field?: string } & Record<string, unknown> }[];
+  errors?: {
+    message: string;
+    path?: string[];
+    extensions: { code: string; field?: string } & Record<string, unknown>;
+  }[];
 }
 
 export interface StartOptions {
@@ -90,7 +96,8 @@ export async function startKabar(opts: StartOptions = {}): Promise<TestKabar> {
     const body = (await res.json()) as GqlResponse<any>;
     return { ...body, status: res.status };
   };
-  const token: TestKabar['token'] = (tenantId, roles, sub = `user-${randomUUID().slice(0, 8)}`) => signToken(JWT, { sub, tenantId, roles });
+  const token: TestKabar['token'] = (tenantId, roles, sub = `user-${randomUUID().slice(0, 8)}`) =>
+    signToken(JWT, { sub, tenantId, roles });
 
   return {
     // The API's world (database, schema…); only a Kabar started with the api role has one.
@@ -103,8 +110,17 @@ export async function startKabar(opts: StartOptions = {}): Promise<TestKabar> {
     gql,
     token,
     async newTenant(overrides = {}) {
-      const input = { name: `Clinic ${randomUUID().slice(0, 6)}`, country: 'ID', currency: 'IDR', defaultLanguage: 'ID', timezone: 'Asia/Jakarta', ...overrides };
-      const res = await gql(platform, 'mutation($input: CreateTenantInput!) { createTenant(input: $input) { id } }', { input });
+      const input = {
+        name: `Clinic ${randomUUID().slice(0, 6)}`,
+        country: 'ID',
+        currency: 'IDR',
+        defaultLanguage: 'ID',
+        timezone: 'Asia/Jakarta',
+        ...overrides,
+      };
+      const res = await gql(platform, 'mutation($input: CreateTenantInput!) { createTenant(input: $input) { id } }', {
+        input,
+      });
       if (res.errors) throw new Error(`createTenant failed: ${JSON.stringify(res.errors)}`);
       const id = res.data.createTenant.id as string;
       return {
@@ -134,8 +150,12 @@ export const TEST_PRICE = '350.50';
 export async function setTestPrices(k: Pick<TestKabar, 'gql'>, categories: string[] = ['UTILITY']): Promise<void> {
   const platform = await platformToken();
   for (const category of categories) {
-    const res = await k.gql(platform, `mutation { setWhatsAppPrice(input: { country: "ID", currency: "IDR", category: ${category}, pricePerMessage: "${TEST_PRICE}", effectiveFrom: "2026-01-01T00:00:00Z" }) { id } }`);
-    if (res.errors && codeOf(res) !== 'CONFLICT') throw new Error(`setWhatsAppPrice failed: ${JSON.stringify(res.errors)}`);
+    const res = await k.gql(
+      platform,
+      `mutation { setWhatsAppPrice(input: { country: "ID", currency: "IDR", category: ${category}, pricePerMessage: "${TEST_PRICE}", effectiveFrom: "2026-01-01T00:00:00Z" }) { id } }`,
+    );
+    if (res.errors && codeOf(res) !== 'CONFLICT')
+      throw new Error(`setWhatsAppPrice failed: ${JSON.stringify(res.errors)}`);
   }
 }
 
@@ -145,7 +165,11 @@ export async function setTestPrices(k: Pick<TestKabar, 'gql'>, categories: strin
  * `provider`: the WhatsApp fake, which issues `token` first (it refuses keys it did not issue).
  * Throws on any GraphQL error.
  */
-export async function enableWhatsApp(k: Pick<TestKabar, 'gql'>, t: TestTenant, opts: { token: string; credit: string; provider?: { issueKey(key: string): string } }): Promise<void> {
+export async function enableWhatsApp(
+  k: Pick<TestKabar, 'gql'>,
+  t: TestTenant,
+  opts: { token: string; credit: string; provider?: { issueKey(key: string): string } },
+): Promise<void> {
   opts.provider?.issueKey(opts.token);
   const ok = async (token: string, doc: string, vars?: Record<string, unknown>) => {
     const res = await k.gql(token, doc, vars);
@@ -153,10 +177,16 @@ export async function enableWhatsApp(k: Pick<TestKabar, 'gql'>, t: TestTenant, o
     return res.data as any;
   };
   await ok(t.admin, 'mutation { setReferenceData(key: "WhatsApp_Notification", value: "1") { key } }');
-  await ok(t.admin, 'mutation($tok: String) { upsertWhatsAppConfig(input: { senderNumber: "+6281100000000", token: $tok, country: "ID", currency: "IDR", isActive: true }) { tokenSet } }', { tok: opts.token });
+  await ok(
+    t.admin,
+    'mutation($tok: String) { upsertWhatsAppConfig(input: { senderNumber: "+6281100000000", token: $tok, country: "ID", currency: "IDR", isActive: true }) { tokenSet } }',
+    { tok: opts.token },
+  );
   if (opts.credit === '0') return;
   const req = await ok(t.admin, `mutation { requestCreditPurchase(amount: "${opts.credit}") { id } }`);
-  await ok(await platformToken(), 'mutation($id: ID!) { confirmCreditPurchase(id: $id) { status } }', { id: req.requestCreditPurchase.id });
+  await ok(await platformToken(), 'mutation($id: ID!) { confirmCreditPurchase(id: $id) { status } }', {
+    id: req.requestCreditPurchase.id,
+  });
 }
 
 /** Waits until `check` stops throwing (for effects produced asynchronously). */
@@ -174,4 +204,3 @@ export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 10_
 
 /** The error code of the first error, for terse assertions. */
 export const codeOf = (res: GqlResponse<unknown>) => res.errors?.[0]?.extensions.code;
-

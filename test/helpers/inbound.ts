@@ -19,16 +19,34 @@ export async function whatsAppSecret(k: TestKabar, p: Providers, tenantId: strin
 }
 
 /** Posts one patient message to the tenant's WhatsApp webhook with `secret` (null: none). */
-export async function postWhatsAppInbound(k: TestKabar, tenantId: string, secret: string | null, from: string, spec: IncomingSpec & { id?: string }) {
+export async function postWhatsAppInbound(
+  k: TestKabar,
+  tenantId: string,
+  secret: string | null,
+  from: string,
+  spec: IncomingSpec & { id?: string },
+) {
   const payload = whatsappInboundPayload(from.replace(/^\+/, ''), [spec]);
-  const wamid = ((payload.entry as any)[0].changes[0].value.messages[0].id) as string;
+  const wamid = (payload.entry as any)[0].changes[0].value.messages[0].id as string;
   const res = await sendWhatsAppWebhook(`${base(k)}/webhooks/whatsapp/${tenantId}`, secret, payload);
   return { wamid, payload, res, body: await res.json() };
 }
 
 /** Posts one patient SMS to the tenant's inbound URL, Twilio-signed by the SMS fake. */
-export async function postSmsInbound(k: TestKabar, p: Providers, tenantId: string, from: string, body: string, sid?: string) {
-  const { sid: messageSid, res } = await p.sms.sendInbound(`${base(k)}/webhooks/sms/${tenantId}/inbound`, from, body, sid ? { sid } : {});
+export async function postSmsInbound(
+  k: TestKabar,
+  p: Providers,
+  tenantId: string,
+  from: string,
+  body: string,
+  sid?: string,
+) {
+  const { sid: messageSid, res } = await p.sms.sendInbound(
+    `${base(k)}/webhooks/sms/${tenantId}/inbound`,
+    from,
+    body,
+    sid ? { sid } : {},
+  );
   return { sid: messageSid, res, text: await res.text() };
 }
 
@@ -41,7 +59,11 @@ const base = (k: TestKabar) => k.url.replace(/\/graphql$/, '');
 export async function ensurePatients(k: TestKabar, tenantId: string, list: PatientSighting[]): Promise<void> {
   await withTenant({ db: k.app.db, actor: 'test', tenantId }, async (s) => {
     const known = new Set((await s.tx.select({ id: patients.id }).from(patients)).map((r) => r.id));
-    rememberPatients(s, list.filter((p) => !known.has(p.id)), new Date());
+    rememberPatients(
+      s,
+      list.filter((p) => !known.has(p.id)),
+      new Date(),
+    );
   });
 }
 

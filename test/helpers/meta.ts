@@ -9,15 +9,24 @@ import { codeOf, eventually, platformToken, type TestKabar, type TestTenant } fr
 // every category; these prices are set identically by every file that uses them (a CONFLICT
 // means another file set them first).
 
-export const META_PRICES: Readonly<Record<string, string>> = { UTILITY: '100', MARKETING: '250', AUTHENTICATION: '80', SERVICE: '10' };
+export const META_PRICES: Readonly<Record<string, string>> = {
+  UTILITY: '100',
+  MARKETING: '250',
+  AUTHENTICATION: '80',
+  SERVICE: '10',
+};
 export const WA_TOKEN = 'd360-key-meta-0123456789';
 export const CREDIT = '10000';
 
 export async function setMetaPrices(k: Pick<TestKabar, 'gql'>): Promise<void> {
   const platform = await platformToken();
   for (const [category, price] of Object.entries(META_PRICES)) {
-    const res = await k.gql(platform, `mutation { setWhatsAppPrice(input: { country: "PH", currency: "PHP", category: ${category}, pricePerMessage: "${price}", effectiveFrom: "2026-01-01T00:00:00Z" }) { id } }`);
-    if (res.errors && codeOf(res) !== 'CONFLICT') throw new Error(`setWhatsAppPrice failed: ${JSON.stringify(res.errors)}`);
+    const res = await k.gql(
+      platform,
+      `mutation { setWhatsAppPrice(input: { country: "PH", currency: "PHP", category: ${category}, pricePerMessage: "${price}", effectiveFrom: "2026-01-01T00:00:00Z" }) { id } }`,
+    );
+    if (res.errors && codeOf(res) !== 'CONFLICT')
+      throw new Error(`setWhatsAppPrice failed: ${JSON.stringify(res.errors)}`);
   }
 }
 
@@ -37,10 +46,19 @@ export async function metaTenant(k: TestKabar, p: Providers): Promise<MetaTenant
   };
   await ok(t.admin, 'mutation { setReferenceData(key: "WhatsApp_Notification", value: "1") { key } }');
   p.whatsapp.issueKey(WA_TOKEN);
-  await ok(t.admin, 'mutation($tok: String) { upsertWhatsAppConfig(input: { senderNumber: "+639171234567", token: $tok, country: "PH", currency: "PHP", isActive: true }) { tokenSet } }', { tok: WA_TOKEN });
+  await ok(
+    t.admin,
+    'mutation($tok: String) { upsertWhatsAppConfig(input: { senderNumber: "+639171234567", token: $tok, country: "PH", currency: "PHP", isActive: true }) { tokenSet } }',
+    { tok: WA_TOKEN },
+  );
   const req = await ok(t.admin, `mutation { requestCreditPurchase(amount: "${CREDIT}") { id } }`);
-  await ok(await platformToken(), 'mutation($id: ID!) { confirmCreditPurchase(id: $id) { status } }', { id: req.requestCreditPurchase.id });
-  await ok(t.admin, 'mutation { upsertStaffMember(input: { name: "Admin", email: "admin@rs.example", departments: ["admin"], language: EN }) { id } }');
+  await ok(await platformToken(), 'mutation($id: ID!) { confirmCreditPurchase(id: $id) { status } }', {
+    id: req.requestCreditPurchase.id,
+  });
+  await ok(
+    t.admin,
+    'mutation { upsertStaffMember(input: { name: "Admin", email: "admin@rs.example", departments: ["admin"], language: EN }) { id } }',
+  );
   const registration = await eventually(() => {
     const r = p.whatsapp.webhooks.find((w) => w.url.endsWith(`/webhooks/whatsapp/${t.id}`));
     expect(r).toBeDefined();
@@ -57,8 +75,17 @@ export async function postWebhook(t: MetaTenant, body: unknown): Promise<any> {
 }
 
 /** The tenant's ledger (newest first) and balance, read through GraphQL; checks the balance equals the ledger's sum. */
-export async function ledger(k: TestKabar, t: TestTenant): Promise<{ balance: string; rows: { kind: string; amount: string; deliveryId: string | null; note: string | null }[] }> {
-  const res = await k.gql(t.admin, 'query { creditBalance { balance } creditTransactions(first: 100) { edges { node { kind amount deliveryId note } } } }');
+export async function ledger(
+  k: TestKabar,
+  t: TestTenant,
+): Promise<{
+  balance: string;
+  rows: { kind: string; amount: string; deliveryId: string | null; note: string | null }[];
+}> {
+  const res = await k.gql(
+    t.admin,
+    'query { creditBalance { balance } creditTransactions(first: 100) { edges { node { kind amount deliveryId note } } } }',
+  );
   expect(res.errors).toBeUndefined();
   const rows = res.data.creditTransactions.edges.map((e: any) => e.node);
   const sum = rows.reduce((acc: Decimal, r: any) => acc.plus(r.amount), new Decimal(0));
@@ -70,7 +97,12 @@ const DELIVERIES = `query($e: String, $t: String) { deliveries(first: 50, filter
   id eventType channel recipient status reason providerMessageId cost renderedBody } } } }`;
 
 /** The event's (or event type's) deliveries once none is QUEUED any more. */
-export async function settledDeliveries(k: TestKabar, t: TestTenant, filter: { e?: string; t?: string }, expected?: number): Promise<any[]> {
+export async function settledDeliveries(
+  k: TestKabar,
+  t: TestTenant,
+  filter: { e?: string; t?: string },
+  expected?: number,
+): Promise<any[]> {
   return eventually(async () => {
     const res = await k.gql(t.admin, DELIVERIES, filter);
     const rows = res.data.deliveries.edges.map((e: any) => e.node);

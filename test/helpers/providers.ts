@@ -16,8 +16,20 @@ export async function startProviders(timeoutMs = 500, hangMs = timeoutMs * 4): P
   const { whatsapp, ses, sms, fcm } = fakes;
   const channels = createChannels({
     whatsapp: { baseUrl: whatsapp.url, timeoutMs },
-    email: { region: fakes.env.AWS_REGION!, endpoint: ses.url, from: 'no-reply@klinik.example', timeoutMs, credentials: ses.credentials[0]! },
-    sms: { baseUrl: sms.url, accountSid: sms.accountSid, authToken: sms.authToken, from: fakes.env.SMS_FROM!, timeoutMs },
+    email: {
+      region: fakes.env.AWS_REGION!,
+      endpoint: ses.url,
+      from: 'no-reply@klinik.example',
+      timeoutMs,
+      credentials: ses.credentials[0]!,
+    },
+    sms: {
+      baseUrl: sms.url,
+      accountSid: sms.accountSid,
+      authToken: sms.authToken,
+      from: fakes.env.SMS_FROM!,
+      timeoutMs,
+    },
     push: { baseUrl: fcm.url, projectId: fcm.projectId, accessToken: fakes.env.FCM_ACCESS_TOKEN!, timeoutMs },
   });
   return Object.assign(fakes, { channels });

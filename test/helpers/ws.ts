@@ -21,7 +21,9 @@ export const wsUrlOf = (httpUrl: string) => httpUrl.replace(/^http/, 'ws');
 export async function wsInit(url: string, payload?: unknown, timeoutMs = 5000): Promise<InitOutcome> {
   const ws = new WebSocket(wsUrlOf(url), 'graphql-transport-ws');
   const messages: GqlSocket['messages'] = [];
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString('utf8') })));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.once('close', (code, reason) => resolve({ code, reason: reason.toString('utf8') })),
+  );
   ws.on('error', () => {});
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
@@ -42,12 +44,18 @@ export async function wsInit(url: string, payload?: unknown, timeoutMs = 5000): 
   clearTimeout(timer);
   if (!ok) {
     if (ws.readyState !== WebSocket.CLOSED) ws.terminate();
-    const c = await Promise.race([closed, new Promise<{ code: number; reason: string }>((r) => setTimeout(() => r({ code: -1, reason: 'no answer' }), 1000))]);
+    const c = await Promise.race([
+      closed,
+      new Promise<{ code: number; reason: string }>((r) =>
+        setTimeout(() => r({ code: -1, reason: 'no answer' }), 1000),
+      ),
+    ]);
     return { acked: false, ...c };
   }
   const socket: GqlSocket = {
     messages,
-    subscribe: (id, query, variables) => ws.send(JSON.stringify({ id, type: 'subscribe', payload: { query, ...(variables ? { variables } : {}) } })),
+    subscribe: (id, query, variables) =>
+      ws.send(JSON.stringify({ id, type: 'subscribe', payload: { query, ...(variables ? { variables } : {}) } })),
     of: (id) => messages.filter((m) => m.id === id),
     closed,
     async close() {

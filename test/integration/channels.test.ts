@@ -22,8 +22,21 @@ let channels: Channels;
 function settings(f: FakeProviders, timeoutMs = TIMEOUT_MS): ChannelSettings {
   return {
     whatsapp: { baseUrl: f.whatsapp.url, timeoutMs },
-    email: { region: 'ap-southeast-1', endpoint: f.ses.url, from: 'Kabar <no-reply@kabar.test>', configurationSet: 'kabar', timeoutMs, credentials },
-    sms: { baseUrl: f.sms.url, accountSid: f.sms.accountSid, authToken: f.sms.authToken, from: '+15005550006', timeoutMs },
+    email: {
+      region: 'ap-southeast-1',
+      endpoint: f.ses.url,
+      from: 'Kabar <no-reply@kabar.test>',
+      configurationSet: 'kabar',
+      timeoutMs,
+      credentials,
+    },
+    sms: {
+      baseUrl: f.sms.url,
+      accountSid: f.sms.accountSid,
+      authToken: f.sms.authToken,
+      from: '+15005550006',
+      timeoutMs,
+    },
     push: { baseUrl: f.fcm.url, projectId: f.fcm.projectId, accessToken: FCM_TOKEN, timeoutMs },
   };
 }
@@ -35,7 +48,13 @@ function failed(outcome: SendOutcome) {
 
 beforeAll(async () => {
   fakes = await startFakeProviders({
-    whatsapp: { apiKeys: [API_KEY], templates: { appointment_confirmed: { languages: ['id', 'en', 'fr'], parameters: 2 }, plain_notice: { languages: ['en'], parameters: 0 } } },
+    whatsapp: {
+      apiKeys: [API_KEY],
+      templates: {
+        appointment_confirmed: { languages: ['id', 'en', 'fr'], parameters: 2 },
+        plain_notice: { languages: ['en'], parameters: 0 },
+      },
+    },
     ses: { verifiedIdentities: ['kabar.test'], configurationSets: ['kabar'], credentials: [credentials] },
     fcm: { accessTokens: [FCM_TOKEN], retryAfterSeconds: 7 },
   });
@@ -47,7 +66,13 @@ afterAll(async () => {
 beforeEach(() => fakes.reset());
 
 describe('WhatsApp (360dialog)', () => {
-  const msg = { apiKey: API_KEY, to: '+6281234567890', templateName: 'appointment_confirmed', language: 'id', parameters: ['Budi', 'BK-1042'] };
+  const msg = {
+    apiKey: API_KEY,
+    to: '+6281234567890',
+    templateName: 'appointment_confirmed',
+    language: 'id',
+    parameters: ['Budi', 'BK-1042'],
+  };
 
   it('sends a template message exactly as the Cloud API expects', async () => {
     const out = await channels.whatsapp.send(msg);
@@ -63,7 +88,15 @@ describe('WhatsApp (360dialog)', () => {
       template: {
         name: 'appointment_confirmed',
         language: { policy: 'deterministic', code: 'id' },
-        components: [{ type: 'body', parameters: [{ type: 'text', text: 'Budi' }, { type: 'text', text: 'BK-1042' }] }],
+        components: [
+          {
+            type: 'body',
+            parameters: [
+              { type: 'text', text: 'Budi' },
+              { type: 'text', text: 'BK-1042' },
+            ],
+          },
+        ],
       },
     });
   });
@@ -75,9 +108,18 @@ describe('WhatsApp (360dialog)', () => {
   });
 
   it('surfaces the fake’s own validation as permanent errors (template/language, parameter count, bad key)', async () => {
-    expect(failed(await channels.whatsapp.send({ ...msg, language: 'de' }))).toMatchObject({ transient: false, reason: expect.stringMatching(/^132001: /) });
-    expect(failed(await channels.whatsapp.send({ ...msg, parameters: ['Budi'] }))).toMatchObject({ transient: false, reason: expect.stringMatching(/^132000: /) });
-    expect(failed(await channels.whatsapp.send({ ...msg, apiKey: 'wrong' }))).toMatchObject({ transient: false, reason: '401: Invalid api key' });
+    expect(failed(await channels.whatsapp.send({ ...msg, language: 'de' }))).toMatchObject({
+      transient: false,
+      reason: expect.stringMatching(/^132001: /),
+    });
+    expect(failed(await channels.whatsapp.send({ ...msg, parameters: ['Budi'] }))).toMatchObject({
+      transient: false,
+      reason: expect.stringMatching(/^132000: /),
+    });
+    expect(failed(await channels.whatsapp.send({ ...msg, apiKey: 'wrong' }))).toMatchObject({
+      transient: false,
+      reason: '401: Invalid api key',
+    });
     expect(fakes.whatsapp.received).toHaveLength(0);
   });
 
@@ -108,24 +150,54 @@ describe('WhatsApp (360dialog)', () => {
   });
 
   it('sends a free-form text (a keyword confirmation) as type "text", and the fake validates it', async () => {
-    const out = await channels.whatsapp.sendText({ apiKey: API_KEY, to: '+6281234567890', body: 'Anda tidak akan lagi menerima pesan dari RS Sehat melalui WhatsApp.', reference: 'd-7' });
+    const out = await channels.whatsapp.sendText({
+      apiKey: API_KEY,
+      to: '+6281234567890',
+      body: 'Anda tidak akan lagi menerima pesan dari RS Sehat melalui WhatsApp.',
+      reference: 'd-7',
+    });
     const [got] = fakes.whatsapp.texts;
     expect(out).toEqual({ ok: true, providerMessageId: got!.messageId });
-    expect(got!.body).toEqual({ messaging_product: 'whatsapp', recipient_type: 'individual', to: '6281234567890', type: 'text', text: { body: 'Anda tidak akan lagi menerima pesan dari RS Sehat melalui WhatsApp.' }, biz_opaque_callback_data: 'd-7' });
+    expect(got!.body).toEqual({
+      messaging_product: 'whatsapp',
+      recipient_type: 'individual',
+      to: '6281234567890',
+      type: 'text',
+      text: { body: 'Anda tidak akan lagi menerima pesan dari RS Sehat melalui WhatsApp.' },
+      biz_opaque_callback_data: 'd-7',
+    });
     expect(fakes.whatsapp.received).toHaveLength(0);
-    expect(failed(await channels.whatsapp.sendText({ apiKey: API_KEY, to: '+6281234567890', body: '  ' }))).toMatchObject({ transient: false, reason: expect.stringMatching(/^100: /) });
+    expect(
+      failed(await channels.whatsapp.sendText({ apiKey: API_KEY, to: '+6281234567890', body: '  ' })),
+    ).toMatchObject({ transient: false, reason: expect.stringMatching(/^100: /) });
     expect(fakes.whatsapp.texts).toHaveLength(1);
   });
 
   it('registers the status webhook with the secret header', async () => {
-    const out = await channels.whatsapp.registerWebhook(API_KEY, 'https://kabar.example/webhooks/whatsapp/t1', 's3cret');
+    const out = await channels.whatsapp.registerWebhook(
+      API_KEY,
+      'https://kabar.example/webhooks/whatsapp/t1',
+      's3cret',
+    );
     expect(out.ok).toBe(true);
-    expect(fakes.whatsapp.webhooks).toEqual([{ apiKey: API_KEY, url: 'https://kabar.example/webhooks/whatsapp/t1', headers: { 'X-Kabar-Webhook-Secret': 's3cret' } }]);
+    expect(fakes.whatsapp.webhooks).toEqual([
+      {
+        apiKey: API_KEY,
+        url: 'https://kabar.example/webhooks/whatsapp/t1',
+        headers: { 'X-Kabar-Webhook-Secret': 's3cret' },
+      },
+    ]);
   });
 });
 
 describe('Email (SES v1)', () => {
-  const msg = { to: 'patient@example.com', subject: 'Janji temu dikonfirmasi', text: 'Halo Budi', html: '<p>Halo Budi</p>', tags: { tenant: 't-1', delivery: 'd-42' } };
+  const msg = {
+    to: 'patient@example.com',
+    subject: 'Janji temu dikonfirmasi',
+    text: 'Halo Budi',
+    html: '<p>Halo Budi</p>',
+    tags: { tenant: 't-1', delivery: 'd-42' },
+  };
 
   it('sends SendEmail with the form fields SES expects, signed with SigV4', async () => {
     const out = await channels.email.send(msg);
@@ -142,19 +214,46 @@ describe('Email (SES v1)', () => {
       tags: { tenant: 't-1', delivery: 'd-42' },
       configurationSet: 'kabar',
     });
-    expect(got!.form).toMatchObject({ Action: 'SendEmail', Version: '2010-12-01', 'Destination.ToAddresses.member.1': 'patient@example.com' });
+    expect(got!.form).toMatchObject({
+      Action: 'SendEmail',
+      Version: '2010-12-01',
+      'Destination.ToAddresses.member.1': 'patient@example.com',
+    });
   });
 
   it('puts on the wire the very form the SDK sends for the same message', async () => {
     // What @aws-sdk/client-ses serialises for the message, captured before it leaves.
     let sdkBody = '';
-    const sdk = new SESClient({ region: 'ap-southeast-1', endpoint: fakes.ses.url, credentials, maxAttempts: 1, requestHandler: { handle: async (req: { body: string }) => { sdkBody = req.body; throw new Error('captured'); } } as never });
+    const sdk = new SESClient({
+      region: 'ap-southeast-1',
+      endpoint: fakes.ses.url,
+      credentials,
+      maxAttempts: 1,
+      requestHandler: {
+        handle: async (req: { body: string }) => {
+          sdkBody = req.body;
+          throw new Error('captured');
+        },
+      } as never,
+    });
     const tricky = { ...msg, subject: "Résumé (1/2) * it's ✓ & <ok>", html: '<p>a+b=c; 100%</p>' };
-    await sdk.send(new SendEmailCommand({
-      Source: 'Kabar <no-reply@kabar.test>', Destination: { ToAddresses: [tricky.to] },
-      Message: { Subject: { Data: tricky.subject, Charset: 'UTF-8' }, Body: { Text: { Data: tricky.text, Charset: 'UTF-8' }, Html: { Data: tricky.html, Charset: 'UTF-8' } } },
-      Tags: [{ Name: 'tenant', Value: 't-1' }, { Name: 'delivery', Value: 'd-42' }], ConfigurationSetName: 'kabar',
-    })).catch(() => {});
+    await sdk
+      .send(
+        new SendEmailCommand({
+          Source: 'Kabar <no-reply@kabar.test>',
+          Destination: { ToAddresses: [tricky.to] },
+          Message: {
+            Subject: { Data: tricky.subject, Charset: 'UTF-8' },
+            Body: { Text: { Data: tricky.text, Charset: 'UTF-8' }, Html: { Data: tricky.html, Charset: 'UTF-8' } },
+          },
+          Tags: [
+            { Name: 'tenant', Value: 't-1' },
+            { Name: 'delivery', Value: 'd-42' },
+          ],
+          ConfigurationSetName: 'kabar',
+        }),
+      )
+      .catch(() => {});
     expect((await channels.email.send(tricky)).ok).toBe(true);
     expect(fakes.ses.received[0]!.form).toEqual(Object.fromEntries(new URLSearchParams(sdkBody)));
     expect(fakes.ses.received[0]!.subject).toBe(tricky.subject);
@@ -182,10 +281,30 @@ describe('Email (SES v1)', () => {
   });
 
   it('treats an unverified sender and an unknown configuration set as permanent', async () => {
-    const other = createEmailChannel({ region: 'ap-southeast-1', endpoint: fakes.ses.url, from: 'x@other.test', configurationSet: 'nope', timeoutMs: TIMEOUT_MS, credentials });
-    expect(failed(await other.send(msg))).toMatchObject({ transient: false, reason: expect.stringMatching(/^MessageRejected: Email address is not verified/) });
-    const noSet = createEmailChannel({ region: 'ap-southeast-1', endpoint: fakes.ses.url, from: 'a@kabar.test', configurationSet: 'nope', timeoutMs: TIMEOUT_MS, credentials });
-    expect(failed(await noSet.send(msg))).toMatchObject({ transient: false, reason: expect.stringMatching(/^ConfigurationSetDoesNotExist: /) });
+    const other = createEmailChannel({
+      region: 'ap-southeast-1',
+      endpoint: fakes.ses.url,
+      from: 'x@other.test',
+      configurationSet: 'nope',
+      timeoutMs: TIMEOUT_MS,
+      credentials,
+    });
+    expect(failed(await other.send(msg))).toMatchObject({
+      transient: false,
+      reason: expect.stringMatching(/^MessageRejected: Email address is not verified/),
+    });
+    const noSet = createEmailChannel({
+      region: 'ap-southeast-1',
+      endpoint: fakes.ses.url,
+      from: 'a@kabar.test',
+      configurationSet: 'nope',
+      timeoutMs: TIMEOUT_MS,
+      credentials,
+    });
+    expect(failed(await noSet.send(msg))).toMatchObject({
+      transient: false,
+      reason: expect.stringMatching(/^ConfigurationSetDoesNotExist: /),
+    });
   });
 
   it('gives up after its timeout and calls it transient', async () => {
@@ -199,23 +318,41 @@ describe('Email (SES v1)', () => {
 });
 
 describe('SMS (Twilio-style)', () => {
-  const msg = { to: '+6281234567890', body: 'Nomor antrean A-12 dipanggil ke Ruang 3', statusCallback: 'https://kabar.example/webhooks/sms/t1' };
+  const msg = {
+    to: '+6281234567890',
+    body: 'Nomor antrean A-12 dipanggil ke Ruang 3',
+    statusCallback: 'https://kabar.example/webhooks/sms/t1',
+  };
 
   it('posts the form with Basic auth and the status callback; 201 gives the sid', async () => {
     const out = await channels.sms.send(msg);
     const [got] = fakes.sms.received;
     expect(out).toEqual({ ok: true, providerMessageId: got!.sid });
     expect(got!.sid).toMatch(/^SM[0-9a-f]{32}$/);
-    expect(got!.form).toEqual({ To: '+6281234567890', From: '+15005550006', Body: msg.body, StatusCallback: msg.statusCallback });
+    expect(got!.form).toEqual({
+      To: '+6281234567890',
+      From: '+15005550006',
+      Body: msg.body,
+      StatusCallback: msg.statusCallback,
+    });
   });
 
   it('rejects bad credentials with 20003 (permanent)', async () => {
-    const bad = createSmsChannel({ baseUrl: fakes.sms.url, accountSid: fakes.sms.accountSid, authToken: 'nope', from: '+15005550006', timeoutMs: TIMEOUT_MS });
+    const bad = createSmsChannel({
+      baseUrl: fakes.sms.url,
+      accountSid: fakes.sms.accountSid,
+      authToken: 'nope',
+      from: '+15005550006',
+      timeoutMs: TIMEOUT_MS,
+    });
     expect(failed(await bad.send(msg))).toMatchObject({ transient: false, reason: '20003: Authenticate' });
   });
 
   it('rejects an invalid number with 21211 (permanent)', async () => {
-    expect(failed(await channels.sms.send({ ...msg, to: '0812' }))).toMatchObject({ transient: false, reason: expect.stringMatching(/^21211: /) });
+    expect(failed(await channels.sms.send({ ...msg, to: '0812' }))).toMatchObject({
+      transient: false,
+      reason: expect.stringMatching(/^21211: /),
+    });
   });
 
   it.each([
@@ -232,38 +369,79 @@ describe('SMS (Twilio-style)', () => {
 
   it('gives up after its timeout and calls it transient', async () => {
     fakes.sms.fail(1, 'timeout');
-    expect(failed(await channels.sms.send(msg))).toMatchObject({ transient: true, reason: expect.stringContaining('timeout'), ambiguous: true });
+    expect(failed(await channels.sms.send(msg))).toMatchObject({
+      transient: true,
+      reason: expect.stringContaining('timeout'),
+      ambiguous: true,
+    });
   });
 });
 
 describe('Push (FCM v1)', () => {
-  const msg = { deviceToken: 'device-abc', title: 'Giliran Anda', body: 'Token A-12: Ruang 3', data: { deliveryId: 'd-42' } };
+  const msg = {
+    deviceToken: 'device-abc',
+    title: 'Giliran Anda',
+    body: 'Token A-12: Ruang 3',
+    data: { deliveryId: 'd-42' },
+  };
 
   it('sends token, notification and data with the bearer token', async () => {
     const out = await channels.push.send(msg);
     const [got] = fakes.fcm.received;
     expect(out).toEqual({ ok: true, providerMessageId: got!.name });
-    expect(got).toMatchObject({ accessToken: FCM_TOKEN, token: 'device-abc', title: 'Giliran Anda', body: 'Token A-12: Ruang 3', data: { deliveryId: 'd-42' } });
-    expect(got!.message).toEqual({ token: 'device-abc', notification: { title: 'Giliran Anda', body: 'Token A-12: Ruang 3' }, data: { deliveryId: 'd-42' } });
+    expect(got).toMatchObject({
+      accessToken: FCM_TOKEN,
+      token: 'device-abc',
+      title: 'Giliran Anda',
+      body: 'Token A-12: Ruang 3',
+      data: { deliveryId: 'd-42' },
+    });
+    expect(got!.message).toEqual({
+      token: 'device-abc',
+      notification: { title: 'Giliran Anda', body: 'Token A-12: Ruang 3' },
+      data: { deliveryId: 'd-42' },
+    });
   });
 
   it('accepts a token function instead of a static token', async () => {
     let calls = 0;
-    const push = createPushChannel({ baseUrl: fakes.fcm.url, projectId: fakes.fcm.projectId, getAccessToken: async () => (calls++, FCM_TOKEN), timeoutMs: TIMEOUT_MS });
+    const push = createPushChannel({
+      baseUrl: fakes.fcm.url,
+      projectId: fakes.fcm.projectId,
+      getAccessToken: async () => (calls++, FCM_TOKEN),
+      timeoutMs: TIMEOUT_MS,
+    });
     expect((await push.send(msg)).ok).toBe(true);
     expect(calls).toBe(1);
-    const failing = createPushChannel({ baseUrl: fakes.fcm.url, projectId: fakes.fcm.projectId, accessToken: async () => { throw new Error('token endpoint down'); }, timeoutMs: TIMEOUT_MS });
-    expect(failed(await failing.send(msg))).toMatchObject({ transient: true, reason: expect.stringContaining('token endpoint down') });
+    const failing = createPushChannel({
+      baseUrl: fakes.fcm.url,
+      projectId: fakes.fcm.projectId,
+      accessToken: async () => {
+        throw new Error('token endpoint down');
+      },
+      timeoutMs: TIMEOUT_MS,
+    });
+    expect(failed(await failing.send(msg))).toMatchObject({
+      transient: true,
+      reason: expect.stringContaining('token endpoint down'),
+    });
   });
 
   it('reports a dead device token as UNREGISTERED (permanent)', async () => {
     fakes.fcm.unregister('device-abc');
-    expect(failed(await channels.push.send(msg))).toMatchObject({ transient: false, reason: expect.stringMatching(/^UNREGISTERED: /) });
+    expect(failed(await channels.push.send(msg))).toMatchObject({
+      transient: false,
+      reason: expect.stringMatching(/^UNREGISTERED: /),
+    });
   });
 
   it('honours Retry-After on QUOTA_EXCEEDED', async () => {
     fakes.fcm.fail(1, '429');
-    expect(failed(await channels.push.send(msg))).toMatchObject({ transient: true, retryAfterMs: 7000, reason: expect.stringMatching(/^QUOTA_EXCEEDED: /) });
+    expect(failed(await channels.push.send(msg))).toMatchObject({
+      transient: true,
+      retryAfterMs: 7000,
+      reason: expect.stringMatching(/^QUOTA_EXCEEDED: /),
+    });
   });
 
   it.each([
@@ -282,7 +460,11 @@ describe('Push (FCM v1)', () => {
 
   it('gives up after its timeout and calls it transient', async () => {
     fakes.fcm.fail(1, 'timeout');
-    expect(failed(await channels.push.send(msg))).toMatchObject({ transient: true, reason: expect.stringContaining('timeout'), ambiguous: true });
+    expect(failed(await channels.push.send(msg))).toMatchObject({
+      transient: true,
+      reason: expect.stringContaining('timeout'),
+      ambiguous: true,
+    });
   });
 });
 
@@ -291,10 +473,18 @@ describe('connection errors and failure rates', () => {
     const gone = await startFakeServer(() => {});
     await gone.close(); // its port is now (almost certainly) closed
     const dead = createWhatsAppChannel({ baseUrl: gone.url, timeoutMs: TIMEOUT_MS });
-    const refused = failed(await dead.send({ apiKey: 'k', to: '+62811', templateName: 't', language: 'id', parameters: [] }));
+    const refused = failed(
+      await dead.send({ apiKey: 'k', to: '+62811', templateName: 't', language: 'id', parameters: [] }),
+    );
     expect(refused).toMatchObject({ transient: true, reason: 'network error: ECONNREFUSED' });
     expect(refused.ambiguous).toBeUndefined();
-    const deadEmail = createEmailChannel({ region: 'ap-southeast-1', endpoint: gone.url, from: 'a@kabar.test', timeoutMs: TIMEOUT_MS, credentials });
+    const deadEmail = createEmailChannel({
+      region: 'ap-southeast-1',
+      endpoint: gone.url,
+      from: 'a@kabar.test',
+      timeoutMs: TIMEOUT_MS,
+      credentials,
+    });
     const refusedEmail = failed(await deadEmail.send({ to: 'a@b.c', subject: 's', text: 't', html: 'h' }));
     expect(refusedEmail).toMatchObject({ transient: true, reason: 'network error: ECONNREFUSED' });
     expect(refusedEmail.ambiguous).toBeUndefined();
@@ -304,7 +494,9 @@ describe('connection errors and failure rates', () => {
     const dropping = await startFakeServer(({ req }) => void req.socket.destroy());
     try {
       const wa = createWhatsAppChannel({ baseUrl: dropping.url, timeoutMs: TIMEOUT_MS });
-      const dropped = failed(await wa.send({ apiKey: 'k', to: '+62811', templateName: 't', language: 'id', parameters: [] }));
+      const dropped = failed(
+        await wa.send({ apiKey: 'k', to: '+62811', templateName: 't', language: 'id', parameters: [] }),
+      );
       expect(dropped).toMatchObject({ transient: true, reason: 'network error: ECONNRESET', ambiguous: true });
     } finally {
       await dropping.close();
@@ -317,7 +509,9 @@ describe('connection errors and failure rates', () => {
     });
     try {
       const wa = createWhatsAppChannel({ baseUrl: cut.url, timeoutMs: TIMEOUT_MS });
-      const half = failed(await wa.send({ apiKey: 'k', to: '+62811', templateName: 't', language: 'id', parameters: [] }));
+      const half = failed(
+        await wa.send({ apiKey: 'k', to: '+62811', templateName: 't', language: 'id', parameters: [] }),
+      );
       expect(half).toMatchObject({ transient: true, ambiguous: true });
       expect(half.reason).not.toContain('timeout');
     } finally {
@@ -331,7 +525,11 @@ describe('connection errors and failure rates', () => {
       fakes.sms.failureRate(0.3, ['429', '5xx', 'permanent'], 7);
       const results: string[] = [];
       for (let i = 0; i < 20; i++) {
-        const out = await channels.sms.send({ to: '+6281234567890', body: `m${i}`, statusCallback: 'https://kabar.example/cb' });
+        const out = await channels.sms.send({
+          to: '+6281234567890',
+          body: `m${i}`,
+          statusCallback: 'https://kabar.example/cb',
+        });
         results.push(out.ok ? 'ok' : out.transient ? 'T' : 'P');
       }
       return results;
@@ -354,8 +552,15 @@ describe('sandbox', () => {
       sandbox.push.send({ deviceToken: 'tok', title: 'T', body: 'B' }),
       sandbox.whatsapp.sendText({ apiKey: 'secret', to: '+6282', body: 'Halo' }),
     ]);
-    for (const o of outs) expect(o).toMatchObject({ ok: true, providerMessageId: expect.stringMatching(/^sandbox-[0-9a-f-]{36}$/) });
-    expect(log.map((e) => [e.channel, e.to])).toEqual([['WHATSAPP', '+6281'], ['EMAIL', 'a@b.c'], ['SMS', '+6281'], ['PUSH', 'tok'], ['WHATSAPP', '+6282']]);
+    for (const o of outs)
+      expect(o).toMatchObject({ ok: true, providerMessageId: expect.stringMatching(/^sandbox-[0-9a-f-]{36}$/) });
+    expect(log.map((e) => [e.channel, e.to])).toEqual([
+      ['WHATSAPP', '+6281'],
+      ['EMAIL', 'a@b.c'],
+      ['SMS', '+6281'],
+      ['PUSH', 'tok'],
+      ['WHATSAPP', '+6282'],
+    ]);
     expect(log[4]!.payload).toEqual({ type: 'text', body: 'Halo' });
     expect(JSON.stringify(log)).not.toContain('secret');
   });

@@ -29,7 +29,11 @@ describe('configuration cache', () => {
     const input = sampleEvent('report.ready');
     expect((await k.gql(t.service, PUBLISH, { input })).errors).toBeUndefined();
     return eventually(async () => {
-      const res = await k.gql(t.admin, 'query($e: String) { deliveries(filter: { eventId: $e, channel: EMAIL }) { edges { node { status reason } } } }', { e: input.id });
+      const res = await k.gql(
+        t.admin,
+        'query($e: String) { deliveries(filter: { eventId: $e, channel: EMAIL }) { edges { node { status reason } } } }',
+        { e: input.id },
+      );
       const [row] = res.data.deliveries.edges.map((e: any) => e.node);
       expect(row).toBeDefined();
       expect(row.status).not.toBe('QUEUED');
@@ -44,7 +48,9 @@ describe('configuration cache', () => {
     });
   /** The backends LISTENing on kabar_config (Kabar's, and those of other files' processes). */
   const listeners = async () =>
-    (await sql`select pid from pg_stat_activity where datname = current_database() and query ilike 'listen%kabar_config%' and pid <> pg_backend_pid()`).map((r) => r.pid as number);
+    (
+      await sql`select pid from pg_stat_activity where datname = current_database() and query ilike 'listen%kabar_config%' and pid <> pg_backend_pid()`
+    ).map((r) => r.pid as number);
 
   it('a change another process announces is seen at once by a process whose cache is warm', async () => {
     const t = await k.newTenant();
@@ -65,7 +71,11 @@ describe('configuration cache', () => {
     expect(before.length).toBeGreaterThan(0);
     await sql`select pg_terminate_backend(pid) from unnest(${before}::int[]) as pid`;
     // postgres.js reconnects the listener, and Kabar treats the reconnect as "anything may have changed".
-    await eventually(async () => expect((await listeners()).filter((pid) => !before.includes(pid)).length).toBeGreaterThan(0), 15_000, 100);
+    await eventually(
+      async () => expect((await listeners()).filter((pid) => !before.includes(pid)).length).toBeGreaterThan(0),
+      15_000,
+      100,
+    );
     await eventually(async () => expect(await emailOutcome(t)).toBe('SKIPPED:CHANNEL_DISABLED'), 15_000, 200);
   });
 });

@@ -2,7 +2,8 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { codeOf, eventually, startKabar, type TestKabar } from '../helpers/app.js';
 
-const UPSERT_WA = 'mutation($input: WhatsAppConfigInput!) { upsertWhatsAppConfig(input: $input) { tenantName senderNumber country currency isActive tokenSet updatedAt } }';
+const UPSERT_WA =
+  'mutation($input: WhatsAppConfigInput!) { upsertWhatsAppConfig(input: $input) { tenantName senderNumber country currency isActive tokenSet updatedAt } }';
 
 describe('configuration API', () => {
   let k: TestKabar;
@@ -21,9 +22,16 @@ describe('configuration API', () => {
 
     it('stores the token encrypted, never returns it, and audits without it', async () => {
       const t = await k.newTenant({ name: 'RS Harapan' });
-      const res = await k.gql(t.admin, UPSERT_WA, { input: { senderNumber: '+6281234567890', token, country: 'ID', currency: 'IDR', isActive: true } });
+      const res = await k.gql(t.admin, UPSERT_WA, {
+        input: { senderNumber: '+6281234567890', token, country: 'ID', currency: 'IDR', isActive: true },
+      });
       expect(res.errors).toBeUndefined();
-      expect(res.data.upsertWhatsAppConfig).toMatchObject({ tenantName: 'RS Harapan', senderNumber: '+6281234567890', isActive: true, tokenSet: true });
+      expect(res.data.upsertWhatsAppConfig).toMatchObject({
+        tenantName: 'RS Harapan',
+        senderNumber: '+6281234567890',
+        isActive: true,
+        tokenSet: true,
+      });
       expect(JSON.stringify(res)).not.toContain(token);
 
       // Read what is stored, in the tenant's context as the application does.
@@ -34,19 +42,35 @@ describe('configuration API', () => {
       expect(enc!.token_enc).toMatch(/^v1\./);
       expect(enc!.token_enc).not.toContain(token);
 
-      const audit = await k.gql(t.admin, 'query { auditLog(filter: { entityType: "whatsapp_config" }) { edges { node { action details } } } }');
-      expect(audit.data.auditLog.edges[0].node).toMatchObject({ action: 'config.whatsapp.create', details: { tokenChanged: true } });
+      const audit = await k.gql(
+        t.admin,
+        'query { auditLog(filter: { entityType: "whatsapp_config" }) { edges { node { action details } } } }',
+      );
+      expect(audit.data.auditLog.edges[0].node).toMatchObject({
+        action: 'config.whatsapp.create',
+        details: { tokenChanged: true },
+      });
       expect(JSON.stringify(audit)).not.toContain(token);
     });
 
     it('keeps the stored token when the token is omitted, and requires one to activate', async () => {
       const t = await k.newTenant();
-      const noToken = await k.gql(t.admin, UPSERT_WA, { input: { senderNumber: '+6281234567890', country: 'ID', currency: 'IDR', isActive: true } });
+      const noToken = await k.gql(t.admin, UPSERT_WA, {
+        input: { senderNumber: '+6281234567890', country: 'ID', currency: 'IDR', isActive: true },
+      });
       expect(codeOf(noToken)).toBe('BAD_USER_INPUT');
       expect(noToken.errors![0]!.extensions.field).toBe('input.token');
-      await k.gql(t.admin, UPSERT_WA, { input: { senderNumber: '+6281234567890', token, country: 'ID', currency: 'IDR', isActive: false } });
-      const kept = await k.gql(t.admin, UPSERT_WA, { input: { senderNumber: '+6281298765432', country: 'ID', currency: 'IDR', isActive: true } });
-      expect(kept.data.upsertWhatsAppConfig).toMatchObject({ senderNumber: '+6281298765432', tokenSet: true, isActive: true });
+      await k.gql(t.admin, UPSERT_WA, {
+        input: { senderNumber: '+6281234567890', token, country: 'ID', currency: 'IDR', isActive: false },
+      });
+      const kept = await k.gql(t.admin, UPSERT_WA, {
+        input: { senderNumber: '+6281298765432', country: 'ID', currency: 'IDR', isActive: true },
+      });
+      expect(kept.data.upsertWhatsAppConfig).toMatchObject({
+        senderNumber: '+6281298765432',
+        tokenSet: true,
+        isActive: true,
+      });
       const read = await k.gql(t.staff, 'query { whatsAppConfig { senderNumber tokenSet } }');
       expect(read.data.whatsAppConfig).toEqual({ senderNumber: '+6281298765432', tokenSet: true });
     });
@@ -71,15 +95,32 @@ describe('configuration API', () => {
   describe('reference data', () => {
     it('sets WhatsApp_Notification to 0 or 1 only, audited', async () => {
       const t = await k.newTenant();
-      expect((await k.gql(t.staff, 'query { referenceData(key: "WhatsApp_Notification") { value } }')).data.referenceData).toBeNull();
-      const bad = await k.gql(t.admin, 'mutation { setReferenceData(key: "WhatsApp_Notification", value: "yes") { value } }');
+      expect(
+        (await k.gql(t.staff, 'query { referenceData(key: "WhatsApp_Notification") { value } }')).data.referenceData,
+      ).toBeNull();
+      const bad = await k.gql(
+        t.admin,
+        'mutation { setReferenceData(key: "WhatsApp_Notification", value: "yes") { value } }',
+      );
       expect(bad.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'value' });
-      const ok = await k.gql(t.admin, 'mutation { setReferenceData(key: "WhatsApp_Notification", value: "1") { key value } }');
+      const ok = await k.gql(
+        t.admin,
+        'mutation { setReferenceData(key: "WhatsApp_Notification", value: "1") { key value } }',
+      );
       expect(ok.data.setReferenceData).toEqual({ key: 'WhatsApp_Notification', value: '1' });
-      const other = await k.gql(t.admin, 'mutation { setReferenceData(key: "Quiet_Hours", value: "21:00-07:00") { value } }');
+      const other = await k.gql(
+        t.admin,
+        'mutation { setReferenceData(key: "Quiet_Hours", value: "21:00-07:00") { value } }',
+      );
       expect(other.data.setReferenceData.value).toBe('21:00-07:00');
-      const audit = await k.gql(t.support, 'query { auditLog(filter: { action: "config.reference_data.set" }) { edges { node { entityId details } } } }');
-      expect(audit.data.auditLog.edges.map((e: any) => e.node.entityId).sort()).toEqual(['Quiet_Hours', 'WhatsApp_Notification']);
+      const audit = await k.gql(
+        t.support,
+        'query { auditLog(filter: { action: "config.reference_data.set" }) { edges { node { entityId details } } } }',
+      );
+      expect(audit.data.auditLog.edges.map((e: any) => e.node.entityId).sort()).toEqual([
+        'Quiet_Hours',
+        'WhatsApp_Notification',
+      ]);
     });
 
     it('rejects an unknown key (field "key") and an invalid value (field "value"), writing nothing', async () => {
@@ -92,22 +133,41 @@ describe('configuration API', () => {
         const bad = await k.gql(t.admin, SET, { k: 'Quiet_Hours', v });
         expect(bad.errors?.[0]?.extensions, v).toMatchObject({ code: 'BAD_USER_INPUT', field: 'value' });
       }
-      expect((await k.gql(t.admin, SET, { k: 'Reminder_Offsets_Minutes', v: '1440,0' })).errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'value' });
+      expect(
+        (await k.gql(t.admin, SET, { k: 'Reminder_Offsets_Minutes', v: '1440,0' })).errors?.[0]?.extensions,
+      ).toMatchObject({ code: 'BAD_USER_INPUT', field: 'value' });
       const keys = await k.gql(t.admin, 'query { referenceDataKeys { key value } }');
       expect(keys.data.referenceDataKeys.filter((x: any) => x.value !== null)).toEqual([]);
-      const audit = await k.gql(t.admin, 'query { auditLog(filter: { action: "config.reference_data.set" }) { edges { cursor } } }');
+      const audit = await k.gql(
+        t.admin,
+        'query { auditLog(filter: { action: "config.reference_data.set" }) { edges { cursor } } }',
+      );
       expect(audit.data.auditLog.edges).toEqual([]);
       // Empty Quiet_Hours means none: accepted.
-      expect((await k.gql(t.admin, SET, { k: 'Quiet_Hours', v: '' })).data.setReferenceData).toEqual({ key: 'Quiet_Hours', value: '' });
+      expect((await k.gql(t.admin, SET, { k: 'Quiet_Hours', v: '' })).data.setReferenceData).toEqual({
+        key: 'Quiet_Hours',
+        value: '',
+      });
     });
 
-    it('referenceDataKeys lists every key Kabar reads, with its default and the tenant\'s value', async () => {
+    it("referenceDataKeys lists every key Kabar reads, with its default and the tenant's value", async () => {
       const t = await k.newTenant();
-      expect((await k.gql(t.admin, 'mutation { setReferenceData(key: "Quiet_Hours", value: "21:00-07:00") { key } }')).errors).toBeUndefined();
-      expect((await k.gql(t.admin, 'mutation { setReferenceData(key: "WhatsApp_Require_OptIn", value: "1") { key } }')).errors).toBeUndefined();
+      expect(
+        (await k.gql(t.admin, 'mutation { setReferenceData(key: "Quiet_Hours", value: "21:00-07:00") { key } }'))
+          .errors,
+      ).toBeUndefined();
+      expect(
+        (await k.gql(t.admin, 'mutation { setReferenceData(key: "WhatsApp_Require_OptIn", value: "1") { key } }'))
+          .errors,
+      ).toBeUndefined();
       const res = await k.gql(t.support, 'query { referenceDataKeys { key description defaultValue value } }');
       expect(res.errors).toBeUndefined();
-      const rows = res.data.referenceDataKeys as { key: string; description: string; defaultValue: string | null; value: string | null }[];
+      const rows = res.data.referenceDataKeys as {
+        key: string;
+        description: string;
+        defaultValue: string | null;
+        value: string | null;
+      }[];
       expect(rows.map(({ key, defaultValue, value }) => ({ key, defaultValue, value }))).toEqual([
         { key: 'WhatsApp_Notification', defaultValue: '0', value: null },
         { key: 'WhatsApp_Require_OptIn', defaultValue: '0', value: '1' },
@@ -127,28 +187,80 @@ describe('configuration API', () => {
   describe('staff and routing rules', () => {
     it('creates and updates staff, validating contacts', async () => {
       const t = await k.newTenant();
-      const UPSERT = 'mutation($input: StaffMemberInput!) { upsertStaffMember(input: $input) { id name email phone departments centreIds pushTokens language active } }';
-      const created = await k.gql(t.admin, UPSERT, { input: { name: 'Dewi Lestari', email: 'dewi@rs.example', phone: '+6281311112222', departments: ['Billing', 'finance'], language: 'ID' } });
-      expect(created.data.upsertStaffMember).toMatchObject({ name: 'Dewi Lestari', departments: ['billing', 'finance'], centreIds: [], pushTokens: [], active: true });
+      const UPSERT =
+        'mutation($input: StaffMemberInput!) { upsertStaffMember(input: $input) { id name email phone departments centreIds pushTokens language active } }';
+      const created = await k.gql(t.admin, UPSERT, {
+        input: {
+          name: 'Dewi Lestari',
+          email: 'dewi@rs.example',
+          phone: '+6281311112222',
+          departments: ['Billing', 'finance'],
+          language: 'ID',
+        },
+      });
+      expect(created.data.upsertStaffMember).toMatchObject({
+        name: 'Dewi Lestari',
+        departments: ['billing', 'finance'],
+        centreIds: [],
+        pushTokens: [],
+        active: true,
+      });
       const id = created.data.upsertStaffMember.id;
-      const updated = await k.gql(t.admin, UPSERT, { input: { id, name: 'Dewi L.', departments: ['billing'], active: false } });
+      const updated = await k.gql(t.admin, UPSERT, {
+        input: { id, name: 'Dewi L.', departments: ['billing'], active: false },
+      });
       expect(updated.data.upsertStaffMember).toMatchObject({ id, name: 'Dewi L.', active: false, email: null });
-      expect(codeOf(await k.gql(t.admin, UPSERT, { input: { name: 'X', phone: '12345', departments: [] } }))).toBe('BAD_USER_INPUT');
-      expect(codeOf(await k.gql(t.admin, UPSERT, { input: { name: 'X', email: 'not-an-email', departments: [] } }))).toBe('BAD_USER_INPUT');
-      expect(codeOf(await k.gql(t.admin, UPSERT, { input: { id: '00000000-0000-4000-8000-000000000000', name: 'X', departments: [] } }))).toBe('NOT_FOUND');
-      expect((await k.gql(t.staff, 'query { staffMembers { name } }')).data.staffMembers).toEqual([{ name: 'Dewi L.' }]);
+      expect(codeOf(await k.gql(t.admin, UPSERT, { input: { name: 'X', phone: '12345', departments: [] } }))).toBe(
+        'BAD_USER_INPUT',
+      );
+      expect(
+        codeOf(await k.gql(t.admin, UPSERT, { input: { name: 'X', email: 'not-an-email', departments: [] } })),
+      ).toBe('BAD_USER_INPUT');
+      expect(
+        codeOf(
+          await k.gql(t.admin, UPSERT, {
+            input: { id: '00000000-0000-4000-8000-000000000000', name: 'X', departments: [] },
+          }),
+        ),
+      ).toBe('NOT_FOUND');
+      expect((await k.gql(t.staff, 'query { staffMembers { name } }')).data.staffMembers).toEqual([
+        { name: 'Dewi L.' },
+      ]);
     });
 
     it('stores routing rules with patterns and filters them by event type, highest priority first', async () => {
       const t = await k.newTenant();
-      const staff = await k.gql(t.admin, 'mutation { upsertStaffMember(input: { name: "Budi", departments: ["finance"] }) { id } }');
+      const staff = await k.gql(
+        t.admin,
+        'mutation { upsertStaffMember(input: { name: "Budi", departments: ["finance"] }) { id } }',
+      );
       const staffId = staff.data.upsertStaffMember.id;
-      const UPSERT = 'mutation($input: RoutingRuleInput!) { upsertRoutingRule(input: $input) { id name eventPattern departments staffIds channels priority active centreId } }';
-      const billing = await k.gql(t.admin, UPSERT, { input: { name: 'Billing', eventPattern: 'billing.*', departments: ['billing'], channels: ['EMAIL'], priority: 1 } });
+      const UPSERT =
+        'mutation($input: RoutingRuleInput!) { upsertRoutingRule(input: $input) { id name eventPattern departments staffIds channels priority active centreId } }';
+      const billing = await k.gql(t.admin, UPSERT, {
+        input: {
+          name: 'Billing',
+          eventPattern: 'billing.*',
+          departments: ['billing'],
+          channels: ['EMAIL'],
+          priority: 1,
+        },
+      });
       expect(billing.errors).toBeUndefined();
-      const refund = await k.gql(t.admin, UPSERT, { input: { name: 'Refunds', eventPattern: 'billing.refund_processed', staffIds: [staffId], channels: ['EMAIL', 'SMS'], priority: 5, centreId: 'c-1' } });
+      const refund = await k.gql(t.admin, UPSERT, {
+        input: {
+          name: 'Refunds',
+          eventPattern: 'billing.refund_processed',
+          staffIds: [staffId],
+          channels: ['EMAIL', 'SMS'],
+          priority: 5,
+          centreId: 'c-1',
+        },
+      });
       expect(refund.data.upsertRoutingRule).toMatchObject({ staffIds: [staffId], centreId: 'c-1', active: true });
-      await k.gql(t.admin, UPSERT, { input: { name: 'Lab', eventPattern: 'lab.test_requested', departments: ['lab'], channels: ['PUSH'] } });
+      await k.gql(t.admin, UPSERT, {
+        input: { name: 'Lab', eventPattern: 'lab.test_requested', departments: ['lab'], channels: ['PUSH'] },
+      });
 
       const forRefund = await k.gql(t.staff, 'query { routingRules(eventType: "billing.refund_processed") { name } }');
       expect(forRefund.data.routingRules.map((r: any) => r.name)).toEqual(['Refunds', 'Billing']);
@@ -158,21 +270,46 @@ describe('configuration API', () => {
         [{ name: 'Bad', eventPattern: 'billing', departments: ['x'], channels: ['EMAIL'] }, 'input.eventPattern'],
         [{ name: 'Bad', eventPattern: 'nothing.*', departments: ['x'], channels: ['EMAIL'] }, 'input.eventPattern'],
         [{ name: 'Bad', eventPattern: 'billing.*', departments: ['x'], channels: [] }, 'input.channels'],
-        [{ name: 'Bad', eventPattern: 'billing.*', staffIds: ['00000000-0000-4000-8000-000000000000'], channels: ['EMAIL'] }, 'input.staffIds'],
+        [
+          {
+            name: 'Bad',
+            eventPattern: 'billing.*',
+            staffIds: ['00000000-0000-4000-8000-000000000000'],
+            channels: ['EMAIL'],
+          },
+          'input.staffIds',
+        ],
       ] as const) {
-        expect((await k.gql(t.admin, UPSERT, { input })).errors?.[0]?.extensions, input.eventPattern).toMatchObject({ code: 'BAD_USER_INPUT', field });
+        expect((await k.gql(t.admin, UPSERT, { input })).errors?.[0]?.extensions, input.eventPattern).toMatchObject({
+          code: 'BAD_USER_INPUT',
+          field,
+        });
       }
 
-      const del = await k.gql(t.admin, 'mutation($id: ID!) { deleteRoutingRule(id: $id) }', { id: billing.data.upsertRoutingRule.id });
+      const del = await k.gql(t.admin, 'mutation($id: ID!) { deleteRoutingRule(id: $id) }', {
+        id: billing.data.upsertRoutingRule.id,
+      });
       expect(del.data.deleteRoutingRule).toBe(true);
-      expect(codeOf(await k.gql(t.admin, 'mutation($id: ID!) { deleteRoutingRule(id: $id) }', { id: billing.data.upsertRoutingRule.id }))).toBe('NOT_FOUND');
+      expect(
+        codeOf(
+          await k.gql(t.admin, 'mutation($id: ID!) { deleteRoutingRule(id: $id) }', {
+            id: billing.data.upsertRoutingRule.id,
+          }),
+        ),
+      ).toBe('NOT_FOUND');
     });
 
     it("a rule cannot name another tenant's staff", async () => {
       const a = await k.newTenant();
       const b = await k.newTenant();
-      const staffB = (await k.gql(b.admin, 'mutation { upsertStaffMember(input: { name: "B", departments: ["lab"] }) { id } }')).data.upsertStaffMember.id;
-      const res = await k.gql(a.admin, 'mutation($s: [ID!]) { upsertRoutingRule(input: { name: "steal", eventPattern: "lab.*", staffIds: $s, channels: [EMAIL] }) { id } }', { s: [staffB] });
+      const staffB = (
+        await k.gql(b.admin, 'mutation { upsertStaffMember(input: { name: "B", departments: ["lab"] }) { id } }')
+      ).data.upsertStaffMember.id;
+      const res = await k.gql(
+        a.admin,
+        'mutation($s: [ID!]) { upsertRoutingRule(input: { name: "steal", eventPattern: "lab.*", staffIds: $s, channels: [EMAIL] }) { id } }',
+        { s: [staffB] },
+      );
       expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.staffIds' });
     });
   });
@@ -182,20 +319,40 @@ describe('configuration API', () => {
       const t = await k.newTenant();
       const list = await k.gql(t.staff, 'query { eventChannels { eventType channels enabled } }');
       const byType = Object.fromEntries(list.data.eventChannels.map((e: any) => [e.eventType, e]));
-      expect(byType['appointment.confirmed']).toEqual({ eventType: 'appointment.confirmed', channels: ['WHATSAPP', 'EMAIL'], enabled: true });
+      expect(byType['appointment.confirmed']).toEqual({
+        eventType: 'appointment.confirmed',
+        channels: ['WHATSAPP', 'EMAIL'],
+        enabled: true,
+      });
       expect(byType['appointment.completed'].channels).toEqual(['EMAIL']);
       expect(byType['appointment.no_show'].channels).toEqual(['WHATSAPP']);
       expect(byType['walkin.token_called'].channels).toEqual(['SMS', 'PUSH']);
       expect(byType['walkin.queue_updated']).toBeUndefined();
 
-      const set = await k.gql(t.admin, 'mutation { setEventChannels(eventType: "appointment.completed", channels: [EMAIL, SMS], enabled: false) { eventType channels enabled } }');
-      expect(set.data.setEventChannels).toEqual({ eventType: 'appointment.completed', channels: ['EMAIL', 'SMS'], enabled: false });
+      const set = await k.gql(
+        t.admin,
+        'mutation { setEventChannels(eventType: "appointment.completed", channels: [EMAIL, SMS], enabled: false) { eventType channels enabled } }',
+      );
+      expect(set.data.setEventChannels).toEqual({
+        eventType: 'appointment.completed',
+        channels: ['EMAIL', 'SMS'],
+        enabled: false,
+      });
       const after = await k.gql(t.staff, 'query { eventChannels { eventType channels enabled } }');
-      expect(after.data.eventChannels.find((e: any) => e.eventType === 'appointment.completed')).toEqual({ eventType: 'appointment.completed', channels: ['EMAIL', 'SMS'], enabled: false });
+      expect(after.data.eventChannels.find((e: any) => e.eventType === 'appointment.completed')).toEqual({
+        eventType: 'appointment.completed',
+        channels: ['EMAIL', 'SMS'],
+        enabled: false,
+      });
       const other = await k.newTenant();
       const untouched = await k.gql(other.staff, 'query { eventChannels { eventType channels enabled } }');
-      expect(untouched.data.eventChannels.find((e: any) => e.eventType === 'appointment.completed').channels).toEqual(['EMAIL']);
-      const unknown = await k.gql(t.admin, 'mutation { setEventChannels(eventType: "appointment.exploded", channels: [EMAIL]) { eventType } }');
+      expect(untouched.data.eventChannels.find((e: any) => e.eventType === 'appointment.completed').channels).toEqual([
+        'EMAIL',
+      ]);
+      const unknown = await k.gql(
+        t.admin,
+        'mutation { setEventChannels(eventType: "appointment.exploded", channels: [EMAIL]) { eventType } }',
+      );
       expect(unknown.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'eventType' });
     });
   });
@@ -206,10 +363,24 @@ describe('configuration API', () => {
       try {
         const [a, b] = [await k.newTenant(), await k.newTenant()];
         heard.length = 0;
-        expect(codeOf(await k.gql(a.admin, 'mutation { setReferenceData(key: "WhatsApp_Notification", value: "yes") { value } }'))).toBe('BAD_USER_INPUT');
-        expect((await k.gql(a.admin, 'mutation { setReferenceData(key: "WhatsApp_Notification", value: "1") { value } }')).errors).toBeUndefined();
+        expect(
+          codeOf(
+            await k.gql(a.admin, 'mutation { setReferenceData(key: "WhatsApp_Notification", value: "yes") { value } }'),
+          ),
+        ).toBe('BAD_USER_INPUT');
+        expect(
+          (await k.gql(a.admin, 'mutation { setReferenceData(key: "WhatsApp_Notification", value: "1") { value } }'))
+            .errors,
+        ).toBeUndefined();
         await eventually(() => expect(heard).toEqual([a.id]));
-        expect((await k.gql(b.admin, 'mutation { setEventChannels(eventType: "appointment.completed", channels: [SMS]) { eventType } }')).errors).toBeUndefined();
+        expect(
+          (
+            await k.gql(
+              b.admin,
+              'mutation { setEventChannels(eventType: "appointment.completed", channels: [SMS]) { eventType } }',
+            )
+          ).errors,
+        ).toBeUndefined();
         await eventually(() => expect(heard).toEqual([a.id, b.id]));
       } finally {
         await unlisten();

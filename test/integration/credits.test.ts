@@ -7,9 +7,11 @@ import { debitDeliveries, refundDelivery } from '../../src/services/credits.serv
 import { codeOf, platformToken, startKabar, type TestKabar, type TestTenant } from '../helpers/app.js';
 
 const BALANCE = 'query { creditBalance { currency balance } }';
-const LEDGER = 'query($after: String) { creditTransactions(first: 100, after: $after) { edges { node { kind amount balanceAfter deliveryId purchaseId } } pageInfo { hasNextPage endCursor } } }';
+const LEDGER =
+  'query($after: String) { creditTransactions(first: 100, after: $after) { edges { node { kind amount balanceAfter deliveryId purchaseId } } pageInfo { hasNextPage endCursor } } }';
 const REQUEST = 'mutation($a: Decimal!) { requestCreditPurchase(amount: $a) { id status amount currency } }';
-const CONFIRM = 'mutation($id: ID!, $ref: String) { confirmCreditPurchase(id: $id, reference: $ref) { id status reference } }';
+const CONFIRM =
+  'mutation($id: ID!, $ref: String) { confirmCreditPurchase(id: $id, reference: $ref) { id status reference } }';
 
 describe('credits', () => {
   let k: TestKabar;
@@ -66,18 +68,30 @@ describe('credits', () => {
     const t = await k.newTenant();
     const paid = (await k.gql(t.admin, REQUEST, { a: '1000' })).data.requestCreditPurchase.id;
     await k.gql(platform, CONFIRM, { id: paid });
-    const failPaid = await k.gql(platform, 'mutation($id: ID!) { failCreditPurchase(id: $id, reason: "bank said no") { status } }', { id: paid });
+    const failPaid = await k.gql(
+      platform,
+      'mutation($id: ID!) { failCreditPurchase(id: $id, reason: "bank said no") { status } }',
+      { id: paid },
+    );
     expect(codeOf(failPaid)).toBe('INVALID_STATE_TRANSITION');
-    const cancelPaid = await k.gql(t.admin, 'mutation($id: ID!) { cancelCreditPurchase(id: $id) { status } }', { id: paid });
+    const cancelPaid = await k.gql(t.admin, 'mutation($id: ID!) { cancelCreditPurchase(id: $id) { status } }', {
+      id: paid,
+    });
     expect(codeOf(cancelPaid)).toBe('INVALID_STATE_TRANSITION');
 
     const failed = (await k.gql(t.admin, REQUEST, { a: '2000' })).data.requestCreditPurchase.id;
-    const f = await k.gql(platform, 'mutation($id: ID!) { failCreditPurchase(id: $id, reason: "card declined") { status failureReason } }', { id: failed });
+    const f = await k.gql(
+      platform,
+      'mutation($id: ID!) { failCreditPurchase(id: $id, reason: "card declined") { status failureReason } }',
+      { id: failed },
+    );
     expect(f.data.failCreditPurchase).toEqual({ status: 'FAILED', failureReason: 'card declined' });
     expect(codeOf(await k.gql(platform, CONFIRM, { id: failed }))).toBe('INVALID_STATE_TRANSITION');
 
     const cancelled = (await k.gql(t.admin, REQUEST, { a: '3000' })).data.requestCreditPurchase.id;
-    const c = await k.gql(t.admin, 'mutation($id: ID!) { cancelCreditPurchase(id: $id) { status } }', { id: cancelled });
+    const c = await k.gql(t.admin, 'mutation($id: ID!) { cancelCreditPurchase(id: $id) { status } }', {
+      id: cancelled,
+    });
     expect(c.data.cancelCreditPurchase.status).toBe('CANCELLED');
     expect(codeOf(await k.gql(platform, CONFIRM, { id: cancelled }))).toBe('INVALID_STATE_TRANSITION');
     expect(await balanceOf(t)).toBe('1000');
@@ -97,7 +111,9 @@ describe('credits', () => {
     const t = await k.newTenant();
     await topUp(t, '1000');
     const outcomes = await Promise.all(
-      Array.from({ length: 30 }, () => withTenant(scope(t), (s) => debitDeliveries(s, [{ deliveryId: randomUUID(), price: '100' }]))),
+      Array.from({ length: 30 }, () =>
+        withTenant(scope(t), (s) => debitDeliveries(s, [{ deliveryId: randomUUID(), price: '100' }])),
+      ),
     );
     expect(outcomes.filter((o) => o.charged.size === 1)).toHaveLength(10);
     expect(outcomes.filter((o) => o.charged.size === 0)).toHaveLength(20);
@@ -112,12 +128,18 @@ describe('credits', () => {
     const t = await k.newTenant();
     await topUp(t, '500');
     const delivery = randomUUID();
-    const debits = await Promise.all(Array.from({ length: 5 }, () => withTenant(scope(t), (s) => debitDeliveries(s, [{ deliveryId: delivery, price: '120.25' }])).catch((e) => e)));
+    const debits = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        withTenant(scope(t), (s) => debitDeliveries(s, [{ deliveryId: delivery, price: '120.25' }])).catch((e) => e),
+      ),
+    );
     expect(debits.filter((d) => d.charged?.size === 1)).toHaveLength(1);
     // The others roll back whole: the database takes one debit per delivery.
     expect(debits.filter((d) => d instanceof KabarError && d.code === 'CONFLICT')).toHaveLength(4);
     expect(await balanceOf(t)).toBe('379.75');
-    await Promise.all(Array.from({ length: 3 }, () => withTenant(scope(t), (s) => refundDelivery(s, delivery, 'rejected by provider'))));
+    await Promise.all(
+      Array.from({ length: 3 }, () => withTenant(scope(t), (s) => refundDelivery(s, delivery, 'rejected by provider'))),
+    );
     expect(await balanceOf(t)).toBe('500');
     const rows = await ledger(t);
     expect(rows.filter((r) => r.kind === 'DEBIT')).toHaveLength(1);
@@ -130,9 +152,13 @@ describe('credits', () => {
     const b = await k.newTenant();
     const id = (await k.gql(a.admin, REQUEST, { a: '100' })).data.requestCreditPurchase.id;
     expect((await k.gql(b.admin, 'query { creditPurchases { id } }')).data.creditPurchases).toEqual([]);
-    expect(codeOf(await k.gql(b.admin, 'mutation($id: ID!) { cancelCreditPurchase(id: $id) { id } }', { id }))).toBe('NOT_FOUND');
+    expect(codeOf(await k.gql(b.admin, 'mutation($id: ID!) { cancelCreditPurchase(id: $id) { id } }', { id }))).toBe(
+      'NOT_FOUND',
+    );
     expect(codeOf(await k.gql(b.admin, CONFIRM, { id }))).toBe('FORBIDDEN');
-    expect(codeOf(await k.gql(b.admin, 'query($t: ID) { creditPurchases(tenantId: $t) { id } }', { t: a.id }))).toBe('FORBIDDEN');
+    expect(codeOf(await k.gql(b.admin, 'query($t: ID) { creditPurchases(tenantId: $t) { id } }', { t: a.id }))).toBe(
+      'FORBIDDEN',
+    );
     const asPlatform = await k.gql(platform, 'query($t: ID) { creditPurchases(tenantId: $t) { id } }', { t: a.id });
     expect(asPlatform.data.creditPurchases.map((p: any) => p.id)).toEqual([id]);
   });

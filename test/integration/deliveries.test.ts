@@ -22,9 +22,26 @@ describe('deliveries (read side) and live status', () => {
     await withTenant({ db: k.app.db, actor: 'test', tenantId }, async (s) => {
       const rows = await s.tx
         .insert(deliveries)
-        .values(Array.from({ length: n }, (_, i) => ({ tenantId, eventId: `evt-${i}-${randomUUID().slice(0, 6)}`, eventType: 'report.ready', channel: (i % 2 ? 'EMAIL' : 'SMS') as 'EMAIL' | 'SMS', recipient: `p${i}@example.id`, recipientKind: 'patient', language: 'EN' as const, status, renderedBody: 'Your report is ready.' })))
+        .values(
+          Array.from({ length: n }, (_, i) => ({
+            tenantId,
+            eventId: `evt-${i}-${randomUUID().slice(0, 6)}`,
+            eventType: 'report.ready',
+            channel: (i % 2 ? 'EMAIL' : 'SMS') as 'EMAIL' | 'SMS',
+            recipient: `p${i}@example.id`,
+            recipientKind: 'patient',
+            language: 'EN' as const,
+            status,
+            renderedBody: 'Your report is ready.',
+          })),
+        )
         .returning({ id: deliveries.id });
-      await s.tx.insert(deliveryStatusHistory).values(rows.flatMap((r) => [{ tenantId, deliveryId: r.id, status: 'QUEUED' as const }, { tenantId, deliveryId: r.id, status }]));
+      await s.tx.insert(deliveryStatusHistory).values(
+        rows.flatMap((r) => [
+          { tenantId, deliveryId: r.id, status: 'QUEUED' as const },
+          { tenantId, deliveryId: r.id, status },
+        ]),
+      );
     });
   }
 
@@ -86,33 +103,59 @@ describe('deliveries (read side) and live status', () => {
     const theirs = await k.gql(other.admin, PAGE, { first: 10 });
     const id = theirs.data.deliveries.edges[0].node.id;
     expect((await k.gql(t.admin, 'query($id: ID!) { delivery(id: $id) { id } }', { id })).data.delivery).toBeNull();
-    expect(codeOf(await k.gql(t.admin, 'mutation($id: ID!) { retryDelivery(id: $id) { id } }', { id }))).toBe('NOT_FOUND');
-    expect((await k.gql(t.admin, PAGE, { first: 10, filter: { status: 'FAILED' } })).data.deliveries.totalCount).toBe(0);
+    expect(codeOf(await k.gql(t.admin, 'mutation($id: ID!) { retryDelivery(id: $id) { id } }', { id }))).toBe(
+      'NOT_FOUND',
+    );
+    expect((await k.gql(t.admin, PAGE, { first: 10, filter: { status: 'FAILED' } })).data.deliveries.totalCount).toBe(
+      0,
+    );
   });
 
   it('retry moves only a FAILED delivery back to QUEUED, with history and audit', async () => {
     const theirs = await k.gql(other.admin, PAGE, { first: 1 });
     const id = theirs.data.deliveries.edges[0].node.id;
-    const retried = await k.gql(other.admin, 'mutation($id: ID!) { retryDelivery(id: $id) { status reason history { status reason } } }', { id });
+    const retried = await k.gql(
+      other.admin,
+      'mutation($id: ID!) { retryDelivery(id: $id) { status reason history { status reason } } }',
+      { id },
+    );
     expect(retried.data.retryDelivery.status).toBe('QUEUED');
     expect(retried.data.retryDelivery.history.at(-1)).toEqual({ status: 'QUEUED', reason: 'retry requested' });
-    expect(codeOf(await k.gql(other.admin, 'mutation($id: ID!) { retryDelivery(id: $id) { id } }', { id }))).toBe('INVALID_STATE_TRANSITION');
+    expect(codeOf(await k.gql(other.admin, 'mutation($id: ID!) { retryDelivery(id: $id) { id } }', { id }))).toBe(
+      'INVALID_STATE_TRANSITION',
+    );
   });
 
   it('streams credit balance changes over graphql-ws to the own tenant only', async () => {
     const wsUrl = k.url.replace(/^http/, 'ws');
-    const connect = (token: string) => createClient({ url: wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0 });
+    const connect = (token: string) =>
+      createClient({
+        url: wsUrl,
+        webSocketImpl: WebSocket,
+        connectionParams: { authorization: `Bearer ${token}` },
+        retryAttempts: 0,
+      });
     const mine = connect(t.staff);
     const theirs = connect(other.staff);
     const got: { mine: any[]; theirs: any[] } = { mine: [], theirs: [] };
     const query = 'subscription { creditBalanceChanged { currency balance } }';
-    const stopMine = mine.subscribe({ query }, { next: (v) => void got.mine.push(v), error: () => {}, complete: () => {} });
-    const stopTheirs = theirs.subscribe({ query }, { next: (v) => void got.theirs.push(v), error: () => {}, complete: () => {} });
+    const stopMine = mine.subscribe(
+      { query },
+      { next: (v) => void got.mine.push(v), error: () => {}, complete: () => {} },
+    );
+    const stopTheirs = theirs.subscribe(
+      { query },
+      { next: (v) => void got.theirs.push(v), error: () => {}, complete: () => {} },
+    );
     await new Promise((r) => setTimeout(r, 300));
 
     const req = await k.gql(t.admin, 'mutation { requestCreditPurchase(amount: "2500") { id } }');
-    await k.gql(await platformToken(), 'mutation($id: ID!) { confirmCreditPurchase(id: $id) { status } }', { id: req.data.requestCreditPurchase.id });
-    await eventually(() => expect(got.mine).toEqual([{ data: { creditBalanceChanged: { currency: 'IDR', balance: '2500' } } }]));
+    await k.gql(await platformToken(), 'mutation($id: ID!) { confirmCreditPurchase(id: $id) { status } }', {
+      id: req.data.requestCreditPurchase.id,
+    });
+    await eventually(() =>
+      expect(got.mine).toEqual([{ data: { creditBalanceChanged: { currency: 'IDR', balance: '2500' } } }]),
+    );
     await new Promise((r) => setTimeout(r, 200));
     expect(got.theirs).toEqual([]);
     stopMine();
@@ -122,10 +165,19 @@ describe('deliveries (read side) and live status', () => {
   });
 
   it('refuses a subscription without a valid token', async () => {
-    const client = createClient({ url: k.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: 'Bearer nope' }, retryAttempts: 0, lazy: false });
+    const client = createClient({
+      url: k.url.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: 'Bearer nope' },
+      retryAttempts: 0,
+      lazy: false,
+    });
     const outcome = await new Promise<string>((resolve) => {
       client.on('closed', (e) => resolve(String((e as { code?: number }).code)));
-      client.subscribe({ query: 'subscription { creditBalanceChanged { balance } }' }, { next: () => resolve('data'), error: () => {}, complete: () => {} });
+      client.subscribe(
+        { query: 'subscription { creditBalanceChanged { balance } }' },
+        { next: () => resolve('data'), error: () => {}, complete: () => {} },
+      );
     });
     expect(outcome).toBe('4403');
     await client.dispose();

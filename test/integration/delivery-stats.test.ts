@@ -34,10 +34,16 @@ function seedsA(): Seed[] {
   for (let i = 0; i < 30; i++) out.push({ status: 'DELIVERED', channel: 'EMAIL' });
   for (let i = 0; i < 12; i++) out.push({ status: 'SKIPPED', channel: 'WHATSAPP', reason: 'OPTED_OUT' });
   for (let i = 0; i < 8; i++) out.push({ status: 'SKIPPED', channel: 'WHATSAPP', reason: 'INSUFFICIENT_CREDIT' });
-  out.push({ status: 'FAILED', channel: 'SMS', reason: 'MISSING_VARIABLE: patient.name' }, { status: 'FAILED', channel: 'EMAIL', reason: 'MISSING_VARIABLE: doctor.name, centre.name' });
+  out.push(
+    { status: 'FAILED', channel: 'SMS', reason: 'MISSING_VARIABLE: patient.name' },
+    { status: 'FAILED', channel: 'EMAIL', reason: 'MISSING_VARIABLE: doctor.name, centre.name' },
+  );
   out.push({ status: 'FAILED', channel: 'SMS', reason: 'attempt 3 failed (HTTP 500 from provider)' });
   // WhatsApp sent three times at 350.50, one of them refunded after it failed: net 701.
-  out.push({ status: 'DELIVERED', channel: 'WHATSAPP', debit: '350.50' }, { status: 'READ', channel: 'WHATSAPP', debit: '350.50' });
+  out.push(
+    { status: 'DELIVERED', channel: 'WHATSAPP', debit: '350.50' },
+    { status: 'READ', channel: 'WHATSAPP', debit: '350.50' },
+  );
   out.push({ status: 'FAILED', channel: 'WHATSAPP', debit: '350.50', refunded: true, reason: 'provider rejected' });
   // Ten days old: outside a 7-day window.
   for (let i = 0; i < 14; i++) out.push({ status: 'SENT', channel: 'PUSH', createdAt: OLD });
@@ -53,14 +59,39 @@ describe('deliveryStats and the CSV export', () => {
 
   async function seed(tenantId: string, seeds: Seed[]) {
     await withTenant({ db: k.app.db, actor: 'test', tenantId }, async (s) => {
-      await s.tx.insert(events).values({ tenantId, id: 'evt-booked', type: 'appointment.confirmed', occurredAt: new Date(), data: { appointment: { bookingReference: 'BK-7781' } } });
+      await s.tx.insert(events).values({
+        tenantId,
+        id: 'evt-booked',
+        type: 'appointment.confirmed',
+        occurredAt: new Date(),
+        data: { appointment: { bookingReference: 'BK-7781' } },
+      });
       const rows = await s.tx
         .insert(deliveries)
-        .values(seeds.map((d, i) => ({ tenantId, eventId: d.eventId ?? `evt-${i}-${randomUUID().slice(0, 6)}`, eventType: 'report.ready', channel: d.channel, recipient: `+62812000${String(i).padStart(4, '0')}`, recipientKind: 'patient', patientId: d.patientId ?? null, language: 'EN' as const, status: d.status, reason: d.reason ?? null, renderedBody: 'x', ...(d.createdAt ? { createdAt: d.createdAt } : {}) })))
+        .values(
+          seeds.map((d, i) => ({
+            tenantId,
+            eventId: d.eventId ?? `evt-${i}-${randomUUID().slice(0, 6)}`,
+            eventType: 'report.ready',
+            channel: d.channel,
+            recipient: `+62812000${String(i).padStart(4, '0')}`,
+            recipientKind: 'patient',
+            patientId: d.patientId ?? null,
+            language: 'EN' as const,
+            status: d.status,
+            reason: d.reason ?? null,
+            renderedBody: 'x',
+            ...(d.createdAt ? { createdAt: d.createdAt } : {}),
+          })),
+        )
         .returning({ id: deliveries.id });
       const ledger = seeds.flatMap((d, i) => [
-        ...(d.debit ? [{ tenantId, kind: 'DEBIT' as const, amount: `-${d.debit}`, balanceAfter: '0', deliveryId: rows[i]!.id }] : []),
-        ...(d.refunded ? [{ tenantId, kind: 'REFUND' as const, amount: d.debit!, balanceAfter: '0', deliveryId: rows[i]!.id }] : []),
+        ...(d.debit
+          ? [{ tenantId, kind: 'DEBIT' as const, amount: `-${d.debit}`, balanceAfter: '0', deliveryId: rows[i]!.id }]
+          : []),
+        ...(d.refunded
+          ? [{ tenantId, kind: 'REFUND' as const, amount: d.debit!, balanceAfter: '0', deliveryId: rows[i]!.id }]
+          : []),
       ]);
       if (ledger.length) await s.tx.insert(creditTransactions).values(ledger);
     });
@@ -73,7 +104,10 @@ describe('deliveryStats and the CSV export', () => {
   };
   const count = (list: { key: string; count: number }[], key: string) => list.find((x) => x.key === key)?.count ?? 0;
   const csv = (token: string | null, filter?: unknown) =>
-    fetch(`${base}/deliveries.csv${filter === undefined ? '' : `?filter=${encodeURIComponent(typeof filter === 'string' ? filter : JSON.stringify(filter))}`}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    fetch(
+      `${base}/deliveries.csv${filter === undefined ? '' : `?filter=${encodeURIComponent(typeof filter === 'string' ? filter : JSON.stringify(filter))}`}`,
+      { headers: token ? { authorization: `Bearer ${token}` } : {} },
+    );
   const lines = async (res: Response) => (await res.text()).split('\r\n').filter((l) => l !== '');
 
   beforeAll(async () => {
@@ -95,11 +129,25 @@ describe('deliveryStats and the CSV export', () => {
     const s = await stats(a.support);
     expect(s.total).toBe(130);
     expect(s.byStatus).toEqual([
-      { key: 'QUEUED', count: 1 }, { key: 'SENT', count: 73 }, { key: 'DELIVERED', count: 31 }, { key: 'READ', count: 1 }, { key: 'FAILED', count: 4 }, { key: 'SKIPPED', count: 20 },
+      { key: 'QUEUED', count: 1 },
+      { key: 'SENT', count: 73 },
+      { key: 'DELIVERED', count: 31 },
+      { key: 'READ', count: 1 },
+      { key: 'FAILED', count: 4 },
+      { key: 'SKIPPED', count: 20 },
     ]);
-    expect(s.byChannel).toEqual([{ key: 'WHATSAPP', count: 23 }, { key: 'EMAIL', count: 31 }, { key: 'SMS', count: 62 }, { key: 'PUSH', count: 14 }]);
+    expect(s.byChannel).toEqual([
+      { key: 'WHATSAPP', count: 23 },
+      { key: 'EMAIL', count: 31 },
+      { key: 'SMS', count: 62 },
+      { key: 'PUSH', count: 14 },
+    ]);
     expect(s.byReason).toEqual([
-      { key: 'OPTED_OUT', count: 12 }, { key: 'INSUFFICIENT_CREDIT', count: 8 }, { key: 'MISSING_VARIABLE', count: 2 }, { key: 'attempt 3 failed', count: 1 }, { key: 'provider rejected', count: 1 },
+      { key: 'OPTED_OUT', count: 12 },
+      { key: 'INSUFFICIENT_CREDIT', count: 8 },
+      { key: 'MISSING_VARIABLE', count: 2 },
+      { key: 'attempt 3 failed', count: 1 },
+      { key: 'provider rejected', count: 1 },
     ]);
     expect(s.whatsAppCost).toBe('701');
     // The same as the deliveries query's total, for every role of the tenant.
@@ -117,19 +165,31 @@ describe('deliveryStats and the CSV export', () => {
     expect(missing.total).toBe(2);
     expect((await stats(a.admin, { reason: 'MISSING_VARIABLE: patient.name' })).total).toBe(1);
     expect((await stats(a.admin, { reason: 'MISSING' })).total).toBe(0);
-    for (const search of ['BK-7781', 'pat-42', 'evt-booked']) expect((await stats(a.admin, { search })).total, search).toBe(1);
+    for (const search of ['BK-7781', 'pat-42', 'evt-booked'])
+      expect((await stats(a.admin, { search })).total, search).toBe(1);
     expect((await stats(a.admin, { search: '62812000012' })).total).toBe(10); // +628120000120 to …0129
   });
 
   it('serves the booking reference on each delivery, batched', async () => {
-    const res = await k.gql(a.admin, 'query { deliveries(first: 100) { edges { node { eventId patientId bookingReference } } } }');
+    const res = await k.gql(
+      a.admin,
+      'query { deliveries(first: 100) { edges { node { eventId patientId bookingReference } } } }',
+    );
     expect(res.errors).toBeUndefined();
     const nodes = res.data.deliveries.edges.map((e: any) => e.node);
-    expect(nodes.filter((n: any) => n.bookingReference !== null)).toEqual([{ eventId: 'evt-booked', patientId: 'pat-42', bookingReference: 'BK-7781' }]);
+    expect(nodes.filter((n: any) => n.bookingReference !== null)).toEqual([
+      { eventId: 'evt-booked', patientId: 'pat-42', bookingReference: 'BK-7781' },
+    ]);
     // One statement for the whole page, whatever its size (a dataloader, not a query per row).
     const statements = async (first: number) => {
       const before = k.app.db.stats.statements;
-      expect((await k.gql(a.admin, 'query($n: Int) { deliveries(first: $n) { edges { node { bookingReference } } } }', { n: first })).errors).toBeUndefined();
+      expect(
+        (
+          await k.gql(a.admin, 'query($n: Int) { deliveries(first: $n) { edges { node { bookingReference } } } }', {
+            n: first,
+          })
+        ).errors,
+      ).toBeUndefined();
       return k.app.db.stats.statements - before;
     };
     expect(await statements(100)).toBe(await statements(5));
@@ -137,7 +197,14 @@ describe('deliveryStats and the CSV export', () => {
 
   it("another tenant cannot count A's deliveries, nor B's be counted for A", async () => {
     const s = await stats(b.admin);
-    expect({ total: s.total, cost: s.whatsAppCost, reasons: s.byReason }).toEqual({ total: 3, cost: '9', reasons: [{ key: 'NO_TEMPLATE', count: 1 }, { key: 'OPTED_OUT', count: 1 }] });
+    expect({ total: s.total, cost: s.whatsAppCost, reasons: s.byReason }).toEqual({
+      total: 3,
+      cost: '9',
+      reasons: [
+        { key: 'NO_TEMPLATE', count: 1 },
+        { key: 'OPTED_OUT', count: 1 },
+      ],
+    });
     expect((await stats(a.admin, { search: 'BK-7781' })).total).toBe(1);
     expect((await stats(a.admin, { reason: 'NO_TEMPLATE' })).total).toBe(0);
     const none = await k.gql(await platformToken(), STATS);
@@ -151,25 +218,36 @@ describe('deliveryStats and the CSV export', () => {
     expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="deliveries-\d{4}-\d\d-\d\d\.csv"$/);
     const [head, ...rows] = await lines(res);
-    expect(head).toBe('time (Asia/Jakarta),event type,event id,patient id,booking reference,channel,recipient,status,reason,cost,currency');
+    expect(head).toBe(
+      'time (Asia/Jakarta),event type,event id,patient id,booking reference,channel,recipient,status,reason,cost,currency',
+    );
     expect(rows).toHaveLength(130);
     expect(rows.every((r) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+07:00,/.test(r))).toBe(true);
     expect(rows[0]).toMatch(/,report\.ready,evt-booked,pat-42,BK-7781,SMS,\+62812000\d{4},QUEUED,,,$/);
     expect(rows.filter((r) => r.includes('"MISSING_VARIABLE: doctor.name, centre.name"'))).toHaveLength(1);
     // The cost column adds up to deliveryStats.whatsAppCost.
-    const costs = rows.map((r) => r.split(',')).filter((c) => c.at(-1) === 'IDR').map((c) => Number(c.at(-2)));
+    const costs = rows
+      .map((r) => r.split(','))
+      .filter((c) => c.at(-1) === 'IDR')
+      .map((c) => Number(c.at(-2)));
     expect(costs.sort()).toEqual([0, 350.5, 350.5]);
 
     const skipped = await lines(await csv(a.admin, { status: 'SKIPPED', channel: 'WHATSAPP' }));
     expect(skipped).toHaveLength(1 + 20);
-    expect(await lines(await csv(a.admin, { since: new Date(Date.now() - 7 * 24 * HOUR).toISOString(), reason: 'OPTED_OUT' }))).toHaveLength(1 + 12);
+    expect(
+      await lines(
+        await csv(a.admin, { since: new Date(Date.now() - 7 * 24 * HOUR).toISOString(), reason: 'OPTED_OUT' }),
+      ),
+    ).toHaveLength(1 + 12);
   });
 
   it("another tenant cannot export A's rows: B's token exports B's only, in B's zone", async () => {
     const [head, ...rows] = await lines(await csv(b.service, { search: 'evt-booked' }));
     expect(head).toMatch(/^time \(Europe\/Paris\),/);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0[12]:00,report\.ready,evt-booked,pat-42,BK-7781,SMS,/);
+    expect(rows[0]).toMatch(
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0[12]:00,report\.ready,evt-booked,pat-42,BK-7781,SMS,/,
+    );
     const all = await lines(await csv(b.admin));
     expect(all).toHaveLength(1 + 3);
     expect(all.filter((r) => r.endsWith(',EUR'))).toEqual([expect.stringContaining(',NO_TEMPLATE: x,9,EUR')]);

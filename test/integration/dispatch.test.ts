@@ -3,7 +3,15 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSnsSigner, sendSesEvent, sesBounceMessage, sesDeliveryMessage } from '../fakes/sns.js';
 import { enableReceipts } from '../fakes/receipts.js';
 import { sendWhatsAppWebhook, whatsappStatusPayload } from '../fakes/whatsapp.js';
-import { enableWhatsApp, eventually, platformToken, setTestPrices, startKabar, type TestKabar, type TestTenant } from '../helpers/app.js';
+import {
+  enableWhatsApp,
+  eventually,
+  platformToken,
+  setTestPrices,
+  startKabar,
+  type TestKabar,
+  type TestTenant,
+} from '../helpers/app.js';
 import { sampleData, sampleEvent } from '../helpers/events.js';
 import { startProviders, type Providers } from '../helpers/providers.js';
 
@@ -22,7 +30,11 @@ describe('dispatch: events become delivered, charged, tracked messages', () => {
 
   beforeAll(async () => {
     p = await startProviders();
-    k = await startKabar({ channels: p.channels, env: { ...p.env, KABAR_RETRY_BASE_MS: '50', KABAR_RECEIPT_GRACE_MS: String(RECEIPT_GRACE_MS) }, snsFetchCert: (url) => sns.fetchCert(url) });
+    k = await startKabar({
+      channels: p.channels,
+      env: { ...p.env, KABAR_RETRY_BASE_MS: '50', KABAR_RECEIPT_GRACE_MS: String(RECEIPT_GRACE_MS) },
+      snsFetchCert: (url) => sns.fetchCert(url),
+    });
     platform = await platformToken();
     await setTestPrices(k);
   });
@@ -36,8 +48,17 @@ describe('dispatch: events become delivered, charged, tracked messages', () => {
   async function readyTenant(credit = '100000', language: 'ID' | 'EN' | 'FR' = 'ID'): Promise<TestTenant> {
     const t = await k.newTenant({ defaultLanguage: language });
     await enableWhatsApp(k, t, { token: WA_TOKEN, credit, provider: p.whatsapp });
-    for (const [name, dept, email] of [['Rina', 'billing', 'rina@rs.example'], ['Fajar', 'finance', 'fajar@rs.example'], ['Wati', 'lab', 'wati@rs.example'], ['Admin', 'admin', 'admin@rs.example'], ['Agus', 'accounts', 'agus@rs.example']]) {
-      await k.gql(t.admin, `mutation { upsertStaffMember(input: { name: "${name}", email: "${email}", departments: ["${dept}"], language: EN }) { id } }`);
+    for (const [name, dept, email] of [
+      ['Rina', 'billing', 'rina@rs.example'],
+      ['Fajar', 'finance', 'fajar@rs.example'],
+      ['Wati', 'lab', 'wati@rs.example'],
+      ['Admin', 'admin', 'admin@rs.example'],
+      ['Agus', 'accounts', 'agus@rs.example'],
+    ]) {
+      await k.gql(
+        t.admin,
+        `mutation { upsertStaffMember(input: { name: "${name}", email: "${email}", departments: ["${dept}"], language: EN }) { id } }`,
+      );
     }
     return t;
   }
@@ -61,19 +82,30 @@ describe('dispatch: events become delivered, charged, tracked messages', () => {
     });
   }
 
-  it('appointment.confirmed: WhatsApp and email in the patient\'s language, WhatsApp charged at the effective price', async () => {
+  it("appointment.confirmed: WhatsApp and email in the patient's language, WhatsApp charged at the effective price", async () => {
     const t = await readyTenant();
     const e = await publish(t, 'appointment.confirmed');
     const rows = await settled(t, e.id, 2);
     const wa = rows.find((r) => r.channel === 'WHATSAPP');
     const email = rows.find((r) => r.channel === 'EMAIL');
-    expect(wa).toMatchObject({ status: 'SENT', recipient: '+6281234567890', language: 'ID', cost: '350.5', recipientKind: 'patient' });
+    expect(wa).toMatchObject({
+      status: 'SENT',
+      recipient: '+6281234567890',
+      language: 'ID',
+      cost: '350.5',
+      recipientKind: 'patient',
+    });
     expect(email).toMatchObject({ status: 'SENT', recipient: 'siti@example.id', language: 'ID', cost: null });
     expect(wa.history.map((h: any) => h.status)).toEqual(['QUEUED', 'SENT']);
 
     expect(p.whatsapp.received).toHaveLength(1);
     const sent = p.whatsapp.received[0]!;
-    expect(sent).toMatchObject({ apiKey: WA_TOKEN, to: '6281234567890', templateName: 'kabar_appointment_confirmed', language: 'id' });
+    expect(sent).toMatchObject({
+      apiKey: WA_TOKEN,
+      to: '6281234567890',
+      templateName: 'kabar_appointment_confirmed',
+      language: 'id',
+    });
     expect(sent.parameters).toContain('Siti Rahma');
     expect(wa.providerMessageId).toBe(sent.messageId);
     expect(p.ses.received).toHaveLength(1);
@@ -83,19 +115,53 @@ describe('dispatch: events become delivered, charged, tracked messages', () => {
     expect(p.ses.received[0]!.html).toContain('<p>');
     for (const text of [wa.renderedBody, email.renderedBody]) expect(text).not.toMatch(/undefined|null|\{\{/);
     // Each move to SENT is audited once, by the system, with where it came from.
-    const audit = await k.gql(t.admin, 'query { auditLog(first: 10, filter: { action: "delivery.sent" }) { edges { node { actor entityType entityId details } } } }');
-    const entries = audit.data.auditLog.edges.map((e: any) => e.node).sort((a: any, b: any) => a.details.channel.localeCompare(b.details.channel));
-    expect(entries).toEqual([email, wa].map((d) => ({ actor: 'system', entityType: 'delivery', entityId: d.id, details: { from: 'QUEUED', to: 'SENT', reason: null, channel: d.channel, eventId: e.id } })));
+    const audit = await k.gql(
+      t.admin,
+      'query { auditLog(first: 10, filter: { action: "delivery.sent" }) { edges { node { actor entityType entityId details } } } }',
+    );
+    const entries = audit.data.auditLog.edges
+      .map((e: any) => e.node)
+      .sort((a: any, b: any) => a.details.channel.localeCompare(b.details.channel));
+    expect(entries).toEqual(
+      [email, wa].map((d) => ({
+        actor: 'system',
+        entityType: 'delivery',
+        entityId: d.id,
+        details: { from: 'QUEUED', to: 'SENT', reason: null, channel: d.channel, eventId: e.id },
+      })),
+    );
 
-    const balance = await k.gql(t.admin, 'query { creditBalance { balance } creditTransactions(first: 5) { edges { node { kind amount deliveryId } } } }');
+    const balance = await k.gql(
+      t.admin,
+      'query { creditBalance { balance } creditTransactions(first: 5) { edges { node { kind amount deliveryId } } } }',
+    );
     expect(balance.data.creditBalance.balance).toBe(new Decimal('100000').minus('350.5').toFixed());
-    expect(balance.data.creditTransactions.edges[0].node).toMatchObject({ kind: 'DEBIT', amount: '-350.5', deliveryId: wa.id });
+    expect(balance.data.creditTransactions.edges[0].node).toMatchObject({
+      kind: 'DEBIT',
+      amount: '-350.5',
+      deliveryId: wa.id,
+    });
   });
 
   it('renders every patient event type on its default channels without a missing value', async () => {
     const t = await readyTenant();
-    const types = ['appointment.pending_approval', 'appointment.rejected', 'appointment.cancelled', 'appointment.rescheduled', 'appointment.completed', 'appointment.no_show', 'walkin.token_called', 'prescription.ready', 'report.ready', 'patient.registered'];
-    const channelsOf: Record<string, string[]> = { 'appointment.completed': ['EMAIL'], 'appointment.no_show': ['WHATSAPP'], 'walkin.token_called': ['SMS', 'PUSH'] };
+    const types = [
+      'appointment.pending_approval',
+      'appointment.rejected',
+      'appointment.cancelled',
+      'appointment.rescheduled',
+      'appointment.completed',
+      'appointment.no_show',
+      'walkin.token_called',
+      'prescription.ready',
+      'report.ready',
+      'patient.registered',
+    ];
+    const channelsOf: Record<string, string[]> = {
+      'appointment.completed': ['EMAIL'],
+      'appointment.no_show': ['WHATSAPP'],
+      'walkin.token_called': ['SMS', 'PUSH'],
+    };
     for (const type of types) {
       const data = sampleData(type, { pushTokens: ['device-token-1'] });
       const e = await publish(t, type, data);
@@ -143,24 +209,46 @@ describe('dispatch: events become delivered, charged, tracked messages', () => {
     const t = await readyTenant();
     const bill = await publish(t, 'billing.bill_generated');
     const rows = await settled(t, bill.id, 1);
-    expect(rows[0]).toMatchObject({ channel: 'EMAIL', recipient: 'rina@rs.example', recipientKind: 'staff', language: 'EN', status: 'SENT' });
+    expect(rows[0]).toMatchObject({
+      channel: 'EMAIL',
+      recipient: 'rina@rs.example',
+      recipientKind: 'staff',
+      language: 'EN',
+      status: 'SENT',
+    });
     expect(rows[0].renderedBody).toContain('INV-2026-0042');
 
-    const staff = await k.gql(t.admin, 'mutation { upsertStaffMember(input: { name: "Dewi", email: "dewi@rs.example", phone: "+6281377778888", departments: ["pharmacy"] }) { id } }');
-    await k.gql(t.admin, `mutation { upsertRoutingRule(input: { name: "Refunds to Dewi and finance", eventPattern: "billing.*", departments: ["finance"], staffIds: ["${staff.data.upsertStaffMember.id}"], channels: [EMAIL, SMS], priority: 10 }) { id } }`);
+    const staff = await k.gql(
+      t.admin,
+      'mutation { upsertStaffMember(input: { name: "Dewi", email: "dewi@rs.example", phone: "+6281377778888", departments: ["pharmacy"] }) { id } }',
+    );
+    await k.gql(
+      t.admin,
+      `mutation { upsertRoutingRule(input: { name: "Refunds to Dewi and finance", eventPattern: "billing.*", departments: ["finance"], staffIds: ["${staff.data.upsertStaffMember.id}"], channels: [EMAIL, SMS], priority: 10 }) { id } }`,
+    );
     const refund = await publish(t, 'billing.refund_processed');
     const routed = await settled(t, refund.id);
     // Fajar (finance) has no phone: his SMS is a NO_CONTACT skip addressed to him by his staff id,
     // taken from the staff list, not from the routing's own output.
-    const fajar = (await k.gql(t.admin, 'query { staffMembers { id name } }')).data.staffMembers.find((s: any) => s.name === 'Fajar').id;
-    expect(routed.map((r) => `${r.channel}:${r.recipient}:${r.status}:${r.reason}`).sort()).toEqual([
-      'EMAIL:dewi@rs.example:SENT:null', 'EMAIL:fajar@rs.example:SENT:null', 'SMS:+6281377778888:SENT:null', `SMS:staff:${fajar}:SKIPPED:NO_CONTACT`,
-    ].sort());
+    const fajar = (await k.gql(t.admin, 'query { staffMembers { id name } }')).data.staffMembers.find(
+      (s: any) => s.name === 'Fajar',
+    ).id;
+    expect(routed.map((r) => `${r.channel}:${r.recipient}:${r.status}:${r.reason}`).sort()).toEqual(
+      [
+        'EMAIL:dewi@rs.example:SENT:null',
+        'EMAIL:fajar@rs.example:SENT:null',
+        'SMS:+6281377778888:SENT:null',
+        `SMS:staff:${fajar}:SKIPPED:NO_CONTACT`,
+      ].sort(),
+    );
   });
 
   it('records every skip with its reason: channel disabled, no contact, WhatsApp off or unconfigured', async () => {
     const t = await readyTenant();
-    await k.gql(t.admin, 'mutation { setEventChannels(eventType: "report.ready", channels: [WHATSAPP, EMAIL], enabled: false) { enabled } }');
+    await k.gql(
+      t.admin,
+      'mutation { setEventChannels(eventType: "report.ready", channels: [WHATSAPP, EMAIL], enabled: false) { enabled } }',
+    );
     const disabled = await settled(t, (await publish(t, 'report.ready')).id, 2);
     expect(disabled.every((r) => r.status === 'SKIPPED' && r.reason === 'CHANNEL_DISABLED')).toBe(true);
 
@@ -175,7 +263,10 @@ describe('dispatch: events become delivered, charged, tracked messages', () => {
     expect(off[0]).toMatchObject({ status: 'SKIPPED', reason: 'WHATSAPP_DISABLED', cost: null });
 
     await k.gql(t.admin, 'mutation { setReferenceData(key: "WhatsApp_Notification", value: "1") { key } }');
-    await k.gql(t.admin, 'mutation { upsertWhatsAppConfig(input: { senderNumber: "+6281100000000", country: "ID", currency: "IDR", isActive: false }) { isActive } }');
+    await k.gql(
+      t.admin,
+      'mutation { upsertWhatsAppConfig(input: { senderNumber: "+6281100000000", country: "ID", currency: "IDR", isActive: false }) { isActive } }',
+    );
     const inactive = await settled(t, (await publish(t, 'appointment.no_show')).id, 1);
     expect(inactive[0]).toMatchObject({ status: 'SKIPPED', reason: 'WHATSAPP_NOT_CONFIGURED' });
     expect(p.whatsapp.received).toHaveLength(whatsAppBefore);
@@ -188,7 +279,8 @@ describe('dispatch: events become delivered, charged, tracked messages', () => {
     const second = await settled(t, (await publish(t, 'appointment.no_show')).id, 1);
     expect(second[0]).toMatchObject({ status: 'SKIPPED', reason: 'INSUFFICIENT_CREDIT', cost: null });
     await settled(t, (await publish(t, 'appointment.no_show')).id, 1);
-    const alertsQuery = 'query { deliveries(filter: { eventType: "credit.insufficient" }) { totalCount edges { node { recipient status renderedBody } } } }';
+    const alertsQuery =
+      'query { deliveries(filter: { eventType: "credit.insufficient" }) { totalCount edges { node { recipient status renderedBody } } } }';
     const alerts = await eventually(async () => {
       const res = await k.gql(t.admin, alertsQuery);
       expect(res.data.deliveries.totalCount).toBe(1);
@@ -216,20 +308,31 @@ describe('dispatch: events become delivered, charged, tracked messages', () => {
     expect(p.ses.received.filter((m) => m.to[0] === 'siti@example.id')).toHaveLength(1); // the hung request never completed
     const wa = rows.find((r) => r.channel === 'WHATSAPP');
     expect(wa.history.filter((h: any) => h.status === 'QUEUED')).toHaveLength(3);
-    const ledger = await k.gql(t.admin, 'query { creditTransactions(first: 10) { edges { node { kind deliveryId } } } }');
-    expect(ledger.data.creditTransactions.edges.filter((x: any) => x.node.kind === 'DEBIT' && x.node.deliveryId === wa.id)).toHaveLength(1);
+    const ledger = await k.gql(
+      t.admin,
+      'query { creditTransactions(first: 10) { edges { node { kind deliveryId } } } }',
+    );
+    expect(
+      ledger.data.creditTransactions.edges.filter((x: any) => x.node.kind === 'DEBIT' && x.node.deliveryId === wa.id),
+    ).toHaveLength(1);
   });
 
   it("a send that timed out but did arrive is settled by the provider's receipt, not sent twice", async () => {
     const t = await readyTenant();
-    await eventually(() => expect(p.whatsapp.webhooks.some((w) => w.url.endsWith(`/webhooks/whatsapp/${t.id}`))).toBe(true));
+    await eventually(() =>
+      expect(p.whatsapp.webhooks.some((w) => w.url.endsWith(`/webhooks/whatsapp/${t.id}`))).toBe(true),
+    );
     // The provider takes the message but answers after Kabar's timeout, and reports it a second later.
     enableReceipts(p, k.url, { delayMs: 1000 });
     try {
       p.whatsapp.fail(1, 'late');
       const [row] = await settled(t, (await publish(t, 'appointment.no_show')).id, 1);
       expect(row).toMatchObject({ status: 'SENT', providerMessageId: p.whatsapp.received[0]!.messageId });
-      expect(row.history.map((h: any) => h.reason ?? h.status)).toEqual(['QUEUED', "attempt 1 failed (timeout after 500 ms); retrying unless the provider's receipt shows it arrived", 'SENT']);
+      expect(row.history.map((h: any) => h.reason ?? h.status)).toEqual([
+        'QUEUED',
+        "attempt 1 failed (timeout after 500 ms); retrying unless the provider's receipt shows it arrived",
+        'SENT',
+      ]);
       // Past the grace, nothing was sent again.
       await new Promise((r) => setTimeout(r, RECEIPT_GRACE_MS + 1000));
       expect(p.whatsapp.received).toHaveLength(1);
@@ -244,7 +347,10 @@ describe('dispatch: events become delivered, charged, tracked messages', () => {
     const rows = await settled(t, (await publish(t, 'appointment.no_show')).id, 1);
     expect(rows[0].status).toBe('FAILED');
     expect(rows[0].reason).toContain('132001');
-    const res = await k.gql(t.admin, 'query { creditBalance { balance } creditTransactions(first: 5) { edges { node { kind amount } } } }');
+    const res = await k.gql(
+      t.admin,
+      'query { creditBalance { balance } creditTransactions(first: 5) { edges { node { kind amount } } } }',
+    );
     expect(res.data.creditBalance.balance).toBe('1000');
     expect(res.data.creditTransactions.edges.map((e: any) => e.node.kind).slice(0, 2)).toEqual(['REFUND', 'DEBIT']);
   });
@@ -260,24 +366,41 @@ describe('dispatch: events become delivered, charged, tracked messages', () => {
     expect(secret).toBeTruthy();
     const [row] = await settled(t, (await publish(t, 'appointment.no_show')).id, 1);
     const hook = `${k.url.replace('/graphql', '')}/webhooks/whatsapp/${t.id}`;
-    const status = (s: string) => whatsappStatusPayload([{ id: row.providerMessageId, status: s as any, recipientId: '6281234567890' }]);
+    const status = (s: string) =>
+      whatsappStatusPayload([{ id: row.providerMessageId, status: s as any, recipientId: '6281234567890' }]);
 
     expect((await sendWhatsAppWebhook(hook, 'wrong-secret', status('read'))).status).toBe(401);
     expect((await sendWhatsAppWebhook(hook, null, status('read'))).status).toBe(401);
-    expect((await k.gql(t.admin, 'query($id: ID!) { delivery(id: $id) { status } }', { id: row.id })).data.delivery.status).toBe('SENT');
+    expect(
+      (await k.gql(t.admin, 'query($id: ID!) { delivery(id: $id) { status } }', { id: row.id })).data.delivery.status,
+    ).toBe('SENT');
 
     expect((await sendWhatsAppWebhook(hook, secret, status('delivered'))).status).toBe(200);
     expect((await sendWhatsAppWebhook(hook, secret, status('sent'))).status).toBe(200); // late and out of order
-    const after = await k.gql(t.admin, 'query($id: ID!) { delivery(id: $id) { status history { status } } }', { id: row.id });
+    const after = await k.gql(t.admin, 'query($id: ID!) { delivery(id: $id) { status history { status } } }', {
+      id: row.id,
+    });
     expect(after.data.delivery.status).toBe('DELIVERED');
     expect(after.data.delivery.history.map((h: any) => h.status)).toEqual(['QUEUED', 'SENT', 'DELIVERED', 'SENT']);
     await sendWhatsAppWebhook(hook, secret, status('read'));
-    expect((await k.gql(t.admin, 'query($id: ID!) { delivery(id: $id) { status } }', { id: row.id })).data.delivery.status).toBe('READ');
+    expect(
+      (await k.gql(t.admin, 'query($id: ID!) { delivery(id: $id) { status } }', { id: row.id })).data.delivery.status,
+    ).toBe('READ');
 
     // Another tenant's webhook URL cannot touch this delivery, even with its own valid secret.
     const other = await readyTenant();
-    const otherSecret = (await eventually(() => { const r = p.whatsapp.webhooks.find((w) => w.url.endsWith(other.id)); expect(r).toBeDefined(); return r!; })).headers['X-Kabar-Webhook-Secret']!;
-    const res = await sendWhatsAppWebhook(`${k.url.replace('/graphql', '')}/webhooks/whatsapp/${other.id}`, otherSecret, whatsappStatusPayload([{ id: row.providerMessageId, status: 'failed' as any, recipientId: '1' }]));
+    const otherSecret = (
+      await eventually(() => {
+        const r = p.whatsapp.webhooks.find((w) => w.url.endsWith(other.id));
+        expect(r).toBeDefined();
+        return r!;
+      })
+    ).headers['X-Kabar-Webhook-Secret']!;
+    const res = await sendWhatsAppWebhook(
+      `${k.url.replace('/graphql', '')}/webhooks/whatsapp/${other.id}`,
+      otherSecret,
+      whatsappStatusPayload([{ id: row.providerMessageId, status: 'failed' as any, recipientId: '1' }]),
+    );
     expect(((await res.json()) as any).applied).toBe(0);
   });
 
@@ -285,11 +408,19 @@ describe('dispatch: events become delivered, charged, tracked messages', () => {
     const t = await readyTenant();
     const [sms] = (await settled(t, (await publish(t, 'walkin.token_called')).id)).filter((r) => r.channel === 'SMS');
     const base = k.url.replace('/graphql', '');
-    const forged = await fetch(`${base}/webhooks/sms/${t.id}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'forged' }, body: `MessageSid=${sms.providerMessageId}&MessageStatus=delivered` });
+    const forged = await fetch(`${base}/webhooks/sms/${t.id}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'forged' },
+      body: `MessageSid=${sms.providerMessageId}&MessageStatus=delivered`,
+    });
     expect(forged.status).toBe(401);
     const ok = await p.sms.sendStatus(sms.providerMessageId, 'delivered');
     expect(ok.status).toBe(200);
-    await eventually(async () => expect((await k.gql(t.admin, 'query($id: ID!) { delivery(id: $id) { status } }', { id: sms.id })).data.delivery.status).toBe('DELIVERED'));
+    await eventually(async () =>
+      expect(
+        (await k.gql(t.admin, 'query($id: ID!) { delivery(id: $id) { status } }', { id: sms.id })).data.delivery.status,
+      ).toBe('DELIVERED'),
+    );
   });
 
   it('SES events arrive through SNS: signed ones move the delivery, forged ones are rejected', async () => {
@@ -300,12 +431,27 @@ describe('dispatch: events become delivered, charged, tracked messages', () => {
     const message = { ...sesDeliveryMessage(email.providerMessageId, email.recipient) };
     const forged = sns.notification(message);
     forged.Message = JSON.stringify({ ...message, notificationType: 'Bounce' });
-    expect((await fetch(hook, { method: 'POST', headers: { 'content-type': 'text/plain', 'x-amz-sns-message-type': 'Notification' }, body: JSON.stringify(forged) })).status).toBe(401);
+    expect(
+      (
+        await fetch(hook, {
+          method: 'POST',
+          headers: { 'content-type': 'text/plain', 'x-amz-sns-message-type': 'Notification' },
+          body: JSON.stringify(forged),
+        })
+      ).status,
+    ).toBe(401);
     expect((await sendSesEvent(hook, sns, message, 2)).status).toBe(200);
-    await eventually(async () => expect((await k.gql(t.admin, 'query($id: ID!) { delivery(id: $id) { status } }', { id: email.id })).data.delivery.status).toBe('DELIVERED'));
+    await eventually(async () =>
+      expect(
+        (await k.gql(t.admin, 'query($id: ID!) { delivery(id: $id) { status } }', { id: email.id })).data.delivery
+          .status,
+      ).toBe('DELIVERED'),
+    );
     // A bounce after delivery is recorded but cannot undo it.
     await sendSesEvent(hook, sns, sesBounceMessage(email.providerMessageId, 'Permanent', 'General', email.recipient));
-    const after = await k.gql(t.admin, 'query($id: ID!) { delivery(id: $id) { status history { status } } }', { id: email.id });
+    const after = await k.gql(t.admin, 'query($id: ID!) { delivery(id: $id) { status history { status } } }', {
+      id: email.id,
+    });
     expect(after.data.delivery.status).toBe('DELIVERED');
     expect(after.data.delivery.history.map((h: any) => h.status)).toEqual(['QUEUED', 'SENT', 'DELIVERED', 'FAILED']);
   });
@@ -314,16 +460,26 @@ describe('dispatch: events become delivered, charged, tracked messages', () => {
     const t = await readyTenant('0');
     const req = await k.gql(t.admin, 'mutation { requestCreditPurchase(amount: "250000") { id } }');
     const id = req.data.requestCreditPurchase.id;
-    await k.gql(platform, 'mutation($id: ID!) { confirmCreditPurchase(id: $id, reference: "TRX-77") { status } }', { id });
-    await k.gql(platform, 'mutation($id: ID!) { confirmCreditPurchase(id: $id, reference: "TRX-77") { status } }', { id }); // idempotent: no second notice
+    await k.gql(platform, 'mutation($id: ID!) { confirmCreditPurchase(id: $id, reference: "TRX-77") { status } }', {
+      id,
+    });
+    await k.gql(platform, 'mutation($id: ID!) { confirmCreditPurchase(id: $id, reference: "TRX-77") { status } }', {
+      id,
+    }); // idempotent: no second notice
     const rows = await eventually(async () => {
-      const res = await k.gql(t.admin, 'query { deliveries(filter: { eventType: "credit.purchase_status", channel: EMAIL }) { edges { node { eventId recipient status renderedBody } } } }');
+      const res = await k.gql(
+        t.admin,
+        'query { deliveries(filter: { eventType: "credit.purchase_status", channel: EMAIL }) { edges { node { eventId recipient status renderedBody } } } }',
+      );
       const r = res.data.deliveries.edges.map((e: any) => e.node);
       expect(r).toHaveLength(2);
       expect(r.every((x: any) => x.status === 'SENT')).toBe(true);
       return r;
     });
-    expect(rows.map((r: any) => r.eventId).sort()).toEqual([`credit.purchase_status:${id}:PAID`, `credit.purchase_status:${id}:PENDING`]);
+    expect(rows.map((r: any) => r.eventId).sort()).toEqual([
+      `credit.purchase_status:${id}:PAID`,
+      `credit.purchase_status:${id}:PENDING`,
+    ]);
     expect(rows.every((r: any) => r.recipient === 'admin@rs.example')).toBe(true);
     expect(rows.find((r: any) => r.eventId.endsWith('PAID')).renderedBody).toMatch(/250[.,]000/);
   });
@@ -343,14 +499,34 @@ describe('dispatch: events become delivered, charged, tracked messages', () => {
     const t = await readyTenant();
     const base = k.url.replace('/graphql', '');
     const post = (token: string | null, body: unknown, headers: Record<string, string> = {}) =>
-      fetch(`${base}/events`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers }, body: JSON.stringify(body) });
+      fetch(`${base}/events`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...headers,
+        },
+        body: JSON.stringify(body),
+      });
     const e = sampleEvent('appointment.completed');
     const ok = await post(t.service, { ...e, tenantId: t.id });
     expect(ok.status).toBe(202);
     expect(await ok.json()).toEqual({ eventId: e.id, accepted: true, duplicate: false });
     await settled(t, e.id, 1);
     const ce = sampleEvent('appointment.completed');
-    const cloud = await post(t.service, { specversion: '1.0', id: ce.id, source: '/booking', type: ce.type, time: ce.occurredAt, tenantid: t.id, data: ce.data }, { 'content-type': 'application/cloudevents+json' });
+    const cloud = await post(
+      t.service,
+      {
+        specversion: '1.0',
+        id: ce.id,
+        source: '/booking',
+        type: ce.type,
+        time: ce.occurredAt,
+        tenantid: t.id,
+        data: ce.data,
+      },
+      { 'content-type': 'application/cloudevents+json' },
+    );
     expect(cloud.status).toBe(202);
     await settled(t, ce.id, 1);
     expect((await post(null, { ...e, tenantId: t.id })).status).toBe(401);
@@ -364,15 +540,29 @@ describe('dispatch: events become delivered, charged, tracked messages', () => {
 
   it('every staff event type reaches the staff of its department or routing rule', async () => {
     const t = await readyTenant();
-    await k.gql(t.admin, 'mutation { upsertRoutingRule(input: { name: "Packages to billing", eventPattern: "package.*", departments: ["billing"], channels: [EMAIL] }) { id } }');
+    await k.gql(
+      t.admin,
+      'mutation { upsertRoutingRule(input: { name: "Packages to billing", eventPattern: "package.*", departments: ["billing"], channels: [EMAIL] }) { id } }',
+    );
     const expected: Record<string, string> = {
-      'billing.bill_generated': 'rina@rs.example', 'billing.refund_processed': 'fajar@rs.example', 'billing.deposit_received': 'agus@rs.example',
-      'package.purchased': 'rina@rs.example', 'package.redeemed': 'rina@rs.example', 'package.expired': 'rina@rs.example', 'package.exhausted': 'rina@rs.example',
+      'billing.bill_generated': 'rina@rs.example',
+      'billing.refund_processed': 'fajar@rs.example',
+      'billing.deposit_received': 'agus@rs.example',
+      'package.purchased': 'rina@rs.example',
+      'package.redeemed': 'rina@rs.example',
+      'package.expired': 'rina@rs.example',
+      'package.exhausted': 'rina@rs.example',
       'lab.test_requested': 'wati@rs.example',
     };
     for (const [type, to] of Object.entries(expected)) {
       const rows = await settled(t, (await publish(t, type)).id, 1);
-      expect(rows[0], type).toMatchObject({ channel: 'EMAIL', recipient: to, recipientKind: 'staff', status: 'SENT', language: 'EN' });
+      expect(rows[0], type).toMatchObject({
+        channel: 'EMAIL',
+        recipient: to,
+        recipientKind: 'staff',
+        status: 'SENT',
+        language: 'EN',
+      });
       expect(rows[0].renderedBody, type).not.toMatch(/undefined|null|\{\{/);
     }
   });
@@ -382,9 +572,24 @@ describe('dispatch: events become delivered, charged, tracked messages', () => {
     const before = p.whatsapp.received.length;
     const ids: string[] = [];
     // Each to a patient of their own: Meta paces one recipient (45 at once, then one per 6 s), and so does Kabar.
-    await Promise.all(Array.from({ length: 200 }, async (_, i) => ids.push((await publish(t, 'appointment.no_show', sampleData('appointment.no_show', { phone: `+62815${String(i).padStart(8, '0')}` }))).id)));
+    await Promise.all(
+      Array.from({ length: 200 }, async (_, i) =>
+        ids.push(
+          (
+            await publish(
+              t,
+              'appointment.no_show',
+              sampleData('appointment.no_show', { phone: `+62815${String(i).padStart(8, '0')}` }),
+            )
+          ).id,
+        ),
+      ),
+    );
     const rows = await eventually(async () => {
-      const res = await k.gql(t.admin, 'query { deliveries(first: 100, filter: { eventType: "appointment.no_show" }) { totalCount } sent: deliveries(filter: { eventType: "appointment.no_show", status: SENT }) { totalCount } skipped: deliveries(filter: { eventType: "appointment.no_show", status: SKIPPED }) { totalCount } }');
+      const res = await k.gql(
+        t.admin,
+        'query { deliveries(first: 100, filter: { eventType: "appointment.no_show" }) { totalCount } sent: deliveries(filter: { eventType: "appointment.no_show", status: SENT }) { totalCount } skipped: deliveries(filter: { eventType: "appointment.no_show", status: SKIPPED }) { totalCount } }',
+      );
       expect(res.data.deliveries.totalCount).toBe(200);
       expect(res.data.sent.totalCount + res.data.skipped.totalCount).toBe(200);
       return res.data;
@@ -392,8 +597,13 @@ describe('dispatch: events become delivered, charged, tracked messages', () => {
     expect(rows.sent.totalCount).toBe(80);
     expect(rows.skipped.totalCount).toBe(120);
     expect(p.whatsapp.received.length - before).toBe(80);
-    const skipped = await k.gql(t.admin, 'query { deliveries(first: 100, filter: { status: SKIPPED, eventType: "appointment.no_show" }) { edges { node { reason } } } }');
-    expect(new Set(skipped.data.deliveries.edges.map((e: any) => e.node.reason))).toEqual(new Set(['INSUFFICIENT_CREDIT']));
+    const skipped = await k.gql(
+      t.admin,
+      'query { deliveries(first: 100, filter: { status: SKIPPED, eventType: "appointment.no_show" }) { edges { node { reason } } } }',
+    );
+    expect(new Set(skipped.data.deliveries.edges.map((e: any) => e.node.reason))).toEqual(
+      new Set(['INSUFFICIENT_CREDIT']),
+    );
     const balance = await k.gql(t.admin, 'query { creditBalance { balance } }');
     expect(balance.data.creditBalance.balance).toBe('0');
     // The balance equals the ledger's sum, and no delivery was charged twice.
@@ -401,7 +611,11 @@ describe('dispatch: events become delivered, charged, tracked messages', () => {
     const charged = new Set<string>();
     let after: string | null = null;
     do {
-      const page: any = await k.gql(t.admin, 'query($after: String) { creditTransactions(first: 100, after: $after) { edges { node { kind amount deliveryId } } pageInfo { hasNextPage endCursor } } }', { after });
+      const page: any = await k.gql(
+        t.admin,
+        'query($after: String) { creditTransactions(first: 100, after: $after) { edges { node { kind amount deliveryId } } pageInfo { hasNextPage endCursor } } }',
+        { after },
+      );
       for (const { node } of page.data.creditTransactions.edges) {
         sum = sum.plus(node.amount);
         if (node.kind === 'DEBIT') {
@@ -409,7 +623,9 @@ describe('dispatch: events become delivered, charged, tracked messages', () => {
           charged.add(node.deliveryId);
         }
       }
-      after = page.data.creditTransactions.pageInfo.hasNextPage ? page.data.creditTransactions.pageInfo.endCursor : null;
+      after = page.data.creditTransactions.pageInfo.hasNextPage
+        ? page.data.creditTransactions.pageInfo.endCursor
+        : null;
     } while (after);
     expect(sum.toFixed()).toBe('0');
     expect(charged.size).toBe(80);

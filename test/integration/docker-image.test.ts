@@ -13,7 +13,10 @@ import { freePort } from '../helpers/net.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8').replace(/\\\n/g, ' ');
-const instructions = dockerfile.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+const instructions = dockerfile
+  .split('\n')
+  .map((l) => l.trim())
+  .filter((l) => l && !l.startsWith('#'));
 
 /** .dockerignore as Docker reads it: root-anchored globs, a match excludes its subtree, `!` re-includes, last match wins. */
 function ignored(path: string, patterns: string[]): boolean {
@@ -21,7 +24,12 @@ function ignored(path: string, patterns: string[]): boolean {
   for (const raw of patterns) {
     const negate = raw.startsWith('!');
     const glob = (negate ? raw.slice(1) : raw).replace(/^\/+|\/+$/g, '');
-    const re = new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}(/.*)?$`);
+    const re = new RegExp(
+      `^${glob
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '[^/]*')
+        .replace(/\?/g, '[^/]')}(/.*)?$`,
+    );
     if (re.test(path)) out = !negate;
   }
   return out;
@@ -29,8 +37,16 @@ function ignored(path: string, patterns: string[]): boolean {
 
 /** The build context: the repository's files (tracked or new, not git-ignored) minus .dockerignore. */
 function contextFiles(): string[] {
-  const patterns = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
-  const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter(Boolean);
+  const patterns = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+  const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  })
+    .split('\n')
+    .filter(Boolean);
   return files.filter((f) => existsSync(join(ROOT, f)) && !ignored(f, patterns));
 }
 
@@ -40,7 +56,9 @@ function copyLikeDocker(app: string): void {
   for (const line of instructions) {
     const m = /^COPY\s+(.*)$/i.exec(line);
     if (!m) continue;
-    const args = m[1]!.trim().startsWith('[') ? (JSON.parse(m[1]!) as string[]) : m[1]!.split(/\s+/).filter((a) => !a.startsWith('--'));
+    const args = m[1]!.trim().startsWith('[')
+      ? (JSON.parse(m[1]!) as string[])
+      : m[1]!.split(/\s+/).filter((a) => !a.startsWith('--'));
     const dest = join(app, args.at(-1)!);
     for (const src of args.slice(0, -1)) {
       if (src === '.') {
@@ -72,20 +90,45 @@ describe('the Docker image, built without Docker', () => {
     // them: npm prune only removes), without npm's own record of it, then pruned.
     execFileSync('cp', ['-al', realpathSync(join(ROOT, 'node_modules')), join(app, 'node_modules')]);
     rmSync(join(app, 'node_modules', '.package-lock.json'), { force: true });
-    execFileSync('npm', ['prune', '--omit=dev', '--no-audit', '--no-fund', '--offline'], { cwd: app, stdio: 'ignore', timeout: 240_000 });
-    for (const dev of ['typescript', 'vitest', 'drizzle-kit']) expect(existsSync(join(app, 'node_modules', dev)), `${dev} pruned`).toBe(false);
+    execFileSync('npm', ['prune', '--omit=dev', '--no-audit', '--no-fund', '--offline'], {
+      cwd: app,
+      stdio: 'ignore',
+      timeout: 240_000,
+    });
+    for (const dev of ['typescript', 'vitest', 'drizzle-kit'])
+      expect(existsSync(join(app, 'node_modules', dev)), `${dev} pruned`).toBe(false);
     expect(existsSync(join(app, 'node_modules', 'tsx')), 'tsx is a runtime dependency').toBe(true);
 
     const cmd = /^CMD\s+(\[.*\])$/m.exec(instructions.join('\n'));
     expect(cmd, 'CMD in exec form').not.toBeNull();
     const [exe, ...args] = JSON.parse(cmd![1]!) as string[];
     expect(exe).toBe('node');
-    const env = Object.fromEntries(instructions.filter((l) => /^ENV\s/i.test(l)).flatMap((l) => l.slice(4).trim().split(/\s+/).map((kv) => kv.split('=') as [string, string])));
+    const env = Object.fromEntries(
+      instructions
+        .filter((l) => /^ENV\s/i.test(l))
+        .flatMap((l) =>
+          l
+            .slice(4)
+            .trim()
+            .split(/\s+/)
+            .map((kv) => kv.split('=') as [string, string]),
+        ),
+    );
     expect(env.NODE_ENV).toBe('production');
     const port = await freePort();
     const child = spawn(process.execPath, args, {
       cwd: app,
-      env: { PATH: process.env.PATH ?? '', HOME: app, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', DATABASE_URL: inject('databaseUrl'), KABAR_JWT_SECRET: JWT.secret, KABAR_ENCRYPTION_KEY: generateKey() },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: app,
+        ...env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        DATABASE_URL: inject('databaseUrl'),
+        KABAR_JWT_SECRET: JWT.secret,
+        KABAR_ENCRYPTION_KEY: generateKey(),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -95,8 +138,14 @@ describe('the Docker image, built without Docker', () => {
     process.once('exit', () => child.kill('SIGKILL'));
     try {
       let status = 0;
-      for (const deadline = Date.now() + 180_000; status !== 200 && Date.now() < deadline && child.exitCode === null;) {
-        status = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status, () => 0);
+      for (
+        const deadline = Date.now() + 180_000;
+        status !== 200 && Date.now() < deadline && child.exitCode === null;
+      ) {
+        status = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+          (r) => r.status,
+          () => 0,
+        );
         if (status !== 200) await new Promise((r) => setTimeout(r, 500));
       }
       expect(status, output.slice(-2000)).toBe(200);

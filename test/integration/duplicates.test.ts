@@ -12,7 +12,14 @@ import { startProviders, type Providers } from '../helpers/providers.js';
  */
 describe('duplicates after the 5-minute window', () => {
   const suffix = randomUUID().slice(0, 8);
-  const topics = { KAFKA_EVENTS_TOPIC: `kabar.events.${suffix}`, KAFKA_DLQ_TOPIC: `kabar.events.dlq.${suffix}`, KAFKA_STATUS_TOPIC: `kabar.delivery-status.${suffix}`, KAFKA_LIVE_TOPIC: `kabar.live.${suffix}`, KAFKA_CONSUMER_GROUP: `kabar-dispatcher-${suffix}`, KAFKA_PARTITIONS: '1' };
+  const topics = {
+    KAFKA_EVENTS_TOPIC: `kabar.events.${suffix}`,
+    KAFKA_DLQ_TOPIC: `kabar.events.dlq.${suffix}`,
+    KAFKA_STATUS_TOPIC: `kabar.delivery-status.${suffix}`,
+    KAFKA_LIVE_TOPIC: `kabar.live.${suffix}`,
+    KAFKA_CONSUMER_GROUP: `kabar-dispatcher-${suffix}`,
+    KAFKA_PARTITIONS: '1',
+  };
   let k: TestKabar;
   let p: Providers;
   let producer: Producer;
@@ -22,7 +29,11 @@ describe('duplicates after the 5-minute window', () => {
   beforeAll(async () => {
     const brokers = inject('kafkaBrokers');
     p = await startProviders();
-    k = await startKabar({ channels: p.channels, env: { ...p.env, ...topics, KAFKA_BROKERS: brokers }, now: () => new Date(Date.now() + offset) });
+    k = await startKabar({
+      channels: p.channels,
+      env: { ...p.env, ...topics, KAFKA_BROKERS: brokers },
+      now: () => new Date(Date.now() + offset),
+    });
     const kafka = new Kafka({ clientId: 'duplicates-test', brokers: [brokers], logLevel: logLevel.NOTHING });
     producer = kafka.producer();
     admin = kafka.admin();
@@ -37,18 +48,34 @@ describe('duplicates after the 5-minute window', () => {
 
   /** Waits until the dispatcher's group has committed everything produced so far (`n` messages). */
   const consumed = (n: number) =>
-    eventually(async () => {
-      const [o] = await admin.fetchOffsets({ groupId: topics.KAFKA_CONSUMER_GROUP, topics: [topics.KAFKA_EVENTS_TOPIC] });
-      expect(o!.partitions[0]!.offset).toBe(String(n));
-    }, 20_000, 100);
+    eventually(
+      async () => {
+        const [o] = await admin.fetchOffsets({
+          groupId: topics.KAFKA_CONSUMER_GROUP,
+          topics: [topics.KAFKA_EVENTS_TOPIC],
+        });
+        expect(o!.partitions[0]!.offset).toBe(String(n));
+      },
+      20_000,
+      100,
+    );
 
   it('the same event produced again 6 minutes later yields no delivery and no provider call', async () => {
     const t = await k.newTenant();
     const e = sampleEvent('appointment.completed'); // one email to the patient
     const message = { key: t.id, value: JSON.stringify({ ...e, tenantId: t.id }) };
     const rows = async () =>
-      (await k.gql(t.admin, 'query($e: String) { deliveries(filter: { eventId: $e }) { edges { node { channel status } } } }', { e: e.id })).data.deliveries.edges.map((x: any) => x.node);
-    const mails = () => p.ses.received.filter((m) => m.to[0] === 'siti@example.id' && m.text?.includes(((e.data as any).appointment).bookingReference)).length;
+      (
+        await k.gql(
+          t.admin,
+          'query($e: String) { deliveries(filter: { eventId: $e }) { edges { node { channel status } } } }',
+          { e: e.id },
+        )
+      ).data.deliveries.edges.map((x: any) => x.node);
+    const mails = () =>
+      p.ses.received.filter(
+        (m) => m.to[0] === 'siti@example.id' && m.text?.includes((e.data as any).appointment.bookingReference),
+      ).length;
 
     await producer.send({ topic: topics.KAFKA_EVENTS_TOPIC, messages: [message] });
     await eventually(async () => expect(await rows()).toEqual([{ channel: 'EMAIL', status: 'SENT' }]));

@@ -15,7 +15,13 @@ async function boot(dataDir: string) {
   const tenantId = await ensureDemoTenant(app);
   const tokens = await demoTokens(app, tenantId);
   const gql = async (token: string, query: string) =>
-    (await (await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query }) })).json()) as any;
+    (await (
+      await fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query }),
+      })
+    ).json()) as any;
   return { app, server, tenantId, tokens, gql, stop: () => runtime.stop() };
 }
 
@@ -26,10 +32,16 @@ describe('embedded mode', () => {
   it('runs with no servers, prints working tokens, and keeps its data across a restart', async () => {
     const first = await boot(dir);
     expect(first.app.db.kind).toBe('pglite');
-    const tenant = await first.gql(first.tokens.TENANT_ADMIN, '{ tenant { id name currency } referenceData(key: "WhatsApp_Notification") { value } }');
+    const tenant = await first.gql(
+      first.tokens.TENANT_ADMIN,
+      '{ tenant { id name currency } referenceData(key: "WhatsApp_Notification") { value } }',
+    );
     expect(tenant.data.tenant).toMatchObject({ id: first.tenantId, currency: 'IDR' });
     expect(tenant.data.referenceData.value).toBe('1');
-    const set = await first.gql(first.tokens.TENANT_ADMIN, 'mutation { upsertWhatsAppConfig(input: { senderNumber: "+6281234567890", token: "sandbox-token-123", country: "ID", currency: "IDR", isActive: true }) { tokenSet } }');
+    const set = await first.gql(
+      first.tokens.TENANT_ADMIN,
+      'mutation { upsertWhatsAppConfig(input: { senderNumber: "+6281234567890", token: "sandbox-token-123", country: "ID", currency: "IDR", isActive: true }) { tokenSet } }',
+    );
     expect(set.data.upsertWhatsAppConfig.tokenSet).toBe(true);
     const oldAdminToken = first.tokens.TENANT_ADMIN;
     await first.stop();
@@ -47,11 +59,29 @@ describe('embedded mode', () => {
     expect(script.status).toBe(200);
 
     // The same flow as production, end to end: an event in, a WhatsApp message charged and recorded by the sandbox.
-    const event = { id: 'evt-embedded-1', type: 'appointment.no_show', tenantId: second.tenantId, occurredAt: '2026-11-23T09:15:00+07:00', data: { patient: { id: 'p-1', name: 'Siti Rahma', phone: '+6281234567890' }, appointment: { id: 'a-1', bookingReference: 'BK-1', slotStart: '2026-11-25T10:30:00+07:00' }, doctor: { id: 'd-1', name: 'dr. Andi' }, centre: { id: 'c-1', name: 'Klinik Sehat' } } };
-    const posted = await fetch(new URL('/events', second.server.url), { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${second.tokens.SERVICE}` }, body: JSON.stringify(event) });
+    const event = {
+      id: 'evt-embedded-1',
+      type: 'appointment.no_show',
+      tenantId: second.tenantId,
+      occurredAt: '2026-11-23T09:15:00+07:00',
+      data: {
+        patient: { id: 'p-1', name: 'Siti Rahma', phone: '+6281234567890' },
+        appointment: { id: 'a-1', bookingReference: 'BK-1', slotStart: '2026-11-25T10:30:00+07:00' },
+        doctor: { id: 'd-1', name: 'dr. Andi' },
+        centre: { id: 'c-1', name: 'Klinik Sehat' },
+      },
+    };
+    const posted = await fetch(new URL('/events', second.server.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${second.tokens.SERVICE}` },
+      body: JSON.stringify(event),
+    });
     expect(posted.status).toBe(202);
     for (let i = 0; i < 50; i++) {
-      const d = await second.gql(second.tokens.TENANT_ADMIN, '{ deliveries { edges { node { channel status cost providerMessageId } } } }');
+      const d = await second.gql(
+        second.tokens.TENANT_ADMIN,
+        '{ deliveries { edges { node { channel status cost providerMessageId } } } }',
+      );
       const node = d.data.deliveries.edges[0]?.node;
       if (node?.status === 'SENT') {
         expect(node).toMatchObject({ channel: 'WHATSAPP', cost: '356.65' });

@@ -9,7 +9,12 @@ const confirmed = () => ({
   occurredAt: '2026-11-23T09:15:00+07:00',
   data: {
     patient: { id: 'p-19', name: 'Siti Rahma', phone: '+6281234567890', email: 'siti@example.id', language: 'id' },
-    appointment: { id: 'a-88', bookingReference: 'BK-1042', slotStart: '2026-11-25T10:30:00+07:00', status: 'confirmed' },
+    appointment: {
+      id: 'a-88',
+      bookingReference: 'BK-1042',
+      slotStart: '2026-11-25T10:30:00+07:00',
+      status: 'confirmed',
+    },
     doctor: { id: 'd-3', name: 'dr. Andi Wijaya, Sp.PD' },
     centre: { id: 'c-1', name: 'Klinik Sehat Menteng', timezone: 'Asia/Jakarta' },
     financial: { amount: '150000', currency: 'IDR', paymentStatus: 'paid' },
@@ -26,7 +31,15 @@ describe('event catalogue and ingest', () => {
   it('serves every event type and its JSON Schema', async () => {
     const t = await k.newTenant();
     const types = (await k.gql(t.staff, '{ eventTypes }')).data.eventTypes as string[];
-    expect(types).toEqual(expect.arrayContaining(['appointment.confirmed', 'doctor.emergency_leave', 'billing.bill_generated', 'lab.test_requested', 'credit.insufficient']));
+    expect(types).toEqual(
+      expect.arrayContaining([
+        'appointment.confirmed',
+        'doctor.emergency_leave',
+        'billing.bill_generated',
+        'lab.test_requested',
+        'credit.insufficient',
+      ]),
+    );
     const schema = (await k.gql(t.staff, '{ eventSchema(type: "appointment.confirmed") }')).data.eventSchema;
     expect(schema.required).toEqual(expect.arrayContaining(['patient', 'appointment', 'doctor', 'centre']));
     expect((await k.gql(t.staff, '{ eventSchema(type: "no.such") }')).data.eventSchema).toBeNull();
@@ -39,7 +52,12 @@ describe('event catalogue and ingest', () => {
     expect(first.data.publishEvent).toEqual({ eventId: input.id, accepted: true, duplicate: false });
     // A racing re-publish before the first is recorded still yields one set of messages.
     await k.gql(t.service, PUBLISH, { input });
-    const count = async () => (await k.gql(t.admin, 'query($e: String) { deliveries(filter: { eventId: $e }) { totalCount } }', { e: input.id })).data.deliveries.totalCount;
+    const count = async () =>
+      (
+        await k.gql(t.admin, 'query($e: String) { deliveries(filter: { eventId: $e }) { totalCount } }', {
+          e: input.id,
+        })
+      ).data.deliveries.totalCount;
     await eventually(async () => expect(await count()).toBe(2)); // WhatsApp + Email defaults
     const again = await k.gql(t.service, PUBLISH, { input });
     expect(again.data.publishEvent).toEqual({ eventId: input.id, accepted: true, duplicate: true });
@@ -56,7 +74,10 @@ describe('event catalogue and ingest', () => {
       [{ ...confirmed(), type: 'appointment.exploded' }, /^input\.type$/],
       [{ ...confirmed(), type: 'appointment.reminder' }, /^input\.type$/],
       [{ ...confirmed(), data: { ...confirmed().data, patient: undefined } }, /^input\.data/],
-      [{ ...confirmed(), data: { ...confirmed().data, patient: { id: 'p', name: 'X', phone: '0812' } } }, /^input\.data\.patient/],
+      [
+        { ...confirmed(), data: { ...confirmed().data, patient: { id: 'p', name: 'X', phone: '0812' } } },
+        /^input\.data\.patient/,
+      ],
     ];
     for (const [input, field] of cases) {
       const res = await k.gql(t.service, PUBLISH, { input });

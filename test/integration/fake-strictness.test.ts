@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FAKE_FCM_ACCESS_TOKEN, shippedWhatsAppTemplates, startFakeProviders, type FakeProviders } from '../fakes/index.js';
+import {
+  FAKE_FCM_ACCESS_TOKEN,
+  shippedWhatsAppTemplates,
+  startFakeProviders,
+  type FakeProviders,
+} from '../fakes/index.js';
 
 // The shared fakes refuse what the providers refuse, and before any injected fault: a test whose
 // request is malformed sees the provider's refusal, never a fault that hides it.
@@ -18,7 +23,16 @@ const waSend = (key: string, name: string, language: string, params: string[]) =
   fetch(`${f.whatsapp.url}/messages`, {
     method: 'POST',
     headers: { 'D360-API-KEY': key, 'content-type': 'application/json' },
-    body: JSON.stringify({ messaging_product: 'whatsapp', to: '6281234567890', type: 'template', template: { name, language: { policy: 'deterministic', code: language }, components: [{ type: 'body', parameters: params.map((text) => ({ type: 'text', text })) }] } }),
+    body: JSON.stringify({
+      messaging_product: 'whatsapp',
+      to: '6281234567890',
+      type: 'template',
+      template: {
+        name,
+        language: { policy: 'deterministic', code: language },
+        components: [{ type: 'body', parameters: params.map((text) => ({ type: 'text', text })) }],
+      },
+    }),
   });
 const metaCode = async (res: Response) => ((await res.json()) as { error?: { code: number } }).error?.code;
 /** kabar_appointment_confirmed (EN): patient, doctor, centre, date, time, booking reference. */
@@ -59,15 +73,21 @@ describe('WhatsApp fake (360dialog + Meta)', () => {
 });
 
 describe('FCM fake', () => {
-  const push = (token: string) => fetch(`${f.fcm.url}/v1/projects/${f.fcm.projectId}/messages:send`, {
-    method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ message: { token: 'device-1', notification: { title: 'T', body: 'B' } } }),
-  });
+  const push = (token: string) =>
+    fetch(`${f.fcm.url}/v1/projects/${f.fcm.projectId}/messages:send`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ message: { token: 'device-1', notification: { title: 'T', body: 'B' } } }),
+    });
 
   it('takes only its bearer token, and validates before a queued fault', async () => {
     f.fcm.fail(1, '5xx');
     expect((await push('any-token')).status).toBe(401);
-    const invalid = await fetch(`${f.fcm.url}/v1/projects/${f.fcm.projectId}/messages:send`, { method: 'POST', headers: { authorization: `Bearer ${FAKE_FCM_ACCESS_TOKEN}` }, body: JSON.stringify({ message: { topic: 't', token: 'x' } }) });
+    const invalid = await fetch(`${f.fcm.url}/v1/projects/${f.fcm.projectId}/messages:send`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${FAKE_FCM_ACCESS_TOKEN}` },
+      body: JSON.stringify({ message: { topic: 't', token: 'x' } }),
+    });
     expect(invalid.status).toBe(400);
     expect((await push(FAKE_FCM_ACCESS_TOKEN)).status).toBe(503);
     expect((await push(FAKE_FCM_ACCESS_TOKEN)).status).toBe(200);

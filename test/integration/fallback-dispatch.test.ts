@@ -1,7 +1,14 @@
 import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sendWhatsAppWebhook, whatsappStatusPayload } from '../fakes/whatsapp.js';
-import { enableWhatsApp, eventually, setTestPrices, startKabar, type TestKabar, type TestTenant } from '../helpers/app.js';
+import {
+  enableWhatsApp,
+  eventually,
+  setTestPrices,
+  startKabar,
+  type TestKabar,
+  type TestTenant,
+} from '../helpers/app.js';
 import { sampleEvent } from '../helpers/events.js';
 import { startProviders, type Providers } from '../helpers/providers.js';
 
@@ -28,7 +35,11 @@ describe('channel fallback: one message on the other channel, through the same g
 
   beforeAll(async () => {
     p = await startProviders();
-    k = await startKabar({ channels: p.channels, env: { ...p.env, KABAR_RETRY_BASE_MS: '50', KABAR_RECEIPT_GRACE_MS: String(RECEIPT_GRACE_MS) }, now: () => new Date(Date.now() + offset) });
+    k = await startKabar({
+      channels: p.channels,
+      env: { ...p.env, KABAR_RETRY_BASE_MS: '50', KABAR_RECEIPT_GRACE_MS: String(RECEIPT_GRACE_MS) },
+      now: () => new Date(Date.now() + offset),
+    });
     await setTestPrices(k);
   });
   afterAll(async () => {
@@ -38,11 +49,27 @@ describe('channel fallback: one message on the other channel, through the same g
   beforeEach(() => p.reset());
 
   /** WhatsApp configured (with `credit`), optionally switched off, and a `* : WHATSAPP → SMS` rule. */
-  async function tenantWithRule(opts: { credit?: string; whatsApp?: boolean; undeliveredAfterSeconds?: number } = {}): Promise<TestTenant> {
+  async function tenantWithRule(
+    opts: { credit?: string; whatsApp?: boolean; undeliveredAfterSeconds?: number } = {},
+  ): Promise<TestTenant> {
     const t = await k.newTenant();
-    await enableWhatsApp(k, t, { token: `${WA_TOKEN}-${t.id.slice(0, 8)}`, credit: opts.credit ?? '100000', provider: p.whatsapp });
-    if (opts.whatsApp === false) ok(await k.gql(t.admin, 'mutation { setReferenceData(key: "WhatsApp_Notification", value: "0") { key } }'));
-    ok(await k.gql(t.admin, RULE, { input: { eventPattern: '*', from: 'WHATSAPP', to: 'SMS', undeliveredAfterSeconds: opts.undeliveredAfterSeconds ?? null } }));
+    await enableWhatsApp(k, t, {
+      token: `${WA_TOKEN}-${t.id.slice(0, 8)}`,
+      credit: opts.credit ?? '100000',
+      provider: p.whatsapp,
+    });
+    if (opts.whatsApp === false)
+      ok(await k.gql(t.admin, 'mutation { setReferenceData(key: "WhatsApp_Notification", value: "0") { key } }'));
+    ok(
+      await k.gql(t.admin, RULE, {
+        input: {
+          eventPattern: '*',
+          from: 'WHATSAPP',
+          to: 'SMS',
+          undeliveredAfterSeconds: opts.undeliveredAfterSeconds ?? null,
+        },
+      }),
+    );
     return t;
   }
 
@@ -86,8 +113,22 @@ describe('channel fallback: one message on the other channel, through the same g
     const wa = rows.find((r) => r.channel === 'WHATSAPP');
     const sms = rows.find((r) => r.channel === 'SMS');
     const email = rows.find((r) => r.channel === 'EMAIL');
-    expect(wa).toMatchObject({ status: 'SKIPPED', reason: 'WHATSAPP_DISABLED', fallbackOf: null, cost: null, patientId: e.patient.id });
-    expect(sms).toMatchObject({ status: 'SENT', fallbackOf: wa.id, recipient: e.phone, patientId: e.patient.id, cost: null, attempts: 1, deferredUntil: null });
+    expect(wa).toMatchObject({
+      status: 'SKIPPED',
+      reason: 'WHATSAPP_DISABLED',
+      fallbackOf: null,
+      cost: null,
+      patientId: e.patient.id,
+    });
+    expect(sms).toMatchObject({
+      status: 'SENT',
+      fallbackOf: wa.id,
+      recipient: e.phone,
+      patientId: e.patient.id,
+      cost: null,
+      attempts: 1,
+      deferredUntil: null,
+    });
     expect(sms.history[0]).toEqual({ status: 'QUEUED', reason: `fallback for ${wa.id} (WHATSAPP: WHATSAPP_DISABLED)` });
     expect(email).toMatchObject({ status: 'SENT', fallbackOf: null, recipient: e.patient.email });
     await pause(QUIET_MS);
@@ -97,10 +138,26 @@ describe('channel fallback: one message on the other channel, through the same g
     expect(whatsAppTo(e.phone)).toHaveLength(0);
     expect(p.ses.received.filter((m) => m.to[0] === e.patient.email)).toHaveLength(1);
     expect(await settled(t, e.id, 3)).toHaveLength(3);
-    const audit = ok(await k.gql(t.admin, 'query { auditLog(first: 10, filter: { action: "delivery.fallback" }) { edges { node { entityId details } } } }')).auditLog.edges;
-    expect(audit.map((x: any) => x.node)).toEqual([{ entityId: sms.id, details: { fallbackOf: wa.id, from: 'WHATSAPP', to: 'SMS', eventId: e.id, status: 'QUEUED' } }]);
+    const audit = ok(
+      await k.gql(
+        t.admin,
+        'query { auditLog(first: 10, filter: { action: "delivery.fallback" }) { edges { node { entityId details } } } }',
+      ),
+    ).auditLog.edges;
+    expect(audit.map((x: any) => x.node)).toEqual([
+      {
+        entityId: sms.id,
+        details: { fallbackOf: wa.id, from: 'WHATSAPP', to: 'SMS', eventId: e.id, status: 'QUEUED' },
+      },
+    ]);
     // Its fallback reached the patient: resending the WhatsApp message would send both, so it is left alone.
-    expect(ok(await k.gql(t.admin, 'mutation($ids: [ID!]) { resendDeliveries(ids: $ids) { requeued unchanged } }', { ids: [wa.id] })).resendDeliveries).toEqual({ requeued: 0, unchanged: 1 });
+    expect(
+      ok(
+        await k.gql(t.admin, 'mutation($ids: [ID!]) { resendDeliveries(ids: $ids) { requeued unchanged } }', {
+          ids: [wa.id],
+        }),
+      ).resendDeliveries,
+    ).toEqual({ requeued: 0, unchanged: 1 });
   });
 
   it('a WhatsApp message skipped for insufficient credit goes by SMS, and nothing is debited', async () => {
@@ -113,13 +170,23 @@ describe('channel fallback: one message on the other channel, through the same g
     await pause(QUIET_MS);
     expect(smsTo(e.phone)).toHaveLength(1);
     expect(whatsAppTo(e.phone)).toHaveLength(0);
-    const credit = ok(await k.gql(t.admin, 'query { creditBalance { balance } creditTransactions(first: 10) { edges { node { kind } } } }'));
+    const credit = ok(
+      await k.gql(
+        t.admin,
+        'query { creditBalance { balance } creditTransactions(first: 10) { edges { node { kind } } } }',
+      ),
+    );
     expect(credit).toEqual({ creditBalance: { balance: '0' }, creditTransactions: { edges: [] } });
   });
 
   it('no fallback when the event itself already reaches the patient by SMS', async () => {
     const t = await tenantWithRule({ whatsApp: false });
-    ok(await k.gql(t.admin, 'mutation { setEventChannels(eventType: "appointment.confirmed", channels: [WHATSAPP, SMS, EMAIL]) { enabled } }'));
+    ok(
+      await k.gql(
+        t.admin,
+        'mutation { setEventChannels(eventType: "appointment.confirmed", channels: [WHATSAPP, SMS, EMAIL]) { enabled } }',
+      ),
+    );
     const e = await publish(t);
     const rows = await settled(t, e.id, 3);
     expect(rows.map((r) => `${r.channel}:${r.status}`).sort()).toEqual(['EMAIL:SENT', 'SMS:SENT', 'WHATSAPP:SKIPPED']);
@@ -137,11 +204,20 @@ describe('channel fallback: one message on the other channel, through the same g
     const wa = rows.find((r) => r.channel === 'WHATSAPP');
     expect(wa.status).toBe('FAILED');
     expect(wa.reason).toContain('131026');
-    expect(rows.find((r) => r.channel === 'SMS')).toMatchObject({ status: 'SENT', fallbackOf: wa.id, recipient: e.phone });
+    expect(rows.find((r) => r.channel === 'SMS')).toMatchObject({
+      status: 'SENT',
+      fallbackOf: wa.id,
+      recipient: e.phone,
+    });
     await pause(QUIET_MS);
     expect(smsTo(e.phone)).toHaveLength(1);
     expect(whatsAppTo(e.phone)).toHaveLength(0);
-    const credit = ok(await k.gql(t.admin, 'query { creditBalance { balance } creditTransactions(first: 10) { edges { node { kind amount deliveryId } } } }'));
+    const credit = ok(
+      await k.gql(
+        t.admin,
+        'query { creditBalance { balance } creditTransactions(first: 10) { edges { node { kind amount deliveryId } } } }',
+      ),
+    );
     expect(credit.creditBalance.balance).toBe('1000');
     expect(credit.creditTransactions.edges.map((x: any) => x.node)).toEqual([
       { kind: 'REFUND', amount: '350.5', deliveryId: wa.id },
@@ -165,9 +241,13 @@ describe('channel fallback: one message on the other channel, through the same g
     expect(rows.find((r) => r.channel === 'WHATSAPP').status).toBe('SENT');
     expect(smsTo(e.phone)).toHaveLength(1);
 
-    const late = whatsappStatusPayload([{ id: wa.providerMessageId, status: 'delivered', recipientId: e.phone.slice(1) }]);
+    const late = whatsappStatusPayload([
+      { id: wa.providerMessageId, status: 'delivered', recipientId: e.phone.slice(1) },
+    ]);
     expect((await sendWhatsAppWebhook(hook.url, hook.secret, late)).status).toBe(200);
-    await eventually(async () => expect((await settled(t, e.id, 3)).find((r) => r.channel === 'WHATSAPP').status).toBe('DELIVERED'));
+    await eventually(async () =>
+      expect((await settled(t, e.id, 3)).find((r) => r.channel === 'WHATSAPP').status).toBe('DELIVERED'),
+    );
     offset += 61_000;
     await pause(QUIET_MS);
     const after = await settled(t, e.id, 3);
@@ -181,8 +261,18 @@ describe('channel fallback: one message on the other channel, through the same g
     const hook = await webhookOf(t);
     const e = await publish(t);
     const [wa] = (await settled(t, e.id, 2)).filter((r) => r.channel === 'WHATSAPP');
-    expect((await sendWhatsAppWebhook(hook.url, hook.secret, whatsappStatusPayload([{ id: wa.providerMessageId, status: 'delivered', recipientId: e.phone.slice(1) }]))).status).toBe(200);
-    await eventually(async () => expect((await settled(t, e.id, 2)).find((r) => r.channel === 'WHATSAPP').status).toBe('DELIVERED'));
+    expect(
+      (
+        await sendWhatsAppWebhook(
+          hook.url,
+          hook.secret,
+          whatsappStatusPayload([{ id: wa.providerMessageId, status: 'delivered', recipientId: e.phone.slice(1) }]),
+        )
+      ).status,
+    ).toBe(200);
+    await eventually(async () =>
+      expect((await settled(t, e.id, 2)).find((r) => r.channel === 'WHATSAPP').status).toBe('DELIVERED'),
+    );
     offset += 61_000;
     await pause(QUIET_MS);
     expect(await settled(t, e.id, 2)).toHaveLength(2);
@@ -204,7 +294,11 @@ describe('channel fallback: one message on the other channel, through the same g
     offset += 61_000;
     const rows = await settled(t, e.id, 3);
     const failed = rows.find((r) => r.channel === 'WHATSAPP');
-    expect(failed).toMatchObject({ id: wa.id, status: 'FAILED', reason: 'UNDELIVERED: not delivered within 60 s; sent on SMS instead' });
+    expect(failed).toMatchObject({
+      id: wa.id,
+      status: 'FAILED',
+      reason: 'UNDELIVERED: not delivered within 60 s; sent on SMS instead',
+    });
     expect(rows.find((r) => r.channel === 'SMS')).toMatchObject({ status: 'SENT', fallbackOf: wa.id });
     offset += RECEIPT_GRACE_MS;
     await pause(QUIET_MS);
@@ -220,12 +314,23 @@ describe('channel fallback: one message on the other channel, through the same g
     const phone = `+62813${randomInt(10_000_000, 99_999_999)}`;
     const input = sampleEvent('appointment.confirmed', { phone });
     const patientId = (input.data.patient as { id: string }).id;
-    ok(await k.gql(t.admin, 'mutation($p: String!) { setPatientPreference(input: { patientId: $p, channel: SMS, status: OPTED_OUT, evidence: "form 12" }) { patientId } }', { p: patientId }));
+    ok(
+      await k.gql(
+        t.admin,
+        'mutation($p: String!) { setPatientPreference(input: { patientId: $p, channel: SMS, status: OPTED_OUT, evidence: "form 12" }) { patientId } }',
+        { p: patientId },
+      ),
+    );
     ok(await k.gql(t.service, PUBLISH, { input }));
     const rows = await settled(t, input.id, 3);
     const wa = rows.find((r) => r.channel === 'WHATSAPP');
     expect(wa).toMatchObject({ status: 'SKIPPED', reason: 'WHATSAPP_DISABLED' });
-    expect(rows.find((r) => r.channel === 'SMS')).toMatchObject({ status: 'SKIPPED', reason: 'OPTED_OUT', fallbackOf: wa.id, attempts: 0 });
+    expect(rows.find((r) => r.channel === 'SMS')).toMatchObject({
+      status: 'SKIPPED',
+      reason: 'OPTED_OUT',
+      fallbackOf: wa.id,
+      attempts: 0,
+    });
     await pause(QUIET_MS);
     expect(smsTo(phone)).toHaveLength(0);
     expect(await settled(t, input.id, 3)).toHaveLength(3);

@@ -4,7 +4,14 @@ import { withTenant } from '../../src/db/tenant.js';
 import { eq } from 'drizzle-orm';
 import { deliveries, inboundMessages, patientPreferences } from '../../src/schema/index.js';
 import { sendWhatsAppWebhook, whatsappInboundPayload } from '../fakes/whatsapp.js';
-import { enableWhatsApp, eventually, setTestPrices, startKabar, type TestKabar, type TestTenant } from '../helpers/app.js';
+import {
+  enableWhatsApp,
+  eventually,
+  setTestPrices,
+  startKabar,
+  type TestKabar,
+  type TestTenant,
+} from '../helpers/app.js';
 import { ensurePatients, historyOf, postSmsInbound, postWhatsAppInbound, whatsAppSecret } from '../helpers/inbound.js';
 import { startProviders, type Providers } from '../helpers/providers.js';
 
@@ -43,8 +50,11 @@ describe('inbound keywords', () => {
   const scope = (t: TestTenant) => ({ db: k.app.db, actor: 'test', tenantId: t.id });
   const inboundRows = (t: TestTenant) => withTenant(scope(t), (s) => s.tx.select().from(inboundMessages));
   const preferenceRows = (t: TestTenant) => withTenant(scope(t), (s) => s.tx.select().from(patientPreferences));
-  const balance = async (t: TestTenant) => (await k.gql(t.admin, 'query { creditBalance { balance } }')).data.creditBalance.balance as string;
-  const ledgerSize = async (t: TestTenant) => (await k.gql(t.admin, 'query { creditTransactions(first: 100) { edges { node { kind } } } }')).data.creditTransactions.edges.length as number;
+  const balance = async (t: TestTenant) =>
+    (await k.gql(t.admin, 'query { creditBalance { balance } }')).data.creditBalance.balance as string;
+  const ledgerSize = async (t: TestTenant) =>
+    (await k.gql(t.admin, 'query { creditTransactions(first: 100) { edges { node { kind } } } }')).data
+      .creditTransactions.edges.length as number;
   const textsTo = (phone: string) => p.whatsapp.texts.filter((m) => m.to === phone.slice(1));
   const smsTo = (phone: string) => p.sms.received.filter((m) => m.to === phone);
 
@@ -58,7 +68,8 @@ describe('inbound keywords', () => {
       return row;
     });
   }
-  const confirmations = async (t: TestTenant, providerMessageId: string) => (await k.gql(t.admin, DELIVERIES, { e: `inbound:${providerMessageId}` })).data.deliveries.totalCount as number;
+  const confirmations = async (t: TestTenant, providerMessageId: string) =>
+    (await k.gql(t.admin, DELIVERIES, { e: `inbound:${providerMessageId}` })).data.deliveries.totalCount as number;
   /** Longer than several retry-sweep periods (250 ms): a wrongly queued second message would have gone. */
   const quiet = () => new Promise((r) => setTimeout(r, 1000));
 
@@ -66,7 +77,10 @@ describe('inbound keywords', () => {
     const { t, name, secret } = await readyTenant('EN');
     const phone = number();
     const [siti, budi] = [patientId(), patientId()];
-    await ensurePatients(k, t.id, [{ id: siti, name: 'Siti', phone, language: 'ID' }, { id: budi, name: 'Budi', phone, language: 'ID' }]);
+    await ensurePatients(k, t.id, [
+      { id: siti, name: 'Siti', phone, language: 'ID' },
+      { id: budi, name: 'Budi', phone, language: 'ID' },
+    ]);
     const before = { balance: await balance(t), ledger: await ledgerSize(t) };
 
     const { wamid, res, body } = await postWhatsAppInbound(k, t.id, secret, phone, { text: 'BERHENTI' });
@@ -75,21 +89,63 @@ describe('inbound keywords', () => {
 
     for (const id of [siti, budi]) {
       const rows = await historyOf(k, t.id, id);
-      expect(rows.map((r) => ({ channel: r.channel, category: r.category, status: r.status, source: r.source, evidence: r.evidence, actor: r.actor }))).toEqual([
-        { channel: 'WHATSAPP', category: null, status: 'OPTED_OUT', source: 'inbound:whatsapp', evidence: wamid, actor: phone },
+      expect(
+        rows.map((r) => ({
+          channel: r.channel,
+          category: r.category,
+          status: r.status,
+          source: r.source,
+          evidence: r.evidence,
+          actor: r.actor,
+        })),
+      ).toEqual([
+        {
+          channel: 'WHATSAPP',
+          category: null,
+          status: 'OPTED_OUT',
+          source: 'inbound:whatsapp',
+          evidence: wamid,
+          actor: phone,
+        },
       ]);
     }
-    expect((await inboundRows(t)).map((r) => ({ channel: r.channel, providerMessageId: r.providerMessageId, sender: r.sender, body: r.body, action: r.action }))).toEqual([
+    expect(
+      (await inboundRows(t)).map((r) => ({
+        channel: r.channel,
+        providerMessageId: r.providerMessageId,
+        sender: r.sender,
+        body: r.body,
+        action: r.action,
+      })),
+    ).toEqual([
       { channel: 'WHATSAPP', providerMessageId: wamid, sender: phone, body: 'BERHENTI', action: 'OPTED_OUT' },
     ]);
 
     const text = `Anda tidak akan lagi menerima pesan dari ${name} melalui WhatsApp. Balas MULAI untuk berlangganan kembali.`;
     const row = await confirmation(t, wamid);
-    expect(row).toMatchObject({ eventType: 'patient.keyword_reply', channel: 'WHATSAPP', recipient: phone, recipientKind: 'patient', language: 'ID', cost: null, renderedBody: text });
+    expect(row).toMatchObject({
+      eventType: 'patient.keyword_reply',
+      channel: 'WHATSAPP',
+      recipient: phone,
+      recipientKind: 'patient',
+      language: 'ID',
+      cost: null,
+      renderedBody: text,
+    });
     expect(row.history.map((h: any) => h.status)).toEqual(['QUEUED', 'SENT']);
     await quiet();
     expect(textsTo(phone)).toHaveLength(1);
-    expect(textsTo(phone)[0]).toMatchObject({ apiKey: WA_TOKEN, text, body: { messaging_product: 'whatsapp', recipient_type: 'individual', to: phone.slice(1), type: 'text', text: { body: text } } });
+    expect(textsTo(phone)[0]).toMatchObject({
+      apiKey: WA_TOKEN,
+      text,
+      body: {
+        messaging_product: 'whatsapp',
+        recipient_type: 'individual',
+        to: phone.slice(1),
+        type: 'text',
+        text: { body: text },
+      },
+    });
     expect(p.whatsapp.received.filter((m) => m.to === phone.slice(1))).toHaveLength(0);
     expect({ balance: await balance(t), ledger: await ledgerSize(t) }).toEqual(before);
   });
@@ -105,7 +161,16 @@ describe('inbound keywords', () => {
     expect(res.headers.get('content-type')).toMatch(/^text\/xml/);
     expect(text).toBe('<?xml version="1.0" encoding="UTF-8"?><Response></Response>');
 
-    expect((await historyOf(k, t.id, ana)).map((r) => ({ channel: r.channel, category: r.category, status: r.status, source: r.source, evidence: r.evidence, actor: r.actor }))).toEqual([
+    expect(
+      (await historyOf(k, t.id, ana)).map((r) => ({
+        channel: r.channel,
+        category: r.category,
+        status: r.status,
+        source: r.source,
+        evidence: r.evidence,
+        actor: r.actor,
+      })),
+    ).toEqual([
       { channel: 'SMS', category: null, status: 'OPTED_OUT', source: 'inbound:sms', evidence: sid, actor: phone },
     ]);
     const reply = `You will no longer receive messages from ${name} on SMS. Reply START to subscribe again.`;
@@ -114,7 +179,9 @@ describe('inbound keywords', () => {
     await quiet();
     expect(smsTo(phone).map((m) => m.body)).toEqual([reply]);
     expect(textsTo(phone)).toHaveLength(0);
-    expect((await inboundRows(t)).map((r) => [r.channel, r.providerMessageId, r.action])).toEqual([['SMS', sid, 'OPTED_OUT']]);
+    expect((await inboundRows(t)).map((r) => [r.channel, r.providerMessageId, r.action])).toEqual([
+      ['SMS', sid, 'OPTED_OUT'],
+    ]);
   });
 
   it('START and MULAI opt back in: the later choice is an OPTED_IN row, each answered', async () => {
@@ -179,7 +246,12 @@ describe('inbound keywords', () => {
     const eka = patientId();
     await ensurePatients(k, t.id, [{ id: eka, name: 'Eka', phone, language: 'ID' }]);
     const url = `${k.url.replace(/\/graphql$/, '')}/webhooks/whatsapp/${t.id}`;
-    const snapshot = async () => ({ inbound: (await inboundRows(t)).length, prefs: (await preferenceRows(t)).length, texts: textsTo(phone).length, sms: smsTo(phone).length });
+    const snapshot = async () => ({
+      inbound: (await inboundRows(t)).length,
+      prefs: (await preferenceRows(t)).length,
+      texts: textsTo(phone).length,
+      sms: smsTo(phone).length,
+    });
 
     // Forged first: they must not record anything, nor make the genuine calls look like replays.
     const payload = whatsappInboundPayload(phone.slice(1), [{ text: 'STOP' }]);
@@ -189,9 +261,21 @@ describe('inbound keywords', () => {
       expect(res.status).toBe(401);
     }
     const smsUrl = `${k.url.replace(/\/graphql$/, '')}/webhooks/sms/${t.id}/inbound`;
-    const smsParams = { MessageSid: `SM${randomBytes(16).toString('hex')}`, From: phone, To: '+15005550006', Body: 'STOP' };
+    const smsParams = {
+      MessageSid: `SM${randomBytes(16).toString('hex')}`,
+      From: phone,
+      To: '+15005550006',
+      Body: 'STOP',
+    };
     for (const signature of [null, 'forged', 'GvWf1cFY/Q7PnoempGyD5oXAezc=']) {
-      const res = await fetch(smsUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...(signature ? { 'x-twilio-signature': signature } : {}) }, body: new URLSearchParams(smsParams).toString() });
+      const res = await fetch(smsUrl, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          ...(signature ? { 'x-twilio-signature': signature } : {}),
+        },
+        body: new URLSearchParams(smsParams).toString(),
+      });
       expect(res.status).toBe(401);
       expect(await res.json()).toEqual({ error: 'invalid signature' });
     }
@@ -231,7 +315,12 @@ describe('inbound keywords', () => {
     const text = `Vous ne recevrez plus de messages de ${name} par WhatsApp. Répondez DÉMARRER pour vous réabonner.`;
     expect(row).toMatchObject({ recipient: phone, recipientKind: 'patient', language: 'FR', renderedBody: text });
     // Not exposed by the API: read straight from the row.
-    const stored = await withTenant(scope(t), (s) => s.tx.select({ recipientRef: deliveries.recipientRef, patientId: deliveries.patientId }).from(deliveries).where(eq(deliveries.eventId, `inbound:${wa.wamid}`)));
+    const stored = await withTenant(scope(t), (s) =>
+      s.tx
+        .select({ recipientRef: deliveries.recipientRef, patientId: deliveries.patientId })
+        .from(deliveries)
+        .where(eq(deliveries.eventId, `inbound:${wa.wamid}`)),
+    );
     expect(stored).toEqual([{ recipientRef: `contact:${phone}`, patientId: null }]);
     expect((await inboundRows(t)).map((r) => [r.sender, r.action])).toEqual([[phone, 'OPTED_OUT']]);
     expect(await preferenceRows(t)).toEqual([]);

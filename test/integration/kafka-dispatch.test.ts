@@ -11,7 +11,14 @@ import { startProviders, type Providers } from '../helpers/providers.js';
 /** Servers mode: a real Kafka broker, an API process and a dispatcher process that share only Kafka and PostgreSQL. */
 describe('dispatch through Kafka', () => {
   const suffix = randomUUID().slice(0, 8);
-  const topics = { KAFKA_EVENTS_TOPIC: `kabar.events.${suffix}`, KAFKA_DLQ_TOPIC: `kabar.events.dlq.${suffix}`, KAFKA_STATUS_TOPIC: `kabar.delivery-status.${suffix}`, KAFKA_LIVE_TOPIC: `kabar.live.${suffix}`, KAFKA_CONSUMER_GROUP: `kabar-dispatcher-${suffix}`, KAFKA_PARTITIONS: '3' };
+  const topics = {
+    KAFKA_EVENTS_TOPIC: `kabar.events.${suffix}`,
+    KAFKA_DLQ_TOPIC: `kabar.events.dlq.${suffix}`,
+    KAFKA_STATUS_TOPIC: `kabar.delivery-status.${suffix}`,
+    KAFKA_LIVE_TOPIC: `kabar.live.${suffix}`,
+    KAFKA_CONSUMER_GROUP: `kabar-dispatcher-${suffix}`,
+    KAFKA_PARTITIONS: '3',
+  };
   let api: TestKabar;
   let dispatcher: TestKabar;
   let p: Providers;
@@ -45,13 +52,26 @@ describe('dispatch through Kafka', () => {
     const c = kafka.consumer({ groupId: `test-${randomUUID()}`, maxWaitTimeInMs: 100 });
     await c.connect();
     await c.subscribe({ topic, fromBeginning: true });
-    await c.run({ eachMessage: async ({ message }) => void seen.push({ key: message.key?.toString() ?? null, value: message.value?.toString() ?? null, headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])) }) });
+    await c.run({
+      eachMessage: async ({ message }) =>
+        void seen.push({
+          key: message.key?.toString() ?? null,
+          value: message.value?.toString() ?? null,
+          headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])),
+        }),
+    });
     consumers.push(c);
     return seen;
   }
 
   const deliveriesOf = async (tenant: TestTenant, eventId: string) =>
-    (await api.gql(tenant.admin, 'query($e: String) { deliveries(filter: { eventId: $e }) { edges { node { channel status } } } }', { e: eventId })).data.deliveries.edges.map((e: any) => e.node);
+    (
+      await api.gql(
+        tenant.admin,
+        'query($e: String) { deliveries(filter: { eventId: $e }) { edges { node { channel status } } } }',
+        { e: eventId },
+      )
+    ).data.deliveries.edges.map((e: any) => e.node);
 
   it('delivers valid events in every envelope form and dead-letters each bad one with its reason, the partition flowing on', async () => {
     const dlq = await collect(topics.KAFKA_DLQ_TOPIC);
@@ -61,10 +81,28 @@ describe('dispatch through Kafka', () => {
     const value = (e: ReturnType<typeof sampleEvent>) => JSON.stringify({ ...e, tenantId: t.id });
     const bad: [string, { key: string; value: string; headers?: Record<string, string> }][] = [
       ['INVALID_JSON', { key: t.id, value: '{"id": "oops"' }],
-      ['UNKNOWN_TYPE', { key: t.id, value: JSON.stringify({ ...sampleEvent('report.ready'), type: 'report.exploded', tenantId: t.id }) }],
-      ['INVALID_DATA', { key: t.id, value: JSON.stringify({ ...sampleEvent('report.ready'), data: { patient: { id: 'p' } }, tenantId: t.id }) }],
+      [
+        'UNKNOWN_TYPE',
+        {
+          key: t.id,
+          value: JSON.stringify({ ...sampleEvent('report.ready'), type: 'report.exploded', tenantId: t.id }),
+        },
+      ],
+      [
+        'INVALID_DATA',
+        {
+          key: t.id,
+          value: JSON.stringify({ ...sampleEvent('report.ready'), data: { patient: { id: 'p' } }, tenantId: t.id }),
+        },
+      ],
       ['KEY_MISMATCH', { key: randomUUID(), value: value(sampleEvent('report.ready')) }],
-      ['RESERVED_TYPE', { key: t.id, value: JSON.stringify({ ...sampleEvent('report.ready'), type: 'credit.insufficient', tenantId: t.id }) }],
+      [
+        'RESERVED_TYPE',
+        {
+          key: t.id,
+          value: JSON.stringify({ ...sampleEvent('report.ready'), type: 'credit.insufficient', tenantId: t.id }),
+        },
+      ],
       ['INVALID_ENVELOPE', { key: t.id, value: JSON.stringify({ id: 'x', type: 'report.ready' }) }],
     ];
     const unknownTenant = randomUUID();
@@ -75,9 +113,33 @@ describe('dispatch through Kafka', () => {
         { key: t.id, value: value(plain) },
         bad[1]![1],
         bad[2]![1],
-        { key: t.id, value: JSON.stringify({ specversion: '1.0', id: structured.id, source: '/emr', type: structured.type, time: structured.occurredAt, tenantid: t.id, datacontenttype: 'application/json', data: structured.data }), headers: { 'content-type': 'application/cloudevents+json' } },
+        {
+          key: t.id,
+          value: JSON.stringify({
+            specversion: '1.0',
+            id: structured.id,
+            source: '/emr',
+            type: structured.type,
+            time: structured.occurredAt,
+            tenantid: t.id,
+            datacontenttype: 'application/json',
+            data: structured.data,
+          }),
+          headers: { 'content-type': 'application/cloudevents+json' },
+        },
         bad[3]![1],
-        { key: t.id, value: JSON.stringify(binary.data), headers: { ce_specversion: '1.0', ce_id: binary.id, ce_type: binary.type, ce_source: '/emr', ce_time: binary.occurredAt, ce_tenantid: t.id } },
+        {
+          key: t.id,
+          value: JSON.stringify(binary.data),
+          headers: {
+            ce_specversion: '1.0',
+            ce_id: binary.id,
+            ce_type: binary.type,
+            ce_source: '/emr',
+            ce_time: binary.occurredAt,
+            ce_tenantid: t.id,
+          },
+        },
         bad[4]![1],
         bad[5]![1],
         { key: unknownTenant, value: JSON.stringify({ ...sampleEvent('report.ready'), tenantId: unknownTenant }) },
@@ -102,21 +164,39 @@ describe('dispatch through Kafka', () => {
 
   it('publishEvent in servers mode goes through Kafka; a re-read event sends nothing twice', async () => {
     const e = sampleEvent('appointment.completed');
-    const res = await api.gql(t.service, 'mutation($input: EventInput!) { publishEvent(input: $input) { accepted duplicate } }', { input: e });
+    const res = await api.gql(
+      t.service,
+      'mutation($input: EventInput!) { publishEvent(input: $input) { accepted duplicate } }',
+      { input: e },
+    );
     expect(res.data.publishEvent).toEqual({ accepted: true, duplicate: false });
-    await eventually(async () => expect((await deliveriesOf(t, e.id)).map((r: any) => r.status)).toEqual(['SENT']), 20_000);
+    await eventually(
+      async () => expect((await deliveriesOf(t, e.id)).map((r: any) => r.status)).toEqual(['SENT']),
+      20_000,
+    );
     // The same event produced again (a partner's retry, or a re-read after a crash).
-    await producer.send({ topic: topics.KAFKA_EVENTS_TOPIC, messages: [{ key: t.id, value: JSON.stringify({ ...e, tenantId: t.id }) }] });
+    await producer.send({
+      topic: topics.KAFKA_EVENTS_TOPIC,
+      messages: [{ key: t.id, value: JSON.stringify({ ...e, tenantId: t.id }) }],
+    });
     await new Promise((r) => setTimeout(r, 1500));
     expect(await deliveriesOf(t, e.id)).toHaveLength(1);
-    expect(p.ses.received.filter((m) => m.subject && m.text?.includes((e.data as any).appointment.bookingReference))).toHaveLength(1);
+    expect(
+      p.ses.received.filter((m) => m.subject && m.text?.includes((e.data as any).appointment.bookingReference)),
+    ).toHaveLength(1);
   }, 40_000);
 
   it('streams status changes made by the dispatcher process to the API process subscribers, own tenant only, and to kabar.delivery-status', async () => {
     const other = await api.newTenant();
     const statusTopic = await collect(topics.KAFKA_STATUS_TOPIC);
     const ws = api.url.replace(/^http/, 'ws');
-    const connect = (token: string) => createClient({ url: ws, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0 });
+    const connect = (token: string) =>
+      createClient({
+        url: ws,
+        webSocketImpl: WebSocket,
+        connectionParams: { authorization: `Bearer ${token}` },
+        retryAttempts: 0,
+      });
     const mine = connect(t.staff);
     const theirs = connect(other.staff);
     const got: any[] = [];
@@ -124,22 +204,43 @@ describe('dispatch through Kafka', () => {
     const fields = 'id eventId channel status reason recipient providerMessageId cost renderedBody createdAt updatedAt';
     const q = `subscription { deliveryStatusChanged(status: SENT) { ${fields} } }`;
     mine.subscribe({ query: q }, { next: (v) => void got.push(v.data), error: () => {}, complete: () => {} });
-    theirs.subscribe({ query: 'subscription { deliveryStatusChanged { eventId } }' }, { next: (v) => void leaked.push(v), error: () => {}, complete: () => {} });
+    theirs.subscribe(
+      { query: 'subscription { deliveryStatusChanged { eventId } }' },
+      { next: (v) => void leaked.push(v), error: () => {}, complete: () => {} },
+    );
     await new Promise((r) => setTimeout(r, 1500));
     const e = sampleEvent('appointment.completed');
-    await producer.send({ topic: topics.KAFKA_EVENTS_TOPIC, messages: [{ key: t.id, value: JSON.stringify({ ...e, tenantId: t.id }) }] });
-    await eventually(() => expect(got).toMatchObject([{ deliveryStatusChanged: { eventId: e.id, channel: 'EMAIL', status: 'SENT' } }]), 20_000);
+    await producer.send({
+      topic: topics.KAFKA_EVENTS_TOPIC,
+      messages: [{ key: t.id, value: JSON.stringify({ ...e, tenantId: t.id }) }],
+    });
+    await eventually(
+      () => expect(got).toMatchObject([{ deliveryStatusChanged: { eventId: e.id, channel: 'EMAIL', status: 'SENT' } }]),
+      20_000,
+    );
     // What a subscriber is told is the delivery as stored, provider id and timestamps included.
-    const stored = await api.gql(t.admin, `query($e: String) { deliveries(first: 5, filter: { eventId: $e }) { edges { node { ${fields} } } } }`, { e: e.id });
+    const stored = await api.gql(
+      t.admin,
+      `query($e: String) { deliveries(first: 5, filter: { eventId: $e }) { edges { node { ${fields} } } } }`,
+      { e: e.id },
+    );
     expect(got[0].deliveryStatusChanged).toEqual(stored.data.deliveries.edges[0].node);
     expect(got[0].deliveryStatusChanged.providerMessageId).toMatch(/\S/);
-    await eventually(() => expect(statusTopic.some((m) => m.key === t.id && JSON.parse(m.value!).eventId === e.id && JSON.parse(m.value!).status === 'SENT')).toBe(true));
+    await eventually(() =>
+      expect(
+        statusTopic.some(
+          (m) => m.key === t.id && JSON.parse(m.value!).eventId === e.id && JSON.parse(m.value!).status === 'SENT',
+        ),
+      ).toBe(true),
+    );
     expect(leaked).toEqual([]);
     // The API's live group (new every start, read from the end) commits nothing: a commit would
     // never be read back, and each one is a write for the broker.
     const admin = kafka.admin();
     await admin.connect();
-    const live = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(`kabar-live-${hostname()}-${process.pid}-`));
+    const live = (await admin.listGroups()).groups
+      .map((g) => g.groupId)
+      .filter((g) => g.startsWith(`kabar-live-${hostname()}-${process.pid}-`));
     expect(live.length).toBeGreaterThan(0);
     for (const groupId of live) {
       const [offsets] = await admin.fetchOffsets({ groupId, topics: [topics.KAFKA_LIVE_TOPIC] });

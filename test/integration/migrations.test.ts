@@ -20,13 +20,23 @@ import { freePort } from '../helpers/net.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const JOURNAL = JSON.parse(readFileSync(resolve(ROOT, 'drizzle/meta/_journal.json'), 'utf8')) as { entries: { tag: string }[] };
+const JOURNAL = JSON.parse(readFileSync(resolve(ROOT, 'drizzle/meta/_journal.json'), 'utf8')) as {
+  entries: { tag: string }[];
+};
 const silent = pino({ level: 'silent' });
 
 function startKabarProcess(env: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'silent', HOST: '127.0.0.1', KABAR_JWT_SECRET: JWT.secret, KABAR_ENCRYPTION_KEY: generateKey(), ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      LOG_LEVEL: 'silent',
+      HOST: '127.0.0.1',
+      KABAR_JWT_SECRET: JWT.secret,
+      KABAR_ENCRYPTION_KEY: generateKey(),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -57,7 +67,9 @@ describe('start-up against an unmigrated PostgreSQL', () => {
   it('exits 1 with one line naming `npm run db:migrate` (KABAR_MIGRATE=check, the default)', async () => {
     const kabar = startKabarProcess({ DATABASE_URL: url, PORT: String(await freePort()) });
     expect(await kabar.exited).toBe(1);
-    expect(kabar.out().stderr).toBe(`kabar: the database at DATABASE_URL has none of Kabar's ${JOURNAL.entries.length} migrations: run \`npm run db:migrate\` first, or start with KABAR_MIGRATE=auto\n`);
+    expect(kabar.out().stderr).toBe(
+      `kabar: the database at DATABASE_URL has none of Kabar's ${JOURNAL.entries.length} migrations: run \`npm run db:migrate\` first, or start with KABAR_MIGRATE=auto\n`,
+    );
   }, 180_000);
 
   it('with KABAR_MIGRATE=auto applies them, then serves', async () => {
@@ -67,7 +79,10 @@ describe('start-up against an unmigrated PostgreSQL', () => {
       const deadline = Date.now() + 150_000;
       let ready = 0;
       while (ready !== 200 && Date.now() < deadline) {
-        ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status, () => 0);
+        ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+          (r) => r.status,
+          () => 0,
+        );
         if (ready !== 200) await new Promise((r) => setTimeout(r, 500));
       }
       expect(ready, kabar.out().stderr).toBe(200);
@@ -75,7 +90,10 @@ describe('start-up against an unmigrated PostgreSQL', () => {
       const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${platform}` },
-        body: JSON.stringify({ query: 'mutation { createTenant(input: { name: "Fresh", country: "ID", currency: "IDR", defaultLanguage: ID, timezone: "Asia/Jakarta" }) { name } }' }),
+        body: JSON.stringify({
+          query:
+            'mutation { createTenant(input: { name: "Fresh", country: "ID", currency: "IDR", defaultLanguage: ID, timezone: "Asia/Jakarta" }) { name } }',
+        }),
       });
       expect(await res.json()).toEqual({ data: { createTenant: { name: 'Fresh' } } });
     } finally {
@@ -86,12 +104,18 @@ describe('start-up against an unmigrated PostgreSQL', () => {
     try {
       expect(await migrationStatus(db)).toEqual({ total: JOURNAL.entries.length, pending: [] });
       // One migration missing (a database of the previous version): named in the one line; `off` skips the check.
-      await db.db.execute(sql`delete from drizzle.__drizzle_migrations where created_at = (select max(created_at) from drizzle.__drizzle_migrations)`);
+      await db.db.execute(
+        sql`delete from drizzle.__drizzle_migrations where created_at = (select max(created_at) from drizzle.__drizzle_migrations)`,
+      );
       const last = JOURNAL.entries.at(-1)!.tag;
       const check = prepareDatabase(loadConfig({ DATABASE_URL: url }), silent);
       await expect(check).rejects.toThrow(MigrationsPendingError);
-      await expect(check).rejects.toThrow(`the database at DATABASE_URL lacks 1 of Kabar's ${JOURNAL.entries.length} migrations (${last}): run`);
-      await expect(prepareDatabase(loadConfig({ DATABASE_URL: url, KABAR_MIGRATE: 'off' }), silent)).resolves.toBeUndefined();
+      await expect(check).rejects.toThrow(
+        `the database at DATABASE_URL lacks 1 of Kabar's ${JOURNAL.entries.length} migrations (${last}): run`,
+      );
+      await expect(
+        prepareDatabase(loadConfig({ DATABASE_URL: url, KABAR_MIGRATE: 'off' }), silent),
+      ).resolves.toBeUndefined();
     } finally {
       await db.close();
     }

@@ -12,7 +12,10 @@ const PUBLISH = 'mutation($input: EventInput!) { publishEvent(input: $input) { a
 
 /** One sample's value in Prometheus text (0 when absent); labels must match exactly. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number {
-  const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`).sort().join(',');
+  const want = Object.entries(labels)
+    .map(([k, v]) => `${k}="${v}"`)
+    .sort()
+    .join(',');
   for (const line of text.split('\n')) {
     const m = /^([a-z_:]+)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (m && m[1] === name && (m[2] ?? '').split(',').filter(Boolean).sort().join(',') === want) return Number(m[3]);
@@ -56,13 +59,21 @@ describe('operations endpoints (embedded bus)', () => {
     expect(body.checks.kafka).toBeUndefined();
   });
 
-  it('GET /metrics lists Kabar\'s metrics and the process metrics', async () => {
+  it("GET /metrics lists Kabar's metrics and the process metrics", async () => {
     const text = await scrape(k);
     for (const name of [
-      'kabar_events_consumed_total', 'kabar_event_dispatch_duration_seconds', 'kabar_deliveries_total', 'kabar_provider_request_duration_seconds',
-      'kabar_provider_transient_failures_total', 'kabar_events_dead_lettered_total', 'kabar_whatsapp_billable_messages_total', 'kabar_consumer_lag',
-      'process_cpu_user_seconds_total', 'nodejs_heap_size_used_bytes',
-    ]) expect(text, name).toContain(`# HELP ${name} `);
+      'kabar_events_consumed_total',
+      'kabar_event_dispatch_duration_seconds',
+      'kabar_deliveries_total',
+      'kabar_provider_request_duration_seconds',
+      'kabar_provider_transient_failures_total',
+      'kabar_events_dead_lettered_total',
+      'kabar_whatsapp_billable_messages_total',
+      'kabar_consumer_lag',
+      'process_cpu_user_seconds_total',
+      'nodejs_heap_size_used_bytes',
+    ])
+      expect(text, name).toContain(`# HELP ${name} `);
   });
 
   it('counts the event, its deliveries and the provider call once an event is published', async () => {
@@ -74,16 +85,26 @@ describe('operations endpoints (embedded bus)', () => {
     expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
     const after = await eventually(async () => {
       const text = await scrape(k);
-      expect(sample(text, 'kabar_deliveries_total', { channel: 'EMAIL', status: 'SENT' })).toBe(sample(before, 'kabar_deliveries_total', { channel: 'EMAIL', status: 'SENT' }) + 1);
+      expect(sample(text, 'kabar_deliveries_total', { channel: 'EMAIL', status: 'SENT' })).toBe(
+        sample(before, 'kabar_deliveries_total', { channel: 'EMAIL', status: 'SENT' }) + 1,
+      );
       return text;
     });
     // Exactly one of each: a later second count (a duplicate send or status change) must not slip by.
     await new Promise((r) => setTimeout(r, 500));
     const settledText = await scrape(k);
-    expect(sample(settledText, 'kabar_deliveries_total', { channel: 'EMAIL', status: 'SENT' })).toBe(sample(before, 'kabar_deliveries_total', { channel: 'EMAIL', status: 'SENT' }) + 1);
-    expect(sample(after, 'kabar_events_consumed_total', { type: 'appointment.completed', outcome: 'dispatched' })).toBe(sample(before, 'kabar_events_consumed_total', { type: 'appointment.completed', outcome: 'dispatched' }) + 1);
-    expect(sample(settledText, 'kabar_events_consumed_total', { type: 'appointment.completed', outcome: 'dispatched' })).toBe(sample(before, 'kabar_events_consumed_total', { type: 'appointment.completed', outcome: 'dispatched' }) + 1);
-    expect(sample(settledText, 'kabar_provider_request_duration_seconds_count', { channel: 'EMAIL', outcome: 'sent' })).toBe(sample(before, 'kabar_provider_request_duration_seconds_count', { channel: 'EMAIL', outcome: 'sent' }) + 1);
+    expect(sample(settledText, 'kabar_deliveries_total', { channel: 'EMAIL', status: 'SENT' })).toBe(
+      sample(before, 'kabar_deliveries_total', { channel: 'EMAIL', status: 'SENT' }) + 1,
+    );
+    expect(sample(after, 'kabar_events_consumed_total', { type: 'appointment.completed', outcome: 'dispatched' })).toBe(
+      sample(before, 'kabar_events_consumed_total', { type: 'appointment.completed', outcome: 'dispatched' }) + 1,
+    );
+    expect(
+      sample(settledText, 'kabar_events_consumed_total', { type: 'appointment.completed', outcome: 'dispatched' }),
+    ).toBe(sample(before, 'kabar_events_consumed_total', { type: 'appointment.completed', outcome: 'dispatched' }) + 1);
+    expect(
+      sample(settledText, 'kabar_provider_request_duration_seconds_count', { channel: 'EMAIL', outcome: 'sent' }),
+    ).toBe(sample(before, 'kabar_provider_request_duration_seconds_count', { channel: 'EMAIL', outcome: 'sent' }) + 1);
     expect(p.ses.received.length).toBe(sesBefore + 1);
   });
 
@@ -105,7 +126,14 @@ describe('operations endpoints (embedded bus)', () => {
 
 describe('operations endpoints with Kafka', () => {
   const suffix = randomUUID().slice(0, 8);
-  const topics = { KAFKA_EVENTS_TOPIC: `kabar.events.${suffix}`, KAFKA_DLQ_TOPIC: `kabar.events.dlq.${suffix}`, KAFKA_STATUS_TOPIC: `kabar.delivery-status.${suffix}`, KAFKA_LIVE_TOPIC: `kabar.live.${suffix}`, KAFKA_CONSUMER_GROUP: `kabar-dispatcher-${suffix}`, KAFKA_PARTITIONS: '2' };
+  const topics = {
+    KAFKA_EVENTS_TOPIC: `kabar.events.${suffix}`,
+    KAFKA_DLQ_TOPIC: `kabar.events.dlq.${suffix}`,
+    KAFKA_STATUS_TOPIC: `kabar.delivery-status.${suffix}`,
+    KAFKA_LIVE_TOPIC: `kabar.live.${suffix}`,
+    KAFKA_CONSUMER_GROUP: `kabar-dispatcher-${suffix}`,
+    KAFKA_PARTITIONS: '2',
+  };
   let k: TestKabar;
   let producer: Producer;
 
@@ -131,21 +159,43 @@ describe('operations endpoints with Kafka', () => {
   it('counts dead-lettered messages by reason and reports the consumer group lag per partition', async () => {
     const t = await k.newTenant();
     await producer.send({ topic: topics.KAFKA_EVENTS_TOPIC, messages: [{ key: t.id, value: '{"id": "oops"' }] });
-    const text = await eventually(async () => {
-      const text = await scrape(k);
-      expect(sample(text, 'kabar_events_dead_lettered_total', { reason: 'INVALID_JSON' })).toBe(1);
-      // Once the batch is committed, the group is caught up on every partition.
-      for (const partition of ['0', '1']) expect(sample(text, 'kabar_consumer_lag', { group: topics.KAFKA_CONSUMER_GROUP, topic: topics.KAFKA_EVENTS_TOPIC, partition })).toBe(0);
-      expect(text).toMatch(new RegExp(`kabar_consumer_lag\\{group="${topics.KAFKA_CONSUMER_GROUP}",topic="${topics.KAFKA_EVENTS_TOPIC.replace(/\./g, '\\.')}",partition="0"\\} 0`));
-      return text;
-    }, 20_000, 250);
+    const text = await eventually(
+      async () => {
+        const text = await scrape(k);
+        expect(sample(text, 'kabar_events_dead_lettered_total', { reason: 'INVALID_JSON' })).toBe(1);
+        // Once the batch is committed, the group is caught up on every partition.
+        for (const partition of ['0', '1'])
+          expect(
+            sample(text, 'kabar_consumer_lag', {
+              group: topics.KAFKA_CONSUMER_GROUP,
+              topic: topics.KAFKA_EVENTS_TOPIC,
+              partition,
+            }),
+          ).toBe(0);
+        expect(text).toMatch(
+          new RegExp(
+            `kabar_consumer_lag\\{group="${topics.KAFKA_CONSUMER_GROUP}",topic="${topics.KAFKA_EVENTS_TOPIC.replace(/\./g, '\\.')}",partition="0"\\} 0`,
+          ),
+        );
+        return text;
+      },
+      20_000,
+      250,
+    );
     expect(sample(text, 'kabar_consumer_lag_errors_total')).toBe(0);
   });
 });
 
 describe('readiness while Kafka is down', () => {
   const suffix = randomUUID().slice(0, 8);
-  const topics = { KAFKA_EVENTS_TOPIC: `kabar.events.${suffix}`, KAFKA_DLQ_TOPIC: `kabar.events.dlq.${suffix}`, KAFKA_STATUS_TOPIC: `kabar.delivery-status.${suffix}`, KAFKA_LIVE_TOPIC: `kabar.live.${suffix}`, KAFKA_CONSUMER_GROUP: `kabar-dispatcher-${suffix}`, KAFKA_PARTITIONS: '1' };
+  const topics = {
+    KAFKA_EVENTS_TOPIC: `kabar.events.${suffix}`,
+    KAFKA_DLQ_TOPIC: `kabar.events.dlq.${suffix}`,
+    KAFKA_STATUS_TOPIC: `kabar.delivery-status.${suffix}`,
+    KAFKA_LIVE_TOPIC: `kabar.live.${suffix}`,
+    KAFKA_CONSUMER_GROUP: `kabar-dispatcher-${suffix}`,
+    KAFKA_PARTITIONS: '1',
+  };
   let k: TestKabar;
   let gate: Gate;
 
@@ -169,12 +219,19 @@ describe('readiness while Kafka is down', () => {
     expect((await ready()).status).toBe(200);
     await gate.cut();
     // The last good answer is reused for a few seconds, then the probe finds no broker.
-    const down = await eventually(async () => {
-      const r = await ready();
-      expect(r.status).toBe(503);
-      return r.body;
-    }, 15_000, 250);
-    expect(down).toMatchObject({ status: 'unavailable', checks: { database: { status: 'ok' }, kafka: { status: 'fail' } } });
+    const down = await eventually(
+      async () => {
+        const r = await ready();
+        expect(r.status).toBe(503);
+        return r.body;
+      },
+      15_000,
+      250,
+    );
+    expect(down).toMatchObject({
+      status: 'unavailable',
+      checks: { database: { status: 'ok' }, kafka: { status: 'fail' } },
+    });
     await gate.open();
     await eventually(async () => expect((await ready()).status).toBe(200), 15_000, 250);
   });
@@ -190,7 +247,10 @@ interface Gate {
 
 /** A TCP pass-through to `target` (host:port) on a port of its own, which the test can cut and reopen. */
 async function tcpGate(target: string): Promise<Gate> {
-  const [host, targetPort] = [target.slice(0, target.lastIndexOf(':')), Number(target.slice(target.lastIndexOf(':') + 1))];
+  const [host, targetPort] = [
+    target.slice(0, target.lastIndexOf(':')),
+    Number(target.slice(target.lastIndexOf(':') + 1)),
+  ];
   const sockets = new Set<Socket>();
   const port = await freePort();
   let server: Server | undefined;

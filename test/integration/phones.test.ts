@@ -11,7 +11,8 @@ import { startProviders, type Providers } from '../helpers/providers.js';
 const SENTENCE = 'must be a phone number, e.g. +6281234567890 or 081234567890';
 const STAFF = 'mutation($input: StaffMemberInput!) { upsertStaffMember(input: $input) { id phone } }';
 const PUBLISH = 'mutation($input: EventInput!) { publishEvent(input: $input) { accepted } }';
-const DELIVERIES = 'query($e: String) { deliveries(filter: { eventId: $e }) { edges { node { channel status recipient } } } }';
+const DELIVERIES =
+  'query($e: String) { deliveries(filter: { eventId: $e }) { edges { node { channel status recipient } } } }';
 
 /** A walk-in call: SMS to the patient's phone (and push, which this patient has no token for). */
 const called = (phone: string, centrePhone = '+62215550101') => {
@@ -46,13 +47,19 @@ describe('national phone numbers, read in the tenant country', () => {
       return sms[0];
     });
   const storedPatient = (t: TestTenant, patientId: string) =>
-    withTenant({ db: k.app.db, actor: 'test', tenantId: t.id }, (s) => s.tx.select({ phone: patients.phone }).from(patients).where(eq(patients.id, patientId)));
+    withTenant({ db: k.app.db, actor: 'test', tenantId: t.id }, (s) =>
+      s.tx.select({ phone: patients.phone }).from(patients).where(eq(patients.id, patientId)),
+    );
 
   it("a staff member's national number is stored as E.164 in the tenant's country; a bad one is refused with a sentence", async () => {
-    const ok = await k.gql(id.admin, STAFF, { input: { name: 'Rina', departments: ['billing'], phone: '0812-3456-7890' } });
+    const ok = await k.gql(id.admin, STAFF, {
+      input: { name: 'Rina', departments: ['billing'], phone: '0812-3456-7890' },
+    });
     expect(ok.status).toBe(200);
     expect(ok.data.upsertStaffMember.phone).toBe('+6281234567890');
-    const mine = await k.gql(fr.admin, STAFF, { input: { name: 'Claire', departments: ['billing'], phone: '06 12 34 56 78' } });
+    const mine = await k.gql(fr.admin, STAFF, {
+      input: { name: 'Claire', departments: ['billing'], phone: '06 12 34 56 78' },
+    });
     expect(mine.data.upsertStaffMember.phone).toBe('+33612345678');
     const listed = await k.gql(id.admin, '{ staffMembers { phone } }');
     expect(listed.data.staffMembers).toEqual([{ phone: '+6281234567890' }]);
@@ -61,7 +68,11 @@ describe('national phone numbers, read in the tenant country', () => {
     expect(bad.status).toBe(200);
     expect(bad.errors).toHaveLength(1);
     expect(bad.errors![0]!.message).toBe(`input.phone ${SENTENCE}`);
-    expect(bad.errors![0]!.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'input.phone', fields: [{ path: 'input.phone', message: `input.phone ${SENTENCE}` }] });
+    expect(bad.errors![0]!.extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'input.phone',
+      fields: [{ path: 'input.phone', message: `input.phone ${SENTENCE}` }],
+    });
     const frBad = await k.gql(fr.admin, STAFF, { input: { name: 'Luc', departments: ['billing'], phone: '061' } });
     expect(frBad.errors![0]!.message).toBe('input.phone must be a phone number, e.g. +33612345678 or 0612345678');
     expect((await k.gql(id.admin, '{ staffMembers { name } }')).data.staffMembers).toEqual([{ name: 'Rina' }]);
@@ -69,13 +80,18 @@ describe('national phone numbers, read in the tenant country', () => {
 
   it('a WhatsApp sender number may be national too', async () => {
     const t = await k.newTenant();
-    const res = await k.gql(t.admin, 'mutation { upsertWhatsAppConfig(input: { senderNumber: "0811-0000-0000", country: "ID", currency: "IDR", isActive: false }) { senderNumber } }');
+    const res = await k.gql(
+      t.admin,
+      'mutation { upsertWhatsAppConfig(input: { senderNumber: "0811-0000-0000", country: "ID", currency: "IDR", isActive: false }) { senderNumber } }',
+    );
     expect(res.data.upsertWhatsAppConfig.senderNumber).toBe('+6281100000000');
   });
 
   it('lists every invalid field of an input at once, with an exact count', async () => {
     const t = await k.newTenant();
-    const res = await k.gql(t.admin, STAFF, { input: { name: '  ', email: 'not-an-email', phone: 'call me', departments: ['billing', ' '] } });
+    const res = await k.gql(t.admin, STAFF, {
+      input: { name: '  ', email: 'not-an-email', phone: 'call me', departments: ['billing', ' '] },
+    });
     expect(res.status).toBe(200);
     expect(res.errors).toHaveLength(1);
     const fields = res.errors![0]!.extensions.fields as { path: string; message: string }[];
@@ -85,25 +101,51 @@ describe('national phone numbers, read in the tenant country', () => {
     expect((await k.gql(t.admin, '{ staffMembers { id } }')).data.staffMembers).toEqual([]);
 
     const platform = await platformToken();
-    const price = await k.gql(platform, 'mutation($input: WhatsAppPriceInput!) { setWhatsAppPrice(input: $input) { id } }', {
-      input: { country: 'XX', currency: 'ABC', category: 'UTILITY', pricePerMessage: '-1', effectiveFrom: '2026-01-01T00:00:00Z' },
-    });
+    const price = await k.gql(
+      platform,
+      'mutation($input: WhatsAppPriceInput!) { setWhatsAppPrice(input: $input) { id } }',
+      {
+        input: {
+          country: 'XX',
+          currency: 'ABC',
+          category: 'UTILITY',
+          pricePerMessage: '-1',
+          effectiveFrom: '2026-01-01T00:00:00Z',
+        },
+      },
+    );
     expect(price.status).toBe(200);
-    expect((price.errors![0]!.extensions.fields as { path: string }[]).map((f) => f.path)).toEqual(['input.currency', 'input.country', 'input.pricePerMessage']);
+    expect((price.errors![0]!.extensions.fields as { path: string }[]).map((f) => f.path)).toEqual([
+      'input.currency',
+      'input.country',
+      'input.pricePerMessage',
+    ]);
   });
 
   it('negative, zero and non-numeric money are GraphQL errors with HTTP 200 and say what is wrong', async () => {
-    const request = (a: unknown) => k.gql(id.admin, 'mutation($a: Decimal!) { requestCreditPurchase(amount: $a) { id } }', { a });
+    const request = (a: unknown) =>
+      k.gql(id.admin, 'mutation($a: Decimal!) { requestCreditPurchase(amount: $a) { id } }', { a });
     const cases: [unknown, string][] = [
       ['-5', 'amount must not be negative (it is -5)'],
       ['0', 'amount must be greater than zero'],
-      ['abc', 'amount must be a number written with digits and at most one ".", such as "1250.50" (no sign, exponent or thousands separator)'],
-      ['250,000', 'amount must be a number written with digits and at most one ".", such as "1250.50" (no sign, exponent or thousands separator)'],
+      [
+        'abc',
+        'amount must be a number written with digits and at most one ".", such as "1250.50" (no sign, exponent or thousands separator)',
+      ],
+      [
+        '250,000',
+        'amount must be a number written with digits and at most one ".", such as "1250.50" (no sign, exponent or thousands separator)',
+      ],
     ];
     for (const [a, message] of cases) {
       const res = await request(a);
       expect(res.status, String(a)).toBe(200);
-      expect(res.errors, String(a)).toEqual([expect.objectContaining({ message, extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'amount' }) })]);
+      expect(res.errors, String(a)).toEqual([
+        expect.objectContaining({
+          message,
+          extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'amount' }),
+        }),
+      ]);
     }
     // A JSON number was a float before it arrived: refused by the scalar, still HTTP 200.
     const float = await request(12.5);
@@ -136,7 +178,9 @@ describe('national phone numbers, read in the tenant country', () => {
       { path: 'input.data.patient.phone', message: `input.data.patient.phone: ${SENTENCE}` },
       { path: 'input.data.centre.phone', message: `input.data.centre.phone: ${SENTENCE}` },
     ]);
-    expect(res.errors![0]!.message).toBe(`2 invalid fields: input.data.patient.phone: ${SENTENCE}; input.data.centre.phone: ${SENTENCE}`);
+    expect(res.errors![0]!.message).toBe(
+      `2 invalid fields: input.data.patient.phone: ${SENTENCE}; input.data.centre.phone: ${SENTENCE}`,
+    );
     // Shaped like phones, but no numbers in Indonesia (the tenant's country): both reported too.
     const national = await k.gql(id.service, PUBLISH, { input: called('08123', '02155') });
     expect(national.errors![0]!.extensions.fields).toEqual([
@@ -151,11 +195,22 @@ describe('national phone numbers, read in the tenant country', () => {
 
   it('POST /events: a national number is sent as E.164; a bad one is BAD_USER_INPUT with the sentence', async () => {
     const post = async (token: string, body: unknown) => {
-      const res = await fetch(k.url.replace(/\/graphql$/, '/events'), { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await fetch(k.url.replace(/\/graphql$/, '/events'), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       return { status: res.status, body: (await res.json()) as any };
     };
     const e = called('081234567890');
-    expect((await post(fr.service, { ...e, data: { ...e.data, patient: { ...(e.data.patient as object), phone: '06 12 34 56 78' } } })).status).toBe(202);
+    expect(
+      (
+        await post(fr.service, {
+          ...e,
+          data: { ...e.data, patient: { ...(e.data.patient as object), phone: '06 12 34 56 78' } },
+        })
+      ).status,
+    ).toBe(202);
     expect((await smsOf(fr, e.id)).recipient).toBe('+33612345678');
     const mine = called('081234567890');
     expect((await post(id.service, mine)).status).toBe(202);
@@ -163,16 +218,29 @@ describe('national phone numbers, read in the tenant country', () => {
     expect(p.sms.received.map((m) => m.to).sort()).toEqual(['+33612345678', '+6281234567890']);
 
     const bad = await post(id.service, called('08123'));
-    expect(bad).toEqual({ status: 400, body: { error: { code: 'BAD_USER_INPUT', message: `input.data.patient.phone: ${SENTENCE}` } } });
+    expect(bad).toEqual({
+      status: 400,
+      body: { error: { code: 'BAD_USER_INPUT', message: `input.data.patient.phone: ${SENTENCE}` } },
+    });
     const shapeless = await post(id.service, called('call me'));
-    expect(shapeless).toEqual({ status: 400, body: { error: { code: 'BAD_USER_INPUT', message: `INVALID_DATA: /patient/phone ${SENTENCE}` } } });
+    expect(shapeless).toEqual({
+      status: 400,
+      body: { error: { code: 'BAD_USER_INPUT', message: `INVALID_DATA: /patient/phone ${SENTENCE}` } },
+    });
   });
 });
 
 /** Servers mode: the dispatcher reads the tenant's country as it takes the event from Kafka. */
 describe('national phone numbers on Kafka', () => {
   const suffix = randomUUID().slice(0, 8);
-  const topics = { KAFKA_EVENTS_TOPIC: `kabar.events.${suffix}`, KAFKA_DLQ_TOPIC: `kabar.events.dlq.${suffix}`, KAFKA_STATUS_TOPIC: `kabar.delivery-status.${suffix}`, KAFKA_LIVE_TOPIC: `kabar.live.${suffix}`, KAFKA_CONSUMER_GROUP: `kabar-dispatcher-${suffix}`, KAFKA_PARTITIONS: '1' };
+  const topics = {
+    KAFKA_EVENTS_TOPIC: `kabar.events.${suffix}`,
+    KAFKA_DLQ_TOPIC: `kabar.events.dlq.${suffix}`,
+    KAFKA_STATUS_TOPIC: `kabar.delivery-status.${suffix}`,
+    KAFKA_LIVE_TOPIC: `kabar.live.${suffix}`,
+    KAFKA_CONSUMER_GROUP: `kabar-dispatcher-${suffix}`,
+    KAFKA_PARTITIONS: '1',
+  };
   let api: TestKabar;
   let dispatcher: TestKabar;
   let p: Providers;
@@ -194,7 +262,10 @@ describe('national phone numbers on Kafka', () => {
     dlqConsumer = kafka.consumer({ groupId: `test-${randomUUID()}`, maxWaitTimeInMs: 100 });
     await dlqConsumer.connect();
     await dlqConsumer.subscribe({ topic: topics.KAFKA_DLQ_TOPIC, fromBeginning: true });
-    await dlqConsumer.run({ eachMessage: async ({ message }) => void dlq.push({ key: message.key?.toString() ?? null, reason: String(message.headers?.['kabar-dlq-reason']) }) });
+    await dlqConsumer.run({
+      eachMessage: async ({ message }) =>
+        void dlq.push({ key: message.key?.toString() ?? null, reason: String(message.headers?.['kabar-dlq-reason']) }),
+    });
     t = await api.newTenant({ country: 'ID' });
   }, 90_000);
   afterAll(async () => {
@@ -205,7 +276,11 @@ describe('national phone numbers on Kafka', () => {
     await p.close();
   });
 
-  const produce = (e: ReturnType<typeof called>) => producer.send({ topic: topics.KAFKA_EVENTS_TOPIC, messages: [{ key: t.id, value: JSON.stringify({ ...e, tenantId: t.id }) }] });
+  const produce = (e: ReturnType<typeof called>) =>
+    producer.send({
+      topic: topics.KAFKA_EVENTS_TOPIC,
+      messages: [{ key: t.id, value: JSON.stringify({ ...e, tenantId: t.id }) }],
+    });
 
   it('a national number is stored and sent as E.164; one that is no number in the country is dead-lettered with the sentence', async () => {
     const good = called('0812 3456 7890');
@@ -219,9 +294,17 @@ describe('national phone numbers on Kafka', () => {
     }, 30_000);
     expect(sms.recipient).toBe('+6281234567890');
     expect(p.sms.received.map((m) => m.to)).toEqual(['+6281234567890']);
-    const stored = await withTenant({ db: api.app.db, actor: 'test', tenantId: t.id }, (s) => s.tx.select({ phone: patients.phone }).from(patients).where(eq(patients.id, (good.data.patient as { id: string }).id)));
+    const stored = await withTenant({ db: api.app.db, actor: 'test', tenantId: t.id }, (s) =>
+      s.tx
+        .select({ phone: patients.phone })
+        .from(patients)
+        .where(eq(patients.id, (good.data.patient as { id: string }).id)),
+    );
     expect(stored).toEqual([{ phone: '+6281234567890' }]);
-    await eventually(() => expect(dlq).toEqual([{ key: t.id, reason: `INVALID_DATA: /patient/phone ${SENTENCE}` }]), 30_000);
+    await eventually(
+      () => expect(dlq).toEqual([{ key: t.id, reason: `INVALID_DATA: /patient/phone ${SENTENCE}` }]),
+      30_000,
+    );
     expect((await api.gql(t.admin, DELIVERIES, { e: bad.id })).data.deliveries.edges).toEqual([]);
   });
 });

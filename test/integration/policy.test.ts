@@ -1,6 +1,13 @@
 import { generateKey } from '../../src/crypto.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { enableWhatsApp, eventually, setTestPrices, startKabar, type TestKabar, type TestTenant } from '../helpers/app.js';
+import {
+  enableWhatsApp,
+  eventually,
+  setTestPrices,
+  startKabar,
+  type TestKabar,
+  type TestTenant,
+} from '../helpers/app.js';
 import { sampleEvent } from '../helpers/events.js';
 import { postWhatsAppInbound, whatsAppSecret } from '../helpers/inbound.js';
 import { startProviders, type Providers } from '../helpers/providers.js';
@@ -9,8 +16,10 @@ import { startProviders, type Providers } from '../helpers/providers.js';
 // category versus critical, opt-in required, an inbound BERHENTI, quiet hours across a restart.
 
 const PUBLISH = 'mutation($input: EventInput!) { publishEvent(input: $input) { accepted } }';
-const DELIVERIES = 'query($e: String) { deliveries(first: 50, filter: { eventId: $e }) { edges { node { id channel status reason patientId deferredUntil } } } }';
-const SET = 'mutation($input: PatientPreferenceInput!) { setPatientPreference(input: $input) { current { channel status } } }';
+const DELIVERIES =
+  'query($e: String) { deliveries(first: 50, filter: { eventId: $e }) { edges { node { id channel status reason patientId deferredUntil } } } }';
+const SET =
+  'mutation($input: PatientPreferenceInput!) { setPatientPreference(input: $input) { current { channel status } } }';
 const WA_TOKEN = 'd360-key-0123456789';
 
 /** Kabar's clock runs at real speed, shifted: a test moves it to a chosen time of day. */
@@ -22,7 +31,11 @@ let p: Providers;
 // One key for every start: a restarted Kabar must decrypt the WhatsApp token it stored.
 const KEY = generateKey();
 async function start() {
-  k = await startKabar({ channels: p.channels, env: { ...p.env, KABAR_ENCRYPTION_KEY: KEY }, now: () => new Date(Date.now() + offset) });
+  k = await startKabar({
+    channels: p.channels,
+    env: { ...p.env, KABAR_ENCRYPTION_KEY: KEY },
+    now: () => new Date(Date.now() + offset),
+  });
 }
 
 beforeAll(async () => {
@@ -46,7 +59,12 @@ async function tenant(): Promise<TestTenant> {
 }
 
 /** Publishes an event for one patient (id and phone fixed) and waits until its deliveries leave QUEUED or are held. */
-async function publish(t: TestTenant, type: string, patient: { id: string; phone: string }, opts: { settled?: boolean } = {}) {
+async function publish(
+  t: TestTenant,
+  type: string,
+  patient: { id: string; phone: string },
+  opts: { settled?: boolean } = {},
+) {
   const e = sampleEvent(type, { phone: patient.phone });
   (e.data as any).patient = { ...(e.data as any).patient, id: patient.id };
   if ((e.data as any).affected) (e.data as any).affected[0].patient.id = patient.id;
@@ -58,14 +76,21 @@ async function publish(t: TestTenant, type: string, patient: { id: string; phone
     return { id: e.id, rows };
   });
 }
-const on = (rows: any[], channel: string) => rows.filter((r) => r.channel === channel).map((r) => ({ status: r.status, reason: r.reason }));
+const on = (rows: any[], channel: string) =>
+  rows.filter((r) => r.channel === channel).map((r) => ({ status: r.status, reason: r.reason }));
 const sentTo = (phone: string) => p.whatsapp.received.filter((m) => m.to === phone.slice(1)).length;
 
 describe("patients' choices at dispatch", () => {
   it('a channel opt-out skips that channel, even for a critical event; the other channels still go', async () => {
     const t = await tenant();
     const pt = { id: 'p-out', phone: '+6281200000001' };
-    expect((await k.gql(t.admin, SET, { input: { patientId: pt.id, channel: 'WHATSAPP', status: 'OPTED_OUT', evidence: 'form-1' } })).errors).toBeUndefined();
+    expect(
+      (
+        await k.gql(t.admin, SET, {
+          input: { patientId: pt.id, channel: 'WHATSAPP', status: 'OPTED_OUT', evidence: 'form-1' },
+        })
+      ).errors,
+    ).toBeUndefined();
     for (const type of ['appointment.confirmed', 'appointment.cancelled']) {
       const { rows } = await publish(t, type, pt);
       expect(on(rows, 'WHATSAPP')).toEqual([{ status: 'SKIPPED', reason: 'OPTED_OUT' }]);
@@ -78,10 +103,18 @@ describe("patients' choices at dispatch", () => {
   it('a category opt-out mutes that category, but not a critical event', async () => {
     const t = await tenant();
     const pt = { id: 'p-cat', phone: '+6281200000002' };
-    await k.gql(t.admin, SET, { input: { patientId: pt.id, channel: 'WHATSAPP', category: 'appointments', status: 'OPTED_OUT' } });
-    expect(on((await publish(t, 'appointment.confirmed', pt)).rows, 'WHATSAPP')).toEqual([{ status: 'SKIPPED', reason: 'OPTED_OUT' }]);
-    expect(on((await publish(t, 'appointment.rescheduled', pt)).rows, 'WHATSAPP')).toEqual([{ status: 'SENT', reason: null }]);
-    expect(on((await publish(t, 'prescription.ready', pt)).rows, 'WHATSAPP')).toEqual([{ status: 'SENT', reason: null }]);
+    await k.gql(t.admin, SET, {
+      input: { patientId: pt.id, channel: 'WHATSAPP', category: 'appointments', status: 'OPTED_OUT' },
+    });
+    expect(on((await publish(t, 'appointment.confirmed', pt)).rows, 'WHATSAPP')).toEqual([
+      { status: 'SKIPPED', reason: 'OPTED_OUT' },
+    ]);
+    expect(on((await publish(t, 'appointment.rescheduled', pt)).rows, 'WHATSAPP')).toEqual([
+      { status: 'SENT', reason: null },
+    ]);
+    expect(on((await publish(t, 'prescription.ready', pt)).rows, 'WHATSAPP')).toEqual([
+      { status: 'SENT', reason: null },
+    ]);
     expect(sentTo(pt.phone)).toBe(2);
   });
 
@@ -89,9 +122,13 @@ describe("patients' choices at dispatch", () => {
     const t = await tenant();
     await k.gql(t.admin, 'mutation { setReferenceData(key: "WhatsApp_Require_OptIn", value: "1") { key } }');
     const pt = { id: 'p-consent', phone: '+6281200000003' };
-    expect(on((await publish(t, 'report.ready', pt)).rows, 'WHATSAPP')).toEqual([{ status: 'SKIPPED', reason: 'NO_CONSENT' }]);
+    expect(on((await publish(t, 'report.ready', pt)).rows, 'WHATSAPP')).toEqual([
+      { status: 'SKIPPED', reason: 'NO_CONSENT' },
+    ]);
     expect((await k.gql(t.admin, 'query { creditBalance { balance } }')).data.creditBalance.balance).toBe('100000');
-    await k.gql(t.support, SET, { input: { patientId: pt.id, channel: 'WHATSAPP', status: 'OPTED_IN', evidence: 'consent form 88' } });
+    await k.gql(t.support, SET, {
+      input: { patientId: pt.id, channel: 'WHATSAPP', status: 'OPTED_IN', evidence: 'consent form 88' },
+    });
     expect(on((await publish(t, 'report.ready', pt)).rows, 'WHATSAPP')).toEqual([{ status: 'SENT', reason: null }]);
     expect(sentTo(pt.phone)).toBe(1);
   });
@@ -104,10 +141,14 @@ describe("patients' choices at dispatch", () => {
     const secret = await whatsAppSecret(k, p, t.id);
     expect((await postWhatsAppInbound(k, t.id, secret, pt.phone, { text: ' Berhenti. ' })).res.status).toBe(200);
     await eventually(() => expect(p.whatsapp.texts.filter((m) => m.to === pt.phone.slice(1))).toHaveLength(1));
-    expect(on((await publish(t, 'appointment.confirmed', pt)).rows, 'WHATSAPP')).toEqual([{ status: 'SKIPPED', reason: 'OPTED_OUT' }]);
+    expect(on((await publish(t, 'appointment.confirmed', pt)).rows, 'WHATSAPP')).toEqual([
+      { status: 'SKIPPED', reason: 'OPTED_OUT' },
+    ]);
     await postWhatsAppInbound(k, t.id, secret, pt.phone, { text: 'MULAI' });
     await eventually(() => expect(p.whatsapp.texts.filter((m) => m.to === pt.phone.slice(1))).toHaveLength(2));
-    expect(on((await publish(t, 'appointment.confirmed', pt)).rows, 'WHATSAPP')).toEqual([{ status: 'SENT', reason: null }]);
+    expect(on((await publish(t, 'appointment.confirmed', pt)).rows, 'WHATSAPP')).toEqual([
+      { status: 'SENT', reason: null },
+    ]);
     expect(sentTo(pt.phone)).toBe(2);
   });
 });
@@ -123,7 +164,11 @@ describe('quiet hours', () => {
     expect(on(critical.rows, 'WHATSAPP')).toEqual([{ status: 'SENT', reason: null }]);
     await new Promise((r) => setTimeout(r, 700)); // a few sweeps: nothing is released early
     const waiting = (await k.gql(t.admin, DELIVERIES, { e: held.id })).data.deliveries.edges.map((x: any) => x.node);
-    expect(waiting.map((r: any) => ({ channel: r.channel, status: r.status, deferredUntil: r.deferredUntil })).sort((a: any, b: any) => a.channel.localeCompare(b.channel))).toEqual([
+    expect(
+      waiting
+        .map((r: any) => ({ channel: r.channel, status: r.status, deferredUntil: r.deferredUntil }))
+        .sort((a: any, b: any) => a.channel.localeCompare(b.channel)),
+    ).toEqual([
       { channel: 'EMAIL', status: 'QUEUED', deferredUntil: '2026-12-04T00:00:00.000Z' },
       { channel: 'WHATSAPP', status: 'QUEUED', deferredUntil: '2026-12-04T00:00:00.000Z' },
     ]);

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codeOf, platformToken, startKabar, type TestKabar } from '../helpers/app.js';
 
-const SET = 'mutation($input: WhatsAppPriceInput!) { setWhatsAppPrice(input: $input) { id country currency category pricePerMessage effectiveFrom } }';
-const EFFECTIVE = 'query($c: String!, $cur: String!, $cat: WhatsAppCategory!, $at: DateTime) { effectiveWhatsAppPrice(country: $c, currency: $cur, category: $cat, at: $at) { pricePerMessage effectiveFrom } }';
+const SET =
+  'mutation($input: WhatsAppPriceInput!) { setWhatsAppPrice(input: $input) { id country currency category pricePerMessage effectiveFrom } }';
+const EFFECTIVE =
+  'query($c: String!, $cur: String!, $cat: WhatsAppCategory!, $at: DateTime) { effectiveWhatsAppPrice(country: $c, currency: $cur, category: $cat, at: $at) { pricePerMessage effectiveFrom } }';
 
 describe('WhatsApp pricing', () => {
   let k: TestKabar;
@@ -24,7 +26,9 @@ describe('WhatsApp pricing', () => {
       ['0.2500', day(+10), 'UTILITY'],
       ['0.4000', day(-5), 'MARKETING'],
     ] as const) {
-      const res = await k.gql(platform, SET, { input: { country, currency: 'MYR', category, pricePerMessage: price, effectiveFrom: from } });
+      const res = await k.gql(platform, SET, {
+        input: { country, currency: 'MYR', category, pricePerMessage: price, effectiveFrom: from },
+      });
       expect(res.errors, price).toBeUndefined();
     }
     const t = await k.newTenant({ country: 'MY', currency: 'MYR', timezone: 'Asia/Kuala_Lumpur' });
@@ -45,7 +49,13 @@ describe('WhatsApp pricing', () => {
   });
 
   it('never changes a price in place: the same effective date again is a CONFLICT', async () => {
-    const input = { country, currency: 'MYR', category: 'SERVICE', pricePerMessage: '0.01', effectiveFrom: '2026-01-01T00:00:00Z' };
+    const input = {
+      country,
+      currency: 'MYR',
+      category: 'SERVICE',
+      pricePerMessage: '0.01',
+      effectiveFrom: '2026-01-01T00:00:00Z',
+    };
     expect((await k.gql(platform, SET, { input })).errors).toBeUndefined();
     const again = await k.gql(platform, SET, { input: { ...input, pricePerMessage: '0.02' } });
     expect(codeOf(again)).toBe('CONFLICT');
@@ -67,20 +77,40 @@ describe('WhatsApp pricing', () => {
       expect(codeOf(res), JSON.stringify(patch)).toBe('BAD_USER_INPUT');
       expect(res.errors![0]!.extensions.field).toBe(field);
     }
-    const float = await k.gql(platform, `mutation { setWhatsAppPrice(input: { country: "MY", currency: "MYR", category: UTILITY, pricePerMessage: 0.5, effectiveFrom: "${day(0)}" }) { id } }`);
+    const float = await k.gql(
+      platform,
+      `mutation { setWhatsAppPrice(input: { country: "MY", currency: "MYR", category: UTILITY, pricePerMessage: 0.5, effectiveFrom: "${day(0)}" }) { id } }`,
+    );
     expect(codeOf(float)).toBe('BAD_USER_INPUT');
   });
 
   it('only platform administrators set prices, and every change is audited', async () => {
     const t = await k.newTenant();
-    const input = { country, currency: 'MYR', category: 'AUTHENTICATION', pricePerMessage: '0.3', effectiveFrom: day(-2) };
-    for (const token of [t.admin, t.support, t.staff, t.service]) expect(codeOf(await k.gql(token, SET, { input }))).toBe('FORBIDDEN');
+    const input = {
+      country,
+      currency: 'MYR',
+      category: 'AUTHENTICATION',
+      pricePerMessage: '0.3',
+      effectiveFrom: day(-2),
+    };
+    for (const token of [t.admin, t.support, t.staff, t.service])
+      expect(codeOf(await k.gql(token, SET, { input }))).toBe('FORBIDDEN');
     const set = await k.gql(platform, SET, { input });
-    const audit = await k.gql(platform, 'query($id: String) { auditLog(filter: { action: "pricing.set", entityId: $id }) { edges { node { actor details } } } }', { id: set.data.setWhatsAppPrice.id });
+    const audit = await k.gql(
+      platform,
+      'query($id: String) { auditLog(filter: { action: "pricing.set", entityId: $id }) { edges { node { actor details } } } }',
+      { id: set.data.setWhatsAppPrice.id },
+    );
     expect(audit.data.auditLog.edges).toHaveLength(1);
-    expect(audit.data.auditLog.edges[0].node).toMatchObject({ actor: 'platform-test', details: { pricePerMessage: '0.3', category: 'AUTHENTICATION' } });
+    expect(audit.data.auditLog.edges[0].node).toMatchObject({
+      actor: 'platform-test',
+      details: { pricePerMessage: '0.3', category: 'AUTHENTICATION' },
+    });
     // Tenants do not read platform-wide audit entries.
-    const asTenant = await k.gql(t.admin, 'query { auditLog(filter: { action: "pricing.set" }) { edges { node { id } } } }');
+    const asTenant = await k.gql(
+      t.admin,
+      'query { auditLog(filter: { action: "pricing.set" }) { edges { node { id } } } }',
+    );
     expect(asTenant.data.auditLog.edges).toEqual([]);
   });
 });

@@ -9,7 +9,8 @@ const DELIVERIES = `query($e: String) { deliveries(first: 100, filter: { eventId
   channel status reason providerMessageId renderedBody } } } }`;
 
 // sampleData('report.ready'): "Hematologi Lengkap" by "dr. Andi Wijaya, Sp.PD" at "Klinik Sehat Menteng".
-const privateText = (tenantName: string) => `You have a new message from ${tenantName} (Klinik Sehat Menteng). Open WhatsApp or your email to read it.`;
+const privateText = (tenantName: string) =>
+  `You have a new message from ${tenantName} (Klinik Sehat Menteng). Open WhatsApp or your email to read it.`;
 
 describe('private previews: SMS and push of clinical events through the API, at the fake providers', () => {
   let k: TestKabar;
@@ -34,8 +35,14 @@ describe('private previews: SMS and push of clinical events through the API, at 
   async function tenant(privatePreviews?: '1' | '0'): Promise<TestTenant & { name: string }> {
     const name = `RS Sehat ${randomUUID().slice(0, 6)}`;
     const t = await k.newTenant({ name, defaultLanguage: 'EN' });
-    await ok(t.admin, 'mutation { setEventChannels(eventType: "report.ready", channels: [SMS, PUSH, EMAIL]) { enabled } }');
-    if (privatePreviews) await ok(t.admin, 'mutation($v: String!) { setReferenceData(key: "Private_Previews", value: $v) { key } }', { v: privatePreviews });
+    await ok(
+      t.admin,
+      'mutation { setEventChannels(eventType: "report.ready", channels: [SMS, PUSH, EMAIL]) { enabled } }',
+    );
+    if (privatePreviews)
+      await ok(t.admin, 'mutation($v: String!) { setReferenceData(key: "Private_Previews", value: $v) { key } }', {
+        v: privatePreviews,
+      });
     return { ...t, name };
   }
 
@@ -78,10 +85,15 @@ describe('private previews: SMS and push of clinical events through the API, at 
     for (const t of [await tenant(), await tenant('0')]) {
       const rows = await send(t, 'report.ready');
       const sent = atProviders(rows);
-      expect(rows.SMS.renderedBody).toBe('Klinik Sehat Menteng: your report (Hematologi Lengkap) has been verified and is now available.');
+      expect(rows.SMS.renderedBody).toBe(
+        'Klinik Sehat Menteng: your report (Hematologi Lengkap) has been verified and is now available.',
+      );
       expect(sent.sms.body).toBe(rows.SMS.renderedBody);
       expect(rows.PUSH.renderedBody).toBe('Your report (Hematologi Lengkap) has been verified and is now available.');
-      expect({ title: sent.push.title, body: sent.push.body }).toEqual({ title: 'Your report is ready', body: rows.PUSH.renderedBody });
+      expect({ title: sent.push.title, body: sent.push.body }).toEqual({
+        title: 'Your report is ready',
+        body: rows.PUSH.renderedBody,
+      });
     }
   });
 

@@ -12,7 +12,8 @@ import { startProviders, type Providers } from '../helpers/providers.js';
 // its verdict on a request signed with a wrong secret.
 
 const PUBLISH = 'mutation($input: EventInput!) { publishEvent(input: $input) { accepted } }';
-const OF_EVENT = 'query($e: String) { deliveries(first: 10, filter: { eventId: $e }) { edges { node { id channel status reason providerMessageId history { status reason } } } } }';
+const OF_EVENT =
+  'query($e: String) { deliveries(first: 10, filter: { eventId: $e }) { edges { node { id channel status reason providerMessageId history { status reason } } } } }';
 /** How long a timed-out send waits for its receipt before it is sent again (KABAR_RECEIPT_GRACE_MS). */
 const RECEIPT_GRACE_MS = 3000;
 const TIMEOUT_MS = 500;
@@ -25,9 +26,22 @@ describe('receipts settle timed-out sends that arrived; what SES is told', () =>
 
   beforeAll(async () => {
     p = await startProviders(TIMEOUT_MS);
-    const bad = createEmailChannel({ region: p.env.AWS_REGION!, endpoint: p.ses.url, from: 'no-reply@klinik.example', timeoutMs: TIMEOUT_MS, credentials: { accessKeyId: p.ses.credentials[0]!.accessKeyId, secretAccessKey: 'not-the-secret' } });
-    const channels: Channels = { ...p.channels, email: { send: (m) => (wrongSecret ? bad : p.channels.email).send(m) } };
-    k = await startKabar({ channels, env: { ...p.env, KABAR_RETRY_BASE_MS: '50', KABAR_RECEIPT_GRACE_MS: String(RECEIPT_GRACE_MS) }, snsFetchCert: (url) => p.sns.fetchCert(url) });
+    const bad = createEmailChannel({
+      region: p.env.AWS_REGION!,
+      endpoint: p.ses.url,
+      from: 'no-reply@klinik.example',
+      timeoutMs: TIMEOUT_MS,
+      credentials: { accessKeyId: p.ses.credentials[0]!.accessKeyId, secretAccessKey: 'not-the-secret' },
+    });
+    const channels: Channels = {
+      ...p.channels,
+      email: { send: (m) => (wrongSecret ? bad : p.channels.email).send(m) },
+    };
+    k = await startKabar({
+      channels,
+      env: { ...p.env, KABAR_RETRY_BASE_MS: '50', KABAR_RECEIPT_GRACE_MS: String(RECEIPT_GRACE_MS) },
+      snsFetchCert: (url) => p.sns.fetchCert(url),
+    });
   });
   afterAll(async () => {
     await k?.stop();
@@ -41,7 +55,10 @@ describe('receipts settle timed-out sends that arrived; what SES is told', () =>
   /** A tenant sending `type` on `channel` only. */
   async function tenantFor(type: string, channel: 'EMAIL' | 'SMS'): Promise<TestTenant> {
     const t = await k.newTenant();
-    const res = await k.gql(t.admin, `mutation { setEventChannels(eventType: "${type}", channels: [${channel}]) { eventType } }`);
+    const res = await k.gql(
+      t.admin,
+      `mutation { setEventChannels(eventType: "${type}", channels: [${channel}]) { eventType } }`,
+    );
     expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
     return t;
   }
@@ -63,24 +80,27 @@ describe('receipts settle timed-out sends that arrived; what SES is told', () =>
   it.each([
     ['EMAIL', 'report.ready', () => p.ses.received.map((m) => m.messageId)],
     ['SMS', 'prescription.ready', () => p.sms.received.map((m) => m.sid)],
-  ] as const)('%s: a send that timed out but did arrive is settled by its receipt, not sent twice', async (channel, type, ids) => {
-    const t = await tenantFor(type, channel);
-    // The provider takes the message, answers after Kabar's timeout, and reports it a second later.
-    enableReceipts(p, k.url, { delayMs: 1000 });
-    try {
-      (channel === 'EMAIL' ? p.ses : p.sms).fail(1, 'late');
-      const row = await publishOne(t, type);
-      expect(ids()).toHaveLength(1);
-      expect(row).toMatchObject({ channel, status: 'SENT', providerMessageId: ids()[0] });
-      expect(row.history.map((h: any) => h.reason ?? h.status)).toEqual(['QUEUED', TIMED_OUT, 'SENT']);
-      // Past the grace, nothing was sent again.
-      await new Promise((r) => setTimeout(r, RECEIPT_GRACE_MS + 1000));
-      expect(ids()).toHaveLength(1);
-      expect((channel === 'EMAIL' ? p.ses : p.sms).attempts).toBe(1);
-    } finally {
-      p.whatsapp.onAccepted = p.sms.onAccepted = p.ses.onAccepted = undefined;
-    }
-  });
+  ] as const)(
+    '%s: a send that timed out but did arrive is settled by its receipt, not sent twice',
+    async (channel, type, ids) => {
+      const t = await tenantFor(type, channel);
+      // The provider takes the message, answers after Kabar's timeout, and reports it a second later.
+      enableReceipts(p, k.url, { delayMs: 1000 });
+      try {
+        (channel === 'EMAIL' ? p.ses : p.sms).fail(1, 'late');
+        const row = await publishOne(t, type);
+        expect(ids()).toHaveLength(1);
+        expect(row).toMatchObject({ channel, status: 'SENT', providerMessageId: ids()[0] });
+        expect(row.history.map((h: any) => h.reason ?? h.status)).toEqual(['QUEUED', TIMED_OUT, 'SENT']);
+        // Past the grace, nothing was sent again.
+        await new Promise((r) => setTimeout(r, RECEIPT_GRACE_MS + 1000));
+        expect(ids()).toHaveLength(1);
+        expect((channel === 'EMAIL' ? p.ses : p.sms).attempts).toBe(1);
+      } finally {
+        p.whatsapp.onAccepted = p.sms.onAccepted = p.ses.onAccepted = undefined;
+      }
+    },
+  );
 
   it('tags every email with its delivery id and tenant, as SES events name them back', async () => {
     const t = await tenantFor('report.ready', 'EMAIL');
@@ -91,12 +111,14 @@ describe('receipts settle timed-out sends that arrived; what SES is told', () =>
     expect(p.ses.received[0]!.messageId).toBe(row.providerMessageId);
   });
 
-  it('an email signed with a wrong secret is FAILED with SES\'s SignatureDoesNotMatch, and nothing reaches SES', async () => {
+  it("an email signed with a wrong secret is FAILED with SES's SignatureDoesNotMatch, and nothing reaches SES", async () => {
     const t = await tenantFor('report.ready', 'EMAIL');
     wrongSecret = true;
     const row = await publishOne(t, 'report.ready');
     expect(row).toMatchObject({ status: 'FAILED', providerMessageId: null });
-    expect(row.reason).toBe('SignatureDoesNotMatch: The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.');
+    expect(row.reason).toBe(
+      'SignatureDoesNotMatch: The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
+    );
     expect(row.history.map((h: any) => h.status)).toEqual(['QUEUED', 'FAILED']);
     expect(p.ses.received).toHaveLength(0);
     expect(p.ses.attempts).toBe(1);

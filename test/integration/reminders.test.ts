@@ -36,13 +36,20 @@ describe('reminders', () => {
     return input.id;
   }
   const count = async (t: TestTenant, filter: string) =>
-    (await k.gql(t.admin, `query { deliveries(filter: { ${filter} }) { totalCount } }`)).data.deliveries.totalCount as number;
+    (await k.gql(t.admin, `query { deliveries(filter: { ${filter} }) { totalCount } }`)).data.deliveries
+      .totalCount as number;
   /** Every event type here has at least one delivery row (sent or skipped) once it is handled. */
-  const handled = (t: TestTenant, id: string) => eventually(async () => expect(await count(t, `eventId: "${id}"`)).toBeGreaterThan(0));
+  const handled = (t: TestTenant, id: string) =>
+    eventually(async () => expect(await count(t, `eventId: "${id}"`)).toBeGreaterThan(0));
   /** The reminders sent to a tenant, as "appointmentId:offset" (one email each). */
   const reminders = async (t: TestTenant) => {
-    const res = await k.gql(t.admin, 'query { deliveries(first: 100, filter: { eventType: "appointment.reminder", channel: EMAIL }) { edges { node { eventId } } } }');
-    return res.data.deliveries.edges.map((e: any) => e.node.eventId.split(':').slice(1, 3).join(':')).sort() as string[];
+    const res = await k.gql(
+      t.admin,
+      'query { deliveries(first: 100, filter: { eventType: "appointment.reminder", channel: EMAIL }) { edges { node { eventId } } } }',
+    );
+    return res.data.deliveries.edges
+      .map((e: any) => e.node.eventId.split(':').slice(1, 3).join(':'))
+      .sort() as string[];
   };
   const confirmed = (slotMinutes: number) => {
     const data = sampleData('appointment.confirmed', { language: 'en' });
@@ -100,7 +107,10 @@ describe('reminders', () => {
     const five = await k.newTenant();
     const plain = await k.newTenant();
     expect((await k.gql(five.admin, SET, { k: 'Walkin_Approaching_Threshold', v: '5' })).errors).toBeUndefined();
-    const queue = (position: number, data: Record<string, unknown>) => ({ ...data, walkIn: { ...(data.walkIn as any), position } });
+    const queue = (position: number, data: Record<string, unknown>) => ({
+      ...data,
+      walkIn: { ...(data.walkIn as any), position },
+    });
     const alerts = (t: TestTenant) => count(t, 'eventType: "walkin.approaching_turn"');
     const a = sampleData('walkin.queue_updated', { pushTokens: ['dev-a'] });
     const b = sampleData('walkin.queue_updated', { pushTokens: ['dev-b'] });
@@ -128,7 +138,9 @@ describe('reminders', () => {
     const ticks = await Promise.all([0, 1, 2, 3].map((i) => (i % 2 ? second : k).runtime.scheduler.tick()));
     const more = await Promise.all([k.runtime.scheduler.tick(), second.runtime.scheduler.tick()]);
     expect([...ticks, ...more].reduce((a, b) => a + b, 0)).toBe(30);
-    const expected = appointments.flatMap((d) => [`${(d.appointment as any).id}:120`, `${(d.appointment as any).id}:30`]).sort();
+    const expected = appointments
+      .flatMap((d) => [`${(d.appointment as any).id}:120`, `${(d.appointment as any).id}:30`])
+      .sort();
     await eventually(async () => expect(await reminders(t)).toEqual(expected));
     await pause();
     expect(await Promise.all([k.runtime.scheduler.tick(), second.runtime.scheduler.tick()])).toEqual([0, 0]);

@@ -9,7 +9,8 @@ import { DEFAULT_AWS_KEY, startSesFake, type SesFake } from '../fakes/index.js';
 // another host, port, body or secret is refused with SES's 403 and its XML error.
 
 const REGION = 'ap-southeast-1';
-const BODY = 'Action=SendEmail&Version=2010-12-01&Source=a%40kabar.test&Destination.ToAddresses.member.1=p%40example.com&Message.Subject.Data=Hi&Message.Body.Text.Data=Hello';
+const BODY =
+  'Action=SendEmail&Version=2010-12-01&Source=a%40kabar.test&Destination.ToAddresses.member.1=p%40example.com&Message.Subject.Data=Hi&Message.Body.Text.Data=Hello';
 let ses: SesFake;
 
 beforeAll(async () => {
@@ -23,12 +24,22 @@ afterAll(async () => {
 async function post(signedUrl: string, opts: { secret?: string; accessKeyId?: string; sentBody?: string } = {}) {
   const url = new URL(signedUrl);
   const signer = new SignatureV4({
-    credentials: { accessKeyId: opts.accessKeyId ?? DEFAULT_AWS_KEY.accessKeyId, secretAccessKey: opts.secret ?? DEFAULT_AWS_KEY.secretAccessKey },
-    region: REGION, service: 'ses', sha256: new SESClient({ region: REGION }).config.sha256,
+    credentials: {
+      accessKeyId: opts.accessKeyId ?? DEFAULT_AWS_KEY.accessKeyId,
+      secretAccessKey: opts.secret ?? DEFAULT_AWS_KEY.secretAccessKey,
+    },
+    region: REGION,
+    service: 'ses',
+    sha256: new SESClient({ region: REGION }).config.sha256,
   });
   const signed = await signer.sign({
-    method: 'POST', protocol: url.protocol, hostname: url.hostname, port: url.port ? Number(url.port) : undefined, path: url.pathname,
-    headers: { host: url.host, 'content-type': 'application/x-www-form-urlencoded' }, body: BODY,
+    method: 'POST',
+    protocol: url.protocol,
+    hostname: url.hostname,
+    port: url.port ? Number(url.port) : undefined,
+    path: url.pathname,
+    headers: { host: url.host, 'content-type': 'application/x-www-form-urlencoded' },
+    body: BODY,
   });
   const { host: _host, ...headers } = signed.headers as Record<string, string>;
   const res = await fetch(ses.url, { method: 'POST', headers, body: opts.sentBody ?? BODY });
@@ -58,13 +69,25 @@ describe('the SES fake checks SigV4 signatures against the SDK signer', () => {
     const res = await post(url(), opts);
     expect(res.status).toBe(403);
     expect(code(res.text)).toBe(expected);
-    expect(res.text).toMatch(/^<ErrorResponse xmlns="http:\/\/ses\.amazonaws\.com\/doc\/2010-12-01\/">\n {2}<Error>\n {4}<Type>Sender<\/Type>/);
+    expect(res.text).toMatch(
+      /^<ErrorResponse xmlns="http:\/\/ses\.amazonaws\.com\/doc\/2010-12-01\/">\n {2}<Error>\n {4}<Type>Sender<\/Type>/,
+    );
     expect(ses.received).toHaveLength(before);
   });
 
   it("Kabar's adapter with a wrong secret fails permanently with SES's reason", async () => {
-    const email = createEmailChannel({ region: REGION, endpoint: ses.url, from: 'a@kabar.test', timeoutMs: 2000, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'wrong' } });
+    const email = createEmailChannel({
+      region: REGION,
+      endpoint: ses.url,
+      from: 'a@kabar.test',
+      timeoutMs: 2000,
+      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'wrong' },
+    });
     const out = await email.send({ to: 'p@example.com', subject: 'Hi', text: 'Hello', html: '<p>Hello</p>' });
-    expect(out).toMatchObject({ ok: false, transient: false, reason: expect.stringMatching(/^SignatureDoesNotMatch: The request signature we calculated does not match/) });
+    expect(out).toMatchObject({
+      ok: false,
+      transient: false,
+      reason: expect.stringMatching(/^SignatureDoesNotMatch: The request signature we calculated does not match/),
+    });
   });
 });

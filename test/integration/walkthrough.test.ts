@@ -23,16 +23,20 @@ export interface Block {
 export function fencedBlocks(markdown: string): Block[] {
   const blocks: Block[] = [];
   const re = /^```(\w+)\n([\s\S]*?)^```$/gm;
-  for (let m = re.exec(markdown); m; m = re.exec(markdown)) blocks.push({ lang: m[1]!, body: m[2]!, line: markdown.slice(0, m.index).split('\n').length });
+  for (let m = re.exec(markdown); m; m = re.exec(markdown))
+    blocks.push({ lang: m[1]!, body: m[2]!, line: markdown.slice(0, m.index).split('\n').length });
   return blocks;
 }
 
 /** `a.b[0].c` in a JSON value. */
 export function at(value: unknown, path: string): unknown {
-  return path.split(/\.|(?=\[)/).filter(Boolean).reduce<unknown>((v, key) => {
-    const index = /^\[(\d+)\]$/.exec(key);
-    return v == null ? undefined : index ? (v as unknown[])[Number(index[1])] : (v as Record<string, unknown>)[key];
-  }, value);
+  return path
+    .split(/\.|(?=\[)/)
+    .filter(Boolean)
+    .reduce<unknown>((v, key) => {
+      const index = /^\[(\d+)\]$/.exec(key);
+      return v == null ? undefined : index ? (v as unknown[])[Number(index[1])] : (v as Record<string, unknown>)[key];
+    }, value);
 }
 
 const directives = (body: string, name: string) =>
@@ -42,7 +46,7 @@ const directives = (body: string, name: string) =>
   });
 const pair = (s: string) => {
   const i = s.indexOf('=');
-  return i < 0 ? [s.trim(), ''] as const : [s.slice(0, i).trim(), s.slice(i + 1).trim()] as const;
+  return i < 0 ? ([s.trim(), ''] as const) : ([s.slice(0, i).trim(), s.slice(i + 1).trim()] as const);
 };
 
 describe('docs/walkthrough.md', () => {
@@ -60,7 +64,9 @@ describe('docs/walkthrough.md', () => {
       // The CLI runs in the same folder and environment as `npm start`, so it finds that Kabar on PORT.
       const cliEnv = { ...env, PORT: new URL(server.url).port };
       // What `npm start` prints: the demo tenant's tokens.
-      const vars: Record<string, string> = { platformToken: (await demoTokens(runtime.app!, await ensureDemoTenant(runtime.core))).PLATFORM_ADMIN };
+      const vars: Record<string, string> = {
+        platformToken: (await demoTokens(runtime.app!, await ensureDemoTenant(runtime.core))).PLATFORM_ADMIN,
+      };
       const fill = (text: string) =>
         text.replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
           if (!(name in vars)) throw new Error(`{{${name}}} is used before a step saves it`);
@@ -79,18 +85,30 @@ describe('docs/walkthrough.md', () => {
           const operation = query.replace(/^#.*$/gm, '').trim();
           retry = operation.startsWith('query') || operation.startsWith('{');
           answer = async () => {
-            const res = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${fill(`{{${token}}}`)}` }, body: JSON.stringify({ query }) });
+            const res = await fetch(server.url, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', authorization: `Bearer ${fill(`{{${token}}}`)}` },
+              body: JSON.stringify({ query }),
+            });
             const body = (await res.json()) as { data?: unknown; errors?: unknown };
             expect(body.errors, `${where}: ${JSON.stringify(body.errors)}`).toBeUndefined();
             return body.data;
           };
         } else if (block.lang === 'http') {
-          const [head, ...rest] = fill(block.body).replace(/^#.*\n/gm, '').split(/\n\n/);
+          const [head, ...rest] = fill(block.body)
+            .replace(/^#.*\n/gm, '')
+            .split(/\n\n/);
           const [requestLine, ...headerLines] = head!.trim().split('\n');
           const [method, url] = requestLine!.split(/\s+/) as [string, string];
-          const headers = Object.fromEntries(headerLines.map((h) => [h.slice(0, h.indexOf(':')).trim(), h.slice(h.indexOf(':') + 1).trim()]));
+          const headers = Object.fromEntries(
+            headerLines.map((h) => [h.slice(0, h.indexOf(':')).trim(), h.slice(h.indexOf(':') + 1).trim()]),
+          );
           answer = async () => {
-            const res = await fetch(`${base}${new URL(url).pathname}`, { method, headers, body: rest.join('\n\n') || undefined });
+            const res = await fetch(`${base}${new URL(url).pathname}`, {
+              method,
+              headers,
+              body: rest.join('\n\n') || undefined,
+            });
             const body = await res.json();
             expect(res.ok, `${where}: ${res.status} ${JSON.stringify(body)}`).toBe(true);
             return body;
@@ -116,13 +134,16 @@ describe('docs/walkthrough.md', () => {
           const wrong = expectations.filter(([path, value]) => String(at(data, path)) !== value);
           if (wrong.length === 0) break;
           if (!retry || Date.now() > deadline) {
-            throw new Error(`${where}: expected ${wrong.map(([p, v]) => `${p} = ${v}`).join(', ')}; got ${JSON.stringify(data)}`);
+            throw new Error(
+              `${where}: expected ${wrong.map(([p, v]) => `${p} = ${v}`).join(', ')}; got ${JSON.stringify(data)}`,
+            );
           }
           await new Promise((r) => setTimeout(r, 200));
         }
         for (const [name, path] of directives(block.body, 'save').map(pair)) {
           const value = path ? at(data, path) : data;
-          if (typeof value !== 'string' || !value) throw new Error(`${where}: nothing to save as ${name} at ${path || 'the output'}: ${JSON.stringify(data)}`);
+          if (typeof value !== 'string' || !value)
+            throw new Error(`${where}: nothing to save as ${name} at ${path || 'the output'}: ${JSON.stringify(data)}`);
           vars[name] = value;
         }
         ran++;

@@ -4,7 +4,16 @@ import { whatsappStatusPayload, type WhatsAppStatusSpec } from '../fakes/whatsap
 import type { WhatsAppPricingSpec } from '../fakes/whatsapp-meta.js';
 import { eventually, startKabar, type TestKabar } from '../helpers/app.js';
 import { sampleEvent } from '../helpers/events.js';
-import { CREDIT, ledger, META_PRICES, metaTenant, postWebhook, setMetaPrices, settledDeliveries, type MetaTenant } from '../helpers/meta.js';
+import {
+  CREDIT,
+  ledger,
+  META_PRICES,
+  metaTenant,
+  postWebhook,
+  setMetaPrices,
+  settledDeliveries,
+  type MetaTenant,
+} from '../helpers/meta.js';
 import { startProviders, type Providers } from '../helpers/providers.js';
 
 // Credits follow what Meta billed: the `pricing` object on WhatsApp status webhooks settles each
@@ -41,9 +50,19 @@ describe('WhatsApp credits follow what Meta billed', () => {
   }
   // `later` shifts the timestamp: another envelope for the same status (not a replay of the first).
   const status = (wa: any, s: WhatsAppStatusSpec['status'], pricing: WhatsAppPricingSpec | null, later = 0) =>
-    whatsappStatusPayload([{ id: wa.providerMessageId, status: s, callbackData: wa.id, pricing, timestamp: Math.floor(Date.now() / 1000) + later }]);
-  const movements = async (t: MetaTenant, wa: any) => (await ledger(k, t)).rows.filter((r) => r.deliveryId === wa.id && r.kind !== 'DEBIT');
-  const costOf = async (t: MetaTenant, wa: any) => (await settledDeliveries(k, t, { e: undefined, t: 'appointment.confirmed' })).find((r) => r.id === wa.id).cost;
+    whatsappStatusPayload([
+      {
+        id: wa.providerMessageId,
+        status: s,
+        callbackData: wa.id,
+        pricing,
+        timestamp: Math.floor(Date.now() / 1000) + later,
+      },
+    ]);
+  const movements = async (t: MetaTenant, wa: any) =>
+    (await ledger(k, t)).rows.filter((r) => r.deliveryId === wa.id && r.kind !== 'DEBIT');
+  const costOf = async (t: MetaTenant, wa: any) =>
+    (await settledDeliveries(k, t, { e: undefined, t: 'appointment.confirmed' })).find((r) => r.id === wa.id).cost;
 
   it('a message Meta bills nothing for (free_customer_service) gets its debit refunded, once, and says why', async () => {
     const t = await metaTenant(k, p);
@@ -57,7 +76,13 @@ describe('WhatsApp credits follow what Meta billed', () => {
     await postWebhook(t, status(wa, 'sent', FREE));
     await postWebhook(t, status(wa, 'delivered', FREE));
     const rows = await movements(t, wa);
-    expect(rows).toEqual([expect.objectContaining({ kind: 'REFUND', amount: META_PRICES.UTILITY, note: expect.stringMatching(/Meta billed nothing.*free_customer_service/) })]);
+    expect(rows).toEqual([
+      expect.objectContaining({
+        kind: 'REFUND',
+        amount: META_PRICES.UTILITY,
+        note: expect.stringMatching(/Meta billed nothing.*free_customer_service/),
+      }),
+    ]);
     expect((await ledger(k, t)).balance).toBe(CREDIT);
     expect(await costOf(t, wa)).toBe('0');
   });
@@ -67,14 +92,22 @@ describe('WhatsApp credits follow what Meta billed', () => {
     const wa = await sent(t);
     await postWebhook(t, status(wa, 'delivered', MARKETING));
     const difference = new Decimal(META_PRICES.MARKETING).minus(META_PRICES.UTILITY);
-    expect(await movements(t, wa)).toEqual([expect.objectContaining({ kind: 'ADJUSTMENT', amount: difference.neg().toFixed(), note: expect.stringContaining('Meta billed MARKETING') })]);
+    expect(await movements(t, wa)).toEqual([
+      expect.objectContaining({
+        kind: 'ADJUSTMENT',
+        amount: difference.neg().toFixed(),
+        note: expect.stringContaining('Meta billed MARKETING'),
+      }),
+    ]);
     expect((await ledger(k, t)).balance).toBe(new Decimal(CREDIT).minus(META_PRICES.MARKETING).toFixed());
     expect(await costOf(t, wa)).toBe(META_PRICES.MARKETING);
     // Billed as charged: nothing moves.
     const same = await sent(t);
     await postWebhook(t, status(same, 'sent', UTILITY));
     expect(await movements(t, same)).toEqual([]);
-    expect((await ledger(k, t)).balance).toBe(new Decimal(CREDIT).minus(META_PRICES.MARKETING).minus(META_PRICES.UTILITY).toFixed());
+    expect((await ledger(k, t)).balance).toBe(
+      new Decimal(CREDIT).minus(META_PRICES.MARKETING).minus(META_PRICES.UTILITY).toFixed(),
+    );
   });
 
   it('statuses out of order, repeated and concurrent: exactly one refund or adjustment per delivery, the ledger equal to the balance after each', async () => {
@@ -83,7 +116,8 @@ describe('WhatsApp credits follow what Meta billed', () => {
     const recategorised = await sent(t);
     // read (no pricing) first, then delivered, then a late sent; each twice at once, in two envelopes.
     for (const s of ['read', 'delivered', 'sent'] as const) {
-      const twice = (wa: any, pricing: WhatsAppPricingSpec) => [0, 1].map((later) => postWebhook(t, status(wa, s, s === 'read' ? null : pricing, later)));
+      const twice = (wa: any, pricing: WhatsAppPricingSpec) =>
+        [0, 1].map((later) => postWebhook(t, status(wa, s, s === 'read' ? null : pricing, later)));
       await Promise.all([...twice(free, FREE), ...twice(recategorised, MARKETING)]);
       await ledger(k, t);
     }
@@ -98,7 +132,17 @@ describe('WhatsApp credits follow what Meta billed', () => {
   it('a message that failed (and was refunded) is not refunded again by a later pricing', async () => {
     const t = await metaTenant(k, p);
     const wa = await sent(t);
-    await postWebhook(t, whatsappStatusPayload([{ id: wa.providerMessageId, status: 'failed', errors: [{ code: 131026, title: 'Message undeliverable' }], pricing: null }]));
+    await postWebhook(
+      t,
+      whatsappStatusPayload([
+        {
+          id: wa.providerMessageId,
+          status: 'failed',
+          errors: [{ code: 131026, title: 'Message undeliverable' }],
+          pricing: null,
+        },
+      ]),
+    );
     await eventually(async () => expect((await movements(t, wa)).map((r) => r.kind)).toEqual(['REFUND']));
     await postWebhook(t, status(wa, 'sent', FREE));
     expect((await movements(t, wa)).map((r) => r.kind)).toEqual(['REFUND']);

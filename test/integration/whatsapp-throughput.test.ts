@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWhatsAppChannel } from '../../src/channels/whatsapp.channel.js';
 import type { WhatsAppAttempt } from '../fakes/whatsapp.js';
-import { enableWhatsApp, eventually, setTestPrices, startKabar, type TestKabar, type TestTenant } from '../helpers/app.js';
+import {
+  enableWhatsApp,
+  eventually,
+  setTestPrices,
+  startKabar,
+  type TestKabar,
+  type TestTenant,
+} from '../helpers/app.js';
 import { sampleData } from '../helpers/events.js';
 import { startProviders, type Providers } from '../helpers/providers.js';
 
@@ -30,7 +37,13 @@ describe('WhatsApp throughput as Meta enforces it', () => {
     p.channels.whatsapp = createWhatsAppChannel({ baseUrl: p.whatsapp.url, timeoutMs: 500, pairIntervalMs: PAIR_MS });
     k = await startKabar({
       channels: p.channels,
-      env: { ...p.env, WHATSAPP_MAX_MESSAGES_PER_SECOND: String(LIMIT), WHATSAPP_PAIR_INTERVAL_MS: String(PAIR_MS), WHATSAPP_PAIR_BURST: '1', KABAR_RETRY_BASE_MS: '50' },
+      env: {
+        ...p.env,
+        WHATSAPP_MAX_MESSAGES_PER_SECOND: String(LIMIT),
+        WHATSAPP_PAIR_INTERVAL_MS: String(PAIR_MS),
+        WHATSAPP_PAIR_BURST: '1',
+        KABAR_RETRY_BASE_MS: '50',
+      },
     });
     await setTestPrices(k);
   });
@@ -44,18 +57,29 @@ describe('WhatsApp throughput as Meta enforces it', () => {
     const t = await k.newTenant();
     const key = `d360-${name}-${t.id.slice(0, 8)}`;
     await enableWhatsApp(k, t, { token: key, credit: '100000', provider: p.whatsapp });
-    const res = await k.gql(t.admin, 'mutation { setEventChannels(eventType: "appointment.no_show", channels: [WHATSAPP]) { eventType } }');
+    const res = await k.gql(
+      t.admin,
+      'mutation { setEventChannels(eventType: "appointment.no_show", channels: [WHATSAPP]) { eventType } }',
+    );
     expect(res.errors).toBeUndefined();
     return { ...t, key };
   }
   const publish = async (t: TestTenant, phone: string) => {
-    const res = await k.gql(t.service, PUBLISH, { input: { id: `evt-${randomUUID()}`, type: 'appointment.no_show', occurredAt: new Date().toISOString(), data: sampleData('appointment.no_show', { phone, language: 'id' }) } });
+    const res = await k.gql(t.service, PUBLISH, {
+      input: {
+        id: `evt-${randomUUID()}`,
+        type: 'appointment.no_show',
+        occurredAt: new Date().toISOString(),
+        data: sampleData('appointment.no_show', { phone, language: 'id' }),
+      },
+    });
     expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
   };
   const accepted = (key: string) => p.whatsapp.requests.filter((r) => r.apiKey === key && r.status === 200);
   const attempts = (key: string) => p.whatsapp.requests.filter((r) => r.apiKey === key && r.status !== undefined);
   /** The most arrivals in any window [t, t + ms). */
-  const busiest = (list: WhatsAppAttempt[], ms: number) => Math.max(...list.map((a) => list.filter((b) => b.at >= a.at && b.at < a.at + ms).length));
+  const busiest = (list: WhatsAppAttempt[], ms: number) =>
+    Math.max(...list.map((a) => list.filter((b) => b.at >= a.at && b.at < a.at + ms).length));
 
   it('caps a burst per number, paces one recipient, and another tenant does not wait', async () => {
     const [a, b, c] = [await tenant('a'), await tenant('b'), await tenant('c')];
@@ -82,7 +106,9 @@ describe('WhatsApp throughput as Meta enforces it', () => {
     expect(aLast - Math.min(...burst.map((r) => r.at))).toBeGreaterThanOrEqual((N / LIMIT - 1) * 1000 - SLACK_MS);
     expect(attempts(a.key)).toHaveLength(N); // delayed, not refused and retried
     // One patient: one message per PAIR_MS.
-    const pair = accepted(c.key).map((r) => r.at).sort((x, y) => x - y);
+    const pair = accepted(c.key)
+      .map((r) => r.at)
+      .sort((x, y) => x - y);
     expect(pair[1]! - pair[0]!).toBeGreaterThanOrEqual(PAIR_MS - SLACK_MS);
     expect(pair[2]! - pair[1]!).toBeGreaterThanOrEqual(PAIR_MS - SLACK_MS);
     // Nothing else waits: B's message went out at once (a fraction of a second; 2 s leaves room for a

@@ -3,7 +3,16 @@ import { sendWhatsAppWebhook } from '../fakes/whatsapp.js';
 import { whatsappTemplateCategoryPayload } from '../fakes/whatsapp-meta.js';
 import { startKabar, type TestKabar } from '../helpers/app.js';
 import { sampleEvent } from '../helpers/events.js';
-import { CREDIT, ledger, META_PRICES, metaTenant, postWebhook, setMetaPrices, settledDeliveries, type MetaTenant } from '../helpers/meta.js';
+import {
+  CREDIT,
+  ledger,
+  META_PRICES,
+  metaTenant,
+  postWebhook,
+  setMetaPrices,
+  settledDeliveries,
+  type MetaTenant,
+} from '../helpers/meta.js';
 import { startProviders, type Providers } from '../helpers/providers.js';
 
 // Meta's verdict on WhatsApp templates, over the wire: its webhooks (and a send it refuses)
@@ -11,7 +20,8 @@ import { startProviders, type Providers } from '../helpers/providers.js';
 
 const PUBLISH = 'mutation($input: EventInput!) { publishEvent(input: $input) { accepted } }';
 const TEMPLATE = 'kabar_appointment_confirmed';
-const TEMPLATE_QUERY = 'query { templates(eventType: "appointment.confirmed", channel: WHATSAPP, language: ID) { whatsAppTemplateName whatsAppCategory whatsAppStatus whatsAppStatusReason } }';
+const TEMPLATE_QUERY =
+  'query { templates(eventType: "appointment.confirmed", channel: WHATSAPP, language: ID) { whatsAppTemplateName whatsAppCategory whatsAppStatus whatsAppStatusReason } }';
 
 describe("WhatsApp templates: Meta's verdict", () => {
   let k: TestKabar;
@@ -41,8 +51,20 @@ describe("WhatsApp templates: Meta's verdict", () => {
   it('a template paused between two sends: the second is skipped TEMPLATE_NOT_APPROVED, not charged; the admin is told once; REINSTATED lets it go again', async () => {
     const t = await metaTenant(k, p);
     const other = await metaTenant(k, p);
-    expect(await template(t)).toEqual({ whatsAppTemplateName: TEMPLATE, whatsAppCategory: 'UTILITY', whatsAppStatus: 'UNKNOWN', whatsAppStatusReason: null });
-    expect((await k.gql(t.admin, 'query { templates(eventType: "appointment.confirmed", channel: EMAIL, language: ID) { whatsAppStatus } }')).data.templates[0].whatsAppStatus).toBeNull();
+    expect(await template(t)).toEqual({
+      whatsAppTemplateName: TEMPLATE,
+      whatsAppCategory: 'UTILITY',
+      whatsAppStatus: 'UNKNOWN',
+      whatsAppStatusReason: null,
+    });
+    expect(
+      (
+        await k.gql(
+          t.admin,
+          'query { templates(eventType: "appointment.confirmed", channel: EMAIL, language: ID) { whatsAppStatus } }',
+        )
+      ).data.templates[0].whatsAppStatus,
+    ).toBeNull();
     expect(await whatsAppOf(t)).toMatchObject({ status: 'SENT', cost: META_PRICES.UTILITY });
 
     const paused = p.whatsapp.templateVerdict(TEMPLATE, 'id', 'PAUSED', { reason: 'Low quality rating' });
@@ -55,8 +77,16 @@ describe("WhatsApp templates: Meta's verdict", () => {
     expect(alert).toMatchObject({ channel: 'EMAIL', recipient: 'admin@rs.example', status: 'SENT' });
     expect(alert.renderedBody).toContain(TEMPLATE);
     expect(alert.renderedBody).toContain('PAUSED');
-    const audit = await k.gql(t.admin, 'query { auditLog(first: 10, filter: { action: "config.whatsapp_template.verdict" }) { edges { node { entityId details } } } }');
-    expect(audit.data.auditLog.edges.map((e: any) => e.node)).toEqual([expect.objectContaining({ entityId: `${TEMPLATE}:id`, details: expect.objectContaining({ status: 'PAUSED', source: 'webhook' }) })]);
+    const audit = await k.gql(
+      t.admin,
+      'query { auditLog(first: 10, filter: { action: "config.whatsapp_template.verdict" }) { edges { node { entityId details } } } }',
+    );
+    expect(audit.data.auditLog.edges.map((e: any) => e.node)).toEqual([
+      expect.objectContaining({
+        entityId: `${TEMPLATE}:id`,
+        details: expect.objectContaining({ status: 'PAUSED', source: 'webhook' }),
+      }),
+    ]);
 
     const attempts = p.whatsapp.received.length;
     expect(await whatsAppOf(t)).toMatchObject({ status: 'SKIPPED', reason: 'TEMPLATE_NOT_APPROVED', cost: null });
@@ -65,7 +95,9 @@ describe("WhatsApp templates: Meta's verdict", () => {
 
     // Another tenant cannot be touched: its templates are its own, and A's secret opens nothing of B's.
     expect(await template(other)).toMatchObject({ whatsAppStatus: 'UNKNOWN' });
-    expect((await sendWhatsAppWebhook(other.hook, t.secret, p.whatsapp.templateVerdict(TEMPLATE, 'id', 'DISABLED'))).status).toBe(401);
+    expect(
+      (await sendWhatsAppWebhook(other.hook, t.secret, p.whatsapp.templateVerdict(TEMPLATE, 'id', 'DISABLED'))).status,
+    ).toBe(401);
     expect(await template(other)).toMatchObject({ whatsAppStatus: 'UNKNOWN' });
 
     await postWebhook(t, p.whatsapp.templateVerdict(TEMPLATE, 'id', 'REINSTATED'));
@@ -78,25 +110,39 @@ describe("WhatsApp templates: Meta's verdict", () => {
   it('FLAGGED is a warning (still sent), REJECTED and DISABLED stop the template, with the reason', async () => {
     const t = await metaTenant(k, p);
     await postWebhook(t, p.whatsapp.templateVerdict(TEMPLATE, 'id', 'FLAGGED'));
-    expect(await template(t)).toMatchObject({ whatsAppStatus: 'APPROVED', whatsAppStatusReason: expect.stringContaining('FLAGGED') });
+    expect(await template(t)).toMatchObject({
+      whatsAppStatus: 'APPROVED',
+      whatsAppStatusReason: expect.stringContaining('FLAGGED'),
+    });
     expect(await whatsAppOf(t)).toMatchObject({ status: 'SENT' });
     await postWebhook(t, p.whatsapp.templateVerdict(TEMPLATE, 'id', 'REJECTED', { reason: 'INCORRECT_CATEGORY' }));
     expect(await template(t)).toMatchObject({ whatsAppStatus: 'REJECTED', whatsAppStatusReason: 'INCORRECT_CATEGORY' });
     expect(await whatsAppOf(t)).toMatchObject({ status: 'SKIPPED', reason: 'TEMPLATE_NOT_APPROVED' });
-    await postWebhook(t, p.whatsapp.templateVerdict(TEMPLATE, 'id', 'DISABLED', { disableDate: Date.UTC(2026, 11, 1) / 1000 }));
-    expect(await template(t)).toMatchObject({ whatsAppStatus: 'DISABLED', whatsAppStatusReason: 'disabled on 2026-12-01' });
+    await postWebhook(
+      t,
+      p.whatsapp.templateVerdict(TEMPLATE, 'id', 'DISABLED', { disableDate: Date.UTC(2026, 11, 1) / 1000 }),
+    );
+    expect(await template(t)).toMatchObject({
+      whatsAppStatus: 'DISABLED',
+      whatsAppStatusReason: 'disabled on 2026-12-01',
+    });
     await adminAlerts(t, 3);
   });
 
   it("a category change moves the template's price, default template included", async () => {
     const t = await metaTenant(k, p);
     expect(await whatsAppOf(t)).toMatchObject({ status: 'SENT', cost: META_PRICES.UTILITY });
-    await postWebhook(t, whatsappTemplateCategoryPayload({ name: TEMPLATE, language: 'id', previous: 'UTILITY', next: 'MARKETING' }));
+    await postWebhook(
+      t,
+      whatsappTemplateCategoryPayload({ name: TEMPLATE, language: 'id', previous: 'UTILITY', next: 'MARKETING' }),
+    );
     expect(await template(t)).toMatchObject({ whatsAppCategory: 'MARKETING', whatsAppStatus: 'UNKNOWN' });
     expect(await whatsAppOf(t)).toMatchObject({ status: 'SENT', cost: META_PRICES.MARKETING });
     const [alert] = await adminAlerts(t, 1);
     expect(alert.renderedBody).toContain('MARKETING');
-    expect((await ledger(k, t)).balance).toBe(String(Number(CREDIT) - Number(META_PRICES.UTILITY) - Number(META_PRICES.MARKETING)));
+    expect((await ledger(k, t)).balance).toBe(
+      String(Number(CREDIT) - Number(META_PRICES.UTILITY) - Number(META_PRICES.MARKETING)),
+    );
   });
 
   it('a send Meta refuses with 132015 marks the template PAUSED: that message fails and is refunded, the next is skipped unsent', async () => {
@@ -105,16 +151,27 @@ describe("WhatsApp templates: Meta's verdict", () => {
     p.whatsapp.verdicts.set(`${TEMPLATE}:id`, 'PAUSED');
     const failed = await whatsAppOf(t);
     expect(failed).toMatchObject({ status: 'FAILED', reason: expect.stringMatching(/^132015: /) });
-    expect(await template(t)).toMatchObject({ whatsAppStatus: 'PAUSED', whatsAppStatusReason: expect.stringMatching(/^132015: /) });
+    expect(await template(t)).toMatchObject({
+      whatsAppStatus: 'PAUSED',
+      whatsAppStatusReason: expect.stringMatching(/^132015: /),
+    });
     const attempts = p.whatsapp.attempts;
     expect(await whatsAppOf(t)).toMatchObject({ status: 'SKIPPED', reason: 'TEMPLATE_NOT_APPROVED', cost: null });
     expect(p.whatsapp.attempts).toBe(attempts);
     const [alert] = await adminAlerts(t, 1);
     expect(alert.renderedBody).toContain('PAUSED');
-    const audit = await k.gql(t.admin, 'query { auditLog(first: 10, filter: { action: "config.whatsapp_template.verdict" }) { edges { node { details } } } }');
+    const audit = await k.gql(
+      t.admin,
+      'query { auditLog(first: 10, filter: { action: "config.whatsapp_template.verdict" }) { edges { node { details } } } }',
+    );
     expect(audit.data.auditLog.edges[0].node.details).toMatchObject({ status: 'PAUSED', source: 'send' });
     const { balance, rows } = await ledger(k, t);
     expect(balance).toBe(CREDIT);
-    expect(rows.filter((r) => r.deliveryId === failed.id).map((r) => r.kind).sort()).toEqual(['DEBIT', 'REFUND']);
+    expect(
+      rows
+        .filter((r) => r.deliveryId === failed.id)
+        .map((r) => r.kind)
+        .sort(),
+    ).toEqual(['DEBIT', 'REFUND']);
   });
 });

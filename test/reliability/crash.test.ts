@@ -9,7 +9,19 @@ import { eventually, JWT, startKabar, type TestKabar, type TestTenant } from '..
 import { startProviders, type Providers } from '../helpers/providers.js';
 import { freePort } from '../helpers/net.js';
 import { spawnKabar, type KabarProcess } from './harness.js';
-import { CHANNEL_OF, reasons, retryReasons, exactlyOnce, expectLedgersHold, loadTenants, makeEvents, produceAll, receivedByRecipient, statusCounts, type LoadEvent } from './load.js';
+import {
+  CHANNEL_OF,
+  reasons,
+  retryReasons,
+  exactlyOnce,
+  expectLedgersHold,
+  loadTenants,
+  makeEvents,
+  produceAll,
+  receivedByRecipient,
+  statusCounts,
+  type LoadEvent,
+} from './load.js';
 
 // Dispatchers as real processes, killed with SIGKILL or stopped with SIGTERM mid-load: every
 // expected message reaches its fake provider exactly once and no WhatsApp message is charged twice.
@@ -23,7 +35,14 @@ const SEND_LEASE_MS = FULL ? 600_000 : 60_000;
 
 describe('dispatcher processes that crash, rebalance and shut down', () => {
   const suffix = randomUUID().slice(0, 8);
-  const topics = { KAFKA_EVENTS_TOPIC: `rel.events.${suffix}`, KAFKA_DLQ_TOPIC: `rel.dlq.${suffix}`, KAFKA_STATUS_TOPIC: `rel.status.${suffix}`, KAFKA_LIVE_TOPIC: `rel.live.${suffix}`, KAFKA_CONSUMER_GROUP: `rel-dispatcher-${suffix}`, KAFKA_PARTITIONS: '6' };
+  const topics = {
+    KAFKA_EVENTS_TOPIC: `rel.events.${suffix}`,
+    KAFKA_DLQ_TOPIC: `rel.dlq.${suffix}`,
+    KAFKA_STATUS_TOPIC: `rel.status.${suffix}`,
+    KAFKA_LIVE_TOPIC: `rel.live.${suffix}`,
+    KAFKA_CONSUMER_GROUP: `rel-dispatcher-${suffix}`,
+    KAFKA_PARTITIONS: '6',
+  };
   let p: Providers;
   let api: TestKabar;
   let producer: Producer;
@@ -93,87 +112,125 @@ describe('dispatcher processes that crash, rebalance and shut down', () => {
 
   /** Waits until every expected message is at a provider and no delivery is left queued. */
   async function settle(events: LoadEvent[]) {
-    await eventually(async () => {
-      const counts = await statusCounts(api, tenants);
-      expect(counts.QUEUED ?? 0).toBe(0);
-      expect(exactlyOnce(p, events).missing, `${JSON.stringify(counts)} ${JSON.stringify(await reasons(api, tenants))}`).toBe(0);
-    }, SETTLE_MS, 1000);
+    await eventually(
+      async () => {
+        const counts = await statusCounts(api, tenants);
+        expect(counts.QUEUED ?? 0).toBe(0);
+        expect(
+          exactlyOnce(p, events).missing,
+          `${JSON.stringify(counts)} ${JSON.stringify(await reasons(api, tenants))}`,
+        ).toBe(0);
+      },
+      SETTLE_MS,
+      1000,
+    );
   }
 
   async function expectExactlyOnce(events: LoadEvent[]) {
     const once = exactlyOnce(p, events);
-    expect(once, `retries: ${JSON.stringify(await retryReasons(api, tenants))}; receipts lagged up to ${receipts.maxLagMs} ms`).toEqual({ expected: events.length, received: events.length, missing: 0, duplicates: 0, unexpected: 0 });
+    expect(
+      once,
+      `retries: ${JSON.stringify(await retryReasons(api, tenants))}; receipts lagged up to ${receipts.maxLagMs} ms`,
+    ).toEqual({ expected: events.length, received: events.length, missing: 0, duplicates: 0, unexpected: 0 });
     const counts = await statusCounts(api, tenants);
     expect(counts, JSON.stringify(await reasons(api, tenants))).toEqual({ SENT: events.length });
     const debits = await expectLedgersHold(api, tenants, events);
     expect(debits).toBe(events.filter((e) => e.channel === 'WHATSAPP').length);
   }
 
-  it(`kill -9 in the middle of ${EVENTS} events, start again: every message at its provider exactly once, none charged twice`, async () => {
-    const first = await start();
-    current = first;
-    const events = makeEvents(tenants, EVENTS, all.length);
-    all.push(...events);
-    await produceAll(producer, topics.KAFKA_EVENTS_TOPIC, events);
-    await eventually(() => expect(delivered()).toBeGreaterThanOrEqual(EVENTS * 0.3), SETTLE_MS, 50);
-    first.kill('SIGKILL');
-    expect((await first.exited).signal).toBe('SIGKILL');
-    const atKill = delivered();
-    current = await start();
-    await settle(all);
-    await expectExactlyOnce(all);
-    console.info(`[reliability] kill -9: ${EVENTS} events, killed at ${atKill} delivered; after restart ${delivered()} messages, 0 missing, 0 duplicates; receipts lagged up to ${Math.round(receipts.maxLagMs / 1000)} s`);
-  }, SETTLE_MS + 120_000);
+  it(
+    `kill -9 in the middle of ${EVENTS} events, start again: every message at its provider exactly once, none charged twice`,
+    async () => {
+      const first = await start();
+      current = first;
+      const events = makeEvents(tenants, EVENTS, all.length);
+      all.push(...events);
+      await produceAll(producer, topics.KAFKA_EVENTS_TOPIC, events);
+      await eventually(() => expect(delivered()).toBeGreaterThanOrEqual(EVENTS * 0.3), SETTLE_MS, 50);
+      first.kill('SIGKILL');
+      expect((await first.exited).signal).toBe('SIGKILL');
+      const atKill = delivered();
+      current = await start();
+      await settle(all);
+      await expectExactlyOnce(all);
+      console.info(
+        `[reliability] kill -9: ${EVENTS} events, killed at ${atKill} delivered; after restart ${delivered()} messages, 0 missing, 0 duplicates; receipts lagged up to ${Math.round(receipts.maxLagMs / 1000)} s`,
+      );
+    },
+    SETTLE_MS + 120_000,
+  );
 
-  it('two dispatchers in one group, one killed mid-load: the rebalance loses nothing and doubles nothing', async () => {
-    const survivor = current;
-    const second = await start();
-    const before = delivered();
-    const events = makeEvents(tenants, EVENTS / 2, all.length);
-    all.push(...events);
-    await produceAll(producer, topics.KAFKA_EVENTS_TOPIC, events);
-    await eventually(() => expect(delivered() - before).toBeGreaterThanOrEqual(events.length * 0.3), SETTLE_MS, 50);
-    second.kill('SIGKILL');
-    await second.exited;
-    const atKill = delivered() - before;
-    await settle(all);
-    await expectExactlyOnce(all);
-    console.info(`[reliability] rebalance: ${events.length} events over two dispatchers, one killed at ${atKill} delivered; 0 missing, 0 duplicates; receipts lagged up to ${Math.round(receipts.maxLagMs / 1000)} s`);
-    expect(survivor.logs.filter((l) => /"level":(50|60)/.test(l))).toEqual([]);
-  }, SETTLE_MS + 120_000);
+  it(
+    'two dispatchers in one group, one killed mid-load: the rebalance loses nothing and doubles nothing',
+    async () => {
+      const survivor = current;
+      const second = await start();
+      const before = delivered();
+      const events = makeEvents(tenants, EVENTS / 2, all.length);
+      all.push(...events);
+      await produceAll(producer, topics.KAFKA_EVENTS_TOPIC, events);
+      await eventually(() => expect(delivered() - before).toBeGreaterThanOrEqual(events.length * 0.3), SETTLE_MS, 50);
+      second.kill('SIGKILL');
+      await second.exited;
+      const atKill = delivered() - before;
+      await settle(all);
+      await expectExactlyOnce(all);
+      console.info(
+        `[reliability] rebalance: ${events.length} events over two dispatchers, one killed at ${atKill} delivered; 0 missing, 0 duplicates; receipts lagged up to ${Math.round(receipts.maxLagMs / 1000)} s`,
+      );
+      expect(survivor.logs.filter((l) => /"level":(50|60)/.test(l))).toEqual([]);
+    },
+    SETTLE_MS + 120_000,
+  );
 
-  it('SIGTERM drains in-flight work and commits offsets: a restart redoes nothing', async () => {
-    const before = delivered();
-    const events = makeEvents(tenants, EVENTS / 2, all.length);
-    all.push(...events);
-    await produceAll(producer, topics.KAFKA_EVENTS_TOPIC, events);
-    await eventually(() => expect(delivered() - before).toBeGreaterThanOrEqual(events.length * 0.3), SETTLE_MS, 50);
-    const exit = await current.stop();
-    expect(exit, current.logs.slice(-15).join('\n')).toEqual({ code: 0, signal: null });
-    // Nothing it took was left half done: no delivery queued without an attempt in flight.
-    const admin = kafka.admin();
-    await admin.connect();
-    const offsets = await admin.fetchOffsets({ groupId: topics.KAFKA_CONSUMER_GROUP, topics: [topics.KAFKA_EVENTS_TOPIC] });
-    await admin.disconnect();
-    const committed = offsets[0]!.partitions.reduce((n, o) => n + Math.max(0, Number(o.offset)), 0);
-    const processed = await processedEvents();
-    // Every event it committed is processed, and every processed one is committed: a restart re-reads nothing.
-    expect(committed).toBe(processed);
-    // The restarted dispatcher serves /metrics on an ops port: its kabar_events_consumed_total counts every
-    // event it handled, by outcome. (Its logs carry no per-event outcome: only the metric tells a duplicate.)
-    const next = await start({ KABAR_OPS_PORT: String(await freePort()) });
-    await settle(all);
-    await expectExactlyOnce(all);
-    // A restart that re-read committed events would count them as duplicates here. And the counter is live:
-    // it saw exactly the events left uncommitted at the stop, each dispatched once. (Counted when an event's
-    // first sends return, a moment after they reach the provider: hence eventually.)
-    await eventually(async () => {
-      const consumed = await eventsConsumed(next);
-      expect({ dispatched: consumed.dispatched ?? 0, duplicate: consumed.duplicate ?? 0 }, JSON.stringify(consumed)).toEqual({ dispatched: all.length - processed, duplicate: 0 });
-    }, 30_000, 500);
-    expect(next.logs.filter((l) => l.includes('resending'))).toHaveLength(0);
-    console.info(`[reliability] SIGTERM: ${events.length} events, stopped at ${processed} processed = ${committed} committed; restart redid nothing`);
-  }, SETTLE_MS + 120_000);
+  it(
+    'SIGTERM drains in-flight work and commits offsets: a restart redoes nothing',
+    async () => {
+      const before = delivered();
+      const events = makeEvents(tenants, EVENTS / 2, all.length);
+      all.push(...events);
+      await produceAll(producer, topics.KAFKA_EVENTS_TOPIC, events);
+      await eventually(() => expect(delivered() - before).toBeGreaterThanOrEqual(events.length * 0.3), SETTLE_MS, 50);
+      const exit = await current.stop();
+      expect(exit, current.logs.slice(-15).join('\n')).toEqual({ code: 0, signal: null });
+      // Nothing it took was left half done: no delivery queued without an attempt in flight.
+      const admin = kafka.admin();
+      await admin.connect();
+      const offsets = await admin.fetchOffsets({
+        groupId: topics.KAFKA_CONSUMER_GROUP,
+        topics: [topics.KAFKA_EVENTS_TOPIC],
+      });
+      await admin.disconnect();
+      const committed = offsets[0]!.partitions.reduce((n, o) => n + Math.max(0, Number(o.offset)), 0);
+      const processed = await processedEvents();
+      // Every event it committed is processed, and every processed one is committed: a restart re-reads nothing.
+      expect(committed).toBe(processed);
+      // The restarted dispatcher serves /metrics on an ops port: its kabar_events_consumed_total counts every
+      // event it handled, by outcome. (Its logs carry no per-event outcome: only the metric tells a duplicate.)
+      const next = await start({ KABAR_OPS_PORT: String(await freePort()) });
+      await settle(all);
+      await expectExactlyOnce(all);
+      // A restart that re-read committed events would count them as duplicates here. And the counter is live:
+      // it saw exactly the events left uncommitted at the stop, each dispatched once. (Counted when an event's
+      // first sends return, a moment after they reach the provider: hence eventually.)
+      await eventually(
+        async () => {
+          const consumed = await eventsConsumed(next);
+          expect(
+            { dispatched: consumed.dispatched ?? 0, duplicate: consumed.duplicate ?? 0 },
+            JSON.stringify(consumed),
+          ).toEqual({ dispatched: all.length - processed, duplicate: 0 });
+        },
+        30_000,
+        500,
+      );
+      expect(next.logs.filter((l) => l.includes('resending'))).toHaveLength(0);
+      console.info(
+        `[reliability] SIGTERM: ${events.length} events, stopped at ${processed} processed = ${committed} committed; restart redid nothing`,
+      );
+    },
+    SETTLE_MS + 120_000,
+  );
 
   /** A dispatcher's kabar_events_consumed_total for this load's event types, summed by outcome (read from its ops port's /metrics). */
   async function eventsConsumed(d: KabarProcess): Promise<Record<string, number>> {
@@ -198,7 +255,9 @@ describe('dispatcher processes that crash, rebalance and shut down', () => {
     let n = 0;
     for (const t of tenants) {
       n += await withTenant({ db: api.app.db, actor: 'test', tenantId: t.id }, async (s) => {
-        const rows = (await s.tx.execute(sql`select count(*)::int as n from events where type in ('appointment.no_show', 'report.ready', 'prescription.ready')`)) as unknown as { n: number }[];
+        const rows = (await s.tx.execute(
+          sql`select count(*)::int as n from events where type in ('appointment.no_show', 'report.ready', 'prescription.ready')`,
+        )) as unknown as { n: number }[];
         return rows[0]!.n;
       });
     }

@@ -20,15 +20,19 @@ function countTokens(query: string): number {
 }
 
 /** `__type(name: "Delivery") { fields { type { ofType × n { name } } } } }`: depth 4 + n. */
-const ofTypeChain = (n: number) => `{ __type(name: "Delivery") { fields { type { ${'ofType { '.repeat(n)}name${' }'.repeat(n)} } } } }`;
+const ofTypeChain = (n: number) =>
+  `{ __type(name: "Delivery") { fields { type { ${'ofType { '.repeat(n)}name${' }'.repeat(n)} } } } }`;
 
 /**
  * Cost of one `d: deliveries(first: N)` below: node = 1 + id 1 + history (1 + 10 items × status 1) = 13,
  * edges = 1 + 13 (a connection's edges are the page already counted), deliveries = 1 + N × 14.
  */
 const pages = (copies: number, first: number | string, skipLast = false) =>
-  `query${typeof first === 'string' ? '($n: Int, $skip: Boolean!)' : ''} { ${Array.from({ length: copies }, (_, i) =>
-    `d${i}: deliveries(first: ${first})${skipLast && i === copies - 1 ? ' @skip(if: $skip)' : ''} { edges { node { id history { status } } } }`).join(' ')} }`;
+  `query${typeof first === 'string' ? '($n: Int, $skip: Boolean!)' : ''} { ${Array.from(
+    { length: copies },
+    (_, i) =>
+      `d${i}: deliveries(first: ${first})${skipLast && i === copies - 1 ? ' @skip(if: $skip)' : ''} { edges { node { id history { status } } } }`,
+  ).join(' ')} }`;
 
 interface WsOutcome {
   results: unknown[];
@@ -36,8 +40,18 @@ interface WsOutcome {
 }
 
 /** Runs one operation over graphql-ws until it completes or errors (or `waitMs` passes for a live subscription). */
-function overWs(k: TestKabar, token: string, payload: { query: string; variables?: Record<string, unknown>; operationName?: string }, opts: { waitMs?: number; stopAfter?: number; whileOpen?: () => Promise<void> } = {}): Promise<WsOutcome> {
-  const client = createClient({ url: k.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0 });
+function overWs(
+  k: TestKabar,
+  token: string,
+  payload: { query: string; variables?: Record<string, unknown>; operationName?: string },
+  opts: { waitMs?: number; stopAfter?: number; whileOpen?: () => Promise<void> } = {},
+): Promise<WsOutcome> {
+  const client = createClient({
+    url: k.url.replace(/^http/, 'ws'),
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${token}` },
+    retryAttempts: 0,
+  });
   const out: WsOutcome = { results: [] };
   return new Promise<WsOutcome>((resolve) => {
     let timer: NodeJS.Timeout | undefined;
@@ -51,7 +65,14 @@ function overWs(k: TestKabar, token: string, payload: { query: string; variables
         if (opts.stopAfter && out.results.length >= opts.stopAfter) done();
       },
       error: (e) => {
-        out.errors = Array.isArray(e) ? e : [{ message: String((e as { reason?: string; code?: number }).reason ?? e), extensions: { closeCode: (e as { code?: number }).code } }];
+        out.errors = Array.isArray(e)
+          ? e
+          : [
+              {
+                message: String((e as { reason?: string; code?: number }).reason ?? e),
+                extensions: { closeCode: (e as { code?: number }).code },
+              },
+            ];
         done();
       },
       complete: done,
@@ -65,7 +86,11 @@ describe('GraphQL limits (defaults)', () => {
   let k: TestKabar;
   let t: TestTenant;
   const post = (body: string | Blob, headers: Record<string, string> = {}) =>
-    fetch(k.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${t.admin}`, ...headers }, body });
+    fetch(k.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${t.admin}`, ...headers },
+      body,
+    });
 
   beforeAll(async () => {
     k = await startKabar({ loops: false });
@@ -83,13 +108,31 @@ describe('GraphQL limits (defaults)', () => {
       directives: c.KABAR_GRAPHQL_MAX_DIRECTIVES,
       tokens: c.KABAR_GRAPHQL_MAX_TOKENS,
       body: c.KABAR_GRAPHQL_MAX_BODY_BYTES,
-    }).toEqual({ depth: 10, introspectionDepth: 15, cost: 10_000, aliases: 15, directives: 50, tokens: 1000, body: MiB });
+    }).toEqual({
+      depth: 10,
+      introspectionDepth: 15,
+      cost: 10_000,
+      aliases: 15,
+      directives: 50,
+      tokens: 1000,
+      body: MiB,
+    });
     expect(() => loadConfig({ KABAR_GRAPHQL_MAX_DEPTH: '0' })).toThrow(/KABAR_GRAPHQL_MAX_DEPTH/);
   });
 
   describe('depth', () => {
     it('serves the standard introspection query (GraphiQL) but not an ofType chain one level deeper than 15', async () => {
-      const full = await k.gql(null, getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true, oneOf: true }));
+      const full = await k.gql(
+        null,
+        getIntrospectionQuery({
+          descriptions: true,
+          specifiedByUrl: true,
+          directiveIsRepeatable: true,
+          schemaDescription: true,
+          inputValueDeprecation: true,
+          oneOf: true,
+        }),
+      );
       expect(full.errors).toBeUndefined();
       expect(full.data.__schema.queryType).toEqual({ name: 'Query', kind: 'OBJECT' });
 
@@ -101,7 +144,10 @@ describe('GraphQL limits (defaults)', () => {
       expect(deeper.status).toBe(400);
       expect(deeper.data).toBeUndefined();
       expect(deeper.errors).toHaveLength(1);
-      expect(deeper.errors![0]).toMatchObject({ message: 'The introspection query is 16 levels deep; at most 15 are allowed', extensions: { code: 'QUERY_TOO_DEEP', limit: 15, actual: 16 } });
+      expect(deeper.errors![0]).toMatchObject({
+        message: 'The introspection query is 16 levels deep; at most 15 are allowed',
+        extensions: { code: 'QUERY_TOO_DEEP', limit: 15, actual: 16 },
+      });
     });
 
     it('counts depth through named and inline fragments', async () => {
@@ -113,20 +159,40 @@ describe('GraphQL limits (defaults)', () => {
     });
 
     it('refuses nested introspection lists (types × fields × fields…) as too deep', async () => {
-      const res = await k.gql(null, '{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }');
+      const res = await k.gql(
+        null,
+        '{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }',
+      );
       expect(res.status).toBe(400);
-      expect(res.errors).toEqual([{ message: 'Maximum introspection depth exceeded', locations: [{ line: 1, column: 3 }], extensions: { code: 'QUERY_TOO_DEEP' } }]);
+      expect(res.errors).toEqual([
+        {
+          message: 'Maximum introspection depth exceeded',
+          locations: [{ line: 1, column: 3 }],
+          extensions: { code: 'QUERY_TOO_DEEP' },
+        },
+      ]);
     });
 
     it('applies to GET requests and to graphql-ws operations', async () => {
-      const get = await fetch(`${k.url}?query=${encodeURIComponent(ofTypeChain(12))}`, { headers: { accept: 'application/json', 'apollo-require-preflight': 'true' } });
+      const get = await fetch(`${k.url}?query=${encodeURIComponent(ofTypeChain(12))}`, {
+        headers: { accept: 'application/json', 'apollo-require-preflight': 'true' },
+      });
       expect(get.status).toBe(400);
-      expect(((await get.json()) as any).errors.map((e: any) => e.extensions)).toEqual([{ code: 'QUERY_TOO_DEEP', limit: 15, actual: 16 }]);
+      expect(((await get.json()) as any).errors.map((e: any) => e.extensions)).toEqual([
+        { code: 'QUERY_TOO_DEEP', limit: 15, actual: 16 },
+      ]);
 
       const ws = await overWs(k, t.staff, { query: ofTypeChain(12) });
       expect(ws.results).toEqual([]);
-      expect(ws.errors).toEqual([expect.objectContaining({ message: 'The introspection query is 16 levels deep; at most 15 are allowed', extensions: { code: 'QUERY_TOO_DEEP', limit: 15, actual: 16 } })]);
-      const wsNested = await overWs(k, t.staff, { query: '{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }' });
+      expect(ws.errors).toEqual([
+        expect.objectContaining({
+          message: 'The introspection query is 16 levels deep; at most 15 are allowed',
+          extensions: { code: 'QUERY_TOO_DEEP', limit: 15, actual: 16 },
+        }),
+      ]);
+      const wsNested = await overWs(k, t.staff, {
+        query: '{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }',
+      });
       expect(wsNested.errors?.map((e) => e.extensions)).toEqual([{ code: 'QUERY_TOO_DEEP' }]);
       const wsOk = await overWs(k, t.staff, { query: ofTypeChain(11) });
       expect(wsOk.errors).toBeUndefined();
@@ -143,19 +209,29 @@ describe('GraphQL limits (defaults)', () => {
       const eight = await k.gql(t.admin, pages(8, 100));
       expect(eight.status).toBe(400);
       expect(eight.data).toBeUndefined();
-      expect(eight.errors).toEqual([{ message: 'The operation costs 11208; at most 10000 is allowed (lower first or select fewer fields)', extensions: { code: 'QUERY_TOO_COMPLEX', limit: 10000, actual: 11208 } }]);
+      expect(eight.errors).toEqual([
+        {
+          message: 'The operation costs 11208; at most 10000 is allowed (lower first or select fewer fields)',
+          extensions: { code: 'QUERY_TOO_COMPLEX', limit: 10000, actual: 11208 },
+        },
+      ]);
     });
 
     it('reads first from variables and leaves skipped fields out', async () => {
       const big = await k.gql(t.admin, pages(8, '$n', true), { n: 100, skip: false });
-      expect(big.errors?.map((e) => e.extensions)).toEqual([{ code: 'QUERY_TOO_COMPLEX', limit: 10000, actual: 11208 }]);
+      expect(big.errors?.map((e) => e.extensions)).toEqual([
+        { code: 'QUERY_TOO_COMPLEX', limit: 10000, actual: 11208 },
+      ]);
       const skipped = await k.gql(t.admin, pages(8, '$n', true), { n: 100, skip: true });
       expect(skipped.errors).toBeUndefined();
       expect(Object.keys(skipped.data).sort()).toEqual(['d0', 'd1', 'd2', 'd3', 'd4', 'd5', 'd6']);
       const small = await k.gql(t.admin, pages(8, '$n', true), { n: 10, skip: false });
       expect(small.errors).toBeUndefined();
       // Omitted first = the default page size (20): 8 × (1 + 20 × 14) = 2,248, accepted.
-      const omitted = await k.gql(t.admin, `{ ${Array.from({ length: 8 }, (_, i) => `d${i}: deliveries { edges { node { id history { status } } } }`).join(' ')} }`);
+      const omitted = await k.gql(
+        t.admin,
+        `{ ${Array.from({ length: 8 }, (_, i) => `d${i}: deliveries { edges { node { id history { status } } } }`).join(' ')} }`,
+      );
       expect(omitted.errors).toBeUndefined();
     });
 
@@ -167,7 +243,8 @@ describe('GraphQL limits (defaults)', () => {
   });
 
   describe('aliases, directives, tokens', () => {
-    const aliased = (n: number, field = '__typename') => `{ ${Array.from({ length: n }, (_, i) => `a${i}: ${field}`).join(' ')} }`;
+    const aliased = (n: number, field = '__typename') =>
+      `{ ${Array.from({ length: n }, (_, i) => `a${i}: ${field}`).join(' ')} }`;
 
     it('allows 15 aliases and refuses the 16th (alias flooding) with TOO_MANY_ALIASES', async () => {
       const ok = await k.gql(t.admin, aliased(15, 'creditBalance { balance }'));
@@ -175,10 +252,17 @@ describe('GraphQL limits (defaults)', () => {
       expect(Object.keys(ok.data)).toHaveLength(15);
       const flood = await k.gql(t.admin, aliased(16, 'creditBalance { balance }'));
       expect(flood.status).toBe(400);
-      expect(flood.errors).toEqual([{ message: 'The document has 16 aliases; at most 15 are allowed', extensions: { code: 'TOO_MANY_ALIASES', limit: 15, actual: 16 } }]);
+      expect(flood.errors).toEqual([
+        {
+          message: 'The document has 16 aliases; at most 15 are allowed',
+          extensions: { code: 'TOO_MANY_ALIASES', limit: 15, actual: 16 },
+        },
+      ]);
       // Aliases hidden in a fragment count too.
       const inFragment = await k.gql(t.admin, `{ ...F } fragment F on Query ${aliased(16)}`);
-      expect(inFragment.errors?.map((e) => e.extensions)).toEqual([{ code: 'TOO_MANY_ALIASES', limit: 15, actual: 16 }]);
+      expect(inFragment.errors?.map((e) => e.extensions)).toEqual([
+        { code: 'TOO_MANY_ALIASES', limit: 15, actual: 16 },
+      ]);
       const ws = await overWs(k, t.admin, { query: aliased(16) });
       expect(ws.errors?.map((e) => e.extensions)).toEqual([{ code: 'TOO_MANY_ALIASES', limit: 15, actual: 16 }]);
     });
@@ -190,7 +274,12 @@ describe('GraphQL limits (defaults)', () => {
       expect(ok.data).toEqual({ __typename: 'Query' });
       const many = await k.gql(t.admin, directives(51));
       expect(many.status).toBe(400);
-      expect(many.errors).toEqual([{ message: 'The document has 51 directives; at most 50 are allowed', extensions: { code: 'TOO_MANY_DIRECTIVES', limit: 50, actual: 51 } }]);
+      expect(many.errors).toEqual([
+        {
+          message: 'The document has 51 directives; at most 50 are allowed',
+          extensions: { code: 'TOO_MANY_DIRECTIVES', limit: 50, actual: 51 },
+        },
+      ]);
     });
 
     it('parses 1,000 tokens and stops at the 1,001st with QUERY_TOO_LARGE', async () => {
@@ -209,7 +298,7 @@ describe('GraphQL limits (defaults)', () => {
       expect(ws.errors?.map((e) => e.extensions)).toEqual([{ code: 'QUERY_TOO_LARGE', limit: 1000 }]);
     });
 
-    it('refuses repeated fields past graphql-js\'s validation budget with QUERY_TOO_COMPLEX, quickly', async () => {
+    it("refuses repeated fields past graphql-js's validation budget with QUERY_TOO_COMPLEX, quickly", async () => {
       // 998 identical fields: within the token limit, but merging them costs ~500,000 comparisons.
       const started = Date.now();
       const repeated = await k.gql(t.admin, `{ ${'__typename '.repeat(998)}}`);
@@ -241,10 +330,27 @@ describe('GraphQL limits (defaults)', () => {
         for (const first of [0, 101, -1, 1_000_000]) {
           const res = await k.gql(t.admin, doc, { first });
           expect(res.data, `${name} first=${first}`).toBeNull();
-          expect(res.errors).toEqual([{ message: 'first must be between 1 and 100', locations: [{ line: 1, column: 22 }], path: [name], extensions: { code: 'BAD_USER_INPUT', field: 'first', fields: [{ path: 'first', message: 'first must be between 1 and 100' }] } }]);
+          expect(res.errors).toEqual([
+            {
+              message: 'first must be between 1 and 100',
+              locations: [{ line: 1, column: 22 }],
+              path: [name],
+              extensions: {
+                code: 'BAD_USER_INPUT',
+                field: 'first',
+                fields: [{ path: 'first', message: 'first must be between 1 and 100' }],
+              },
+            },
+          ]);
         }
         const literal = await k.gql(t.admin, `{ ${name}(first: 101) { edges { cursor } } }`);
-        expect(literal.errors?.map((e) => e.extensions)).toEqual([{ code: 'BAD_USER_INPUT', field: 'first', fields: [{ path: 'first', message: 'first must be between 1 and 100' }] }]);
+        expect(literal.errors?.map((e) => e.extensions)).toEqual([
+          {
+            code: 'BAD_USER_INPUT',
+            field: 'first',
+            fields: [{ path: 'first', message: 'first must be between 1 and 100' }],
+          },
+        ]);
       });
     }
   });
@@ -253,7 +359,7 @@ describe('GraphQL limits (defaults)', () => {
     /** A JSON body of exactly `bytes` bytes (spaces pad it: valid JSON). */
     const bodyOf = (bytes: number) => {
       const head = '{"query":"{ __typename }"';
-      return head + ' '.repeat(bytes - head.length - 1) + '}';
+      return `${head + ' '.repeat(bytes - head.length - 1)}}`;
     };
 
     it('accepts exactly 1 MiB and answers 1 MiB + 1 byte with 413 PAYLOAD_TOO_LARGE as GraphQL JSON', async () => {
@@ -264,12 +370,23 @@ describe('GraphQL limits (defaults)', () => {
       const over = await post(bodyOf(MiB + 1));
       expect(over.status).toBe(413);
       expect(over.headers.get('content-type')).toMatch(/^application\/json/);
-      expect(await over.json()).toEqual({ errors: [{ message: `The request body is larger than ${MiB} bytes`, extensions: { code: 'PAYLOAD_TOO_LARGE', limit: MiB } }] });
+      expect(await over.json()).toEqual({
+        errors: [
+          {
+            message: `The request body is larger than ${MiB} bytes`,
+            extensions: { code: 'PAYLOAD_TOO_LARGE', limit: MiB },
+          },
+        ],
+      });
     });
 
     it('refuses a 2 MB body, and a small gzip body that inflates past the limit', async () => {
       // A valid change (known key, valid value) padded to 2 MB: only the body limit can stop it.
-      const twoMb = await post(JSON.stringify({ query: `# ${'x'.repeat(2 * MiB)}\nmutation { setReferenceData(key: "Private_Previews", value: "1") { key } }` }));
+      const twoMb = await post(
+        JSON.stringify({
+          query: `# ${'x'.repeat(2 * MiB)}\nmutation { setReferenceData(key: "Private_Previews", value: "1") { key } }`,
+        }),
+      );
       expect(twoMb.status).toBe(413);
       expect(((await twoMb.json()) as any).errors[0].extensions).toEqual({ code: 'PAYLOAD_TOO_LARGE', limit: MiB });
 
@@ -279,7 +396,9 @@ describe('GraphQL limits (defaults)', () => {
       expect(inflated.status).toBe(413);
       expect(((await inflated.json()) as any).errors[0].extensions).toEqual({ code: 'PAYLOAD_TOO_LARGE', limit: MiB });
       // The reference data was not written.
-      expect((await k.gql(t.admin, '{ referenceData(key: "Private_Previews") { value } }')).data.referenceData).toBeNull();
+      expect(
+        (await k.gql(t.admin, '{ referenceData(key: "Private_Previews") { value } }')).data.referenceData,
+      ).toBeNull();
     });
 
     it('answers malformed JSON with 400 BAD_REQUEST as GraphQL JSON, not an HTML page', async () => {
@@ -287,7 +406,9 @@ describe('GraphQL limits (defaults)', () => {
         const res = await post(body);
         expect(res.status, body).toBe(400);
         expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-        expect(await res.json()).toEqual({ errors: [{ message: 'The request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
+        expect(await res.json()).toEqual({
+          errors: [{ message: 'The request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }],
+        });
       }
     });
 
@@ -300,10 +421,21 @@ describe('GraphQL limits (defaults)', () => {
 
   describe('batches and several operations', () => {
     it('refuses a JSON array (batching is not supported) with 400 BATCHING_NOT_SUPPORTED, whatever its size', async () => {
-      for (const batch of [[{ query: '{ __typename }' }], [{ query: '{ __typename }' }, { query: '{ tenant { id } }' }], Array.from({ length: 50 }, () => ({ query: '{ __typename }' }))]) {
+      for (const batch of [
+        [{ query: '{ __typename }' }],
+        [{ query: '{ __typename }' }, { query: '{ tenant { id } }' }],
+        Array.from({ length: 50 }, () => ({ query: '{ __typename }' })),
+      ]) {
         const res = await post(JSON.stringify(batch));
         expect(res.status).toBe(400);
-        expect(await res.json()).toEqual({ errors: [{ message: 'Batched operations are not supported: send one operation per request', extensions: { code: 'BATCHING_NOT_SUPPORTED' } }] });
+        expect(await res.json()).toEqual({
+          errors: [
+            {
+              message: 'Batched operations are not supported: send one operation per request',
+              extensions: { code: 'BATCHING_NOT_SUPPORTED' },
+            },
+          ],
+        });
       }
     });
 
@@ -311,7 +443,12 @@ describe('GraphQL limits (defaults)', () => {
       const doc = 'query A { __typename } query B { tenant { id } }';
       const unnamed = await k.gql(t.admin, doc);
       expect(unnamed.status).toBe(400);
-      expect(unnamed.errors).toEqual([{ message: 'Must provide operation name if query contains multiple operations.', extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } }]);
+      expect(unnamed.errors).toEqual([
+        {
+          message: 'Must provide operation name if query contains multiple operations.',
+          extensions: { code: 'OPERATION_RESOLUTION_FAILURE' },
+        },
+      ]);
 
       const named = await post(JSON.stringify({ query: doc, operationName: 'B' }));
       expect(named.status).toBe(200);
@@ -319,10 +456,17 @@ describe('GraphQL limits (defaults)', () => {
 
       const unknown = await post(JSON.stringify({ query: doc, operationName: 'C' }));
       expect(unknown.status).toBe(400);
-      expect(((await unknown.json()) as any).errors).toEqual([{ message: 'Unknown operation named "C".', extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } }]);
+      expect(((await unknown.json()) as any).errors).toEqual([
+        { message: 'Unknown operation named "C".', extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } },
+      ]);
 
       const ws = await overWs(k, t.admin, { query: doc });
-      expect(ws.errors).toEqual([expect.objectContaining({ message: 'Could not identify the operation: name one with operationName', extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })]);
+      expect(ws.errors).toEqual([
+        expect.objectContaining({
+          message: 'Could not identify the operation: name one with operationName',
+          extensions: { code: 'OPERATION_RESOLUTION_FAILURE' },
+        }),
+      ]);
       const wsNamed = await overWs(k, t.admin, { query: doc, operationName: 'A' });
       expect(wsNamed).toEqual({ results: [{ data: { __typename: 'Query' } }] });
     });
@@ -345,7 +489,13 @@ describe('GraphQL limits (configured: KABAR_GRAPHQL_MAX_DEPTH=2)', () => {
 
     const deep = await k.gql(t.admin, '{ creditBalance { balance } deliveries { edges { node { id } } } }');
     expect(deep.status).toBe(400);
-    expect(deep.errors).toEqual([{ message: 'The query is 4 levels deep; at most 2 are allowed', locations: [{ line: 1, column: 29 }], extensions: { code: 'QUERY_TOO_DEEP', limit: 2, actual: 4 } }]);
+    expect(deep.errors).toEqual([
+      {
+        message: 'The query is 4 levels deep; at most 2 are allowed',
+        locations: [{ line: 1, column: 29 }],
+        extensions: { code: 'QUERY_TOO_DEEP', limit: 2, actual: 4 },
+      },
+    ]);
     const ws = await overWs(k, t.admin, { query: '{ deliveries { edges { cursor } } }' });
     expect(ws.errors?.map((e) => e.extensions)).toEqual([{ code: 'QUERY_TOO_DEEP', limit: 2, actual: 3 }]);
   });
@@ -353,18 +503,30 @@ describe('GraphQL limits (configured: KABAR_GRAPHQL_MAX_DEPTH=2)', () => {
   it('refuses a subscription deeper than the limit and serves one within it', async () => {
     const deep = await overWs(k, t.staff, { query: 'subscription { deliveryStatusChanged { history { status } } }' });
     expect(deep.results).toEqual([]);
-    expect(deep.errors).toEqual([expect.objectContaining({ message: 'The query is 3 levels deep; at most 2 are allowed', extensions: { code: 'QUERY_TOO_DEEP', limit: 2, actual: 3 } })]);
+    expect(deep.errors).toEqual([
+      expect.objectContaining({
+        message: 'The query is 3 levels deep; at most 2 are allowed',
+        extensions: { code: 'QUERY_TOO_DEEP', limit: 2, actual: 3 },
+      }),
+    ]);
 
     const platform = await platformToken();
-    const live = await overWs(k, t.staff, { query: 'subscription { creditBalanceChanged { balance } }' }, {
-      waitMs: 5000,
-      stopAfter: 1,
-      whileOpen: async () => {
-        await new Promise((r) => setTimeout(r, 300));
-        const req = await k.gql(t.admin, 'mutation { requestCreditPurchase(amount: "2500") { id } }');
-        await k.gql(platform, 'mutation($id: ID!) { confirmCreditPurchase(id: $id) { status } }', { id: req.data.requestCreditPurchase.id });
+    const live = await overWs(
+      k,
+      t.staff,
+      { query: 'subscription { creditBalanceChanged { balance } }' },
+      {
+        waitMs: 5000,
+        stopAfter: 1,
+        whileOpen: async () => {
+          await new Promise((r) => setTimeout(r, 300));
+          const req = await k.gql(t.admin, 'mutation { requestCreditPurchase(amount: "2500") { id } }');
+          await k.gql(platform, 'mutation($id: ID!) { confirmCreditPurchase(id: $id) { status } }', {
+            id: req.data.requestCreditPurchase.id,
+          });
+        },
       },
-    });
+    );
     expect(live).toEqual({ results: [{ data: { creditBalanceChanged: { balance: '2500' } } }] });
   });
 });

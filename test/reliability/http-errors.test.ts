@@ -37,8 +37,20 @@ describe('HTTP errors', () => {
   const routes: [string, Record<string, string>, string, number, (b: any) => unknown][] = [
     ['/events', json, '{"id": "e-1", "type":', MB, (b) => b.error.code],
     [`/webhooks/whatsapp/${tenant}`, json, '{"entry": [', MB, (b) => b.code],
-    [`/webhooks/sms/${tenant}`, { 'content-type': 'application/x-www-form-urlencoded; charset=koi8-r' }, 'MessageStatus=sent', 256 * 1024, (b) => b.code],
-    [`/webhooks/sms/${tenant}/inbound`, { 'content-type': 'application/x-www-form-urlencoded; charset=koi8-r' }, 'Body=STOP', 256 * 1024, (b) => b.code],
+    [
+      `/webhooks/sms/${tenant}`,
+      { 'content-type': 'application/x-www-form-urlencoded; charset=koi8-r' },
+      'MessageStatus=sent',
+      256 * 1024,
+      (b) => b.code,
+    ],
+    [
+      `/webhooks/sms/${tenant}/inbound`,
+      { 'content-type': 'application/x-www-form-urlencoded; charset=koi8-r' },
+      'Body=STOP',
+      256 * 1024,
+      (b) => b.code,
+    ],
     ['/webhooks/ses', { 'content-type': 'text/plain' }, '{"Type":', 256 * 1024, (b) => b.error],
   ];
 
@@ -49,18 +61,24 @@ describe('HTTP errors', () => {
     expect(codeOf(res.body)).toBeTruthy();
   });
 
-  it.each(routes)('%s: a body over the limit is a JSON 413 PAYLOAD_TOO_LARGE with the limit', async (path, headers, _m, limit) => {
-    const type = headers['content-type']!.startsWith('application/x-www-form-urlencoded') ? form : headers;
-    const body = type === form ? `Body=${big(limit + 10)}` : JSON.stringify({ pad: big(limit + 10) });
-    const res = await post(path, body, { ...type, authorization: `Bearer ${t.service}` });
-    expect(res.status).toBe(413);
-    const error = typeof res.body.error === 'object' ? res.body.error : res.body;
-    expect(error).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', limit });
-  });
+  it.each(routes)(
+    '%s: a body over the limit is a JSON 413 PAYLOAD_TOO_LARGE with the limit',
+    async (path, headers, _m, limit) => {
+      const type = headers['content-type']!.startsWith('application/x-www-form-urlencoded') ? form : headers;
+      const body = type === form ? `Body=${big(limit + 10)}` : JSON.stringify({ pad: big(limit + 10) });
+      const res = await post(path, body, { ...type, authorization: `Bearer ${t.service}` });
+      expect(res.status).toBe(413);
+      const error = typeof res.body.error === 'object' ? res.body.error : res.body;
+      expect(error).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', limit });
+    },
+  );
 
   it('POST /events over its size limit names the limit, even without a token', async () => {
     const res = await post('/events', JSON.stringify({ pad: big(MB + 1) }), json);
-    expect(res).toEqual({ status: 413, body: { error: { code: 'PAYLOAD_TOO_LARGE', message: `request body too large (limit ${MB} bytes)`, limit: MB } } });
+    expect(res).toEqual({
+      status: 413,
+      body: { error: { code: 'PAYLOAD_TOO_LARGE', message: `request body too large (limit ${MB} bytes)`, limit: MB } },
+    });
   });
 
   it('/graphql: malformed and oversized bodies are GraphQL-shaped JSON errors', async () => {
@@ -87,8 +105,13 @@ describe('HTTP errors', () => {
     const page = await fetch(`${base}/`, { headers: { accept: 'text/html' } });
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     const html = await page.text();
-    for (const link of ['href="/graphql"', 'href="/dashboard"', 'docs/walkthrough.md', 'README.md']) expect(html).toContain(link);
+    for (const link of ['href="/graphql"', 'href="/dashboard"', 'docs/walkthrough.md', 'README.md'])
+      expect(html).toContain(link);
     const index = await fetch(`${base}/`, { headers: { accept: 'application/json' } });
-    expect(await index.json()).toMatchObject({ name: 'kabar', links: { graphql: '/graphql', dashboard: '/dashboard' }, docs: expect.arrayContaining(['docs/walkthrough.md']) });
+    expect(await index.json()).toMatchObject({
+      name: 'kabar',
+      links: { graphql: '/graphql', dashboard: '/dashboard' },
+      docs: expect.arrayContaining(['docs/walkthrough.md']),
+    });
   });
 });

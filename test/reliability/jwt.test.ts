@@ -1,4 +1,12 @@
-import { createHmac, createPublicKey, createSign, generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
+import {
+  createHmac,
+  createPublicKey,
+  createSign,
+  generateKeyPairSync,
+  randomBytes,
+  randomUUID,
+  type KeyObject,
+} from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +22,12 @@ const now = () => Math.floor(Date.now() / 1000);
 
 function hs(header: Record<string, unknown>, payload: unknown, secret: string | Buffer): string {
   const input = `${b64(header)}.${b64(payload)}`;
-  return `${input}.${createHmac(header.alg === 'HS512' ? 'sha512' : header.alg === 'HS384' ? 'sha384' : 'sha256', secret).update(input).digest('base64url')}`;
+  return `${input}.${createHmac(
+    header.alg === 'HS512' ? 'sha512' : header.alg === 'HS384' ? 'sha384' : 'sha256',
+    secret,
+  )
+    .update(input)
+    .digest('base64url')}`;
 }
 
 function rs(header: Record<string, unknown>, payload: unknown, key: KeyObject): string {
@@ -24,7 +37,15 @@ function rs(header: Record<string, unknown>, payload: unknown, key: KeyObject): 
 
 /** A payload Kabar accepts, for the given tenant and roles; `over` replaces or (undefined) removes claims. */
 function claims(tenantId: string | null, roles: unknown, over: Record<string, unknown> = {}): Record<string, unknown> {
-  const base: Record<string, unknown> = { sub: 'attacker', roles, iss: JWT.issuer, aud: JWT.audience, iat: now(), exp: now() + 600, ...(tenantId ? { tenant_id: tenantId } : {}) };
+  const base: Record<string, unknown> = {
+    sub: 'attacker',
+    roles,
+    iss: JWT.issuer,
+    aud: JWT.audience,
+    iat: now(),
+    exp: now() + 600,
+    ...(tenantId ? { tenant_id: tenantId } : {}),
+  };
   for (const [k, v] of Object.entries(over)) {
     if (v === undefined) delete base[k];
     else base[k] = v;
@@ -43,11 +64,19 @@ async function doors(k: TestKabar, authorization: string | null, query = TENANT_
     headers: { 'content-type': 'application/json', ...(authorization !== null ? { authorization } : {}) },
     body: JSON.stringify({ query }),
   });
-  const body = (await http.json()) as { data: unknown; errors?: { message: string; extensions: { code: string; reason?: string } }[] };
+  const body = (await http.json()) as {
+    data: unknown;
+    errors?: { message: string; extensions: { code: string; reason?: string } }[];
+  };
   const ingest = await fetch(k.url.replace(/\/graphql$/, '/events'), {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(authorization !== null ? { authorization } : {}) },
-    body: JSON.stringify({ id: `evt-${randomUUID()}`, type: 'report.ready', occurredAt: new Date().toISOString(), data: {} }),
+    body: JSON.stringify({
+      id: `evt-${randomUUID()}`,
+      type: 'report.ready',
+      occurredAt: new Date().toISOString(),
+      data: {},
+    }),
   });
   const ingestBody = (await ingest.json()) as { error?: { code: string; message: string; reason?: string } };
   const ws = await wsInit(k.url, authorization === null ? {} : { authorization });
@@ -55,9 +84,16 @@ async function doors(k: TestKabar, authorization: string | null, query = TENANT_
   // What a refusal says, to check that it never repeats the token (nor any part of it) or the secret.
   const said = `${body.errors?.[0]?.message ?? ''} ${ingestBody.error?.message ?? ''} ${ws.acked ? '' : ws.reason}`;
   const token = authorization?.replace(/^\S+\s+/, '') ?? '';
-  const leaked = [JWT.secret, ...token.split(/[.\s]+/).filter((part) => part.length >= 8)].filter((s) => said.includes(s));
+  const leaked = [JWT.secret, ...token.split(/[.\s]+/).filter((part) => part.length >= 8)].filter((s) =>
+    said.includes(s),
+  );
   return {
-    graphql: { status: http.status, code: body.errors?.[0]?.extensions.code, reason: body.errors?.[0]?.extensions.reason, data: body.data },
+    graphql: {
+      status: http.status,
+      code: body.errors?.[0]?.extensions.code,
+      reason: body.errors?.[0]?.extensions.reason,
+      data: body.data,
+    },
     ingest: { status: ingest.status, code: ingestBody.error?.code, reason: ingestBody.error?.reason },
     ws: ws.acked ? 'acked' : `${ws.code} ${ws.reason}`,
     leaked,
@@ -98,26 +134,34 @@ describe('JWT attacks, HS256 deployment', () => {
 
   const cases: Record<string, (c: { t: TestTenant }) => string | null> = {
     'no Authorization header': () => null,
-    'expired ten minutes ago': ({ t }) => `Bearer ${hs(HS, claims(t.id, ['TENANT_ADMIN'], { exp: now() - 600, iat: now() - 1200 }), JWT.secret)}`,
-    'expired beyond the 5 s clock tolerance': ({ t }) => `Bearer ${hs(HS, claims(t.id, ['TENANT_ADMIN'], { exp: now() - 30, iat: now() - 600 }), JWT.secret)}`,
-    'not valid yet (nbf in 10 minutes)': ({ t }) => `Bearer ${hs(HS, claims(t.id, ['TENANT_ADMIN'], { nbf: now() + 600 }), JWT.secret)}`,
-    'issued in the future (iat in 10 minutes)': ({ t }) => `Bearer ${hs(HS, claims(t.id, ['TENANT_ADMIN'], { iat: now() + 600, exp: now() + 1200 }), JWT.secret)}`,
+    'expired ten minutes ago': ({ t }) =>
+      `Bearer ${hs(HS, claims(t.id, ['TENANT_ADMIN'], { exp: now() - 600, iat: now() - 1200 }), JWT.secret)}`,
+    'expired beyond the 5 s clock tolerance': ({ t }) =>
+      `Bearer ${hs(HS, claims(t.id, ['TENANT_ADMIN'], { exp: now() - 30, iat: now() - 600 }), JWT.secret)}`,
+    'not valid yet (nbf in 10 minutes)': ({ t }) =>
+      `Bearer ${hs(HS, claims(t.id, ['TENANT_ADMIN'], { nbf: now() + 600 }), JWT.secret)}`,
+    'issued in the future (iat in 10 minutes)': ({ t }) =>
+      `Bearer ${hs(HS, claims(t.id, ['TENANT_ADMIN'], { iat: now() + 600, exp: now() + 1200 }), JWT.secret)}`,
     'no expiry at all': ({ t }) => `Bearer ${hs(HS, claims(t.id, ['TENANT_ADMIN'], { exp: undefined }), JWT.secret)}`,
     'exp not a number': ({ t }) => `Bearer ${hs(HS, claims(t.id, ['TENANT_ADMIN'], { exp: 'never' }), JWT.secret)}`,
     'wrong issuer': ({ t }) => `Bearer ${hs(HS, claims(t.id, ['TENANT_ADMIN'], { iss: 'evil' }), JWT.secret)}`,
     'no issuer': ({ t }) => `Bearer ${hs(HS, claims(t.id, ['TENANT_ADMIN'], { iss: undefined }), JWT.secret)}`,
     'wrong audience': ({ t }) => `Bearer ${hs(HS, claims(t.id, ['TENANT_ADMIN'], { aud: 'other-api' }), JWT.secret)}`,
     'no audience': ({ t }) => `Bearer ${hs(HS, claims(t.id, ['TENANT_ADMIN'], { aud: undefined }), JWT.secret)}`,
-    'alg none, empty signature': ({ t }) => `Bearer ${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims(t.id, ['PLATFORM_ADMIN']))}.`,
+    'alg none, empty signature': ({ t }) =>
+      `Bearer ${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims(t.id, ['PLATFORM_ADMIN']))}.`,
     'alg None, empty signature': ({ t }) => `Bearer ${b64({ alg: 'None' })}.${b64(claims(t.id, ['TENANT_ADMIN']))}.`,
     'alg none, no signature part': ({ t }) => `Bearer ${b64({ alg: 'none' })}.${b64(claims(t.id, ['TENANT_ADMIN']))}`,
     'alg none, valid HS256 signature kept': ({ t }) => {
       const good = hs(HS, claims(t.id, ['TENANT_ADMIN']), JWT.secret).split('.');
       return `Bearer ${b64({ alg: 'none' })}.${good[1]}.${good[2]}`;
     },
-    'HS512 with the right secret (algorithm not allowed)': ({ t }) => `Bearer ${hs({ alg: 'HS512' }, claims(t.id, ['TENANT_ADMIN']), JWT.secret)}`,
-    'signed with another secret': ({ t }) => `Bearer ${hs(HS, claims(t.id, ['TENANT_ADMIN']), 'another-secret-another-secret-0123456789')}`,
-    'RS256 by an attacker key embedded in the header (jwk)': ({ t }) => `Bearer ${rs({ alg: 'RS256', jwk: attacker.publicKey.export({ format: 'jwk' }) }, claims(t.id, ['PLATFORM_ADMIN']), attacker.privateKey)}`,
+    'HS512 with the right secret (algorithm not allowed)': ({ t }) =>
+      `Bearer ${hs({ alg: 'HS512' }, claims(t.id, ['TENANT_ADMIN']), JWT.secret)}`,
+    'signed with another secret': ({ t }) =>
+      `Bearer ${hs(HS, claims(t.id, ['TENANT_ADMIN']), 'another-secret-another-secret-0123456789')}`,
+    'RS256 by an attacker key embedded in the header (jwk)': ({ t }) =>
+      `Bearer ${rs({ alg: 'RS256', jwk: attacker.publicKey.export({ format: 'jwk' }) }, claims(t.id, ['PLATFORM_ADMIN']), attacker.privateKey)}`,
     'tampered payload: roles raised to PLATFORM_ADMIN': ({ t }) => {
       const [h, , s] = hs(HS, claims(t.id, ['STAFF']), JWT.secret).split('.');
       return `Bearer ${h}.${b64(claims(t.id, ['PLATFORM_ADMIN']))}.${s}`;
@@ -131,8 +175,10 @@ describe('JWT attacks, HS256 deployment', () => {
       const last = token.at(-2) === 'A' ? 'B' : 'A';
       return `Bearer ${token.slice(0, -2)}${last}${token.at(-1)}`;
     },
-    'tampered signature: truncated': ({ t }) => `Bearer ${hs(HS, claims(t.id, ['TENANT_ADMIN']), JWT.secret).slice(0, -6)}`,
-    'tampered signature: removed': ({ t }) => `Bearer ${hs(HS, claims(t.id, ['TENANT_ADMIN']), JWT.secret).replace(/\.[^.]+$/, '.')}`,
+    'tampered signature: truncated': ({ t }) =>
+      `Bearer ${hs(HS, claims(t.id, ['TENANT_ADMIN']), JWT.secret).slice(0, -6)}`,
+    'tampered signature: removed': ({ t }) =>
+      `Bearer ${hs(HS, claims(t.id, ['TENANT_ADMIN']), JWT.secret).replace(/\.[^.]+$/, '.')}`,
     'missing roles': ({ t }) => `Bearer ${hs(HS, claims(t.id, undefined, { roles: undefined }), JWT.secret)}`,
     'empty roles': ({ t }) => `Bearer ${hs(HS, claims(t.id, []), JWT.secret)}`,
     'unknown role': ({ t }) => `Bearer ${hs(HS, claims(t.id, ['GOD']), JWT.secret)}`,
@@ -146,7 +192,8 @@ describe('JWT attacks, HS256 deployment', () => {
     'tenant_id not a UUID': () => `Bearer ${hs(HS, claims('1 or 1=1', ['TENANT_ADMIN']), JWT.secret)}`,
     'tenant_id a number': () => `Bearer ${hs(HS, claims(null, ['TENANT_ADMIN'], { tenant_id: 42 }), JWT.secret)}`,
     'tenant that does not exist': () => `Bearer ${hs(HS, claims(randomUUID(), ['TENANT_ADMIN']), JWT.secret)}`,
-    'platform admin naming a tenant that does not exist': () => `Bearer ${hs(HS, claims(randomUUID(), ['PLATFORM_ADMIN']), JWT.secret)}`,
+    'platform admin naming a tenant that does not exist': () =>
+      `Bearer ${hs(HS, claims(randomUUID(), ['PLATFORM_ADMIN']), JWT.secret)}`,
     'no subject': ({ t }) => `Bearer ${hs(HS, claims(t.id, ['TENANT_ADMIN'], { sub: undefined }), JWT.secret)}`,
     'empty subject': ({ t }) => `Bearer ${hs(HS, claims(t.id, ['TENANT_ADMIN'], { sub: '' }), JWT.secret)}`,
     'payload not JSON': () => {
@@ -163,7 +210,8 @@ describe('JWT attacks, HS256 deployment', () => {
     'garbage: "Bearer " with spaces': () => 'Bearer    ',
     'garbage: Basic credentials': () => `Basic ${Buffer.from('admin:admin').toString('base64')}`,
     'garbage: the raw token without the Bearer scheme': ({ t }) => hs(HS, claims(t.id, ['TENANT_ADMIN']), JWT.secret),
-    'garbage: two tokens': ({ t }) => `Bearer ${hs(HS, claims(t.id, ['TENANT_ADMIN']), JWT.secret)} ${hs(HS, claims(t.id, ['TENANT_ADMIN']), JWT.secret)}`,
+    'garbage: two tokens': ({ t }) =>
+      `Bearer ${hs(HS, claims(t.id, ['TENANT_ADMIN']), JWT.secret)} ${hs(HS, claims(t.id, ['TENANT_ADMIN']), JWT.secret)}`,
   };
 
   for (const [name, make] of Object.entries(cases)) {
@@ -174,20 +222,46 @@ describe('JWT attacks, HS256 deployment', () => {
 
   it('the CSV export refuses with the same reasons (401 JSON, no token in it)', async () => {
     const csv = async (authorization?: string) => {
-      const res = await fetch(k.url.replace(/\/graphql$/, '/deliveries.csv'), { headers: authorization ? { authorization } : {} });
+      const res = await fetch(k.url.replace(/\/graphql$/, '/deliveries.csv'), {
+        headers: authorization ? { authorization } : {},
+      });
       return { status: res.status, body: await res.json() };
     };
     const expired = hs(HS, claims(t.id, ['TENANT_ADMIN'], { exp: now() - 600, iat: now() - 1200 }), JWT.secret);
-    expect(await csv()).toEqual({ status: 401, body: { error: { code: 'UNAUTHENTICATED', reason: 'MISSING', message: expect.any(String) } } });
-    expect(await csv(`Bearer ${expired}`)).toEqual({ status: 401, body: { error: { code: 'UNAUTHENTICATED', reason: 'EXPIRED', message: 'The bearer token has expired' } } });
+    expect(await csv()).toEqual({
+      status: 401,
+      body: { error: { code: 'UNAUTHENTICATED', reason: 'MISSING', message: expect.any(String) } },
+    });
+    expect(await csv(`Bearer ${expired}`)).toEqual({
+      status: 401,
+      body: { error: { code: 'UNAUTHENTICATED', reason: 'EXPIRED', message: 'The bearer token has expired' } },
+    });
     const ghost = hs(HS, claims(randomUUID(), ['TENANT_ADMIN']), JWT.secret);
-    expect(await csv(`Bearer ${ghost}`)).toEqual({ status: 401, body: { error: { code: 'UNAUTHENTICATED', reason: 'UNKNOWN_TENANT', message: 'The bearer token names a tenant that does not exist' } } });
-    expect(await csv(`Bearer ${hs(HS, claims(t.id, ['TENANT_ADMIN']), 'another-secret-another-secret-0123456789')}`)).toMatchObject({ status: 401, body: { error: { reason: 'BAD_SIGNATURE' } } });
+    expect(await csv(`Bearer ${ghost}`)).toEqual({
+      status: 401,
+      body: {
+        error: {
+          code: 'UNAUTHENTICATED',
+          reason: 'UNKNOWN_TENANT',
+          message: 'The bearer token names a tenant that does not exist',
+        },
+      },
+    });
+    expect(
+      await csv(`Bearer ${hs(HS, claims(t.id, ['TENANT_ADMIN']), 'another-secret-another-secret-0123456789')}`),
+    ).toMatchObject({ status: 401, body: { error: { reason: 'BAD_SIGNATURE' } } });
   });
 
   it('connection_init without a usable payload is refused (4403, no ack)', async () => {
     const token = hs(HS, claims(t.id, ['TENANT_ADMIN']), JWT.secret);
-    for (const payload of [undefined, {}, { authorization: 42 }, { authorization: ['Bearer', token] }, { authorization: { Bearer: token } }, { token }]) {
+    for (const payload of [
+      undefined,
+      {},
+      { authorization: 42 },
+      { authorization: ['Bearer', token] },
+      { authorization: { Bearer: token } },
+      { token },
+    ]) {
       const got = await wsInit(k.url, payload);
       expect(got.acked, JSON.stringify(payload)).toBe(false);
       if (!got.acked) expect(got.code, JSON.stringify(payload)).toBe(4403);
@@ -196,8 +270,16 @@ describe('JWT attacks, HS256 deployment', () => {
 
   it('a valid token whose roles do not allow the operation is FORBIDDEN, not UNAUTHENTICATED', async () => {
     const staff = hs(HS, claims(t.id, ['STAFF']), JWT.secret);
-    expect((await doors(k, `Bearer ${staff}`, PLATFORM_Q)).graphql).toEqual({ status: 200, code: 'FORBIDDEN', data: null });
-    const ingest = await fetch(k.url.replace(/\/graphql$/, '/events'), { method: 'POST', headers: { authorization: `Bearer ${staff}`, 'content-type': 'application/json' }, body: '{}' });
+    expect((await doors(k, `Bearer ${staff}`, PLATFORM_Q)).graphql).toEqual({
+      status: 200,
+      code: 'FORBIDDEN',
+      data: null,
+    });
+    const ingest = await fetch(k.url.replace(/\/graphql$/, '/events'), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${staff}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(ingest.status).toBe(403);
     expect(((await ingest.json()) as any).error.code).toBe('FORBIDDEN');
     // A platform admin token without a tenant cannot reach tenant data, nor subscribe to a tenant's changes.
@@ -209,7 +291,13 @@ describe('JWT attacks, HS256 deployment', () => {
     ws.socket.subscribe('1', 'subscription { creditBalanceChanged { balance } }');
     await expect.poll(() => ws.socket.of('1').length).toBe(2);
     expect(ws.socket.of('1')).toEqual([
-      { id: '1', type: 'next', payload: { errors: [expect.objectContaining({ path: ['creditBalanceChanged'], extensions: { code: 'FORBIDDEN' } })] } },
+      {
+        id: '1',
+        type: 'next',
+        payload: {
+          errors: [expect.objectContaining({ path: ['creditBalanceChanged'], extensions: { code: 'FORBIDDEN' } })],
+        },
+      },
       { id: '1', type: 'complete' },
     ]);
     await ws.socket.close();
@@ -221,7 +309,9 @@ describe('JWT attacks, HS256 deployment', () => {
     expect((await k.gql(fresh.staff, TENANT_Q)).data).toEqual({ tenant: { id: fresh.id } });
     const ghost = randomUUID();
     const token = await k.token(ghost, ['TENANT_ADMIN']);
-    expect(codeOf(await k.gql(token, 'mutation { setReferenceData(key: "x", value: "y") { key } }'))).toBe('UNAUTHENTICATED');
+    expect(codeOf(await k.gql(token, 'mutation { setReferenceData(key: "x", value: "y") { key } }'))).toBe(
+      'UNAUTHENTICATED',
+    );
     expect(codeOf(await k.gql(token, TENANT_Q))).toBe('UNAUTHENTICATED');
   });
 });
@@ -240,7 +330,7 @@ describe('JWT attacks, RS256/JWKS deployment', () => {
   const RS = { alg: 'RS256', typ: 'JWT', kid };
 
   beforeAll(async () => {
-    jwks = createServer((req, res) => {
+    jwks = createServer((_req, res) => {
       jwksHits++;
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [publicJwk] }));
     });
@@ -249,7 +339,10 @@ describe('JWT attacks, RS256/JWKS deployment', () => {
     // The HS secret stays configured too: a JWKS deployment must not fall back to it.
     k = await startKabar({ env: { KABAR_JWKS_URL: jwksUrl } });
     const platform = rs(RS, claims(null, ['PLATFORM_ADMIN']), issuer.privateKey);
-    const created = await k.gql(platform, 'mutation { createTenant(input: { name: "JWKS clinic", country: "ID", currency: "IDR", defaultLanguage: ID, timezone: "Asia/Jakarta" }) { id } }');
+    const created = await k.gql(
+      platform,
+      'mutation { createTenant(input: { name: "JWKS clinic", country: "ID", currency: "IDR", defaultLanguage: ID, timezone: "Asia/Jakarta" }) { id } }',
+    );
     expect(created.errors).toBeUndefined();
     t = { id: created.data.createTenant.id } as TestTenant;
   });
@@ -267,19 +360,30 @@ describe('JWT attacks, RS256/JWKS deployment', () => {
   });
 
   const cases: Record<string, () => string> = {
-    'HS256 signed with the public key PEM as the secret (key confusion)': () => `Bearer ${hs({ alg: 'HS256', typ: 'JWT', kid }, claims(t.id, ['PLATFORM_ADMIN']), publicPem)}`,
+    'HS256 signed with the public key PEM as the secret (key confusion)': () =>
+      `Bearer ${hs({ alg: 'HS256', typ: 'JWT', kid }, claims(t.id, ['PLATFORM_ADMIN']), publicPem)}`,
     'HS256 signed with the public key PEM, no kid': () => `Bearer ${hs(HS, claims(t.id, ['TENANT_ADMIN']), publicPem)}`,
-    'HS256 signed with the public key DER as the secret': () => `Bearer ${hs({ alg: 'HS256', kid }, claims(t.id, ['TENANT_ADMIN']), issuer.publicKey.export({ type: 'spki', format: 'der' }) as Buffer)}`,
-    'HS256 signed with the JWKS document as the secret': () => `Bearer ${hs({ alg: 'HS256', kid }, claims(t.id, ['TENANT_ADMIN']), JSON.stringify(publicJwk))}`,
-    'HS256 signed with the still-configured HS secret': () => `Bearer ${hs(HS, claims(t.id, ['TENANT_ADMIN']), JWT.secret)}`,
+    'HS256 signed with the public key DER as the secret': () =>
+      `Bearer ${hs({ alg: 'HS256', kid }, claims(t.id, ['TENANT_ADMIN']), issuer.publicKey.export({ type: 'spki', format: 'der' }) as Buffer)}`,
+    'HS256 signed with the JWKS document as the secret': () =>
+      `Bearer ${hs({ alg: 'HS256', kid }, claims(t.id, ['TENANT_ADMIN']), JSON.stringify(publicJwk))}`,
+    'HS256 signed with the still-configured HS secret': () =>
+      `Bearer ${hs(HS, claims(t.id, ['TENANT_ADMIN']), JWT.secret)}`,
     'alg none with the kid': () => `Bearer ${b64({ alg: 'none', kid })}.${b64(claims(t.id, ['PLATFORM_ADMIN']))}.`,
-    'RS256 by another key under the same kid': () => `Bearer ${rs(RS, claims(t.id, ['TENANT_ADMIN']), attacker.privateKey)}`,
-    'RS256 by another key embedded in the header (jwk)': () => `Bearer ${rs({ alg: 'RS256', jwk: attacker.publicKey.export({ format: 'jwk' }) }, claims(t.id, ['PLATFORM_ADMIN']), attacker.privateKey)}`,
-    'RS256 by another key, jku pointing at the attacker': () => `Bearer ${rs({ alg: 'RS256', kid: 'evil', jku: 'http://127.0.0.1:1/jwks.json' }, claims(t.id, ['PLATFORM_ADMIN']), attacker.privateKey)}`,
-    'RS256 with an unknown kid': () => `Bearer ${rs({ ...RS, kid: 'unknown' }, claims(t.id, ['TENANT_ADMIN']), issuer.privateKey)}`,
-    'RS256 expired': () => `Bearer ${rs(RS, claims(t.id, ['TENANT_ADMIN'], { exp: now() - 600, iat: now() - 1200 }), issuer.privateKey)}`,
-    'RS256 issued in the future': () => `Bearer ${rs(RS, claims(t.id, ['TENANT_ADMIN'], { iat: now() + 600, exp: now() + 1200 }), issuer.privateKey)}`,
-    'RS256 wrong audience': () => `Bearer ${rs(RS, claims(t.id, ['TENANT_ADMIN'], { aud: 'other-api' }), issuer.privateKey)}`,
+    'RS256 by another key under the same kid': () =>
+      `Bearer ${rs(RS, claims(t.id, ['TENANT_ADMIN']), attacker.privateKey)}`,
+    'RS256 by another key embedded in the header (jwk)': () =>
+      `Bearer ${rs({ alg: 'RS256', jwk: attacker.publicKey.export({ format: 'jwk' }) }, claims(t.id, ['PLATFORM_ADMIN']), attacker.privateKey)}`,
+    'RS256 by another key, jku pointing at the attacker': () =>
+      `Bearer ${rs({ alg: 'RS256', kid: 'evil', jku: 'http://127.0.0.1:1/jwks.json' }, claims(t.id, ['PLATFORM_ADMIN']), attacker.privateKey)}`,
+    'RS256 with an unknown kid': () =>
+      `Bearer ${rs({ ...RS, kid: 'unknown' }, claims(t.id, ['TENANT_ADMIN']), issuer.privateKey)}`,
+    'RS256 expired': () =>
+      `Bearer ${rs(RS, claims(t.id, ['TENANT_ADMIN'], { exp: now() - 600, iat: now() - 1200 }), issuer.privateKey)}`,
+    'RS256 issued in the future': () =>
+      `Bearer ${rs(RS, claims(t.id, ['TENANT_ADMIN'], { iat: now() + 600, exp: now() + 1200 }), issuer.privateKey)}`,
+    'RS256 wrong audience': () =>
+      `Bearer ${rs(RS, claims(t.id, ['TENANT_ADMIN'], { aud: 'other-api' }), issuer.privateKey)}`,
     'RS256 wrong issuer': () => `Bearer ${rs(RS, claims(t.id, ['TENANT_ADMIN'], { iss: 'evil' }), issuer.privateKey)}`,
     'RS256 tampered payload': () => {
       const [h, , s] = rs(RS, claims(t.id, ['STAFF']), issuer.privateKey).split('.');
@@ -287,7 +391,8 @@ describe('JWT attacks, RS256/JWKS deployment', () => {
     },
     'RS256 roles not an array': () => `Bearer ${rs(RS, claims(t.id, 'PLATFORM_ADMIN'), issuer.privateKey)}`,
     'RS256 tenant role without tenant_id': () => `Bearer ${rs(RS, claims(null, ['STAFF']), issuer.privateKey)}`,
-    'RS256 for a tenant that does not exist': () => `Bearer ${rs(RS, claims(randomUUID(), ['TENANT_ADMIN']), issuer.privateKey)}`,
+    'RS256 for a tenant that does not exist': () =>
+      `Bearer ${rs(RS, claims(randomUUID(), ['TENANT_ADMIN']), issuer.privateKey)}`,
   };
 
   for (const [name, make] of Object.entries(cases)) {

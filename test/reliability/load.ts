@@ -21,15 +21,27 @@ export const CHANNEL_OF: Record<string, 'WHATSAPP' | 'EMAIL' | 'SMS'> = {
 const TYPES = Object.keys(CHANNEL_OF);
 
 /** Tenants with WhatsApp on (a key `provider` issued), configured, paid for (`credit`), and one channel per event type. */
-export async function loadTenants(k: TestKabar, count: number, credit: string, provider: Pick<FakeProviders, 'whatsapp'>): Promise<TestTenant[]> {
+export async function loadTenants(
+  k: TestKabar,
+  count: number,
+  credit: string,
+  provider: Pick<FakeProviders, 'whatsapp'>,
+): Promise<TestTenant[]> {
   // The same price the other suites set: files share one database and run side by side.
   await setTestPrices(k);
   const tenants: TestTenant[] = [];
   for (let i = 0; i < count; i++) {
     const t = await k.newTenant();
-    await enableWhatsApp(k, t, { token: `d360-rel-key-${i}-${randomUUID().slice(0, 6)}`, credit, provider: provider.whatsapp });
+    await enableWhatsApp(k, t, {
+      token: `d360-rel-key-${i}-${randomUUID().slice(0, 6)}`,
+      credit,
+      provider: provider.whatsapp,
+    });
     for (const [type, channel] of Object.entries(CHANNEL_OF)) {
-      const res = await k.gql(t.admin, `mutation { setEventChannels(eventType: "${type}", channels: [${channel}]) { eventType } }`);
+      const res = await k.gql(
+        t.admin,
+        `mutation { setEventChannels(eventType: "${type}", channels: [${channel}]) { eventType } }`,
+      );
       expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
     }
     tenants.push(t);
@@ -60,7 +72,18 @@ export function makeEvents(tenants: TestTenant[], count: number, offset = 0, typ
     const id = `evt-${randomUUID()}`;
     const data = sampleData(type, { phone, email, language: 'id' });
     const recipient = channel === 'WHATSAPP' ? phone.slice(1) : channel === 'SMS' ? phone : email;
-    return { index, tenantId: tenant.id, id, type, channel, recipient, message: { key: tenant.id, value: JSON.stringify({ id, type, tenantId: tenant.id, occurredAt: new Date().toISOString(), data }) } };
+    return {
+      index,
+      tenantId: tenant.id,
+      id,
+      type,
+      channel,
+      recipient,
+      message: {
+        key: tenant.id,
+        value: JSON.stringify({ id, type, tenantId: tenant.id, occurredAt: new Date().toISOString(), data }),
+      },
+    };
   });
 }
 
@@ -125,7 +148,14 @@ export async function ledgerOf(k: TestKabar, tenantId: string): Promise<Ledger> 
       (select count(*) from credit_transactions where kind = 'REFUND')::int as refunds,
       (select count(*) from credit_transactions where balance_after < 0)::int as negative`);
     const r = (rows as unknown as Record<string, any>[])[0]!;
-    return { balance: new Decimal(r.balance).toFixed(), sum: new Decimal(r.sum).toFixed(), debits: r.debits, distinctDebits: r.distinct_debits, refunds: r.refunds, negative: r.negative > 0 };
+    return {
+      balance: new Decimal(r.balance).toFixed(),
+      sum: new Decimal(r.sum).toFixed(),
+      debits: r.debits,
+      distinctDebits: r.distinct_debits,
+      refunds: r.refunds,
+      negative: r.negative > 0,
+    };
   });
 }
 
@@ -134,7 +164,12 @@ export async function statusCounts(k: TestKabar, tenants: TestTenant[]): Promise
   const out: Record<string, number> = {};
   for (const t of tenants) {
     await withTenant({ db: k.app.db, actor: 'test', tenantId: t.id }, async (s) => {
-      const rows = (await s.tx.execute(sql`select status::text as status, count(*)::int as n from deliveries where event_type in (${sql.join(TYPES.map((t) => sql`${t}`), sql`, `)}) group by status`)) as unknown as { status: string; n: number }[];
+      const rows = (await s.tx.execute(
+        sql`select status::text as status, count(*)::int as n from deliveries where event_type in (${sql.join(
+          TYPES.map((t) => sql`${t}`),
+          sql`, `,
+        )}) group by status`,
+      )) as unknown as { status: string; n: number }[];
       for (const r of rows) out[r.status] = (out[r.status] ?? 0) + r.n;
     });
   }
@@ -160,7 +195,9 @@ export async function reasons(k: TestKabar, tenants: TestTenant[]): Promise<Reco
   const out: Record<string, number> = {};
   for (const t of tenants) {
     await withTenant({ db: k.app.db, actor: 'test', tenantId: t.id }, async (s) => {
-      const rows = (await s.tx.execute(sql`select event_type || ' ' || channel::text || ' ' || status::text || ': ' || coalesce(reason, '') as r, count(*)::int as n from deliveries group by 1`)) as unknown as { r: string; n: number }[];
+      const rows = (await s.tx.execute(
+        sql`select event_type || ' ' || channel::text || ' ' || status::text || ': ' || coalesce(reason, '') as r, count(*)::int as n from deliveries group by 1`,
+      )) as unknown as { r: string; n: number }[];
       for (const r of rows) out[r.r] = (out[r.r] ?? 0) + r.n;
     });
   }
@@ -172,7 +209,9 @@ export async function retryReasons(k: TestKabar, tenants: TestTenant[]): Promise
   const out: Record<string, number> = {};
   for (const t of tenants) {
     await withTenant({ db: k.app.db, actor: 'test', tenantId: t.id }, async (s) => {
-      const rows = (await s.tx.execute(sql`select regexp_replace(reason, '[0-9]+', 'N', 'g') as r, count(*)::int as n from delivery_status_history where status = 'QUEUED' and reason is not null group by 1`)) as unknown as { r: string; n: number }[];
+      const rows = (await s.tx.execute(
+        sql`select regexp_replace(reason, '[0-9]+', 'N', 'g') as r, count(*)::int as n from delivery_status_history where status = 'QUEUED' and reason is not null group by 1`,
+      )) as unknown as { r: string; n: number }[];
       for (const r of rows) out[r.r] = (out[r.r] ?? 0) + r.n;
     });
   }

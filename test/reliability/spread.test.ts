@@ -18,7 +18,14 @@ const TENANTS = 24;
 
 describe('three dispatchers, six partitions', () => {
   const suffix = randomUUID().slice(0, 8);
-  const topics = { KAFKA_EVENTS_TOPIC: `spread.events.${suffix}`, KAFKA_DLQ_TOPIC: `spread.dlq.${suffix}`, KAFKA_STATUS_TOPIC: `spread.status.${suffix}`, KAFKA_LIVE_TOPIC: `spread.live.${suffix}`, KAFKA_CONSUMER_GROUP: `spread-dispatcher-${suffix}`, KAFKA_PARTITIONS: '6' };
+  const topics = {
+    KAFKA_EVENTS_TOPIC: `spread.events.${suffix}`,
+    KAFKA_DLQ_TOPIC: `spread.dlq.${suffix}`,
+    KAFKA_STATUS_TOPIC: `spread.status.${suffix}`,
+    KAFKA_LIVE_TOPIC: `spread.live.${suffix}`,
+    KAFKA_CONSUMER_GROUP: `spread-dispatcher-${suffix}`,
+    KAFKA_PARTITIONS: '6',
+  };
   let p: Providers;
   let api: TestKabar;
   let kafka: Kafka;
@@ -45,14 +52,22 @@ describe('three dispatchers, six partitions', () => {
     // Started one after the other, then left to settle into one stable group of three before any
     // event is produced: a rebalance mid-load would hand partitions over (safe, but not this test).
     // A generous start-up timeout: on a loaded shared machine a process can take over a minute to start.
-    for (let i = 0; i < 3; i++) dispatchers.push(await spawnKabar({ ...dispatcherEnv, KABAR_OPS_PORT: String(await freePort()) }, 180_000));
+    for (let i = 0; i < 3; i++)
+      dispatchers.push(await spawnKabar({ ...dispatcherEnv, KABAR_OPS_PORT: String(await freePort()) }, 180_000));
     kafka = new Kafka({ clientId: 'spread-test', brokers: [brokers], logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
-    await eventually(async () => {
-      const { groups } = await admin.describeGroups([topics.KAFKA_CONSUMER_GROUP]);
-      expect({ state: groups[0]?.state, members: groups[0]?.members.length }).toEqual({ state: 'Stable', members: 3 });
-    }, 60_000, 500);
+    await eventually(
+      async () => {
+        const { groups } = await admin.describeGroups([topics.KAFKA_CONSUMER_GROUP]);
+        expect({ state: groups[0]?.state, members: groups[0]?.members.length }).toEqual({
+          state: 'Stable',
+          members: 3,
+        });
+      },
+      60_000,
+      500,
+    );
     await admin.disconnect();
     producer = kafka.producer();
     await producer.connect();
@@ -69,17 +84,32 @@ describe('three dispatchers, six partitions', () => {
     const events = makeEvents(tenants, EVENTS);
     await produceAll(producer, topics.KAFKA_EVENTS_TOPIC, events);
     await eventually(() => expect(exactlyOnce(p, events).missing).toBe(0), 180_000, 500);
-    expect(exactlyOnce(p, events)).toEqual({ expected: EVENTS, received: EVENTS, missing: 0, duplicates: 0, unexpected: 0 });
+    expect(exactlyOnce(p, events)).toEqual({
+      expected: EVENTS,
+      received: EVENTS,
+      missing: 0,
+      duplicates: 0,
+      unexpected: 0,
+    });
     expect(await statusCounts(api, tenants)).toEqual({ SENT: EVENTS });
     // Each dispatcher's own count of the events it handled (kabar_events_consumed_total on its ops port).
     let shares: Record<string, number>[] = [];
-    await eventually(async () => {
-      shares = await Promise.all(dispatchers.map(eventsConsumed));
-      const total = shares.reduce((a, s) => a + (s.dispatched ?? 0), 0);
-      expect({ dispatched: total, duplicate: shares.reduce((a, s) => a + (s.duplicate ?? 0), 0) }).toEqual({ dispatched: EVENTS, duplicate: 0 });
-    }, 30_000, 500);
+    await eventually(
+      async () => {
+        shares = await Promise.all(dispatchers.map(eventsConsumed));
+        const total = shares.reduce((a, s) => a + (s.dispatched ?? 0), 0);
+        expect({ dispatched: total, duplicate: shares.reduce((a, s) => a + (s.duplicate ?? 0), 0) }).toEqual({
+          dispatched: EVENTS,
+          duplicate: 0,
+        });
+      },
+      30_000,
+      500,
+    );
     for (const s of shares) expect(s.dispatched ?? 0).toBeGreaterThan(0);
-    console.info(`[spread] ${EVENTS} events over three dispatchers: ${shares.map((s) => s.dispatched ?? 0).join(' + ')}`);
+    console.info(
+      `[spread] ${EVENTS} events over three dispatchers: ${shares.map((s) => s.dispatched ?? 0).join(' + ')}`,
+    );
   }, 240_000);
 
   /** A dispatcher's kabar_events_consumed_total for this load's event types, by outcome. */

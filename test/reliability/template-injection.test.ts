@@ -5,7 +5,14 @@ import type { PlannedMessage } from '../../src/services/recipients.service.js';
 import type { TemplateView } from '../../src/services/templates.service.js';
 import type { TenantRow } from '../../src/services/tenants.service.js';
 import { escapeHtml, neutralise, renderTemplate, singleLine, whatsAppParameters } from '../../src/templates/render.js';
-import { eventually, platformToken, setTestPrices, startKabar, type TestKabar, type TestTenant } from '../helpers/app.js';
+import {
+  eventually,
+  platformToken,
+  setTestPrices,
+  startKabar,
+  type TestKabar,
+  type TestTenant,
+} from '../helpers/app.js';
 import { sampleData, sampleEvent } from '../helpers/events.js';
 import { startProviders, type Providers } from '../helpers/providers.js';
 
@@ -23,13 +30,21 @@ const IMG = '<img src=x onerror="alert(1)">';
 describe('template rendering of hostile values (unit)', () => {
   it('inserts mustache-looking values literally, never as tags', () => {
     const vars = { 'patient.name': MUSTACHE, 'centre.name': 'Klinik', x: 'EXPANDED' };
-    expect(renderTemplate('Halo {{patient.name}} di {{centre.name}}', vars)).toEqual({ ok: true, text: `Halo ${MUSTACHE} di Klinik` });
-    expect(renderTemplate('{{#patient.name}}[{{patient.name}}]{{/patient.name}}', vars)).toEqual({ ok: true, text: `[${MUSTACHE}]` });
+    expect(renderTemplate('Halo {{patient.name}} di {{centre.name}}', vars)).toEqual({
+      ok: true,
+      text: `Halo ${MUSTACHE} di Klinik`,
+    });
+    expect(renderTemplate('{{#patient.name}}[{{patient.name}}]{{/patient.name}}', vars)).toEqual({
+      ok: true,
+      text: `[${MUSTACHE}]`,
+    });
     expect(whatsAppParameters('Halo {{patient.name}}, {{centre.name}}', vars)).toEqual([MUSTACHE, 'Klinik']);
     // A value that is itself a whole template renders as that text, and again as that text.
     const once = renderTemplate('{{patient.name}}', { 'patient.name': '{{centre.name}}', 'centre.name': 'X' });
     expect(once).toEqual({ ok: true, text: '{{centre.name}}' });
-    expect(renderTemplate('{{patient.name}}', { 'patient.name': (once as { text: string }).text, 'centre.name': 'X' })).toEqual({ ok: true, text: '{{centre.name}}' });
+    expect(
+      renderTemplate('{{patient.name}}', { 'patient.name': (once as { text: string }).text, 'centre.name': 'X' }),
+    ).toEqual({ ok: true, text: '{{centre.name}}' });
   });
 
   it('escapes HTML in values only where the output is HTML', () => {
@@ -45,7 +60,9 @@ describe('template rendering of hostile values (unit)', () => {
   it('neutralises control characters: line breaks become \\n, the rest is removed', () => {
     expect(neutralise('a\u0000b\u0007c\u001Bd\u007Fe\u0085f\u009Bg')).toBe('abcdefg');
     expect(neutralise('\u202Eevil\u202C \u2066iso\u2069 \u202Aemb\u202B')).toBe('evil iso emb');
-    expect(neutralise('one\r\ntwo\rthree\nfour\u2028five\u2029six\tseven')).toBe('one\ntwo\nthree\nfour\nfive\nsix\tseven');
+    expect(neutralise('one\r\ntwo\rthree\nfour\u2028five\u2029six\tseven')).toBe(
+      'one\ntwo\nthree\nfour\nfive\nsix\tseven',
+    );
     // Letters, emoji, NBSP and right-to-left script are text, not controls.
     expect(neutralise('Siti 😊\u00A0محمد\u200D')).toBe('Siti 😊\u00A0محمد\u200D');
     expect(singleLine('Subject – BK-1 \r\n Bcc: x@evil.example\n\n<b>')).toBe('Subject – BK-1 Bcc: x@evil.example <b>');
@@ -55,25 +72,53 @@ describe('template rendering of hostile values (unit)', () => {
   it('applies that to every rendering: text, HTML, WhatsApp parameters', () => {
     const vars = { 'patient.name': 'Siti\u0000\u0007 \u202ERahma\r\nBcc: x', 'centre.name': 'K' };
     expect(renderTemplate('Halo {{patient.name}}.', vars)).toEqual({ ok: true, text: 'Halo Siti Rahma\nBcc: x.' });
-    expect(renderTemplate('Halo {{patient.name}}.', vars, { escape: escapeHtml })).toEqual({ ok: true, text: 'Halo Siti Rahma\nBcc: x.' });
+    expect(renderTemplate('Halo {{patient.name}}.', vars, { escape: escapeHtml })).toEqual({
+      ok: true,
+      text: 'Halo Siti Rahma\nBcc: x.',
+    });
     expect(whatsAppParameters('Halo {{patient.name}}.', vars)).toEqual(['Siti Rahma Bcc: x']);
   });
 
   it('treats a value made only of control characters as missing', () => {
     const vars = { 'patient.name': '\u0000\u202E\u0007', 'centre.name': 'K' };
     expect(renderTemplate('Halo {{patient.name}}', vars)).toEqual({ ok: false, missing: ['patient.name'] });
-    expect(renderTemplate('Halo{{#patient.name}} {{patient.name}}{{/patient.name}}{{^patient.name}} pasien{{/patient.name}}.', vars)).toEqual({ ok: true, text: 'Halo pasien.' });
+    expect(
+      renderTemplate(
+        'Halo{{#patient.name}} {{patient.name}}{{/patient.name}}{{^patient.name}} pasien{{/patient.name}}.',
+        vars,
+      ),
+    ).toEqual({ ok: true, text: 'Halo pasien.' });
     expect(() => whatsAppParameters('{{patient.name}}', vars)).toThrow(/missing template variables: patient.name/);
   });
 
   it('renderMessage: the email subject is one line, the HTML escaped, the text plain', () => {
     const template: TemplateView = {
-      id: 't', eventType: 'report.ready', channel: 'EMAIL', language: 'EN', subject: 'Report: {{report.name}}', body: 'Dear {{patient.name}},\n\n{{report.name}} is ready.',
-      whatsAppTemplateName: null, whatsAppCategory: null, isDefault: false, updatedAt: new Date(), whatsAppStatus: null, whatsAppStatusReason: null,
+      id: 't',
+      eventType: 'report.ready',
+      channel: 'EMAIL',
+      language: 'EN',
+      subject: 'Report: {{report.name}}',
+      body: 'Dear {{patient.name}},\n\n{{report.name}} is ready.',
+      whatsAppTemplateName: null,
+      whatsAppCategory: null,
+      isDefault: false,
+      updatedAt: new Date(),
+      whatsAppStatus: null,
+      whatsAppStatusReason: null,
     };
     const tenant = { id: 't1', name: 'RS', timezone: 'Asia/Jakarta' } as TenantRow;
-    const m: PlannedMessage = { channel: 'EMAIL', recipient: 'siti@example.id', recipientRef: 'p', recipientKind: 'patient', language: 'EN' };
-    const data = { ...sampleData('report.ready'), patient: { id: 'p', name: `${SCRIPT}\u0007`, email: 'siti@example.id' }, report: { id: 'r', name: `Hb\r\nBcc: x@evil.example\r\n\r\n${IMG}` } };
+    const m: PlannedMessage = {
+      channel: 'EMAIL',
+      recipient: 'siti@example.id',
+      recipientRef: 'p',
+      recipientKind: 'patient',
+      language: 'EN',
+    };
+    const data = {
+      ...sampleData('report.ready'),
+      patient: { id: 'p', name: `${SCRIPT}\u0007`, email: 'siti@example.id' },
+      report: { id: 'r', name: `Hb\r\nBcc: x@evil.example\r\n\r\n${IMG}` },
+    };
     const out = renderMessage(template, tenant, 'report.ready', data, m);
     expect(out).toEqual({
       ok: true,
@@ -86,7 +131,9 @@ describe('template rendering of hostile values (unit)', () => {
       },
     });
     const html = (out as { content: { html: string } }).content.html;
-    expect(html).toContain('<p>Dear &lt;script&gt;alert(1)&lt;/script&gt;,</p><p>Hb<br>Bcc: x@evil.example</p><p>&lt;img src=x onerror=&quot;alert(1)&quot;&gt; is ready.</p>');
+    expect(html).toContain(
+      '<p>Dear &lt;script&gt;alert(1)&lt;/script&gt;,</p><p>Hb<br>Bcc: x@evil.example</p><p>&lt;img src=x onerror=&quot;alert(1)&quot;&gt; is ready.</p>',
+    );
     expect(html).not.toMatch(/<script|<img/i);
   });
 });
@@ -104,10 +151,15 @@ describe('template injection through the real path (publishEvent → dispatcher 
     t = await k.newTenant();
     await k.gql(t.admin, 'mutation { setReferenceData(key: "WhatsApp_Notification", value: "1") { key } }');
     p.whatsapp.issueKey('d360-key-0123456789');
-    const cfg = await k.gql(t.admin, 'mutation { upsertWhatsAppConfig(input: { senderNumber: "+6281100000000", token: "d360-key-0123456789", country: "ID", currency: "IDR", isActive: true }) { tokenSet } }');
+    const cfg = await k.gql(
+      t.admin,
+      'mutation { upsertWhatsAppConfig(input: { senderNumber: "+6281100000000", token: "d360-key-0123456789", country: "ID", currency: "IDR", isActive: true }) { tokenSet } }',
+    );
     expect(cfg.errors).toBeUndefined();
     const req = await k.gql(t.admin, 'mutation { requestCreditPurchase(amount: "100000") { id } }');
-    await k.gql(platform, 'mutation($id: ID!) { confirmCreditPurchase(id: $id) { status } }', { id: req.data.requestCreditPurchase.id });
+    await k.gql(platform, 'mutation($id: ID!) { confirmCreditPurchase(id: $id) { status } }', {
+      id: req.data.requestCreditPurchase.id,
+    });
   });
   afterAll(async () => {
     await k.stop();
@@ -117,13 +169,22 @@ describe('template injection through the real path (publishEvent → dispatcher 
 
   async function publishAndSettle(type: string, data: Record<string, unknown>, expected: number) {
     const input = { ...sampleEvent(type), data };
-    const res = await k.gql(t.service, 'mutation($input: EventInput!) { publishEvent(input: $input) { accepted } }', { input });
+    const res = await k.gql(t.service, 'mutation($input: EventInput!) { publishEvent(input: $input) { accepted } }', {
+      input,
+    });
     expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
     return eventually(async () => {
-      const list = await k.gql(t.admin, 'query($e: String) { deliveries(first: 10, filter: { eventId: $e }) { edges { node { channel status reason renderedBody } } } }', { e: input.id });
+      const list = await k.gql(
+        t.admin,
+        'query($e: String) { deliveries(first: 10, filter: { eventId: $e }) { edges { node { channel status reason renderedBody } } } }',
+        { e: input.id },
+      );
       const rows = list.data.deliveries.edges.map((e: any) => e.node);
       expect(rows).toHaveLength(expected);
-      expect(rows.every((r: any) => r.status === 'SENT'), JSON.stringify(rows)).toBe(true);
+      expect(
+        rows.every((r: any) => r.status === 'SENT'),
+        JSON.stringify(rows),
+      ).toBe(true);
       return rows as { channel: string; renderedBody: string }[];
     });
   }
@@ -140,7 +201,12 @@ describe('template injection through the real path (publishEvent → dispatcher 
     expect(p.whatsapp.received).toHaveLength(1);
     const wa = p.whatsapp.received[0]!;
     expect(wa.parameters).toHaveLength(6);
-    expect([wa.parameters[0], wa.parameters[1], wa.parameters[2], wa.parameters[5]]).toEqual([name, IMG, `R&D "Sehat" {{doctor.name}}`, 'BK-1 Bcc: attacker@evil.example <b>x</b>']);
+    expect([wa.parameters[0], wa.parameters[1], wa.parameters[2], wa.parameters[5]]).toEqual([
+      name,
+      IMG,
+      `R&D "Sehat" {{doctor.name}}`,
+      'BK-1 Bcc: attacker@evil.example <b>x</b>',
+    ]);
     for (const param of wa.parameters) expect(param).not.toMatch(CONTROL);
 
     expect(p.ses.received).toHaveLength(1);
@@ -149,7 +215,9 @@ describe('template injection through the real path (publishEvent → dispatcher 
     expect(email.text).toContain(`Yth. Bapak/Ibu ${name},`);
     expect(email.text).toContain(`Dokter: ${IMG}\n`);
     expect(email.text).toContain('Kode booking: BK-1\nBcc: attacker@evil.example\n\n<b>x</b>\n');
-    expect(email.html).toContain(`<p>Yth. Bapak/Ibu {{patient.name}} {{{x}}} {{#centre.name}}on{{/centre.name}} {{^x}}off{{/x}} {{ &lt;script&gt;alert(1)&lt;/script&gt; evil,</p>`);
+    expect(email.html).toContain(
+      `<p>Yth. Bapak/Ibu {{patient.name}} {{{x}}} {{#centre.name}}on{{/centre.name}} {{^x}}off{{/x}} {{ &lt;script&gt;alert(1)&lt;/script&gt; evil,</p>`,
+    );
     expect(email.html).toContain('Dokter: &lt;img src=x onerror=&quot;alert(1)&quot;&gt;<br>');
     expect(email.html).toContain('Kode booking: BK-1<br>Bcc: attacker@evil.example</p><p>&lt;b&gt;x&lt;/b&gt;');
     expect(email.html).toContain('R&amp;D &quot;Sehat&quot; {{doctor.name}}</p>');
@@ -168,24 +236,59 @@ describe('template injection through the real path (publishEvent → dispatcher 
     data.walkIn.room = 'Ruang 3\r\n{{centre.name}}';
     await publishAndSettle('walkin.token_called', data, 2);
 
-    expect(p.sms.received.map((m) => m.body)).toEqual(['Klinik[31m: Nomor antrean A-017 telah dipanggil. Silakan segera menuju Ruang 3\n{{centre.name}}.']);
-    expect(p.fcm.received.map((m) => ({ title: m.title, body: m.body }))).toEqual([{ title: 'Nomor antrean Anda dipanggil', body: 'Nomor A-017: silakan segera menuju Ruang 3\n{{centre.name}}.' }]);
+    expect(p.sms.received.map((m) => m.body)).toEqual([
+      'Klinik[31m: Nomor antrean A-017 telah dipanggil. Silakan segera menuju Ruang 3\n{{centre.name}}.',
+    ]);
+    expect(p.fcm.received.map((m) => ({ title: m.title, body: m.body }))).toEqual([
+      { title: 'Nomor antrean Anda dipanggil', body: 'Nomor A-017: silakan segera menuju Ruang 3\n{{centre.name}}.' },
+    ]);
   });
 
   it('refuses NUL (U+0000) in event data at publication: BAD_USER_INPUT naming the field, nothing dispatched', async () => {
     const data = sampleData('appointment.confirmed') as any;
     data.patient.name = 'Siti\u0000Rahma';
     const input = { ...sampleEvent('appointment.confirmed'), data };
-    const res = await k.gql(t.service, 'mutation($input: EventInput!) { publishEvent(input: $input) { accepted } }', { input });
-    expect(res.errors).toEqual([expect.objectContaining({ message: 'input.data.patient.name: contains NUL (U+0000), which cannot be stored', extensions: { code: 'BAD_USER_INPUT', field: 'input.data.patient.name', fields: [{ path: 'input.data.patient.name', message: 'input.data.patient.name: contains NUL (U+0000), which cannot be stored' }] } })]);
+    const res = await k.gql(t.service, 'mutation($input: EventInput!) { publishEvent(input: $input) { accepted } }', {
+      input,
+    });
+    expect(res.errors).toEqual([
+      expect.objectContaining({
+        message: 'input.data.patient.name: contains NUL (U+0000), which cannot be stored',
+        extensions: {
+          code: 'BAD_USER_INPUT',
+          field: 'input.data.patient.name',
+          fields: [
+            {
+              path: 'input.data.patient.name',
+              message: 'input.data.patient.name: contains NUL (U+0000), which cannot be stored',
+            },
+          ],
+        },
+      }),
+    ]);
     const keyed = { ...sampleEvent('report.ready'), data: { ...sampleData('report.ready'), 'x\u0000y': 'z' } };
-    const res2 = await k.gql(t.service, 'mutation($input: EventInput!) { publishEvent(input: $input) { accepted } }', { input: keyed });
-    expect(res2.errors?.map((e) => e.extensions)).toEqual([{ code: 'BAD_USER_INPUT', field: 'input.data.x\\u0000y', fields: [{ path: 'input.data.x\\u0000y', message: expect.stringContaining('input.data.x\\u0000y: ') }] }]);
+    const res2 = await k.gql(t.service, 'mutation($input: EventInput!) { publishEvent(input: $input) { accepted } }', {
+      input: keyed,
+    });
+    expect(res2.errors?.map((e) => e.extensions)).toEqual([
+      {
+        code: 'BAD_USER_INPUT',
+        field: 'input.data.x\\u0000y',
+        fields: [{ path: 'input.data.x\\u0000y', message: expect.stringContaining('input.data.x\\u0000y: ') }],
+      },
+    ]);
     // The Kafka and HTTP path (decodeEnvelope) dead-letters it as INVALID_DATA.
     const decoded = decodeEnvelope(Buffer.from(JSON.stringify({ ...input, tenantId: t.id })), {}, t.id);
-    expect(decoded).toEqual({ ok: false, reason: 'INVALID_DATA: /patient/name contains NUL (U+0000), which cannot be stored' });
+    expect(decoded).toEqual({
+      ok: false,
+      reason: 'INVALID_DATA: /patient/name contains NUL (U+0000), which cannot be stored',
+    });
     await new Promise((r) => setTimeout(r, 300));
-    const list = await k.gql(t.admin, 'query($e: String) { deliveries(first: 10, filter: { eventId: $e }) { totalCount } }', { e: input.id });
+    const list = await k.gql(
+      t.admin,
+      'query($e: String) { deliveries(first: 10, filter: { eventId: $e }) { totalCount } }',
+      { e: input.id },
+    );
     expect(list.data.deliveries.totalCount).toBe(0);
   });
 
@@ -193,14 +296,24 @@ describe('template injection through the real path (publishEvent → dispatcher 
     const data = sampleData('report.ready') as any;
     data.patient.name = '\u001B\u202E\u0007';
     const input = { ...sampleEvent('report.ready'), data };
-    expect((await k.gql(t.service, 'mutation($input: EventInput!) { publishEvent(input: $input) { accepted } }', { input })).errors).toBeUndefined();
+    expect(
+      (await k.gql(t.service, 'mutation($input: EventInput!) { publishEvent(input: $input) { accepted } }', { input }))
+        .errors,
+    ).toBeUndefined();
     const rows = await eventually(async () => {
-      const list = await k.gql(t.admin, 'query($e: String) { deliveries(first: 10, filter: { eventId: $e }) { edges { node { channel status reason } } } }', { e: input.id });
+      const list = await k.gql(
+        t.admin,
+        'query($e: String) { deliveries(first: 10, filter: { eventId: $e }) { edges { node { channel status reason } } } }',
+        { e: input.id },
+      );
       const nodes = list.data.deliveries.edges.map((e: any) => e.node);
       expect(nodes).toHaveLength(2);
       return nodes;
     });
-    expect(rows.map((r: any) => [r.channel, r.status, r.reason]).sort()).toEqual([['EMAIL', 'FAILED', 'MISSING_VARIABLE: patient.name'], ['WHATSAPP', 'FAILED', 'MISSING_VARIABLE: patient.name']]);
+    expect(rows.map((r: any) => [r.channel, r.status, r.reason]).sort()).toEqual([
+      ['EMAIL', 'FAILED', 'MISSING_VARIABLE: patient.name'],
+      ['WHATSAPP', 'FAILED', 'MISSING_VARIABLE: patient.name'],
+    ]);
     expect(p.whatsapp.received).toHaveLength(0);
     expect(p.ses.received).toHaveLength(0);
   });

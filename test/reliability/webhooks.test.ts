@@ -2,9 +2,24 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { sendTwilioCallback, twilioSignature } from '../fakes/sms.js';
-import { createSnsSigner, postSnsEnvelope, sesBounceMessage, sesDeliveryMessage, sesSendEvent, startSnsConfirmationServer, type SnsEnvelope } from '../fakes/sns.js';
+import {
+  createSnsSigner,
+  postSnsEnvelope,
+  sesBounceMessage,
+  sesDeliveryMessage,
+  sesSendEvent,
+  startSnsConfirmationServer,
+  type SnsEnvelope,
+} from '../fakes/sns.js';
 import { sendWhatsAppWebhook, whatsappStatusPayload, type WhatsAppStatusSpec } from '../fakes/whatsapp.js';
-import { eventually, platformToken, setTestPrices, startKabar, type TestKabar, type TestTenant } from '../helpers/app.js';
+import {
+  eventually,
+  platformToken,
+  setTestPrices,
+  startKabar,
+  type TestKabar,
+  type TestTenant,
+} from '../helpers/app.js';
 import { sampleEvent } from '../helpers/events.js';
 import { startProviders, type Providers } from '../helpers/providers.js';
 
@@ -22,7 +37,14 @@ const REGION = 'ap-southeast-1';
 const OTHER_TOPIC = `arn:aws:sns:${REGION}:999999999999:attacker-topic`;
 
 type Row = Record<string, any>;
-interface State { deliveries: Row[]; history: Row[]; ledger: Row[]; balances: Row[]; audit: Row[]; receipts: Row[] }
+interface State {
+  deliveries: Row[];
+  history: Row[];
+  ledger: Row[];
+  balances: Row[];
+  audit: Row[];
+  receipts: Row[];
+}
 
 interface Side {
   t: TestTenant;
@@ -61,7 +83,9 @@ describe('webhooks: unsigned, forged, replayed or other-tenant calls are rejecte
     let host = '';
     try {
       host = new URL(url).hostname;
-    } catch { /* not a URL */ }
+    } catch {
+      /* not a URL */
+    }
     if (/^sns\.[a-z0-9-]+\.amazonaws\.com$/.test(host)) {
       if (url === aws.certUrl) return aws.certPem;
       throw new Error(`404 ${url}`);
@@ -75,13 +99,25 @@ describe('webhooks: unsigned, forged, replayed or other-tenant calls are rejecte
     const [a, b] = [A.t.id, B.t.id];
     const rows = async (q: Promise<Row[]>) => (await q).map((r) => r.r as Row);
     return {
-      deliveries: await rows(sql`select row_to_json(x) as r from deliveries x where tenant_id in (${a}, ${b}) order by seq`),
-      history: await rows(sql`select row_to_json(x) as r from delivery_status_history x where tenant_id in (${a}, ${b}) order by id`),
-      ledger: await rows(sql`select row_to_json(x) as r from credit_transactions x where tenant_id in (${a}, ${b}) order by seq`),
-      balances: await rows(sql`select row_to_json(x) as r from credit_balances x where tenant_id in (${a}, ${b}) order by tenant_id`),
+      deliveries: await rows(
+        sql`select row_to_json(x) as r from deliveries x where tenant_id in (${a}, ${b}) order by seq`,
+      ),
+      history: await rows(
+        sql`select row_to_json(x) as r from delivery_status_history x where tenant_id in (${a}, ${b}) order by id`,
+      ),
+      ledger: await rows(
+        sql`select row_to_json(x) as r from credit_transactions x where tenant_id in (${a}, ${b}) order by seq`,
+      ),
+      balances: await rows(
+        sql`select row_to_json(x) as r from credit_balances x where tenant_id in (${a}, ${b}) order by tenant_id`,
+      ),
       audit: await rows(sql`select row_to_json(x) as r from audit_log x where tenant_id in (${a}, ${b}) order by seq`),
       // Fingerprints are unique per tenant: the same call may be recorded under A and under B.
-      receipts: (await rows(sql`select row_to_json(x) as r from webhook_receipts x where tenant_id in (${a}, ${b}) order by tenant_id, digest`)).map((r) => ({ ...r, key: `${r.tenant_id}:${r.digest}` })),
+      receipts: (
+        await rows(
+          sql`select row_to_json(x) as r from webhook_receipts x where tenant_id in (${a}, ${b}) order by tenant_id, digest`,
+        )
+      ).map((r) => ({ ...r, key: `${r.tenant_id}:${r.digest}` })),
     };
   }
 
@@ -94,21 +130,40 @@ describe('webhooks: unsigned, forged, replayed or other-tenant calls are rejecte
       expect(a.map((r) => r[key]).sort(), 'no row appears or disappears').toEqual(b.map((r) => r[key]).sort());
       return a.flatMap((row) => {
         const prev = old.get(String(row[key]))!;
-        const cols = Object.keys(row).filter((c) => c !== 'updated_at' && JSON.stringify(row[c]) !== JSON.stringify(prev[c]));
+        const cols = Object.keys(row).filter(
+          (c) => c !== 'updated_at' && JSON.stringify(row[c]) !== JSON.stringify(prev[c]),
+        );
         return cols.length ? [{ [key]: row[key], ...Object.fromEntries(cols.map((c) => [c, [prev[c], row[c]]])) }] : [];
       });
     };
     const added = (b: Row[], a: Row[], key: string) => {
       const old = byId(b, key);
-      expect(b.every((r) => JSON.stringify(a.find((x) => x[key] === r[key])) === JSON.stringify(r)), 'append-only rows never change').toBe(true);
+      expect(
+        b.every((r) => JSON.stringify(a.find((x) => x[key] === r[key])) === JSON.stringify(r)),
+        'append-only rows never change',
+      ).toBe(true);
       return a.filter((r) => !old.has(String(r[key])));
     };
     return {
       deliveries: changed(before.deliveries, after.deliveries, 'id'),
       balances: changed(before.balances, after.balances, 'tenant_id'),
-      history: added(before.history, after.history, 'id').map((h) => ({ delivery_id: h.delivery_id, status: h.status, reason: h.reason })),
-      ledger: added(before.ledger, after.ledger, 'id').map((l) => ({ tenant_id: l.tenant_id, kind: l.kind, amount: l.amount, delivery_id: l.delivery_id, note: l.note })),
-      audit: added(before.audit, after.audit, 'id').map((x) => ({ tenant_id: x.tenant_id, action: x.action, entity_id: x.entity_id })),
+      history: added(before.history, after.history, 'id').map((h) => ({
+        delivery_id: h.delivery_id,
+        status: h.status,
+        reason: h.reason,
+      })),
+      ledger: added(before.ledger, after.ledger, 'id').map((l) => ({
+        tenant_id: l.tenant_id,
+        kind: l.kind,
+        amount: l.amount,
+        delivery_id: l.delivery_id,
+        note: l.note,
+      })),
+      audit: added(before.audit, after.audit, 'id').map((x) => ({
+        tenant_id: x.tenant_id,
+        action: x.action,
+        entity_id: x.entity_id,
+      })),
       receipts: added(before.receipts, after.receipts, 'key').map((r) => r.tenant_id as string),
     };
   }
@@ -118,7 +173,9 @@ describe('webhooks: unsigned, forged, replayed or other-tenant calls are rejecte
     let body: unknown = text;
     try {
       body = JSON.parse(text);
-    } catch { /* not JSON: compared as text */ }
+    } catch {
+      /* not JSON: compared as text */
+    }
     return { status: res.status, body };
   }
 
@@ -127,7 +184,13 @@ describe('webhooks: unsigned, forged, replayed or other-tenant calls are rejecte
    * that passed authentication (a provider's own, naming the wrong things) leaves its fingerprint
    * under `fingerprintFor`; any other call leaves none.
    */
-  async function changesNothing(label: string, attack: () => Promise<Response>, status: number, body: unknown, fingerprintFor?: Side): Promise<void> {
+  async function changesNothing(
+    label: string,
+    attack: () => Promise<Response>,
+    status: number,
+    body: unknown,
+    fingerprintFor?: Side,
+  ): Promise<void> {
     const before = await state();
     const res = await answer(await attack());
     expect(res, label).toEqual({ status, body });
@@ -155,15 +218,29 @@ describe('webhooks: unsigned, forged, replayed or other-tenant calls are rejecte
     audit: [{ tenant_id: side.t.id, action: `delivery.${to.toLowerCase()}`, entity_id: d.id }],
     receipts: [side.t.id],
   });
-  const refundOf = async (d: Row) => (await sql`select id from credit_transactions where delivery_id = ${d.id} and kind = 'REFUND'`)[0]!.id as string;
+  const refundOf = async (d: Row) =>
+    (await sql`select id from credit_transactions where delivery_id = ${d.id} and kind = 'REFUND'`)[0]!.id as string;
   const status = (d: Row) => ({ status: d.status, reason: d.reason, providerMessageId: d.provider_message_id });
-  const current = async (d: Row) => status((await sql`select * from deliveries where id = ${d.id}`).map((r) => ({ ...r }))[0]!);
+  const current = async (d: Row) =>
+    status((await sql`select * from deliveries where id = ${d.id}`).map((r) => ({ ...r }))[0]!);
 
   // ---- provider calls ----------------------------------------------------------------------
 
   const waFailed = (d: Row, over: Partial<WhatsAppStatusSpec> = {}) =>
-    whatsappStatusPayload([{ id: d.provider_message_id, status: 'failed', timestamp: 1_790_000_000, errors: [{ code: 131026, title: 'Message undeliverable' }], callbackData: d.id, ...over }]);
-  const waDelivered = (d: Row) => whatsappStatusPayload([{ id: d.provider_message_id, status: 'delivered', timestamp: 1_790_000_100, callbackData: d.id }]);
+    whatsappStatusPayload([
+      {
+        id: d.provider_message_id,
+        status: 'failed',
+        timestamp: 1_790_000_000,
+        errors: [{ code: 131026, title: 'Message undeliverable' }],
+        callbackData: d.id,
+        ...over,
+      },
+    ]);
+  const waDelivered = (d: Row) =>
+    whatsappStatusPayload([
+      { id: d.provider_message_id, status: 'delivered', timestamp: 1_790_000_100, callbackData: d.id },
+    ]);
   const postWa = (url: string, headers: [string, string][], body: string, contentType = 'application/json') => {
     const h = new Headers({ 'content-type': contentType });
     for (const [name, value] of headers) h.append(name, value);
@@ -171,34 +248,58 @@ describe('webhooks: unsigned, forged, replayed or other-tenant calls are rejecte
   };
 
   const twilioParams = (sid: string, messageStatus = 'delivered'): Record<string, string> => ({
-    AccountSid: p.sms.accountSid, ApiVersion: '2010-04-01', From: '+15005550006', To: '+6281234567890',
-    MessageSid: sid, SmsSid: sid, MessageStatus: messageStatus, SmsStatus: messageStatus,
+    AccountSid: p.sms.accountSid,
+    ApiVersion: '2010-04-01',
+    From: '+15005550006',
+    To: '+6281234567890',
+    MessageSid: sid,
+    SmsSid: sid,
+    MessageStatus: messageStatus,
+    SmsStatus: messageStatus,
   });
   /** A form POST with whatever signature header the attacker chooses (null: none). */
   const postSms = (url: string, params: Record<string, string> | string, signature: string | null) =>
     fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', ...(signature !== null ? { 'x-twilio-signature': signature } : {}) },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        ...(signature !== null ? { 'x-twilio-signature': signature } : {}),
+      },
       body: typeof params === 'string' ? params : new URLSearchParams(params).toString(),
     });
 
   /** An SNS Notification carrying an SES event, signed by `signer` (AWS unless said otherwise). */
-  const notification = (message: object, over: { TopicArn?: string; Timestamp?: string; MessageId?: string } = {}, signer = aws, version: 1 | 2 = 1) =>
-    signer.sign({
-      Type: 'Notification' as const,
-      MessageId: over.MessageId ?? randomUUID(),
-      TopicArn: over.TopicArn ?? aws.topicArn,
-      Message: JSON.stringify(message),
-      Timestamp: over.Timestamp ?? new Date().toISOString(),
-      UnsubscribeURL: `https://sns.${REGION}.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=${aws.topicArn}:${randomUUID()}`,
-    }, version);
-  const withTags = (message: Row, tags: Record<string, string>) => ({ ...message, mail: { ...message.mail, tags: Object.fromEntries(Object.entries(tags).map(([k, v]) => [k, [v]])) } });
+  const notification = (
+    message: object,
+    over: { TopicArn?: string; Timestamp?: string; MessageId?: string } = {},
+    signer = aws,
+    version: 1 | 2 = 1,
+  ) =>
+    signer.sign(
+      {
+        Type: 'Notification' as const,
+        MessageId: over.MessageId ?? randomUUID(),
+        TopicArn: over.TopicArn ?? aws.topicArn,
+        Message: JSON.stringify(message),
+        Timestamp: over.Timestamp ?? new Date().toISOString(),
+        UnsubscribeURL: `https://sns.${REGION}.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=${aws.topicArn}:${randomUUID()}`,
+      },
+      version,
+    );
+  const withTags = (message: Row, tags: Record<string, string>) => ({
+    ...message,
+    mail: { ...message.mail, tags: Object.fromEntries(Object.entries(tags).map(([k, v]) => [k, [v]])) },
+  });
   const bounce = (d: Row) => sesBounceMessage(d.provider_message_id, 'Permanent', 'General', d.recipient);
   const BOUNCE_REASON = 'Bounce Permanent/General: smtp; 550 5.1.1 user unknown';
   const postSes = (envelope: unknown) =>
     envelope !== null && typeof envelope === 'object' && !Array.isArray(envelope)
       ? postSnsEnvelope(sesHook, envelope as SnsEnvelope)
-      : fetch(sesHook, { method: 'POST', headers: { 'content-type': 'text/plain; charset=UTF-8' }, body: JSON.stringify(envelope) });
+      : fetch(sesHook, {
+          method: 'POST',
+          headers: { 'content-type': 'text/plain; charset=UTF-8' },
+          body: JSON.stringify(envelope),
+        });
   const confirmation = (subscribeUrlBase: string, topicArn = aws.topicArn, signer = aws) => {
     const token = randomBytes(32).toString('hex');
     return signer.sign({
@@ -219,10 +320,15 @@ describe('webhooks: unsigned, forged, replayed or other-tenant calls are rejecte
     const t = await k.newTenant();
     await k.gql(t.admin, 'mutation { setReferenceData(key: "WhatsApp_Notification", value: "1") { key } }');
     p.whatsapp.issueKey(WA_TOKEN);
-    const cfg = await k.gql(t.admin, `mutation { upsertWhatsAppConfig(input: { senderNumber: "+6281100000000", token: "${WA_TOKEN}", country: "ID", currency: "IDR", isActive: true }) { tokenSet } }`);
+    const cfg = await k.gql(
+      t.admin,
+      `mutation { upsertWhatsAppConfig(input: { senderNumber: "+6281100000000", token: "${WA_TOKEN}", country: "ID", currency: "IDR", isActive: true }) { tokenSet } }`,
+    );
     expect(cfg.errors).toBeUndefined();
     const req = await k.gql(t.admin, 'mutation { requestCreditPurchase(amount: "100000") { id } }');
-    await k.gql(platform, 'mutation($id: ID!) { confirmCreditPurchase(id: $id) { status } }', { id: req.data.requestCreditPurchase.id });
+    await k.gql(platform, 'mutation($id: ID!) { confirmCreditPurchase(id: $id) { status } }', {
+      id: req.data.requestCreditPurchase.id,
+    });
     const registration = await eventually(() => {
       const r = p.whatsapp.webhooks.find((w) => w.url === `${base}/webhooks/whatsapp/${t.id}`);
       expect(r).toBeDefined();
@@ -233,27 +339,43 @@ describe('webhooks: unsigned, forged, replayed or other-tenant calls are rejecte
 
     const rowsOf = async (type: string, count: number) => {
       const e = sampleEvent(type);
-      const res = await k.gql(t.service, 'mutation($input: EventInput!) { publishEvent(input: $input) { accepted } }', { input: e });
+      const res = await k.gql(t.service, 'mutation($input: EventInput!) { publishEvent(input: $input) { accepted } }', {
+        input: e,
+      });
       expect(res.errors).toBeUndefined();
       return eventually(async () => {
-        const rows = (await sql`select * from deliveries where tenant_id = ${t.id} and event_id = ${e.id} order by channel`).map((r) => ({ ...r }));
+        const rows = (
+          await sql`select * from deliveries where tenant_id = ${t.id} and event_id = ${e.id} order by channel`
+        ).map((r) => ({ ...r }));
         expect(rows).toHaveLength(count);
         expect(rows.every((r) => r.status !== 'QUEUED')).toBe(true);
         return rows;
       });
     };
-    const side: Side = { t, secret, waHook: `${base}/webhooks/whatsapp/${t.id}`, smsHook: `${base}/webhooks/sms/${t.id}`, wa: [], email: [], sms: [], smsCallback: [] };
+    const side: Side = {
+      t,
+      secret,
+      waHook: `${base}/webhooks/whatsapp/${t.id}`,
+      smsHook: `${base}/webhooks/sms/${t.id}`,
+      wa: [],
+      email: [],
+      sms: [],
+      smsCallback: [],
+    };
     for (let i = 0; i < 3; i++) {
       const rows = await rowsOf('report.ready', 2);
       side.wa.push(rows.find((r) => r.channel === 'WHATSAPP')!);
       side.email.push(rows.find((r) => r.channel === 'EMAIL')!);
     }
-    for (let i = 0; i < 2; i++) side.sms.push((await rowsOf('walkin.token_called', 2)).find((r) => r.channel === 'SMS')!);
+    for (let i = 0; i < 2; i++)
+      side.sms.push((await rowsOf('walkin.token_called', 2)).find((r) => r.channel === 'SMS')!);
     for (const d of [...side.wa, ...side.email, ...side.sms]) {
       expect(d.status, `${d.channel} ${d.reason}`).toBe('SENT');
       expect(d.provider_message_id).toEqual(expect.any(String));
     }
-    side.smsCallback = side.sms.map((d) => p.sms.received.find((m) => m.sid === d.provider_message_id)!.statusCallback!);
+    side.smsCallback = side.sms.map(
+      (d) => p.sms.received.find((m) => m.sid === d.provider_message_id)!.statusCallback!,
+    );
     side.smsCallback.forEach((url, i) => expect(url).toBe(`${side.smsHook}?delivery=${side.sms[i]!.id}`));
     return side;
   }
@@ -264,11 +386,18 @@ describe('webhooks: unsigned, forged, replayed or other-tenant calls are rejecte
       const host = new URL(url).hostname;
       if (host === '127.0.0.1' || host === 'localhost') return realFetch(input, init);
       outbound.push(url);
-      return new Response('<ConfirmSubscriptionResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"/>', { status: 200, headers: { 'content-type': 'text/xml' } });
+      return new Response('<ConfirmSubscriptionResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"/>', {
+        status: 200,
+        headers: { 'content-type': 'text/xml' },
+      });
     });
     p = await startProviders();
     confirmations = await startSnsConfirmationServer();
-    k = await startKabar({ channels: p.channels, env: { ...p.env, SNS_TOPIC_ARNS: aws.topicArn }, snsFetchCert: serveCert });
+    k = await startKabar({
+      channels: p.channels,
+      env: { ...p.env, SNS_TOPIC_ARNS: aws.topicArn },
+      snsFetchCert: serveCert,
+    });
     sql = postgres(inject('databaseUrl'), { max: 2, onnotice: () => {} });
     base = k.url.replace(/\/graphql$/, '');
     sesHook = `${base}/webhooks/ses`;
@@ -305,7 +434,8 @@ describe('webhooks: unsigned, forged, replayed or other-tenant calls are rejecte
 
   describe('WhatsApp', () => {
     const invalid = { error: 'invalid webhook secret' };
-    const swapCase = (x: string) => [...x].map((c) => (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase())).join('');
+    const swapCase = (x: string) =>
+      [...x].map((c) => (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase())).join('');
 
     it('unsigned and forged calls are 401 and change nothing; the same call with the secret fails and refunds; its replay changes nothing', async () => {
       const target = A.wa[0]!;
@@ -315,11 +445,39 @@ describe('webhooks: unsigned, forged, replayed or other-tenant calls are rejecte
         ['empty secret header', () => postWa(A.waHook, [['X-Kabar-Webhook-Secret', '']], body)],
         ['wrong secret', () => postWa(A.waHook, [['X-Kabar-Webhook-Secret', 'not-the-secret']], body)],
         ["B's valid secret on A's URL", () => postWa(A.waHook, [['X-Kabar-Webhook-Secret', B.secret]], body)],
-        ["A's secret with a character added", () => postWa(A.waHook, [['X-Kabar-Webhook-Secret', `${A.secret}x`]], body)],
-        ["A's secret with its last character dropped", () => postWa(A.waHook, [['X-Kabar-Webhook-Secret', A.secret.slice(0, -1)]], body)],
+        [
+          "A's secret with a character added",
+          () => postWa(A.waHook, [['X-Kabar-Webhook-Secret', `${A.secret}x`]], body),
+        ],
+        [
+          "A's secret with its last character dropped",
+          () => postWa(A.waHook, [['X-Kabar-Webhook-Secret', A.secret.slice(0, -1)]], body),
+        ],
         ["A's secret in another case", () => postWa(A.waHook, [['X-Kabar-Webhook-Secret', swapCase(A.secret)]], body)],
-        ["A's secret sent twice (joined header)", () => postWa(A.waHook, [['X-Kabar-Webhook-Secret', A.secret], ['X-Kabar-Webhook-Secret', A.secret]], body)],
-        ["A's secret in another header", () => postWa(A.waHook, [['X-Webhook-Secret', A.secret], ['Authorization', `Bearer ${A.secret}`]], body)],
+        [
+          "A's secret sent twice (joined header)",
+          () =>
+            postWa(
+              A.waHook,
+              [
+                ['X-Kabar-Webhook-Secret', A.secret],
+                ['X-Kabar-Webhook-Secret', A.secret],
+              ],
+              body,
+            ),
+        ],
+        [
+          "A's secret in another header",
+          () =>
+            postWa(
+              A.waHook,
+              [
+                ['X-Webhook-Secret', A.secret],
+                ['Authorization', `Bearer ${A.secret}`],
+              ],
+              body,
+            ),
+        ],
         ["A's secret on B's URL", () => postWa(B.waHook, [['X-Kabar-Webhook-Secret', A.secret]], body)],
       ];
       for (const [label, attack] of cases) await changesNothing(label, attack, 401, invalid);
@@ -333,7 +491,9 @@ describe('webhooks: unsigned, forged, replayed or other-tenant calls are rejecte
         deliveries: [{ id: target.id, status: ['SENT', 'FAILED'], reason: [null, reason] }],
         balances: [{ tenant_id: A.t.id, balance: [100000 - 3 * PRICE, 100000 - 2 * PRICE] }],
         history: [{ delivery_id: target.id, status: 'FAILED', reason }],
-        ledger: [{ tenant_id: A.t.id, kind: 'REFUND', amount: PRICE, delivery_id: target.id, note: `Refund: ${reason}` }],
+        ledger: [
+          { tenant_id: A.t.id, kind: 'REFUND', amount: PRICE, delivery_id: target.id, note: `Refund: ${reason}` },
+        ],
         audit: [
           { tenant_id: A.t.id, action: 'delivery.failed', entity_id: target.id },
           { tenant_id: A.t.id, action: 'credit.refund', entity_id: await refundOf(target) },
@@ -344,18 +504,55 @@ describe('webhooks: unsigned, forged, replayed or other-tenant calls are rejecte
       // The exact same valid call again: answered 200 (the provider must stop retrying), changes nothing.
       await changesNothing('replay', genuine, 200, { ok: true, applied: 0, replay: true });
       // Re-serialised with other whitespace it is the same call.
-      await changesNothing('replay, other whitespace', () => postWa(A.waHook, [['X-Kabar-Webhook-Secret', A.secret]], JSON.stringify(JSON.parse(body), null, 2)), 200, { ok: true, applied: 0, replay: true });
+      await changesNothing(
+        'replay, other whitespace',
+        () => postWa(A.waHook, [['X-Kabar-Webhook-Secret', A.secret]], JSON.stringify(JSON.parse(body), null, 2)),
+        200,
+        { ok: true, applied: 0, replay: true },
+      );
     });
 
     it("other-tenant: A's valid secret on A's URL cannot touch B's delivery by wamid or by delivery id", async () => {
       const victim = B.wa[0]!;
       const asA = (payload: unknown) => () => sendWhatsAppWebhook(A.waHook, A.secret, payload);
-      await changesNothing("B's wamid", asA(waFailed(victim, { callbackData: undefined })), 200, { ok: true, applied: 0 }, A);
+      await changesNothing(
+        "B's wamid",
+        asA(waFailed(victim, { callbackData: undefined })),
+        200,
+        { ok: true, applied: 0 },
+        A,
+      );
       await changesNothing("B's wamid and B's delivery id", asA(waFailed(victim)), 200, { ok: true, applied: 0 }, A);
-      await changesNothing("B's delivery id with an unknown wamid", asA(waFailed(victim, { id: `wamid.${randomBytes(24).toString('base64url')}` })), 200, { ok: true, applied: 0 }, A);
-      await changesNothing("B's delivery id with an unknown wamid, delivered", asA(whatsappStatusPayload([{ id: `wamid.${randomBytes(8).toString('hex')}`, status: 'delivered', callbackData: victim.id }])), 200, { ok: true, applied: 0 }, A);
-      await changesNothing('malformed delivery id with B\'s wamid', asA(waFailed(victim, { callbackData: "' or 1=1 --" })), 200, { ok: true, applied: 0 }, A);
-      expect(await current(victim)).toEqual({ status: 'SENT', reason: null, providerMessageId: victim.provider_message_id });
+      await changesNothing(
+        "B's delivery id with an unknown wamid",
+        asA(waFailed(victim, { id: `wamid.${randomBytes(24).toString('base64url')}` })),
+        200,
+        { ok: true, applied: 0 },
+        A,
+      );
+      await changesNothing(
+        "B's delivery id with an unknown wamid, delivered",
+        asA(
+          whatsappStatusPayload([
+            { id: `wamid.${randomBytes(8).toString('hex')}`, status: 'delivered', callbackData: victim.id },
+          ]),
+        ),
+        200,
+        { ok: true, applied: 0 },
+        A,
+      );
+      await changesNothing(
+        "malformed delivery id with B's wamid",
+        asA(waFailed(victim, { callbackData: "' or 1=1 --" })),
+        200,
+        { ok: true, applied: 0 },
+        A,
+      );
+      expect(await current(victim)).toEqual({
+        status: 'SENT',
+        reason: null,
+        providerMessageId: victim.provider_message_id,
+      });
 
       // Positive control: B's own secret on B's URL, the same status: B's delivery fails and B is refunded (A untouched).
       const { res, changes } = await accepted(() => sendWhatsAppWebhook(B.waHook, B.secret, waFailed(victim)));
@@ -365,7 +562,9 @@ describe('webhooks: unsigned, forged, replayed or other-tenant calls are rejecte
         deliveries: [{ id: victim.id, status: ['SENT', 'FAILED'], reason: [null, reason] }],
         balances: [{ tenant_id: B.t.id, balance: [100000 - 3 * PRICE, 100000 - 2 * PRICE] }],
         history: [{ delivery_id: victim.id, status: 'FAILED', reason }],
-        ledger: [{ tenant_id: B.t.id, kind: 'REFUND', amount: PRICE, delivery_id: victim.id, note: `Refund: ${reason}` }],
+        ledger: [
+          { tenant_id: B.t.id, kind: 'REFUND', amount: PRICE, delivery_id: victim.id, note: `Refund: ${reason}` },
+        ],
         audit: [
           { tenant_id: B.t.id, action: 'delivery.failed', entity_id: victim.id },
           { tenant_id: B.t.id, action: 'credit.refund', entity_id: await refundOf(victim) },
@@ -376,18 +575,65 @@ describe('webhooks: unsigned, forged, replayed or other-tenant calls are rejecte
 
     it('unknown tenants, malformed ids, bad and huge bodies are refused and change nothing', async () => {
       const payload = JSON.stringify(waFailed(A.wa[1]!));
-      const withSecret = (url: string, body = payload, contentType = 'application/json') => () => postWa(url, [['X-Kabar-Webhook-Secret', A.secret]], body, contentType);
+      const withSecret =
+        (url: string, body = payload, contentType = 'application/json') =>
+        () =>
+          postWa(url, [['X-Kabar-Webhook-Secret', A.secret]], body, contentType);
       await changesNothing('unknown tenant id', withSecret(`${base}/webhooks/whatsapp/${randomUUID()}`), 401, invalid);
-      await changesNothing('unknown tenant id, no secret', () => sendWhatsAppWebhook(`${base}/webhooks/whatsapp/${randomUUID()}`, null, JSON.parse(payload)), 401, invalid);
-      for (const id of ['not-a-uuid', `${A.t.id}0`, A.t.id.slice(0, -1), A.t.id.replace(/-/g, ''), encodeURIComponent("' or 1=1 --"), `${A.t.id}%00`, `${A.t.id}%20`]) {
-        await changesNothing(`malformed tenant id ${id}`, withSecret(`${base}/webhooks/whatsapp/${id}`), 404, { error: 'unknown tenant' });
+      await changesNothing(
+        'unknown tenant id, no secret',
+        () => sendWhatsAppWebhook(`${base}/webhooks/whatsapp/${randomUUID()}`, null, JSON.parse(payload)),
+        401,
+        invalid,
+      );
+      for (const id of [
+        'not-a-uuid',
+        `${A.t.id}0`,
+        A.t.id.slice(0, -1),
+        A.t.id.replace(/-/g, ''),
+        encodeURIComponent("' or 1=1 --"),
+        `${A.t.id}%00`,
+        `${A.t.id}%20`,
+      ]) {
+        await changesNothing(`malformed tenant id ${id}`, withSecret(`${base}/webhooks/whatsapp/${id}`), 404, {
+          error: 'unknown tenant',
+        });
       }
-      await changesNothing('body over 1 MB', withSecret(A.waHook, JSON.stringify({ ...JSON.parse(payload), pad: 'x'.repeat(1_100_000) })), 413, { error: 'request body too large', code: 'PAYLOAD_TOO_LARGE', limit: 1_048_576 });
-      await changesNothing('body over 1 MB, no secret', () => postWa(A.waHook, [], JSON.stringify({ pad: 'x'.repeat(1_100_000) })), 413, { error: 'request body too large', code: 'PAYLOAD_TOO_LARGE', limit: 1_048_576 });
-      await changesNothing('not JSON', withSecret(A.waHook, '{"entry": ['), 400, { error: 'malformed request body', code: 'BAD_REQUEST' });
-      await changesNothing('JSON as text/plain', withSecret(A.waHook, payload, 'text/plain'), 415, { error: 'expected application/json' });
-      await changesNothing('no content type', () => fetch(A.waHook, { method: 'POST', headers: { 'X-Kabar-Webhook-Secret': A.secret }, body: new Blob([payload]) }), 415, { error: 'expected application/json' });
-      expect(await current(A.wa[1]!)).toEqual({ status: 'SENT', reason: null, providerMessageId: A.wa[1]!.provider_message_id });
+      await changesNothing(
+        'body over 1 MB',
+        withSecret(A.waHook, JSON.stringify({ ...JSON.parse(payload), pad: 'x'.repeat(1_100_000) })),
+        413,
+        { error: 'request body too large', code: 'PAYLOAD_TOO_LARGE', limit: 1_048_576 },
+      );
+      await changesNothing(
+        'body over 1 MB, no secret',
+        () => postWa(A.waHook, [], JSON.stringify({ pad: 'x'.repeat(1_100_000) })),
+        413,
+        { error: 'request body too large', code: 'PAYLOAD_TOO_LARGE', limit: 1_048_576 },
+      );
+      await changesNothing('not JSON', withSecret(A.waHook, '{"entry": ['), 400, {
+        error: 'malformed request body',
+        code: 'BAD_REQUEST',
+      });
+      await changesNothing('JSON as text/plain', withSecret(A.waHook, payload, 'text/plain'), 415, {
+        error: 'expected application/json',
+      });
+      await changesNothing(
+        'no content type',
+        () =>
+          fetch(A.waHook, {
+            method: 'POST',
+            headers: { 'X-Kabar-Webhook-Secret': A.secret },
+            body: new Blob([payload]),
+          }),
+        415,
+        { error: 'expected application/json' },
+      );
+      expect(await current(A.wa[1]!)).toEqual({
+        status: 'SENT',
+        reason: null,
+        providerMessageId: A.wa[1]!.provider_message_id,
+      });
     });
   });
 
@@ -406,22 +652,66 @@ describe('webhooks: unsigned, forged, replayed or other-tenant calls are rejecte
         ['no signature', () => postSms(url, params, null)],
         ['empty signature', () => postSms(url, params, '')],
         ['garbage signature', () => postSms(url, params, 'forged')],
-        ['signed with another token', () => postSms(url, params, twilioSignature(randomBytes(16).toString('hex'), url, params))],
-        ['signed with the account SID as the key', () => postSms(url, params, twilioSignature(p.sms.accountSid, url, params))],
-        ["signed over B's URL, posted to A's", () => postSms(url, params, twilioSignature(token, `${B.smsHook}?delivery=${target.id}`, params))],
-        ['signed over the URL without its query', () => postSms(url, params, twilioSignature(token, A.smsHook, params))],
-        ['signed over another ?delivery=', () => postSms(url, params, twilioSignature(token, `${A.smsHook}?delivery=${A.sms[1]!.id}`, params))],
-        ['signed, then posted with another ?delivery=', () => postSms(`${A.smsHook}?delivery=${A.sms[1]!.id}`, params, sig)],
+        [
+          'signed with another token',
+          () => postSms(url, params, twilioSignature(randomBytes(16).toString('hex'), url, params)),
+        ],
+        [
+          'signed with the account SID as the key',
+          () => postSms(url, params, twilioSignature(p.sms.accountSid, url, params)),
+        ],
+        [
+          "signed over B's URL, posted to A's",
+          () => postSms(url, params, twilioSignature(token, `${B.smsHook}?delivery=${target.id}`, params)),
+        ],
+        [
+          'signed over the URL without its query',
+          () => postSms(url, params, twilioSignature(token, A.smsHook, params)),
+        ],
+        [
+          'signed over another ?delivery=',
+          () => postSms(url, params, twilioSignature(token, `${A.smsHook}?delivery=${A.sms[1]!.id}`, params)),
+        ],
+        [
+          'signed, then posted with another ?delivery=',
+          () => postSms(`${A.smsHook}?delivery=${A.sms[1]!.id}`, params, sig),
+        ],
         ['signed, then posted without the query', () => postSms(A.smsHook, params, sig)],
-        ['signed over https://', () => postSms(url, params, twilioSignature(token, url.replace(/^http:/, 'https:'), params))],
-        ['signed over another host', () => postSms(url, params, twilioSignature(token, url.replace('127.0.0.1', 'localhost'), params))],
-        ['signed, then MessageStatus changed', () => postSms(url, { ...params, MessageStatus: 'failed', SmsStatus: 'failed' }, sig)],
-        ['signed, then MessageSid changed', () => postSms(url, { ...params, MessageSid: A.sms[1]!.provider_message_id }, sig)],
+        [
+          'signed over https://',
+          () => postSms(url, params, twilioSignature(token, url.replace(/^http:/, 'https:'), params)),
+        ],
+        [
+          'signed over another host',
+          () => postSms(url, params, twilioSignature(token, url.replace('127.0.0.1', 'localhost'), params)),
+        ],
+        [
+          'signed, then MessageStatus changed',
+          () => postSms(url, { ...params, MessageStatus: 'failed', SmsStatus: 'failed' }, sig),
+        ],
+        [
+          'signed, then MessageSid changed',
+          () => postSms(url, { ...params, MessageSid: A.sms[1]!.provider_message_id }, sig),
+        ],
         ['signed, then a parameter added', () => postSms(url, { ...params, ErrorCode: '30003' }, sig)],
         ['signed, then a parameter emptied', () => postSms(url, { ...params, AccountSid: '' }, sig)],
-        ['signed, then a parameter removed', () => postSms(url, Object.fromEntries(Object.entries(params).filter(([key]) => key !== 'SmsStatus')), sig)],
-        ['signed, then a field sent again with another value', () => postSms(url, `${new URLSearchParams(params)}&MessageStatus=failed`, sig)],
-        ['a valid signature of another callback', () => postSms(url, params, twilioSignature(token, A.smsCallback[1]!, twilioParams(A.sms[1]!.provider_message_id)))],
+        [
+          'signed, then a parameter removed',
+          () => postSms(url, Object.fromEntries(Object.entries(params).filter(([key]) => key !== 'SmsStatus')), sig),
+        ],
+        [
+          'signed, then a field sent again with another value',
+          () => postSms(url, `${new URLSearchParams(params)}&MessageStatus=failed`, sig),
+        ],
+        [
+          'a valid signature of another callback',
+          () =>
+            postSms(
+              url,
+              params,
+              twilioSignature(token, A.smsCallback[1]!, twilioParams(A.sms[1]!.provider_message_id)),
+            ),
+        ],
       ];
       for (const [label, attack] of cases) await changesNothing(label, attack, 401, invalid);
 
@@ -431,20 +721,58 @@ describe('webhooks: unsigned, forged, replayed or other-tenant calls are rejecte
       expect(res).toEqual({ status: 200, body: { ok: true, applied: 1 } });
       expect(changes).toEqual(moved(A, target, 'DELIVERED'));
       await changesNothing('replay', genuine, 200, { ok: true, applied: 0, replay: true });
-      await changesNothing('replay, parameters in another order', () => postSms(url, Object.fromEntries(Object.entries(params).reverse()), sig), 200, { ok: true, applied: 0, replay: true });
+      await changesNothing(
+        'replay, parameters in another order',
+        () => postSms(url, Object.fromEntries(Object.entries(params).reverse()), sig),
+        200,
+        { ok: true, applied: 0, replay: true },
+      );
       // Twilio's validator signs each distinct value of a field once: the body sent twice is the same signed content.
-      await changesNothing('replay, the body sent twice', () => postSms(url, `${new URLSearchParams(params)}&${new URLSearchParams(params)}`, sig), 200, { ok: true, applied: 0, replay: true });
+      await changesNothing(
+        'replay, the body sent twice',
+        () => postSms(url, `${new URLSearchParams(params)}&${new URLSearchParams(params)}`, sig),
+        200,
+        { ok: true, applied: 0, replay: true },
+      );
     });
 
     it("other-tenant: a correctly signed callback on A's URL cannot touch B's delivery by MessageSid or by ?delivery=", async () => {
       const victim = B.sms[0]!;
       const token = p.sms.authToken;
       const signed = (url: string, params: Record<string, string>) => () => sendTwilioCallback(url, params, token);
-      await changesNothing("B's MessageSid on A's URL", signed(A.smsHook, twilioParams(victim.provider_message_id)), 200, { ok: true, applied: 0 }, A);
-      await changesNothing("B's MessageSid and ?delivery=B's id on A's URL", signed(`${A.smsHook}?delivery=${victim.id}`, twilioParams(victim.provider_message_id)), 200, { ok: true, applied: 0 }, A);
-      await changesNothing("?delivery=B's id with an unknown sid on A's URL", signed(`${A.smsHook}?delivery=${victim.id}`, twilioParams(`SM${randomBytes(16).toString('hex')}`)), 200, { ok: true, applied: 0 }, A);
-      await changesNothing("B's MessageSid, failed, on A's callback URL for A's own delivery", signed(A.smsCallback[1]!, twilioParams(victim.provider_message_id, 'failed')), 200, { ok: true, applied: 0 }, A);
-      expect(await current(victim)).toEqual({ status: 'SENT', reason: null, providerMessageId: victim.provider_message_id });
+      await changesNothing(
+        "B's MessageSid on A's URL",
+        signed(A.smsHook, twilioParams(victim.provider_message_id)),
+        200,
+        { ok: true, applied: 0 },
+        A,
+      );
+      await changesNothing(
+        "B's MessageSid and ?delivery=B's id on A's URL",
+        signed(`${A.smsHook}?delivery=${victim.id}`, twilioParams(victim.provider_message_id)),
+        200,
+        { ok: true, applied: 0 },
+        A,
+      );
+      await changesNothing(
+        "?delivery=B's id with an unknown sid on A's URL",
+        signed(`${A.smsHook}?delivery=${victim.id}`, twilioParams(`SM${randomBytes(16).toString('hex')}`)),
+        200,
+        { ok: true, applied: 0 },
+        A,
+      );
+      await changesNothing(
+        "B's MessageSid, failed, on A's callback URL for A's own delivery",
+        signed(A.smsCallback[1]!, twilioParams(victim.provider_message_id, 'failed')),
+        200,
+        { ok: true, applied: 0 },
+        A,
+      );
+      expect(await current(victim)).toEqual({
+        status: 'SENT',
+        reason: null,
+        providerMessageId: victim.provider_message_id,
+      });
 
       // Positive control: the same status on B's own callback URL moves B's delivery.
       const { res, changes } = await accepted(signed(B.smsCallback[0]!, twilioParams(victim.provider_message_id)));
@@ -457,17 +785,61 @@ describe('webhooks: unsigned, forged, replayed or other-tenant calls are rejecte
       const token = p.sms.authToken;
       const unknown = `${base}/webhooks/sms/${randomUUID()}`;
       await changesNothing('unknown tenant, unsigned', () => postSms(unknown, params, null), 401, invalid);
-      await changesNothing("unknown tenant, signed over A's URL", () => postSms(unknown, params, twilioSignature(token, A.smsHook, params)), 401, invalid);
+      await changesNothing(
+        "unknown tenant, signed over A's URL",
+        () => postSms(unknown, params, twilioSignature(token, A.smsHook, params)),
+        401,
+        invalid,
+      );
       // Signed for that URL (only Twilio could): nothing to apply it to.
-      await changesNothing('unknown tenant, correctly signed', () => sendTwilioCallback(unknown, params, token), 200, { ok: true, applied: 0 });
-      for (const id of ['not-a-uuid', `${A.t.id}0`, A.t.id.slice(0, -1), encodeURIComponent("' or 1=1 --"), `${A.t.id}%00`]) {
-        await changesNothing(`malformed tenant id ${id}`, () => sendTwilioCallback(`${base}/webhooks/sms/${id}`, params, token), 404, { error: 'unknown tenant' });
+      await changesNothing('unknown tenant, correctly signed', () => sendTwilioCallback(unknown, params, token), 200, {
+        ok: true,
+        applied: 0,
+      });
+      for (const id of [
+        'not-a-uuid',
+        `${A.t.id}0`,
+        A.t.id.slice(0, -1),
+        encodeURIComponent("' or 1=1 --"),
+        `${A.t.id}%00`,
+      ]) {
+        await changesNothing(
+          `malformed tenant id ${id}`,
+          () => sendTwilioCallback(`${base}/webhooks/sms/${id}`, params, token),
+          404,
+          { error: 'unknown tenant' },
+        );
       }
-      await changesNothing('body over 256 kB', () => sendTwilioCallback(A.smsCallback[1]!, { ...params, Body: 'x'.repeat(300_000) }, token), 413, { error: 'request body too large', code: 'PAYLOAD_TOO_LARGE', limit: 262_144 });
+      await changesNothing(
+        'body over 256 kB',
+        () => sendTwilioCallback(A.smsCallback[1]!, { ...params, Body: 'x'.repeat(300_000) }, token),
+        413,
+        { error: 'request body too large', code: 'PAYLOAD_TOO_LARGE', limit: 262_144 },
+      );
       const many = Object.fromEntries(Array.from({ length: 1200 }, (_, i) => [`P${i}`, '1']));
-      await changesNothing('over a thousand parameters', () => sendTwilioCallback(A.smsCallback[1]!, { ...params, ...many }, token), 413, { error: 'too many parameters', code: 'PAYLOAD_TOO_LARGE' });
-      await changesNothing('malformed ?delivery=, correctly signed, unknown sid', () => sendTwilioCallback(`${A.smsHook}?delivery=%27%20or%201%3D1`, twilioParams(`SM${randomBytes(16).toString('hex')}`), token), 200, { ok: true, applied: 0 }, A);
-      expect(await current(A.sms[1]!)).toEqual({ status: 'SENT', reason: null, providerMessageId: A.sms[1]!.provider_message_id });
+      await changesNothing(
+        'over a thousand parameters',
+        () => sendTwilioCallback(A.smsCallback[1]!, { ...params, ...many }, token),
+        413,
+        { error: 'too many parameters', code: 'PAYLOAD_TOO_LARGE' },
+      );
+      await changesNothing(
+        'malformed ?delivery=, correctly signed, unknown sid',
+        () =>
+          sendTwilioCallback(
+            `${A.smsHook}?delivery=%27%20or%201%3D1`,
+            twilioParams(`SM${randomBytes(16).toString('hex')}`),
+            token,
+          ),
+        200,
+        { ok: true, applied: 0 },
+        A,
+      );
+      expect(await current(A.sms[1]!)).toEqual({
+        status: 'SENT',
+        reason: null,
+        providerMessageId: A.sms[1]!.provider_message_id,
+      });
     });
   });
 
@@ -480,7 +852,8 @@ describe('webhooks: unsigned, forged, replayed or other-tenant calls are rejecte
       const target = A.email[0]!;
       const message = bounce(target);
       const env = notification(message);
-      const strip = (e: Row, ...keys: string[]) => Object.fromEntries(Object.entries(e).filter(([key]) => !keys.includes(key)));
+      const strip = (e: Row, ...keys: string[]) =>
+        Object.fromEntries(Object.entries(e).filter(([key]) => !keys.includes(key)));
       const ATTACKER_CERT = '0123456789abcdef0123456789abcdef';
       const evilHosts = [
         'https://evil.test/SimpleNotificationService.pem',
@@ -489,7 +862,10 @@ describe('webhooks: unsigned, forged, replayed or other-tenant calls are rejecte
         `https://evil.test/sns.${REGION}.amazonaws.com/SimpleNotificationService.pem`,
         `https://evil.test/?sns.${REGION}.amazonaws.com`,
         `http://sns.${REGION}.amazonaws.com/SimpleNotificationService.pem`,
-        `https://sns.${REGION}.amazonaws.com:8443/SimpleNotificationService.pem`.replace(`sns.${REGION}.amazonaws.com`, 'sns.evil.test'),
+        `https://sns.${REGION}.amazonaws.com:8443/SimpleNotificationService.pem`.replace(
+          `sns.${REGION}.amazonaws.com`,
+          'sns.evil.test',
+        ),
         `https://xsns.${REGION}.amazonaws.com/SimpleNotificationService.pem`,
         'https://127.0.0.1/SimpleNotificationService.pem',
         'file:///etc/ssl/cert.pem',
@@ -500,18 +876,64 @@ describe('webhooks: unsigned, forged, replayed or other-tenant calls are rejecte
         ['no Signature', () => postSes(strip(env, 'Signature'))],
         ['empty Signature', () => postSes({ ...env, Signature: '' })],
         ['no SigningCertURL', () => postSes(strip(env, 'SigningCertURL'))],
-        ['signed by another key, AWS certificate URL', () => postSes({ ...notification(message, {}, attacker), SigningCertURL: aws.certUrl })],
-        ['signed by another key, another AWS-host URL', () => postSes({ ...notification(message, {}, attacker), SigningCertURL: `https://sns.${REGION}.amazonaws.com/SimpleNotificationService-${ATTACKER_CERT}.pem` })],
+        [
+          'signed by another key, AWS certificate URL',
+          () => postSes({ ...notification(message, {}, attacker), SigningCertURL: aws.certUrl }),
+        ],
+        [
+          'signed by another key, another AWS-host URL',
+          () =>
+            postSes({
+              ...notification(message, {}, attacker),
+              SigningCertURL: `https://sns.${REGION}.amazonaws.com/SimpleNotificationService-${ATTACKER_CERT}.pem`,
+            }),
+        ],
         // Pinned as AWS's SDKs pin it: never fetched.
-        ['an AWS-host URL whose name is not hex', () => postSes({ ...notification(message, {}, attacker), SigningCertURL: `https://sns.${REGION}.amazonaws.com/SimpleNotificationService-attacker.pem` })],
-        ['an AWS-host URL with a query', () => postSes({ ...notification(message, {}, attacker), SigningCertURL: `https://sns.${REGION}.amazonaws.com/SimpleNotificationService-${ATTACKER_CERT}.pem?x=1` })],
-        ...evilHosts.map((url): [string, () => Promise<Response>] => [`certificate from ${url}`, () => postSes({ ...notification(message, {}, attacker), SigningCertURL: url })]),
-        ['Message tampered after signing', () => postSes({ ...notification(sesDeliveryMessage(target.provider_message_id, target.recipient)), Message: env.Message })],
+        [
+          'an AWS-host URL whose name is not hex',
+          () =>
+            postSes({
+              ...notification(message, {}, attacker),
+              SigningCertURL: `https://sns.${REGION}.amazonaws.com/SimpleNotificationService-attacker.pem`,
+            }),
+        ],
+        [
+          'an AWS-host URL with a query',
+          () =>
+            postSes({
+              ...notification(message, {}, attacker),
+              SigningCertURL: `https://sns.${REGION}.amazonaws.com/SimpleNotificationService-${ATTACKER_CERT}.pem?x=1`,
+            }),
+        ],
+        ...evilHosts.map((url): [string, () => Promise<Response>] => [
+          `certificate from ${url}`,
+          () => postSes({ ...notification(message, {}, attacker), SigningCertURL: url }),
+        ]),
+        [
+          'Message tampered after signing',
+          () =>
+            postSes({
+              ...notification(sesDeliveryMessage(target.provider_message_id, target.recipient)),
+              Message: env.Message,
+            }),
+        ],
         ['MessageId changed after signing', () => postSes({ ...env, MessageId: randomUUID() })],
-        ['Timestamp changed after signing', () => postSes({ ...env, Timestamp: new Date(Date.now() + 1000).toISOString() })],
+        [
+          'Timestamp changed after signing',
+          () => postSes({ ...env, Timestamp: new Date(Date.now() + 1000).toISOString() }),
+        ],
         ['TopicArn changed after signing', () => postSes({ ...env, TopicArn: OTHER_TOPIC })],
         ['Subject added after signing', () => postSes({ ...env, Subject: 'x' })],
-        ['Type changed to SubscriptionConfirmation', () => postSes({ ...env, Type: 'SubscriptionConfirmation', SubscribeURL: `https://sns.${REGION}.amazonaws.com/?Action=ConfirmSubscription`, Token: 't' })],
+        [
+          'Type changed to SubscriptionConfirmation',
+          () =>
+            postSes({
+              ...env,
+              Type: 'SubscriptionConfirmation',
+              SubscribeURL: `https://sns.${REGION}.amazonaws.com/?Action=ConfirmSubscription`,
+              Token: 't',
+            }),
+        ],
         ['SignatureVersion 1 → 2', () => postSes({ ...env, SignatureVersion: '2' })],
         ['SignatureVersion 2 → 1', () => postSes({ ...notification(message, {}, aws, 2), SignatureVersion: '1' })],
         ['SignatureVersion 3', () => postSes({ ...env, SignatureVersion: '3' })],
@@ -523,9 +945,20 @@ describe('webhooks: unsigned, forged, replayed or other-tenant calls are rejecte
         ['JSON string', () => postSes(JSON.stringify(env))],
       ];
       for (const [label, attack] of cases) await changesNothing(label, attack, 401, invalid);
-      await changesNothing('not JSON', () => fetch(sesHook, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"Type":' }), 400, { error: 'not JSON' });
-      await changesNothing('body over 256 kB', () => postSes({ ...env, pad: 'x'.repeat(300_000) }), 413, { error: 'request body too large', code: 'PAYLOAD_TOO_LARGE', limit: 262_144 });
-      expect(certFetches.filter((u) => u !== aws.certUrl).sort()).toEqual([`https://sns.${REGION}.amazonaws.com/SimpleNotificationService-${ATTACKER_CERT}.pem`]);
+      await changesNothing(
+        'not JSON',
+        () => fetch(sesHook, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"Type":' }),
+        400,
+        { error: 'not JSON' },
+      );
+      await changesNothing('body over 256 kB', () => postSes({ ...env, pad: 'x'.repeat(300_000) }), 413, {
+        error: 'request body too large',
+        code: 'PAYLOAD_TOO_LARGE',
+        limit: 262_144,
+      });
+      expect(certFetches.filter((u) => u !== aws.certUrl).sort()).toEqual([
+        `https://sns.${REGION}.amazonaws.com/SimpleNotificationService-${ATTACKER_CERT}.pem`,
+      ]);
 
       // Positive control: the very envelope the tampering started from.
       const genuine = () => postSes(env);
@@ -533,19 +966,51 @@ describe('webhooks: unsigned, forged, replayed or other-tenant calls are rejecte
       expect(res).toEqual({ status: 200, body: { ok: true, applied: 1 } });
       expect(changes).toEqual(moved(A, target, 'FAILED', BOUNCE_REASON));
       await changesNothing('replay', genuine, 200, { ok: true, applied: 0, replay: true });
-      await changesNothing('replay, re-serialised', () => fetch(sesHook, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify(env, null, 1) }), 200, { ok: true, applied: 0, replay: true });
+      await changesNothing(
+        'replay, re-serialised',
+        () =>
+          fetch(sesHook, {
+            method: 'POST',
+            headers: { 'content-type': 'text/plain' },
+            body: JSON.stringify(env, null, 1),
+          }),
+        200,
+        { ok: true, applied: 0, replay: true },
+      );
     });
 
     it('stale, future-dated and other-topic notifications are refused and change nothing', async () => {
       const target = A.email[1]!;
       const message = sesDeliveryMessage(target.provider_message_id, target.recipient);
       const days = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString();
-      await changesNothing('signed 8 days ago', () => postSes(notification(message, { Timestamp: days(-8) })), 400, { error: 'stale or undated SNS message' });
-      await changesNothing('signed 30 days in the future', () => postSes(notification(message, { Timestamp: days(30) })), 400, { error: 'stale or undated SNS message' });
-      await changesNothing('undated', () => postSes(notification(message, { Timestamp: 'yesterday' })), 400, { error: 'stale or undated SNS message' });
+      await changesNothing('signed 8 days ago', () => postSes(notification(message, { Timestamp: days(-8) })), 400, {
+        error: 'stale or undated SNS message',
+      });
+      await changesNothing(
+        'signed 30 days in the future',
+        () => postSes(notification(message, { Timestamp: days(30) })),
+        400,
+        { error: 'stale or undated SNS message' },
+      );
+      await changesNothing('undated', () => postSes(notification(message, { Timestamp: 'yesterday' })), 400, {
+        error: 'stale or undated SNS message',
+      });
       // Genuinely signed by AWS, but for a topic that is not Kabar's: anyone can publish to their own topic.
-      await changesNothing('another AWS account\'s topic', () => postSes(notification(message, { TopicArn: OTHER_TOPIC })), 403, { error: 'untrusted SNS topic' });
-      await changesNothing('another topic, tagged with A', () => postSes(notification(withTags(bounce(target), { tenant: A.t.id, delivery: target.id }), { TopicArn: OTHER_TOPIC })), 403, { error: 'untrusted SNS topic' });
+      await changesNothing(
+        "another AWS account's topic",
+        () => postSes(notification(message, { TopicArn: OTHER_TOPIC })),
+        403,
+        { error: 'untrusted SNS topic' },
+      );
+      await changesNothing(
+        'another topic, tagged with A',
+        () =>
+          postSes(
+            notification(withTags(bounce(target), { tenant: A.t.id, delivery: target.id }), { TopicArn: OTHER_TOPIC }),
+          ),
+        403,
+        { error: 'untrusted SNS topic' },
+      );
 
       // Positive control: six days old is within the window.
       const { res, changes } = await accepted(() => postSes(notification(message, { Timestamp: days(-6) })));
@@ -553,7 +1018,7 @@ describe('webhooks: unsigned, forged, replayed or other-tenant calls are rejecte
       expect(changes).toEqual(moved(A, target, 'DELIVERED'));
     });
 
-    it('subscription confirmations: only a signed one from Kabar\'s topic with an AWS SubscribeURL is fetched', async () => {
+    it("subscription confirmations: only a signed one from Kabar's topic with an AWS SubscribeURL is fetched", async () => {
       const before = subscribeFetches().length;
       const untrusted = { error: 'untrusted SubscribeURL' };
       const urls = [
@@ -565,10 +1030,34 @@ describe('webhooks: unsigned, forged, replayed or other-tenant calls are rejecte
         `http://sns.${REGION}.amazonaws.com/`,
         'https://169.254.169.254/latest/meta-data/',
       ];
-      for (const url of urls) await changesNothing(`SubscribeURL ${url}`, () => postSes(confirmation(url)), 400, untrusted);
-      await changesNothing('forged confirmation (another key)', () => postSes({ ...confirmation(`https://sns.${REGION}.amazonaws.com/`, aws.topicArn, attacker), SigningCertURL: aws.certUrl }), 401, invalid);
-      await changesNothing('tampered SubscribeURL', () => postSes({ ...confirmation(`https://sns.${REGION}.amazonaws.com/`), SubscribeURL: `${confirmations.url}?Action=ConfirmSubscription` }), 401, invalid);
-      await changesNothing("another account's topic", () => postSes(confirmation(`https://sns.${REGION}.amazonaws.com/`, OTHER_TOPIC)), 403, { error: 'untrusted SNS topic' });
+      for (const url of urls)
+        await changesNothing(`SubscribeURL ${url}`, () => postSes(confirmation(url)), 400, untrusted);
+      await changesNothing(
+        'forged confirmation (another key)',
+        () =>
+          postSes({
+            ...confirmation(`https://sns.${REGION}.amazonaws.com/`, aws.topicArn, attacker),
+            SigningCertURL: aws.certUrl,
+          }),
+        401,
+        invalid,
+      );
+      await changesNothing(
+        'tampered SubscribeURL',
+        () =>
+          postSes({
+            ...confirmation(`https://sns.${REGION}.amazonaws.com/`),
+            SubscribeURL: `${confirmations.url}?Action=ConfirmSubscription`,
+          }),
+        401,
+        invalid,
+      );
+      await changesNothing(
+        "another account's topic",
+        () => postSes(confirmation(`https://sns.${REGION}.amazonaws.com/`, OTHER_TOPIC)),
+        403,
+        { error: 'untrusted SNS topic' },
+      );
       expect(confirmations.confirmations).toEqual([]);
       expect(subscribeFetches().slice(before)).toEqual([]);
 
@@ -580,15 +1069,60 @@ describe('webhooks: unsigned, forged, replayed or other-tenant calls are rejecte
 
     it("other-tenant: a signed notification tagged with A cannot touch B's email", async () => {
       const victim = B.email[0]!;
-      await changesNothing("tagged A, B's message id", () => postSes(notification(withTags(bounce(victim), { tenant: A.t.id }))), 200, { ok: true, applied: 0 }, A);
-      await changesNothing("tagged A and B's delivery, B's message id", () => postSes(notification(withTags(bounce(victim), { tenant: A.t.id, delivery: victim.id }))), 200, { ok: true, applied: 0 }, A);
-      await changesNothing("tagged A and B's delivery, unknown message id", () => postSes(notification(withTags(sesBounceMessage(`0100${randomBytes(6).toString('hex')}-${randomUUID()}-000000`, 'Permanent'), { tenant: A.t.id, delivery: victim.id }))), 200, { ok: true, applied: 0 }, A);
-      await changesNothing("tagged with an unknown tenant, B's message id", () => postSes(notification(withTags(bounce(victim), { tenant: randomUUID(), delivery: victim.id }))), 200, { ok: true, applied: 0 });
-      await changesNothing('untagged, unknown message id', () => postSes(notification(sesBounceMessage(`0100${randomBytes(6).toString('hex')}-${randomUUID()}-000000`, 'Permanent'))), 200, { ok: true, applied: 0 });
-      expect(await current(victim)).toEqual({ status: 'SENT', reason: null, providerMessageId: victim.provider_message_id });
+      await changesNothing(
+        "tagged A, B's message id",
+        () => postSes(notification(withTags(bounce(victim), { tenant: A.t.id }))),
+        200,
+        { ok: true, applied: 0 },
+        A,
+      );
+      await changesNothing(
+        "tagged A and B's delivery, B's message id",
+        () => postSes(notification(withTags(bounce(victim), { tenant: A.t.id, delivery: victim.id }))),
+        200,
+        { ok: true, applied: 0 },
+        A,
+      );
+      await changesNothing(
+        "tagged A and B's delivery, unknown message id",
+        () =>
+          postSes(
+            notification(
+              withTags(sesBounceMessage(`0100${randomBytes(6).toString('hex')}-${randomUUID()}-000000`, 'Permanent'), {
+                tenant: A.t.id,
+                delivery: victim.id,
+              }),
+            ),
+          ),
+        200,
+        { ok: true, applied: 0 },
+        A,
+      );
+      await changesNothing(
+        "tagged with an unknown tenant, B's message id",
+        () => postSes(notification(withTags(bounce(victim), { tenant: randomUUID(), delivery: victim.id }))),
+        200,
+        { ok: true, applied: 0 },
+      );
+      await changesNothing(
+        'untagged, unknown message id',
+        () =>
+          postSes(
+            notification(sesBounceMessage(`0100${randomBytes(6).toString('hex')}-${randomUUID()}-000000`, 'Permanent')),
+          ),
+        200,
+        { ok: true, applied: 0 },
+      );
+      expect(await current(victim)).toEqual({
+        status: 'SENT',
+        reason: null,
+        providerMessageId: victim.provider_message_id,
+      });
 
       // Positive control: tagged with B, as Kabar tags B's mail.
-      const { res, changes } = await accepted(() => postSes(notification(withTags(bounce(victim), { tenant: B.t.id, delivery: victim.id }))));
+      const { res, changes } = await accepted(() =>
+        postSes(notification(withTags(bounce(victim), { tenant: B.t.id, delivery: victim.id }))),
+      );
       expect(res).toEqual({ status: 200, body: { ok: true, applied: 1 } });
       expect(changes).toEqual(moved(B, victim, 'FAILED', BOUNCE_REASON));
     });
@@ -601,24 +1135,74 @@ describe('webhooks: unsigned, forged, replayed or other-tenant calls are rejecte
     const cut = [B.wa[2]!, B.sms[1]!, B.email[2]!];
     await sql`update deliveries set status = 'QUEUED', provider_message_id = null, sending_since = now(), next_attempt_at = null where id in ${sql(cut.map((d) => d.id))}`;
     const [wa, sms, email] = cut as [Row, Row, Row];
-    const fresh = { wa: `wamid.${randomBytes(24).toString('base64url')}`, sms: `SM${randomBytes(16).toString('hex')}`, email: `0100${randomBytes(6).toString('hex')}-${randomUUID()}-000000` };
+    const fresh = {
+      wa: `wamid.${randomBytes(24).toString('base64url')}`,
+      sms: `SM${randomBytes(16).toString('hex')}`,
+      email: `0100${randomBytes(6).toString('hex')}-${randomUUID()}-000000`,
+    };
     const waReceipt = whatsappStatusPayload([{ id: fresh.wa, status: 'sent', callbackData: wa.id }]);
     const smsReceipt = twilioParams(fresh.sms, 'sent');
-    const sesReceipt = (tenant: Side) => sesSendEvent(fresh.email, { tenant: tenant.t.id, delivery: email.id }, email.recipient);
+    const sesReceipt = (tenant: Side) =>
+      sesSendEvent(fresh.email, { tenant: tenant.t.id, delivery: email.id }, email.recipient);
     const token = p.sms.authToken;
 
-    await changesNothing("WhatsApp receipt naming B's delivery, A's secret on A's URL", () => sendWhatsAppWebhook(A.waHook, A.secret, waReceipt), 200, { ok: true, applied: 0 }, A);
-    await changesNothing("WhatsApp receipt naming B's delivery on B's URL, A's secret", () => sendWhatsAppWebhook(B.waHook, A.secret, waReceipt), 401, { error: 'invalid webhook secret' });
-    await changesNothing("WhatsApp receipt naming B's delivery on B's URL, no secret", () => sendWhatsAppWebhook(B.waHook, null, waReceipt), 401, { error: 'invalid webhook secret' });
-    await changesNothing("SMS receipt with ?delivery=B's id, signed, on A's URL", () => sendTwilioCallback(`${A.smsHook}?delivery=${sms.id}`, smsReceipt, token), 200, { ok: true, applied: 0 }, A);
-    await changesNothing("SMS receipt on B's callback URL, unsigned", () => postSms(B.smsCallback[1]!, smsReceipt, null), 401, { error: 'invalid signature' });
-    await changesNothing("SES receipt tagged A with B's delivery id", () => postSes(notification(sesReceipt(A))), 200, { ok: true, applied: 0 }, A);
-    await changesNothing("SES receipt tagged B, forged", () => postSes({ ...notification(sesReceipt(B), {}, attacker), SigningCertURL: aws.certUrl }), 401, { error: 'invalid SNS signature' });
+    await changesNothing(
+      "WhatsApp receipt naming B's delivery, A's secret on A's URL",
+      () => sendWhatsAppWebhook(A.waHook, A.secret, waReceipt),
+      200,
+      { ok: true, applied: 0 },
+      A,
+    );
+    await changesNothing(
+      "WhatsApp receipt naming B's delivery on B's URL, A's secret",
+      () => sendWhatsAppWebhook(B.waHook, A.secret, waReceipt),
+      401,
+      { error: 'invalid webhook secret' },
+    );
+    await changesNothing(
+      "WhatsApp receipt naming B's delivery on B's URL, no secret",
+      () => sendWhatsAppWebhook(B.waHook, null, waReceipt),
+      401,
+      { error: 'invalid webhook secret' },
+    );
+    await changesNothing(
+      "SMS receipt with ?delivery=B's id, signed, on A's URL",
+      () => sendTwilioCallback(`${A.smsHook}?delivery=${sms.id}`, smsReceipt, token),
+      200,
+      { ok: true, applied: 0 },
+      A,
+    );
+    await changesNothing(
+      "SMS receipt on B's callback URL, unsigned",
+      () => postSms(B.smsCallback[1]!, smsReceipt, null),
+      401,
+      { error: 'invalid signature' },
+    );
+    await changesNothing(
+      "SES receipt tagged A with B's delivery id",
+      () => postSes(notification(sesReceipt(A))),
+      200,
+      { ok: true, applied: 0 },
+      A,
+    );
+    await changesNothing(
+      'SES receipt tagged B, forged',
+      () => postSes({ ...notification(sesReceipt(B), {}, attacker), SigningCertURL: aws.certUrl }),
+      401,
+      { error: 'invalid SNS signature' },
+    );
     for (const d of cut) expect(await current(d)).toEqual({ status: 'QUEUED', reason: null, providerMessageId: null });
 
     // Positive controls: each provider's genuine receipt on B's side settles B's send with the new id.
     const settled = (d: Row, id: string) => ({
-      deliveries: [{ id: d.id, status: ['QUEUED', 'SENT'], provider_message_id: [null, id], sending_since: [expect.any(String), null] }],
+      deliveries: [
+        {
+          id: d.id,
+          status: ['QUEUED', 'SENT'],
+          provider_message_id: [null, id],
+          sending_since: [expect.any(String), null],
+        },
+      ],
       balances: [],
       history: [{ delivery_id: d.id, status: 'SENT', reason: null }],
       ledger: [],
@@ -651,18 +1235,27 @@ describe('webhooks: unsigned, forged, replayed or other-tenant calls are rejecte
       () => postSes(env),
     ];
     const { changes } = await accepted(async () => {
-      const answers = await Promise.all(calls.flatMap((call) => Array.from({ length: 5 }, async () => answer(await call()))));
+      const answers = await Promise.all(
+        calls.flatMap((call) => Array.from({ length: 5 }, async () => answer(await call()))),
+      );
       for (let i = 0; i < calls.length; i++) {
-        const mine = answers.slice(i * 5, i * 5 + 5).map((a) => JSON.stringify(a)).sort();
-        expect(mine).toEqual([
-          ...Array(4).fill(JSON.stringify({ status: 200, body: { ok: true, applied: 0, replay: true } })),
-          JSON.stringify({ status: 200, body: { ok: true, applied: 1 } }),
-        ].sort());
+        const mine = answers
+          .slice(i * 5, i * 5 + 5)
+          .map((a) => JSON.stringify(a))
+          .sort();
+        expect(mine).toEqual(
+          [
+            ...Array(4).fill(JSON.stringify({ status: 200, body: { ok: true, applied: 0, replay: true } })),
+            JSON.stringify({ status: 200, body: { ok: true, applied: 1 } }),
+          ].sort(),
+        );
       }
       return new Response(null, { status: 204 });
     });
     expect(changes.deliveries.sort((x, y) => String(x.id).localeCompare(String(y.id)))).toEqual(
-      [wa, sms, email].map((d) => ({ id: d.id, status: ['SENT', 'DELIVERED'] })).sort((x, y) => x.id.localeCompare(y.id)),
+      [wa, sms, email]
+        .map((d) => ({ id: d.id, status: ['SENT', 'DELIVERED'] }))
+        .sort((x, y) => x.id.localeCompare(y.id)),
     );
     expect(changes.history).toHaveLength(3);
     expect(changes.receipts).toEqual([A.t.id, A.t.id, A.t.id]);

@@ -30,12 +30,32 @@ const errorsOf = (type: string, data: unknown) => {
 describe('event types', () => {
   it('covers every type of MISSION.md and EVENTS.md', () => {
     const expected = [
-      'appointment.confirmed', 'appointment.pending_approval', 'appointment.rejected', 'appointment.cancelled',
-      'appointment.rescheduled', 'appointment.completed', 'appointment.no_show', 'appointment.reminder',
-      'walkin.token_called', 'walkin.approaching_turn', 'walkin.queue_updated', 'prescription.ready', 'report.ready',
-      'doctor.emergency_leave', 'patient.registered', 'credit.purchase_status', 'billing.bill_generated',
-      'billing.refund_processed', 'billing.deposit_received', 'package.purchased', 'package.redeemed',
-      'package.expired', 'package.exhausted', 'lab.test_requested', 'credit.insufficient', 'patient.preferences_updated',
+      'appointment.confirmed',
+      'appointment.pending_approval',
+      'appointment.rejected',
+      'appointment.cancelled',
+      'appointment.rescheduled',
+      'appointment.completed',
+      'appointment.no_show',
+      'appointment.reminder',
+      'walkin.token_called',
+      'walkin.approaching_turn',
+      'walkin.queue_updated',
+      'prescription.ready',
+      'report.ready',
+      'doctor.emergency_leave',
+      'patient.registered',
+      'credit.purchase_status',
+      'billing.bill_generated',
+      'billing.refund_processed',
+      'billing.deposit_received',
+      'package.purchased',
+      'package.redeemed',
+      'package.expired',
+      'package.exhausted',
+      'lab.test_requested',
+      'credit.insufficient',
+      'patient.preferences_updated',
       'whatsapp.template_status',
     ];
     expect(EVENT_TYPES.map((e) => e.type).sort()).toEqual([...expected].sort());
@@ -48,30 +68,62 @@ describe('event types', () => {
     expect(eventTypeInfo('appointment.no_show')?.defaultChannels).toEqual(['WHATSAPP']);
     expect(eventTypeInfo('walkin.token_called')?.defaultChannels).toEqual(['SMS', 'PUSH']);
     expect(eventTypeInfo('walkin.approaching_turn')?.defaultChannels).toEqual(['SMS', 'PUSH']);
-    expect(eventTypeInfo('credit.purchase_status')).toMatchObject({ audience: 'admin', defaultChannels: ['WHATSAPP', 'EMAIL'] });
+    expect(eventTypeInfo('credit.purchase_status')).toMatchObject({
+      audience: 'admin',
+      defaultChannels: ['WHATSAPP', 'EMAIL'],
+    });
     expect(eventTypeInfo('credit.insufficient')).toMatchObject({ audience: 'admin', defaultChannels: ['EMAIL'] });
-    expect(eventTypeInfo('whatsapp.template_status')).toMatchObject({ audience: 'admin', producedBy: 'kabar', defaultChannels: ['EMAIL'] });
-    expect(eventTypeInfo('billing.bill_generated')).toMatchObject({ audience: 'staff', defaultDepartments: ['billing'] });
+    expect(eventTypeInfo('whatsapp.template_status')).toMatchObject({
+      audience: 'admin',
+      producedBy: 'kabar',
+      defaultChannels: ['EMAIL'],
+    });
+    expect(eventTypeInfo('billing.bill_generated')).toMatchObject({
+      audience: 'staff',
+      defaultDepartments: ['billing'],
+    });
     for (const e of EVENT_TYPES.filter((x) => x.audience === 'staff')) expect(e.defaultChannels).toEqual(['EMAIL']);
   });
 
   it('has one list of categories, exactly those of its event types, and marks the critical ones', () => {
     expect([...EVENT_CATEGORIES].sort()).toEqual([...new Set(EVENT_TYPES.map((e) => e.category))].sort());
-    expect(EVENT_TYPES.filter((e) => e.critical).map((e) => e.type).sort()).toEqual([
-      'appointment.cancelled', 'appointment.rejected', 'appointment.rescheduled', 'doctor.emergency_leave', 'walkin.approaching_turn', 'walkin.token_called',
+    expect(
+      EVENT_TYPES.filter((e) => e.critical)
+        .map((e) => e.type)
+        .sort(),
+    ).toEqual([
+      'appointment.cancelled',
+      'appointment.rejected',
+      'appointment.rescheduled',
+      'doctor.emergency_leave',
+      'walkin.approaching_turn',
+      'walkin.token_called',
     ]);
   });
 
   it('patient.preferences_updated accepts a known category and rejects an unknown one with its path', () => {
-    const data = (category?: string) => ({ patient: { id: 'p-1', name: 'Siti' }, preferences: [{ channel: 'whatsapp', status: 'opted_out', ...(category ? { category } : {}) }] });
+    const data = (category?: string) => ({
+      patient: { id: 'p-1', name: 'Siti' },
+      preferences: [{ channel: 'whatsapp', status: 'opted_out', ...(category ? { category } : {}) }],
+    });
     expect(validateEventData('patient.preferences_updated', data())).toEqual({ ok: true });
     expect(validateEventData('patient.preferences_updated', data('reminders'))).toEqual({ ok: true });
-    expect(errorsOf('patient.preferences_updated', data('reminder'))).toEqual([{ path: '/preferences/0/category', message: 'must be equal to one of the allowed values' }]);
+    expect(errorsOf('patient.preferences_updated', data('reminder'))).toEqual([
+      { path: '/preferences/0/category', message: 'must be equal to one of the allowed values' },
+    ]);
   });
 
   it('knows which types Kabar produces and which notify', () => {
-    const kabar = EVENT_TYPES.filter((e) => e.producedBy === 'kabar').map((e) => e.type).sort();
-    expect(kabar).toEqual(['appointment.reminder', 'credit.insufficient', 'credit.purchase_status', 'walkin.approaching_turn', 'whatsapp.template_status']);
+    const kabar = EVENT_TYPES.filter((e) => e.producedBy === 'kabar')
+      .map((e) => e.type)
+      .sort();
+    expect(kabar).toEqual([
+      'appointment.reminder',
+      'credit.insufficient',
+      'credit.purchase_status',
+      'walkin.approaching_turn',
+      'whatsapp.template_status',
+    ]);
     expect(notifyingEventTypes()).not.toContain('walkin.queue_updated');
     expect(notifyingEventTypes()).not.toContain('patient.preferences_updated');
     // 27 types, all but those two notify (counts written out: a new type must be added here on purpose).
@@ -94,8 +146,19 @@ describe('event patterns', () => {
   });
 
   it('validates patterns', () => {
-    for (const ok of ['*', 'billing.*', 'package.*', 'appointment.*', 'lab.test_requested']) expect(isValidEventPattern(ok)).toBe(true);
-    for (const bad of ['billing', 'foo.*', 'foo.bar', '', '.*', 'billing.**', 'billing*', '*.*', 'billing.bill_generated.*'])
+    for (const ok of ['*', 'billing.*', 'package.*', 'appointment.*', 'lab.test_requested'])
+      expect(isValidEventPattern(ok)).toBe(true);
+    for (const bad of [
+      'billing',
+      'foo.*',
+      'foo.bar',
+      '',
+      '.*',
+      'billing.**',
+      'billing*',
+      '*.*',
+      'billing.bill_generated.*',
+    ])
       expect(isValidEventPattern(bad), bad).toBe(false);
   });
 });
@@ -127,7 +190,9 @@ describe('event data schemas', () => {
     // A national number passes the schema (its country is the tenant's, known later: src/events/phones.ts).
     expect(bad((d) => (d.patient.phone = '081234567890'))).toEqual([]);
     expect(bad((d) => (d.patient.phone = '0812-3456 7890'))).toEqual([]);
-    expect(bad((d) => (d.patient.phone = 'call me'))).toEqual([{ path: '/patient/phone', message: 'must be a phone number, e.g. +6281234567890 or 081234567890' }]);
+    expect(bad((d) => (d.patient.phone = 'call me'))).toEqual([
+      { path: '/patient/phone', message: 'must be a phone number, e.g. +6281234567890 or 081234567890' },
+    ]);
     expect(bad((d) => (d.patient.phone = '+62 812 ext 5'))).toHaveLength(1);
     expect(bad((d) => (d.patient.language = 'de'))).not.toHaveLength(0);
     expect(bad((d) => (d.appointment.slotStart = '2026-11-25T10:30:00'))).not.toHaveLength(0); // no offset
@@ -148,7 +213,11 @@ describe('event data schemas', () => {
     expect(validateEventData('walkin.token_called', { ...base, walkIn }).ok).toBe(false); // needs room
     expect(validateEventData('walkin.token_called', { ...base, walkIn: { ...walkIn, room: 'Poli 3' } }).ok).toBe(true);
 
-    const leave = { doctor: { id: 'd', name: 'dr. Andi' }, centre: base.centre, leaveFrom: '2026-11-25T00:00:00+07:00' };
+    const leave = {
+      doctor: { id: 'd', name: 'dr. Andi' },
+      centre: base.centre,
+      leaveFrom: '2026-11-25T00:00:00+07:00',
+    };
     expect(validateEventData('doctor.emergency_leave', { ...leave, affected: [] }).ok).toBe(false);
     expect(errorsOf('doctor.emergency_leave', { ...leave, affected: [{ patient: base.patient }] })).toContainEqual(
       expect.objectContaining({ path: '/affected/0/appointment' }),
@@ -157,7 +226,12 @@ describe('event data schemas', () => {
     const test = { id: 't', name: 'Hematologi lengkap', priority: 'urgent' };
     expect(validateEventData('lab.test_requested', { ...base, test }).ok).toBe(true);
     expect(validateEventData('lab.test_requested', { ...base, test: { ...test, priority: 'asap' } }).ok).toBe(false);
-    expect(validateEventData('billing.bill_generated', { centre: base.centre, bill: { id: 'b', amount: '10', currency: 'IDR' } }).ok).toBe(false);
+    expect(
+      validateEventData('billing.bill_generated', {
+        centre: base.centre,
+        bill: { id: 'b', amount: '10', currency: 'IDR' },
+      }).ok,
+    ).toBe(false);
   });
 
   it('has a self-contained, titled schema for every event type', () => {

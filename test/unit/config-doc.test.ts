@@ -7,8 +7,13 @@ describe('docs/configuration.md', () => {
   const committed = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
 
   it('holds the table `npm run docs:config` generates from src/config.ts (regenerate it after changing a setting)', () => {
-    expect(committed === withConfigTable(committed), 'docs/configuration.md is out of date: run `npm run docs:config`').toBe(true);
-    const inside = committed.slice(committed.indexOf(TABLE_START) + TABLE_START.length, committed.indexOf(TABLE_END)).trim();
+    expect(
+      committed === withConfigTable(committed),
+      'docs/configuration.md is out of date: run `npm run docs:config`',
+    ).toBe(true);
+    const inside = committed
+      .slice(committed.indexOf(TABLE_START) + TABLE_START.length, committed.indexOf(TABLE_END))
+      .trim();
     expect(inside).toBe(renderConfigTable());
   });
 

@@ -23,8 +23,14 @@ function contractGaps(contract: GraphQLSchema, served: GraphQLSchema): string[] 
   for (const [name, want] of Object.entries(contract.getTypeMap())) {
     if (name.startsWith('__')) continue;
     const got: GraphQLNamedType | undefined = served.getType(name);
-    if (!got) { gaps.push(`missing type ${name}`); continue; }
-    if (got.constructor !== want.constructor) { gaps.push(`${name} is a ${got.constructor.name}, contract says ${want.constructor.name}`); continue; }
+    if (!got) {
+      gaps.push(`missing type ${name}`);
+      continue;
+    }
+    if (got.constructor !== want.constructor) {
+      gaps.push(`${name} is a ${got.constructor.name}, contract says ${want.constructor.name}`);
+      continue;
+    }
     if (isEnumType(want) && isEnumType(got)) {
       const values = new Set(got.getValues().map((v) => v.name));
       for (const v of want.getValues()) if (!values.has(v.name)) gaps.push(`enum ${name} lacks ${v.name}`);
@@ -35,12 +41,16 @@ function contractGaps(contract: GraphQLSchema, served: GraphQLSchema): string[] 
       const fields = got.getFields();
       for (const f of Object.values(want.getFields())) {
         const g = fields[f.name];
-        if (!g) { gaps.push(`missing field ${name}.${f.name}`); continue; }
+        if (!g) {
+          gaps.push(`missing field ${name}.${f.name}`);
+          continue;
+        }
         if (String(g.type) !== String(f.type)) gaps.push(`${name}.${f.name}: ${g.type} instead of ${f.type}`);
         for (const a of f.args) {
           const ga = g.args.find((x) => x.name === a.name);
           if (!ga) gaps.push(`missing argument ${name}.${f.name}(${a.name})`);
-          else if (String(ga.type) !== String(a.type)) gaps.push(`${name}.${f.name}(${a.name}): ${ga.type} instead of ${a.type}`);
+          else if (String(ga.type) !== String(a.type))
+            gaps.push(`${name}.${f.name}(${a.name}): ${ga.type} instead of ${a.type}`);
         }
         for (const ga of g.args) {
           if (!f.args.some((a) => a.name === ga.name) && isNonNullType(ga.type) && ga.defaultValue === undefined) {
@@ -57,7 +67,8 @@ function contractGaps(contract: GraphQLSchema, served: GraphQLSchema): string[] 
         else if (String(g.type) !== String(f.type)) gaps.push(`${name}.${f.name}: ${g.type} instead of ${f.type}`);
       }
       for (const g of Object.values(fields)) {
-        if (!want.getFields()[g.name] && isNonNullType(g.type) && g.defaultValue === undefined) gaps.push(`${name} adds required input field ${g.name}`);
+        if (!want.getFields()[g.name] && isNonNullType(g.type) && g.defaultValue === undefined)
+          gaps.push(`${name} adds required input field ${g.name}`);
       }
     }
   }
@@ -92,7 +103,9 @@ describe('served schema', () => {
     const contract = buildSchema(read('contract.graphql'));
     for (const element of Object.keys(PENDING)) {
       expect(serves(contract, element), `${element} is in the contract`).toBe(true);
-      expect(serves(served, element), `${element} is served: remove it from test/helpers/contract-pending.ts`).toBe(false);
+      expect(serves(served, element), `${element} is served: remove it from test/helpers/contract-pending.ts`).toBe(
+        false,
+      );
     }
   });
 
@@ -108,11 +121,15 @@ describe('served schema', () => {
       return;
     }
     const contract = buildSchema(vendored);
-    expect([contract.getQueryType()?.name, contract.getMutationType()?.name, contract.getSubscriptionType()?.name]).toEqual(['Query', 'Mutation', 'Subscription']);
+    expect([
+      contract.getQueryType()?.name,
+      contract.getMutationType()?.name,
+      contract.getSubscriptionType()?.name,
+    ]).toEqual(['Query', 'Mutation', 'Subscription']);
   });
 
   it('matches the committed schema.graphql (run `npm run schema:print` after changing it)', () => {
-    expect(printSchema(served) + '\n').toBe(read('schema.graphql'));
+    expect(`${printSchema(served)}\n`).toBe(read('schema.graphql'));
   });
 
   it('detects a gap (the checker itself can fail)', () => {

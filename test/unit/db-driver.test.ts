@@ -40,11 +40,16 @@ describe('the driver adapter (drizzle and postgres.js internals)', () => {
     const { client, txHandle } = fakeClient();
     const db = drizzle(client as never);
     const found = await db.transaction(async (tx) => transactionClient(tx));
-    expect((found as object) === txHandle, upgraded('a transaction no longer keeps its postgres.js handle as session.client')).toBe(true);
+    expect(
+      (found as object) === txHandle,
+      upgraded('a transaction no longer keeps its postgres.js handle as session.client'),
+    ).toBe(true);
   });
 
   it('fails loudly, naming the versions, when the handle is not where it was', () => {
-    expect(() => transactionClient({ session: {} })).toThrow(/^drizzle-orm \d\S*, postgres \d\S*: a drizzle transaction no longer keeps/);
+    expect(() => transactionClient({ session: {} })).toThrow(
+      /^drizzle-orm \d\S*, postgres \d\S*: a drizzle transaction no longer keeps/,
+    );
   });
 
   it("drizzle sends statements through postgres.js's unsafe and transactions through begin (where preparing hooks in)", async () => {
@@ -63,7 +68,11 @@ describe('the driver adapter (drizzle and postgres.js internals)', () => {
 
   for (const prepared of [true, false]) {
     it(`on PostgreSQL: statements are ${prepared ? '' : 'not '}named prepared ones, and sendNow queues on the transaction's connection`, async () => {
-      const handle = await openDatabase({ databaseUrl: inject('databaseUrl'), poolSize: 1, preparedStatements: prepared });
+      const handle = await openDatabase({
+        databaseUrl: inject('databaseUrl'),
+        poolSize: 1,
+        preparedStatements: prepared,
+      });
       try {
         const seen = await handle.db.transaction(async (tx) => {
           const sent = handle.sendNow(tx, sql`select set_config('app.probe', ${'pipelined'}, true) as v`);
@@ -78,7 +87,9 @@ describe('the driver adapter (drizzle and postgres.js internals)', () => {
         });
         expect(seen?.probe, upgraded("sendNow no longer runs on the transaction's own connection")).toBe('pipelined');
         // A statement drizzle ran is a named one when preparing() reaches postgres.js; none otherwise.
-        expect(Number(seen?.named), upgraded('named prepared statements are not asked for as configured')).toBe(prepared ? 1 : 0);
+        expect(Number(seen?.named), upgraded('named prepared statements are not asked for as configured')).toBe(
+          prepared ? 1 : 0,
+        );
       } finally {
         await handle.close();
       }

@@ -19,7 +19,14 @@ describe('keyed queue', () => {
         await new Promise((r) => setTimeout(r, ms));
         log.push(`${key}${i}`);
       });
-    await Promise.all([task('a', 1, 30), task('a', 2, 1), task('a', 3, 1), task('b', 1, 5), task('c', 1, 5), task('d', 1, 5)]);
+    await Promise.all([
+      task('a', 1, 30),
+      task('a', 2, 1),
+      task('a', 3, 1),
+      task('b', 1, 5),
+      task('c', 1, 5),
+      task('d', 1, 5),
+    ]);
     expect(log.filter((x) => x.startsWith('a'))).toEqual(['a1', 'a2', 'a3']);
     expect(log.indexOf('b1')).toBeLessThan(log.indexOf('a1'));
     expect(peak).toBeLessThanOrEqual(3);
@@ -34,9 +41,17 @@ describe('keyed queue', () => {
 
 describe('delivery status moves forward only', () => {
   it.each([
-    ['QUEUED', 'SENT', true], ['SENT', 'DELIVERED', true], ['DELIVERED', 'READ', true], ['QUEUED', 'READ', true],
-    ['DELIVERED', 'SENT', false], ['READ', 'DELIVERED', false], ['SENT', 'FAILED', true], ['DELIVERED', 'FAILED', false],
-    ['FAILED', 'SENT', false], ['SKIPPED', 'SENT', false], ['SENT', 'SENT', false],
+    ['QUEUED', 'SENT', true],
+    ['SENT', 'DELIVERED', true],
+    ['DELIVERED', 'READ', true],
+    ['QUEUED', 'READ', true],
+    ['DELIVERED', 'SENT', false],
+    ['READ', 'DELIVERED', false],
+    ['SENT', 'FAILED', true],
+    ['DELIVERED', 'FAILED', false],
+    ['FAILED', 'SENT', false],
+    ['SKIPPED', 'SENT', false],
+    ['SENT', 'SENT', false],
   ] as const)('%s -> %s: %s', (from, to, ok) => expect(movesForward(from, to)).toBe(ok));
 });
 
@@ -54,9 +69,40 @@ describe('envelope decoding', () => {
   const buf = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v));
 
   it('accepts the plain envelope and both CloudEvents modes', () => {
-    expect(decodeEnvelope(buf({ ...e, tenantId: tenant }), {}, tenant)).toMatchObject({ ok: true, tenantId: tenant, event: { id: e.id, type: e.type } });
-    expect(decodeEnvelope(buf({ specversion: '1.0', id: e.id, source: '/x', type: e.type, time: e.occurredAt, tenantid: tenant, data: e.data }), {}, tenant)).toMatchObject({ ok: true });
-    expect(decodeEnvelope(buf(e.data), { ce_specversion: '1.0', ce_id: e.id, ce_source: '/x', ce_type: e.type, ce_time: e.occurredAt, ce_tenantid: tenant }, tenant)).toMatchObject({ ok: true });
+    expect(decodeEnvelope(buf({ ...e, tenantId: tenant }), {}, tenant)).toMatchObject({
+      ok: true,
+      tenantId: tenant,
+      event: { id: e.id, type: e.type },
+    });
+    expect(
+      decodeEnvelope(
+        buf({
+          specversion: '1.0',
+          id: e.id,
+          source: '/x',
+          type: e.type,
+          time: e.occurredAt,
+          tenantid: tenant,
+          data: e.data,
+        }),
+        {},
+        tenant,
+      ),
+    ).toMatchObject({ ok: true });
+    expect(
+      decodeEnvelope(
+        buf(e.data),
+        {
+          ce_specversion: '1.0',
+          ce_id: e.id,
+          ce_source: '/x',
+          ce_type: e.type,
+          ce_time: e.occurredAt,
+          ce_tenantid: tenant,
+        },
+        tenant,
+      ),
+    ).toMatchObject({ ok: true });
   });
 
   it.each([

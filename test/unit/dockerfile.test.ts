@@ -7,13 +7,18 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** The source paths of every COPY/ADD in the Dockerfile (flags dropped, the last argument is the destination). */
 export function copySources(dockerfile: string): string[] {
-  const lines = dockerfile.replace(/\\\n/g, ' ').split('\n').map((l) => l.trim());
+  const lines = dockerfile
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((l) => l.trim());
   const sources: string[] = [];
   for (const line of lines) {
     const m = /^(COPY|ADD)\s+(.*)$/i.exec(line);
     if (!m) continue;
     const rest = m[2]!.trim();
-    const args = rest.startsWith('[') ? (JSON.parse(rest) as string[]) : rest.split(/\s+/).filter((a) => !a.startsWith('--'));
+    const args = rest.startsWith('[')
+      ? (JSON.parse(rest) as string[])
+      : rest.split(/\s+/).filter((a) => !a.startsWith('--'));
     if (/--from=/.test(rest)) continue; // from another stage, not the build context
     sources.push(...args.slice(0, -1));
   }

@@ -7,7 +7,13 @@ import { CONFIG_KEYS } from '../../src/config.js';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Variables .env.example may name besides the schema's: compose's own, the AWS chain's, and ones read outside the schema. */
-const OUTSIDE_SCHEMA = ['POSTGRES_PASSWORD', 'API_PORT', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'KABAR_OPS_PORT'];
+const OUTSIDE_SCHEMA = [
+  'POSTGRES_PASSWORD',
+  'API_PORT',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'KABAR_OPS_PORT',
+];
 
 /** Names set (`NAME=…`) or shown at their default (`# NAME=…`) in a dotenv file. */
 export function envNames(text: string): string[] {

@@ -35,15 +35,24 @@ describe('one envelope check for every entry', () => {
   it('refuses the same faults on the wire and in publishEvent, each worded for its entry', () => {
     expect(both({ ...base(), type: 'report.exploded' })).toEqual({
       wire: 'UNKNOWN_TYPE: report.exploded',
-      graphql: { field: 'input.type', message: 'input.type "report.exploded" is not a known event type (see the eventTypes query)' },
+      graphql: {
+        field: 'input.type',
+        message: 'input.type "report.exploded" is not a known event type (see the eventTypes query)',
+      },
     });
     expect(both({ ...base(), type: 'credit.insufficient' })).toEqual({
       wire: 'RESERVED_TYPE: credit.insufficient is produced by Kabar itself',
-      graphql: { field: 'input.type', message: 'input.type "credit.insufficient" is produced by Kabar itself and cannot be published' },
+      graphql: {
+        field: 'input.type',
+        message: 'input.type "credit.insufficient" is produced by Kabar itself and cannot be published',
+      },
     });
     const nul = both({ ...base(), id: 'evt-\u0000' });
     expect(nul.wire).toBe('INVALID_ENVELOPE: id contains NUL (U+0000), which cannot be stored');
-    expect(nul.graphql).toEqual({ field: 'input.id', message: 'input.id contains NUL (U+0000), which cannot be stored' });
+    expect(nul.graphql).toEqual({
+      field: 'input.id',
+      message: 'input.id contains NUL (U+0000), which cannot be stored',
+    });
     const late = both({ ...base(), occurredAt: new Date('9999-06-01T00:00:00Z') });
     expect(late.wire).toMatch(/^INVALID_ENVELOPE: occurredAt 9999-06-01T00:00:00\.000Z is out of range/);
     expect(late.graphql?.field).toBe('input.occurredAt');

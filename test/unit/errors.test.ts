@@ -5,19 +5,34 @@ import { pgErrorCode } from '../../src/db/tenant.js';
 import { formatError } from '../../src/graphql/graphql-errors.js';
 
 const resolverError = (original: Error) => new GraphQLError(original.message, { path: ['q'], originalError: original });
-const formatted = (e: GraphQLError) => formatError({ message: e.message, path: ['q'], extensions: { code: 'INTERNAL_SERVER_ERROR', stacktrace: ['at x.ts:1'] } }, e);
+const formatted = (e: GraphQLError) =>
+  formatError(
+    { message: e.message, path: ['q'], extensions: { code: 'INTERNAL_SERVER_ERROR', stacktrace: ['at x.ts:1'] } },
+    e,
+  );
 
 describe('error mapping', () => {
   it('keeps the code and field of domain errors', () => {
     const out = formatted(resolverError(new ValidationError('input.phone', 'input.phone must be E.164')));
-    expect(out).toMatchObject({ message: 'input.phone must be E.164', extensions: { code: 'BAD_USER_INPUT', field: 'input.phone' } });
+    expect(out).toMatchObject({
+      message: 'input.phone must be E.164',
+      extensions: { code: 'BAD_USER_INPUT', field: 'input.phone' },
+    });
     expect(formatted(resolverError(new ConflictError('exists'))).extensions).toEqual({ code: 'CONFLICT' });
   });
 
   it('hides unexpected errors: no SQL text, no stack trace', () => {
-    const pgError = Object.assign(new Error('insert into "credit_balances" ("tenant_id") values ($1) violates check constraint'), { code: '23514' });
+    const pgError = Object.assign(
+      new Error('insert into "credit_balances" ("tenant_id") values ($1) violates check constraint'),
+      { code: '23514' },
+    );
     const out = formatted(resolverError(pgError));
-    expect(out).toEqual({ message: 'Internal server error', path: ['q'], locations: undefined, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+    expect(out).toEqual({
+      message: 'Internal server error',
+      path: ['q'],
+      locations: undefined,
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    });
     expect(JSON.stringify(out)).not.toMatch(/insert|credit_balances|stacktrace/);
   });
 });

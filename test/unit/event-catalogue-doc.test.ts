@@ -18,10 +18,19 @@ describe('docs/events.md', () => {
     const called = Object.fromEntries(eventFields('walkin.token_called').map((r) => [r.path, r]));
     expect(called['walkIn.room']).toMatchObject({ required: true, type: 'string' }); // allOf adds "room" to walkIn's required
     expect(called['walkIn.tokenNumber']!.type).toBe('string or integer');
-    expect(called['patient.phone']).toMatchObject({ required: false, description: expect.stringContaining("national in the tenant's country") });
+    expect(called['patient.phone']).toMatchObject({
+      required: false,
+      description: expect.stringContaining("national in the tenant's country"),
+    });
     const leave = Object.fromEntries(eventFields('doctor.emergency_leave').map((r) => [r.path, r]));
-    expect(leave['affected']).toMatchObject({ required: true, type: 'array of objects', description: 'at least 1 item' });
+    expect(leave.affected).toMatchObject({
+      required: true,
+      type: 'array of objects',
+      description: 'at least 1 item',
+    });
     expect(leave['affected[].rescheduleUrl']).toMatchObject({ required: true, type: 'string (uri)' });
-    expect(leave['affected[].refund.paymentStatus']!.type).toBe('`"paid"` or `"unpaid"` or `"not_required"` or `"refunded"`');
+    expect(leave['affected[].refund.paymentStatus']!.type).toBe(
+      '`"paid"` or `"unpaid"` or `"not_required"` or `"refunded"`',
+    );
   });
 });

@@ -30,7 +30,10 @@ describe('times in a zone', () => {
     const now = Date.parse('2026-12-03T18:00:00Z'); // already 4 December in Jakarta
     expect(windowRange('today', 'Asia/Jakarta', {}, now)).toEqual({ since: '2026-12-03T17:00:00.000Z', until: null });
     expect(windowRange('7d', 'Asia/Jakarta', {}, now)).toEqual({ since: '2026-11-27T17:00:00.000Z', until: null });
-    expect(windowRange('custom', 'Asia/Jakarta', { from: '2026-12-01', to: '2026-12-02' }, now)).toEqual({ since: '2026-11-30T17:00:00.000Z', until: '2026-12-02T16:59:59.999Z' });
+    expect(windowRange('custom', 'Asia/Jakarta', { from: '2026-12-01', to: '2026-12-02' }, now)).toEqual({
+      since: '2026-11-30T17:00:00.000Z',
+      until: '2026-12-02T16:59:59.999Z',
+    });
     expect(windowRange('all', 'Asia/Jakarta', {}, now)).toEqual({ since: null, until: null });
     // A day that starts on a DST change (Paris, 29 March 2026: 23 hours long).
     expect(startOfDay(2026, 3, 29, 'Europe/Paris').toISOString()).toBe('2026-03-28T23:00:00.000Z');
@@ -42,7 +45,10 @@ describe('times in a zone', () => {
 describe('export filter and reason groups', () => {
   it('reads the filter parameter as a DeliveryFilter, naming the wrong field', () => {
     expect(parseExportFilter(undefined)).toEqual({ ok: true, filter: {} });
-    expect(parseExportFilter('{"status":"SKIPPED","since":"2026-12-03T00:00:00+07:00"}')).toEqual({ ok: true, filter: { status: 'SKIPPED', since: new Date('2026-12-02T17:00:00Z'), until: null } });
+    expect(parseExportFilter('{"status":"SKIPPED","since":"2026-12-03T00:00:00+07:00"}')).toEqual({
+      ok: true,
+      filter: { status: 'SKIPPED', since: new Date('2026-12-02T17:00:00Z'), until: null },
+    });
     expect(parseExportFilter('{"channel":"FAX"}')).toMatchObject({ ok: false, field: 'filter.channel' });
     expect(parseExportFilter(['{}', '{}'])).toMatchObject({ ok: false, field: 'filter' });
     expect(parseExportFilter('[')).toMatchObject({ ok: false, field: 'filter' });

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { fallbackFor, type FallbackRuleLike } from '../../src/services/fallbacks.service.js';
 
 type Rule = FallbackRuleLike & { name: string };
-const rule = (name: string, eventPattern: string, fromChannel: Rule['fromChannel'] = 'WHATSAPP', active = true): Rule => ({ name, eventPattern, fromChannel, active });
+const rule = (
+  name: string,
+  eventPattern: string,
+  fromChannel: Rule['fromChannel'] = 'WHATSAPP',
+  active = true,
+): Rule => ({ name, eventPattern, fromChannel, active });
 
 describe('fallbackFor', () => {
   const all = rule('all', '*');
@@ -10,7 +15,11 @@ describe('fallbackFor', () => {
   const reminder = rule('reminder', 'appointment.reminder');
 
   it('an exact event type beats a prefix pattern, which beats "*", whatever their order', () => {
-    for (const rules of [[all, appointments, reminder], [reminder, appointments, all], [appointments, reminder, all]]) {
+    for (const rules of [
+      [all, appointments, reminder],
+      [reminder, appointments, all],
+      [appointments, reminder, all],
+    ]) {
       expect(fallbackFor(rules, 'appointment.reminder', 'WHATSAPP')?.name).toBe('reminder');
       expect(fallbackFor(rules, 'appointment.confirmed', 'WHATSAPP')?.name).toBe('appointments');
       expect(fallbackFor(rules, 'report.ready', 'WHATSAPP')?.name).toBe('all');

@@ -21,32 +21,71 @@ async function sample(name: string, labels: Record<string, string> = {}): Promis
 
 describe('metrics', () => {
   it('times provider calls by channel and outcome and counts transient failures', async () => {
-    const outcomes: SendOutcome[] = [{ ok: false, transient: true, reason: '503' }, { ok: false, transient: false, reason: 'rejected' }, { ok: true, providerMessageId: 'm1' }];
+    const outcomes: SendOutcome[] = [
+      { ok: false, transient: true, reason: '503' },
+      { ok: false, transient: false, reason: 'rejected' },
+      { ok: true, providerMessageId: 'm1' },
+    ];
     const base = createSandboxChannels(() => {});
     const fake: Channels = { ...base, sms: { send: async () => outcomes.shift()! } };
     const ch = instrumentChannels(fake);
     expect(instrumentChannels(ch)).toBe(ch); // never wrapped twice
-    const before = { transient: await sample('kabar_provider_transient_failures_total', { channel: 'SMS' }), sent: await sample('kabar_provider_request_duration_seconds_count', { channel: 'SMS', outcome: 'sent' }), permanent: await sample('kabar_provider_request_duration_seconds_count', { channel: 'SMS', outcome: 'permanent' }), transientCalls: await sample('kabar_provider_request_duration_seconds_count', { channel: 'SMS', outcome: 'transient' }) };
+    const before = {
+      transient: await sample('kabar_provider_transient_failures_total', { channel: 'SMS' }),
+      sent: await sample('kabar_provider_request_duration_seconds_count', { channel: 'SMS', outcome: 'sent' }),
+      permanent: await sample('kabar_provider_request_duration_seconds_count', {
+        channel: 'SMS',
+        outcome: 'permanent',
+      }),
+      transientCalls: await sample('kabar_provider_request_duration_seconds_count', {
+        channel: 'SMS',
+        outcome: 'transient',
+      }),
+    };
     for (let i = 0; i < 3; i++) await ch.sms.send({ to: '+6281234567890', body: 'x', statusCallback: 'http://x' });
     expect(await sample('kabar_provider_transient_failures_total', { channel: 'SMS' })).toBe(before.transient + 1);
-    expect(await sample('kabar_provider_request_duration_seconds_count', { channel: 'SMS', outcome: 'sent' })).toBe(before.sent + 1);
-    expect(await sample('kabar_provider_request_duration_seconds_count', { channel: 'SMS', outcome: 'permanent' })).toBe(before.permanent + 1);
-    expect(await sample('kabar_provider_request_duration_seconds_count', { channel: 'SMS', outcome: 'transient' })).toBe(before.transientCalls + 1);
+    expect(await sample('kabar_provider_request_duration_seconds_count', { channel: 'SMS', outcome: 'sent' })).toBe(
+      before.sent + 1,
+    );
+    expect(
+      await sample('kabar_provider_request_duration_seconds_count', { channel: 'SMS', outcome: 'permanent' }),
+    ).toBe(before.permanent + 1);
+    expect(
+      await sample('kabar_provider_request_duration_seconds_count', { channel: 'SMS', outcome: 'transient' }),
+    ).toBe(before.transientCalls + 1);
     // registerWebhook passes through untouched.
     expect((await ch.whatsapp.registerWebhook('k', 'http://x', 's')).ok).toBe(true);
   });
 
   it('counts adapter exceptions as outcome "error" and rethrows', async () => {
     const base = createSandboxChannels(() => {});
-    const ch = instrumentChannels({ ...base, push: { send: async () => { throw new Error('bug'); } } });
+    const ch = instrumentChannels({
+      ...base,
+      push: {
+        send: async () => {
+          throw new Error('bug');
+        },
+      },
+    });
     await expect(ch.push.send({ deviceToken: 't', title: 't', body: 'b' })).rejects.toThrow('bug');
-    expect(await sample('kabar_provider_request_duration_seconds_count', { channel: 'PUSH', outcome: 'error' })).toBe(1);
+    expect(await sample('kabar_provider_request_duration_seconds_count', { channel: 'PUSH', outcome: 'error' })).toBe(
+      1,
+    );
   });
 
   it('counts every delivery status published on the bus, and WhatsApp SENT as billable', async () => {
     const bus = instrumentBus(createBus());
     const at = new Date();
-    const status = (channel: string, s: string) => ({ tenantId: 't', deliveryId: 'd', eventId: 'e', eventType: 'x', channel, status: s, reason: null, at });
+    const status = (channel: string, s: string) => ({
+      tenantId: 't',
+      deliveryId: 'd',
+      eventId: 'e',
+      eventType: 'x',
+      channel,
+      status: s,
+      reason: null,
+      at,
+    });
     const sent0 = await sample('kabar_deliveries_total', { channel: 'WHATSAPP', status: 'SENT' });
     const billable0 = await sample('kabar_whatsapp_billable_messages_total');
     bus.publish('delivery.status', status('WHATSAPP', 'SENT'));
@@ -62,8 +101,17 @@ describe('metrics', () => {
     const sent: unknown[] = [];
     const producer = { send: async (r: unknown) => void sent.push(r) } as unknown as Producer;
     const counted = instrumentProducer(producer, 'dlq');
-    await counted.send({ topic: 'dlq', messages: [{ value: 'x', headers: { 'kabar-dlq-reason': 'INVALID_DATA: /patient must have required property \'name\'' } }, { value: 'y', headers: { 'kabar-dlq-reason': Buffer.from('UNKNOWN_TENANT: 0d3c…') } }] });
-    await counted.send({ topic: 'events', messages: [{ value: 'z', headers: { 'kabar-dlq-reason': 'INVALID_JSON: nope' } }] });
+    await counted.send({
+      topic: 'dlq',
+      messages: [
+        { value: 'x', headers: { 'kabar-dlq-reason': "INVALID_DATA: /patient must have required property 'name'" } },
+        { value: 'y', headers: { 'kabar-dlq-reason': Buffer.from('UNKNOWN_TENANT: 0d3c…') } },
+      ],
+    });
+    await counted.send({
+      topic: 'events',
+      messages: [{ value: 'z', headers: { 'kabar-dlq-reason': 'INVALID_JSON: nope' } }],
+    });
     expect(sent).toHaveLength(2);
     expect(await sample('kabar_events_dead_lettered_total', { reason: 'INVALID_DATA' })).toBe(1);
     expect(await sample('kabar_events_dead_lettered_total', { reason: 'UNKNOWN_TENANT' })).toBe(1);

@@ -6,7 +6,8 @@ import { createPacer, createSendLimits } from '../../src/services/pacing.service
 // WhatsApp pacing's bookkeeping (services/pacing.ts) on a clock of its own.
 
 /** The most times in any window [t, t + ms). */
-const busiest = (times: number[], ms: number) => Math.max(0, ...times.map((t) => times.filter((u) => u >= t && u < t + ms).length));
+const busiest = (times: number[], ms: number) =>
+  Math.max(0, ...times.map((t) => times.filter((u) => u >= t && u < t + ms).length));
 
 describe('per-number limit', () => {
   it('never books more than perSecond in any one-second window, however the sends arrive', () => {
@@ -69,7 +70,10 @@ describe('pacer', () => {
       async (_tenant, items) => void released.push(...items.map((i) => i.id)),
       log,
     );
-    pacer.admit('t', ['a', 'b', 'c'].map((id) => ({ id, pace: { sender: 't:+62811', recipient: `+${id}` } })));
+    pacer.admit(
+      't',
+      ['a', 'b', 'c'].map((id) => ({ id, pace: { sender: 't:+62811', recipient: `+${id}` } })),
+    );
     expect(pacer.waiting).toBe(2);
     await pacer.stop();
     expect(released.sort()).toEqual(['b', 'c']);
@@ -78,8 +82,12 @@ describe('pacer', () => {
 
 describe('retry delays by Meta code', () => {
   it('130429 waits 1 to 2 s; 131056 one to 1.25 pair intervals; others leave it to backoff', () => {
-    expect([whatsAppRetryAfterMs(130429, 6000, () => 0), whatsAppRetryAfterMs(130429, 6000, () => 0.999)]).toEqual([1000, 1999]);
-    expect([whatsAppRetryAfterMs(131056, 6000, () => 0), whatsAppRetryAfterMs(131056, 6000, () => 1)]).toEqual([6000, 7500]);
+    expect([whatsAppRetryAfterMs(130429, 6000, () => 0), whatsAppRetryAfterMs(130429, 6000, () => 0.999)]).toEqual([
+      1000, 1999,
+    ]);
+    expect([whatsAppRetryAfterMs(131056, 6000, () => 0), whatsAppRetryAfterMs(131056, 6000, () => 1)]).toEqual([
+      6000, 7500,
+    ]);
     expect(whatsAppRetryAfterMs(80007)).toBeUndefined();
   });
 });

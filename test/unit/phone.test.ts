@@ -23,7 +23,8 @@ describe('phone numbers as E.164', () => {
   });
 
   it('refuses what is no possible number there', () => {
-    for (const bad of ['0812', '081234567890123456', 'abc', '', '+0812345678', '0812 ext 5', '62-abc-1234']) expect(toE164(bad, 'ID'), bad).toBeNull();
+    for (const bad of ['0812', '081234567890123456', 'abc', '', '+0812345678', '0812 ext 5', '62-abc-1234'])
+      expect(toE164(bad, 'ID'), bad).toBeNull();
     // Without a country only the international form can be read.
     expect(toE164('081234567890', null)).toBeNull();
     expect(toE164('081234567890', 'XX')).toBeNull();
@@ -33,7 +34,9 @@ describe('phone numbers as E.164', () => {
     expect(phoneProblem()).toBe(SENTENCE);
     expect(phoneProblem('ID')).toBe(SENTENCE);
     expect(phoneProblem('FR')).toBe('must be a phone number, e.g. +33612345678 or 0612345678');
-    expect(() => checkPhone('input.phone', '0812', 'ID')).toThrow(new ValidationError('input.phone', `input.phone ${SENTENCE}`));
+    expect(() => checkPhone('input.phone', '0812', 'ID')).toThrow(
+      new ValidationError('input.phone', `input.phone ${SENTENCE}`),
+    );
     expect(checkPhone('input.phone', '081234567890', 'ID')).toBe('+6281234567890');
   });
 });
@@ -46,8 +49,14 @@ describe("events' phones", () => {
   });
 
   it('finds every phone of a type, through references and arrays', () => {
-    expect(phonePaths('report.ready')).toEqual([['patient', 'phone'], ['centre', 'phone']]);
-    expect(phonePaths('doctor.emergency_leave')).toEqual([['centre', 'phone'], ['affected', '*', 'patient', 'phone']]);
+    expect(phonePaths('report.ready')).toEqual([
+      ['patient', 'phone'],
+      ['centre', 'phone'],
+    ]);
+    expect(phonePaths('doctor.emergency_leave')).toEqual([
+      ['centre', 'phone'],
+      ['affected', '*', 'patient', 'phone'],
+    ]);
     expect(phonePaths('credit.insufficient')).toEqual([]);
   });
 
@@ -64,10 +73,24 @@ describe("events' phones", () => {
   });
 
   it('names every bad phone by its JSON pointer', () => {
-    const leave = { affected: [{ patient: { phone: '081234567890' } }, { patient: { phone: '0812' } }, { patient: { phone: '0813' } }] };
+    const leave = {
+      affected: [
+        { patient: { phone: '081234567890' } },
+        { patient: { phone: '0812' } },
+        { patient: { phone: '0813' } },
+      ],
+    };
     const out = normaliseEventPhones('doctor.emergency_leave', leave, 'ID');
-    expect(out).toEqual({ ok: false, errors: [{ path: '/affected/1/patient/phone', message: SENTENCE }, { path: '/affected/2/patient/phone', message: SENTENCE }] });
-    expect(phoneReason((out as { errors: { path: string; message: string }[] }).errors)).toBe(`INVALID_DATA: /affected/1/patient/phone ${SENTENCE}; /affected/2/patient/phone ${SENTENCE}`);
+    expect(out).toEqual({
+      ok: false,
+      errors: [
+        { path: '/affected/1/patient/phone', message: SENTENCE },
+        { path: '/affected/2/patient/phone', message: SENTENCE },
+      ],
+    });
+    expect(phoneReason((out as { errors: { path: string; message: string }[] }).errors)).toBe(
+      `INVALID_DATA: /affected/1/patient/phone ${SENTENCE}; /affected/2/patient/phone ${SENTENCE}`,
+    );
   });
 });
 
@@ -83,7 +106,10 @@ describe('every invalid field at once', () => {
     } catch (err) {
       thrown = err as ValidationError;
     }
-    expect(thrown?.fields).toEqual([{ path: 'input.phone', message: `input.phone ${SENTENCE}` }, { path: 'input.name', message: 'input.name must not be empty' }]);
+    expect(thrown?.fields).toEqual([
+      { path: 'input.phone', message: `input.phone ${SENTENCE}` },
+      { path: 'input.name', message: 'input.name must not be empty' },
+    ]);
     expect(thrown?.message).toBe(`2 invalid fields: input.phone ${SENTENCE}; input.name must not be empty`);
     expect(thrown?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'input.phone', fields: thrown?.fields });
     expect(() => new Checks().done()).not.toThrow();
@@ -100,7 +126,8 @@ describe('every invalid field at once', () => {
     };
     expect(problem('-5')).toBe('amount must not be negative (it is -5)');
     expect(problem('0')).toBe('amount must be greater than zero');
-    const digits = 'amount must be a number written with digits and at most one ".", such as "1250.50" (no sign, exponent or thousands separator)';
+    const digits =
+      'amount must be a number written with digits and at most one ".", such as "1250.50" (no sign, exponent or thousands separator)';
     for (const v of ['abc', '1e5', '250,000', '', '12.', '+5']) expect(problem(v), v).toBe(digits);
     expect(problem('12.5', 'JPY')).toBe('amount has more than 0 decimal places, the precision of JPY');
     expect(problem('1250.50')).toBe('ok');

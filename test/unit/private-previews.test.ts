@@ -22,11 +22,32 @@ const PRIVATE: Record<LanguageCode, string> = {
 
 function defaultView(eventType: string, channel: ChannelName, language: LanguageCode): TemplateView {
   const d = defaultTemplate(eventType, channel, language)!;
-  return { ...d, id: `default:${eventType}`, isDefault: true, updatedAt: new Date(0), whatsAppStatus: null, whatsAppStatusReason: null };
+  return {
+    ...d,
+    id: `default:${eventType}`,
+    isDefault: true,
+    updatedAt: new Date(0),
+    whatsAppStatus: null,
+    whatsAppStatusReason: null,
+  };
 }
 
-function render(eventType: string, channel: ChannelName, language: LanguageCode, opts?: RenderOptions, data: unknown = sampleData(eventType, { pushTokens: ['tok'] }), template = defaultView(eventType, channel, language)): Rendered {
-  const m: PlannedMessage = { channel, recipient: 'to', recipientRef: 'p', recipientKind: 'patient', language, ...(eventType === 'doctor.emergency_leave' ? { affectedIndex: 0 } : {}) };
+function render(
+  eventType: string,
+  channel: ChannelName,
+  language: LanguageCode,
+  opts?: RenderOptions,
+  data: unknown = sampleData(eventType, { pushTokens: ['tok'] }),
+  template = defaultView(eventType, channel, language),
+): Rendered {
+  const m: PlannedMessage = {
+    channel,
+    recipient: 'to',
+    recipientRef: 'p',
+    recipientKind: 'patient',
+    language,
+    ...(eventType === 'doctor.emergency_leave' ? { affectedIndex: 0 } : {}),
+  };
   return renderMessage(template, tenant, eventType, data, m, opts);
 }
 
@@ -36,13 +57,35 @@ describe('private previews: lock-screen-safe SMS and push for clinical events', 
   });
 
   it('clinical events are every appointment event, doctor leave, prescription, report and registration; not walk-in, staff or admin', () => {
-    expect(CLINICAL_EVENT_PATTERNS).toEqual(['appointment.*', 'doctor.emergency_leave', 'prescription.ready', 'report.ready', 'patient.registered']);
-    expect(notifyingEventTypes().filter(isClinicalEvent).sort()).toEqual([
-      'appointment.cancelled', 'appointment.completed', 'appointment.confirmed', 'appointment.no_show', 'appointment.pending_approval',
-      'appointment.rejected', 'appointment.reminder', 'appointment.rescheduled', 'doctor.emergency_leave', 'patient.registered',
-      'prescription.ready', 'report.ready',
+    expect(CLINICAL_EVENT_PATTERNS).toEqual([
+      'appointment.*',
+      'doctor.emergency_leave',
+      'prescription.ready',
+      'report.ready',
+      'patient.registered',
     ]);
-    for (const t of ['walkin.token_called', 'walkin.approaching_turn', 'billing.bill_generated', 'lab.test_requested', 'credit.insufficient']) expect(isClinicalEvent(t), t).toBe(false);
+    expect(notifyingEventTypes().filter(isClinicalEvent).sort()).toEqual([
+      'appointment.cancelled',
+      'appointment.completed',
+      'appointment.confirmed',
+      'appointment.no_show',
+      'appointment.pending_approval',
+      'appointment.rejected',
+      'appointment.reminder',
+      'appointment.rescheduled',
+      'doctor.emergency_leave',
+      'patient.registered',
+      'prescription.ready',
+      'report.ready',
+    ]);
+    for (const t of [
+      'walkin.token_called',
+      'walkin.approaching_turn',
+      'billing.bill_generated',
+      'lab.test_requested',
+      'credit.insufficient',
+    ])
+      expect(isClinicalEvent(t), t).toBe(false);
   });
 
   for (const lang of LANGS) {
@@ -51,7 +94,11 @@ describe('private previews: lock-screen-safe SMS and push for clinical events', 
       expect(sms).toEqual({ ok: true, body: PRIVATE[lang], content: { channel: 'SMS', body: PRIVATE[lang] } });
       const push = render('prescription.ready', 'PUSH', lang, ON);
       // renderedBody is the private text too: it is what the patient was sent.
-      expect(push).toEqual({ ok: true, body: PRIVATE[lang], content: { channel: 'PUSH', title: 'RS Sehat Group', body: PRIVATE[lang] } });
+      expect(push).toEqual({
+        ok: true,
+        body: PRIVATE[lang],
+        content: { channel: 'PUSH', title: 'RS Sehat Group', body: PRIVATE[lang] },
+      });
       for (const text of [JSON.stringify(sms), JSON.stringify(push)]) {
         expect(text).not.toContain('RX-7781');
         expect(text).not.toContain('Andi');
@@ -88,31 +135,49 @@ describe('private previews: lock-screen-safe SMS and push for clinical events', 
     expect(render('prescription.ready', 'SMS', 'EN')).toEqual({
       ok: true,
       body: 'Klinik Sehat Menteng: your prescription RX-7781 is ready. Pickup: Ambil di apotek lantai 1',
-      content: { channel: 'SMS', body: 'Klinik Sehat Menteng: your prescription RX-7781 is ready. Pickup: Ambil di apotek lantai 1' },
+      content: {
+        channel: 'SMS',
+        body: 'Klinik Sehat Menteng: your prescription RX-7781 is ready. Pickup: Ambil di apotek lantai 1',
+      },
     });
     expect(render('prescription.ready', 'SMS', 'EN', ON)).toMatchObject({ body: PRIVATE.EN });
   });
 
   it('wins over a tenant override that would reveal the doctor', () => {
-    const override: TemplateView = { ...defaultView('prescription.ready', 'SMS', 'EN'), isDefault: false, body: '{{doctor.name}} prescribed {{prescription.number}}' };
-    expect(render('prescription.ready', 'SMS', 'EN', undefined, undefined, override)).toMatchObject({ body: 'dr. Andi Wijaya, Sp.PD prescribed RX-7781' });
+    const override: TemplateView = {
+      ...defaultView('prescription.ready', 'SMS', 'EN'),
+      isDefault: false,
+      body: '{{doctor.name}} prescribed {{prescription.number}}',
+    };
+    expect(render('prescription.ready', 'SMS', 'EN', undefined, undefined, override)).toMatchObject({
+      body: 'dr. Andi Wijaya, Sp.PD prescribed RX-7781',
+    });
     expect(render('prescription.ready', 'SMS', 'EN', ON, undefined, override)).toMatchObject({ body: PRIVATE.EN });
   });
 
   it('names the centre only when it differs from the tenant', () => {
     // A copy: sampleData shares its centre object between calls.
     const data = { ...sampleData('report.ready'), centre: { id: 'c-1', name: 'rs sehat group' } };
-    expect(render('report.ready', 'SMS', 'EN', ON, data)).toMatchObject({ body: 'You have a new message from RS Sehat Group. Open WhatsApp or your email to read it.' });
-    expect(render('report.ready', 'SMS', 'FR', ON, data)).toMatchObject({ body: 'RS Sehat Group vous a envoyé un nouveau message. Ouvrez WhatsApp ou vos e-mails pour le lire.' });
+    expect(render('report.ready', 'SMS', 'EN', ON, data)).toMatchObject({
+      body: 'You have a new message from RS Sehat Group. Open WhatsApp or your email to read it.',
+    });
+    expect(render('report.ready', 'SMS', 'FR', ON, data)).toMatchObject({
+      body: 'RS Sehat Group vous a envoyé un nouveau message. Ouvrez WhatsApp ou vos e-mails pour le lire.',
+    });
   });
 
   it('every clinical event renders its private SMS and push in every language, with nothing from the event but the centre', () => {
-    const samples: Record<string, unknown> = { 'appointment.reminder': { ...sampleData('appointment.confirmed'), offsetMinutes: 120 } };
+    const samples: Record<string, unknown> = {
+      'appointment.reminder': { ...sampleData('appointment.confirmed'), offsetMinutes: 120 },
+    };
     for (const type of notifyingEventTypes().filter(isClinicalEvent)) {
       const data = samples[type] ?? sampleData(type, { pushTokens: ['tok'] });
       for (const lang of LANGS) {
         expect(render(type, 'SMS', lang, ON, data), `${type} ${lang}`).toMatchObject({ ok: true, body: PRIVATE[lang] });
-        expect(render(type, 'PUSH', lang, ON, data), `${type} ${lang}`).toMatchObject({ ok: true, content: { title: 'RS Sehat Group', body: PRIVATE[lang] } });
+        expect(render(type, 'PUSH', lang, ON, data), `${type} ${lang}`).toMatchObject({
+          ok: true,
+          content: { title: 'RS Sehat Group', body: PRIVATE[lang] },
+        });
       }
     }
   });

@@ -1,4 +1,12 @@
-import { isEnumType, isInputObjectType, isInterfaceType, isObjectType, isScalarType, isSpecifiedScalarType, type GraphQLSchema } from 'graphql';
+import {
+  isEnumType,
+  isInputObjectType,
+  isInterfaceType,
+  isObjectType,
+  isScalarType,
+  isSpecifiedScalarType,
+  type GraphQLSchema,
+} from 'graphql';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createBus } from '../../src/events/bus.js';
 import { createSchema } from '../../src/graphql/graphql-schema.js';
@@ -17,10 +25,12 @@ function undocumented(schema: GraphQLSchema): string[] {
     if (isObjectType(type) || isInterfaceType(type)) {
       for (const field of Object.values(type.getFields())) {
         if (blank(field.description)) missing.push(`${type.name}.${field.name}`);
-        for (const arg of field.args) if (blank(arg.description)) missing.push(`${type.name}.${field.name}(${arg.name})`);
+        for (const arg of field.args)
+          if (blank(arg.description)) missing.push(`${type.name}.${field.name}(${arg.name})`);
       }
     } else if (isInputObjectType(type)) {
-      for (const field of Object.values(type.getFields())) if (blank(field.description)) missing.push(`${type.name}.${field.name}`);
+      for (const field of Object.values(type.getFields()))
+        if (blank(field.description)) missing.push(`${type.name}.${field.name}`);
     } else if (isEnumType(type)) {
       for (const value of type.getValues()) if (blank(value.description)) missing.push(`${type.name}.${value.name}`);
     }
@@ -37,5 +47,4 @@ describe('the served schema documents itself', () => {
   it('describes every type, field, argument and enum value', () => {
     expect(undocumented(schema)).toEqual([]);
   });
-
 });

@@ -28,16 +28,58 @@ type Random = () => number;
 const pick = <T>(r: Random, list: readonly T[]): T => list[Math.floor(r() * list.length)]!;
 
 const HOSTS = ['kabar.example', 'Kabar.Example', '127.0.0.1', 'api.rs-sehat.co.id', '[::1]'];
-const QUERIES = ['', '?delivery=6f1c2a9e-1d3b-4c57-9a8e-0b2f4d6e8a10', "?delivery=it's", '?a=1&a=2', '?x=a+b&y=%41', '?q=caf%C3%A9', '?e=', '?'];
-const KEYS = ['MessageSid', 'SmsSid', 'AccountSid', 'From', 'To', 'Body', 'MessageStatus', 'ErrorCode', 'NumMedia', 'MediaUrl0', 'ApiVersion', 'x', 'X', 'a_b'];
-const VALUES = ['SM0123456789abcdef', '+6281234567890', 'BERHENTI', 'stop', 'Terima kasih 🙏', 'café', 'a b', '', '1', 'https://api.twilio.com/m/1?x=1&y=2', "it's", '+'];
+const QUERIES = [
+  '',
+  '?delivery=6f1c2a9e-1d3b-4c57-9a8e-0b2f4d6e8a10',
+  "?delivery=it's",
+  '?a=1&a=2',
+  '?x=a+b&y=%41',
+  '?q=caf%C3%A9',
+  '?e=',
+  '?',
+];
+const KEYS = [
+  'MessageSid',
+  'SmsSid',
+  'AccountSid',
+  'From',
+  'To',
+  'Body',
+  'MessageStatus',
+  'ErrorCode',
+  'NumMedia',
+  'MediaUrl0',
+  'ApiVersion',
+  'x',
+  'X',
+  'a_b',
+];
+const VALUES = [
+  'SM0123456789abcdef',
+  '+6281234567890',
+  'BERHENTI',
+  'stop',
+  'Terima kasih 🙏',
+  'café',
+  'a b',
+  '',
+  '1',
+  'https://api.twilio.com/m/1?x=1&y=2',
+  "it's",
+  '+',
+];
 
 /** A URL Kabar would verify: its public URL (any scheme, host, port) plus one of its two Twilio paths. */
 function receivedUrl(r: Random): string {
   const scheme = pick(r, ['https', 'http', 'HTTPS']);
   const port = pick(r, ['', '', ':443', ':80', ':8443', ':4000']);
   const tenant = '0b5f3c1e-7a2d-4e8f-9c6b-1d2e3f4a5b6c';
-  const path = pick(r, [`/webhooks/sms/${tenant}`, `/webhooks/sms/${tenant}/inbound`, `/kabar/webhooks/sms/${tenant}`, "/webhooks/sms/it's"]);
+  const path = pick(r, [
+    `/webhooks/sms/${tenant}`,
+    `/webhooks/sms/${tenant}/inbound`,
+    `/kabar/webhooks/sms/${tenant}`,
+    "/webhooks/sms/it's",
+  ]);
   return `${scheme}://${pick(r, HOSTS)}${port}${path}${pick(r, QUERIES)}`;
 }
 
@@ -65,7 +107,10 @@ function signingUrl(r: Random, url: string): string {
     case 'noPort':
       return url.replace(/^([a-z]+:\/\/[^/?#]*?)(:\d+)?(?=[/?#]|$)/i, '$1');
     case 'defaultPort':
-      return url.replace(/^(https?):\/\/([^/?#:]*|\[[^\]]*\])(?=[/?#]|$)/i, (_m, s: string, h: string) => `${s}://${h}:${s.toLowerCase() === 'https' ? 443 : 80}`);
+      return url.replace(
+        /^(https?):\/\/([^/?#:]*|\[[^\]]*\])(?=[/?#]|$)/i,
+        (_m, s: string, h: string) => `${s}://${h}:${s.toLowerCase() === 'https' ? 443 : 80}`,
+      );
     case 'otherPort':
       return url.replace(/^([a-z]+:\/\/[^/?#]*?)(:\d+)?(?=[/?#]|$)/i, '$1:9999');
     case 'normalised':
@@ -113,9 +158,14 @@ describe('X-Twilio-Signature: Kabar agrees with the twilio package', () => {
       const token = pick(r, ['12345', 'f1e2d3c4b5a697887766554433221100', 'tøken']);
       const url = receivedUrl(r);
       const params = formParams(r);
-      const header = r() < 0.05
-        ? pick(r, ['', 'garbage', 'GvWf1cFY/Q7PnoempGyD5oXAezc='])
-        : twilio.getExpectedTwilioSignature(r() < 0.05 ? 'wrong-token' : token, signingUrl(r, url), signingParams(r, params));
+      const header =
+        r() < 0.05
+          ? pick(r, ['', 'garbage', 'GvWf1cFY/Q7PnoempGyD5oXAezc='])
+          : twilio.getExpectedTwilioSignature(
+              r() < 0.05 ? 'wrong-token' : token,
+              signingUrl(r, url),
+              signingParams(r, params),
+            );
       const expected = oracle(token, header, url, params);
       const ours = verifyTwilioSignature(token, url, params, header);
       tally[expected ? 'accepted' : 'refused']++;
@@ -128,10 +178,25 @@ describe('X-Twilio-Signature: Kabar agrees with the twilio package', () => {
   });
 
   it.each([
-    ['port signed, none received', 'https://kabar.example/webhooks/sms/t', 'https://kabar.example:443/webhooks/sms/t', true],
-    ['no port signed, one received', 'http://127.0.0.1:4000/webhooks/sms/t/inbound', 'http://127.0.0.1/webhooks/sms/t/inbound', true],
+    [
+      'port signed, none received',
+      'https://kabar.example/webhooks/sms/t',
+      'https://kabar.example:443/webhooks/sms/t',
+      true,
+    ],
+    [
+      'no port signed, one received',
+      'http://127.0.0.1:4000/webhooks/sms/t/inbound',
+      'http://127.0.0.1/webhooks/sms/t/inbound',
+      true,
+    ],
     ['another non-default port', 'http://127.0.0.1:4000/webhooks/sms/t', 'http://127.0.0.1:5000/webhooks/sms/t', false],
-    ['normalised query signed', "https://kabar.example/webhooks/sms/t?delivery=it's", 'https://kabar.example/webhooks/sms/t?delivery=it%27s', true],
+    [
+      'normalised query signed',
+      "https://kabar.example/webhooks/sms/t?delivery=it's",
+      'https://kabar.example/webhooks/sms/t?delivery=it%27s',
+      true,
+    ],
     ['IPv6 host with a port', 'http://[::1]:4000/webhooks/sms/t', 'http://[::1]/webhooks/sms/t', true],
   ])('%s', (_name, received, signed, valid) => {
     const params = { MessageSid: 'SM1', Body: ['STOP', 'STOP', 'stop'] };

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parseSmsStatus, verifyTwilioSignature } from '../../src/channels/sms.channel.js';
 import { parseSesNotification, verifySnsMessage } from '../../src/channels/sns-verify.js';
-import { parseWhatsAppTemplateUpdates, parseWhatsAppWebhook, whatsAppErrorCode } from '../../src/channels/whatsapp.channel.js';
+import {
+  parseWhatsAppTemplateUpdates,
+  parseWhatsAppWebhook,
+  whatsAppErrorCode,
+} from '../../src/channels/whatsapp.channel.js';
 import { twilioSignature } from '../fakes/sms.js';
 import { createSnsSigner, sesBounceMessage, sesComplaintMessage, sesDeliveryMessage } from '../fakes/sns.js';
 import { whatsappIncomingMessagePayload, whatsappStatusPayload } from '../fakes/whatsapp.js';
@@ -22,18 +26,44 @@ describe('WhatsApp status webhook', () => {
   });
 
   it('gives failures the first error as "code: title"', () => {
-    const body = whatsappStatusPayload([{ id: 'wamid.C', status: 'failed', timestamp: 1750857384, errors: [{ code: 131026, title: 'Message undeliverable' }, { code: 1, title: 'other' }] }]);
-    expect(parseWhatsAppWebhook(body)).toEqual([{ providerMessageId: 'wamid.C', status: 'FAILED', at: new Date(1750857384_000), reason: '131026: Message undeliverable' }]);
+    const body = whatsappStatusPayload([
+      {
+        id: 'wamid.C',
+        status: 'failed',
+        timestamp: 1750857384,
+        errors: [
+          { code: 131026, title: 'Message undeliverable' },
+          { code: 1, title: 'other' },
+        ],
+      },
+    ]);
+    expect(parseWhatsAppWebhook(body)).toEqual([
+      {
+        providerMessageId: 'wamid.C',
+        status: 'FAILED',
+        at: new Date(1750857384_000),
+        reason: '131026: Message undeliverable',
+      },
+    ]);
   });
 
   it('parses the exact example from PROVIDERS.md', () => {
-    const body = JSON.parse('{"object":"whatsapp_business_account","entry":[{"id":"<waba>","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"phone_number_id":"..."},"statuses":[{"id":"wamid...","status":"delivered","timestamp":"1750857384","recipient_id":"6281...","errors":[{"code":131026,"title":"Message undeliverable"}]}]}}]}]}');
-    expect(parseWhatsAppWebhook(body)).toEqual([{ providerMessageId: 'wamid...', status: 'DELIVERED', at: new Date(1750857384_000) }]);
+    const body = JSON.parse(
+      '{"object":"whatsapp_business_account","entry":[{"id":"<waba>","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"phone_number_id":"..."},"statuses":[{"id":"wamid...","status":"delivered","timestamp":"1750857384","recipient_id":"6281...","errors":[{"code":131026,"title":"Message undeliverable"}]}]}}]}]}',
+    );
+    expect(parseWhatsAppWebhook(body)).toEqual([
+      { providerMessageId: 'wamid...', status: 'DELIVERED', at: new Date(1750857384_000) },
+    ]);
   });
 
   it('ignores incoming messages, other fields and garbage', () => {
     expect(parseWhatsAppWebhook(whatsappIncomingMessagePayload('6281234567890', 'halo'))).toEqual([]);
-    expect(parseWhatsAppWebhook({ object: 'whatsapp_business_account', entry: [{ changes: [{ field: 'message_template_status_update', value: { event: 'APPROVED' } }] }] })).toEqual([]);
+    expect(
+      parseWhatsAppWebhook({
+        object: 'whatsapp_business_account',
+        entry: [{ changes: [{ field: 'message_template_status_update', value: { event: 'APPROVED' } }] }],
+      }),
+    ).toEqual([]);
     expect(parseWhatsAppWebhook(null)).toEqual([]);
     expect(parseWhatsAppWebhook('x')).toEqual([]);
     expect(parseWhatsAppWebhook(whatsappStatusPayload([{ id: 'w', status: 'deleted' as 'sent' }]))).toEqual([]);
@@ -41,26 +71,84 @@ describe('WhatsApp status webhook', () => {
 });
 
 describe("WhatsApp pricing and Meta's template verdicts", () => {
-  it("reads the pricing object of PROVIDERS.md; without a boolean billable there is none", () => {
-    const status = (pricing: unknown) => ({ entry: [{ changes: [{ field: 'messages', value: { statuses: [{ id: 'w', status: 'sent', timestamp: '1750857384', pricing }] } }] }] });
-    expect(parseWhatsAppWebhook(status({ billable: false, pricing_model: 'PMP', category: 'Utility', type: 'free_customer_service' }))[0]!.pricing).toEqual({ billable: false, pricingModel: 'PMP', category: 'utility', type: 'free_customer_service' });
+  it('reads the pricing object of PROVIDERS.md; without a boolean billable there is none', () => {
+    const status = (pricing: unknown) => ({
+      entry: [
+        {
+          changes: [
+            { field: 'messages', value: { statuses: [{ id: 'w', status: 'sent', timestamp: '1750857384', pricing }] } },
+          ],
+        },
+      ],
+    });
+    expect(
+      parseWhatsAppWebhook(
+        status({ billable: false, pricing_model: 'PMP', category: 'Utility', type: 'free_customer_service' }),
+      )[0]!.pricing,
+    ).toEqual({ billable: false, pricingModel: 'PMP', category: 'utility', type: 'free_customer_service' });
     expect(parseWhatsAppWebhook(status({ billable: 'yes', category: 'utility' }))[0]!.pricing).toBeUndefined();
     expect(parseWhatsAppWebhook(status(undefined))[0]!.pricing).toBeUndefined();
   });
 
   it('reads status and category changes, with the reason a pause or a disable carries; ignores the rest', () => {
-    const change = (field: string, value: unknown) => ({ object: 'whatsapp_business_account', entry: [{ id: 'waba', changes: [{ field, value }] }] });
-    expect(parseWhatsAppTemplateUpdates(JSON.parse('{"object":"whatsapp_business_account","entry":[{"id":"<waba>","changes":[{"field":"message_template_status_update","value":{"event":"APPROVED","message_template_id":1234567890,"message_template_name":"appointment_confirmed","message_template_language":"id","reason":"NONE"}}]}]}')))
-      .toEqual([{ name: 'appointment_confirmed', language: 'id', event: 'APPROVED' }]);
-    expect(parseWhatsAppTemplateUpdates(change('message_template_status_update', { event: 'REJECTED', message_template_name: 't', message_template_language: 'en_US', reason: 'INCORRECT_CATEGORY' })))
-      .toEqual([{ name: 't', language: 'en_us', event: 'REJECTED', reason: 'INCORRECT_CATEGORY' }]);
-    expect(parseWhatsAppTemplateUpdates(change('message_template_status_update', { event: 'DISABLED', message_template_name: 't', message_template_language: 'id', reason: 'NONE', disable_info: { disable_date: 1764547200 } })))
-      .toEqual([{ name: 't', language: 'id', event: 'DISABLED', reason: 'disabled on 2025-12-01' }]);
-    expect(parseWhatsAppTemplateUpdates(change('message_template_status_update', { event: 'PAUSED', message_template_name: 't', message_template_language: 'id', other_info: { title: 'FIRST_PAUSE' } })))
-      .toEqual([{ name: 't', language: 'id', event: 'PAUSED', reason: 'FIRST_PAUSE' }]);
-    expect(parseWhatsAppTemplateUpdates(change('template_category_update', { message_template_name: 't', message_template_language: 'id', previous_category: 'UTILITY', new_category: 'MARKETING' })))
-      .toEqual([{ name: 't', language: 'id', newCategory: 'MARKETING', previousCategory: 'UTILITY' }]);
-    for (const bad of [change('message_template_status_update', { event: 'APPROVED' }), change('messages', { event: 'APPROVED', message_template_name: 't', message_template_language: 'id' }), null, 'x'])
+    const change = (field: string, value: unknown) => ({
+      object: 'whatsapp_business_account',
+      entry: [{ id: 'waba', changes: [{ field, value }] }],
+    });
+    expect(
+      parseWhatsAppTemplateUpdates(
+        JSON.parse(
+          '{"object":"whatsapp_business_account","entry":[{"id":"<waba>","changes":[{"field":"message_template_status_update","value":{"event":"APPROVED","message_template_id":1234567890,"message_template_name":"appointment_confirmed","message_template_language":"id","reason":"NONE"}}]}]}',
+        ),
+      ),
+    ).toEqual([{ name: 'appointment_confirmed', language: 'id', event: 'APPROVED' }]);
+    expect(
+      parseWhatsAppTemplateUpdates(
+        change('message_template_status_update', {
+          event: 'REJECTED',
+          message_template_name: 't',
+          message_template_language: 'en_US',
+          reason: 'INCORRECT_CATEGORY',
+        }),
+      ),
+    ).toEqual([{ name: 't', language: 'en_us', event: 'REJECTED', reason: 'INCORRECT_CATEGORY' }]);
+    expect(
+      parseWhatsAppTemplateUpdates(
+        change('message_template_status_update', {
+          event: 'DISABLED',
+          message_template_name: 't',
+          message_template_language: 'id',
+          reason: 'NONE',
+          disable_info: { disable_date: 1764547200 },
+        }),
+      ),
+    ).toEqual([{ name: 't', language: 'id', event: 'DISABLED', reason: 'disabled on 2025-12-01' }]);
+    expect(
+      parseWhatsAppTemplateUpdates(
+        change('message_template_status_update', {
+          event: 'PAUSED',
+          message_template_name: 't',
+          message_template_language: 'id',
+          other_info: { title: 'FIRST_PAUSE' },
+        }),
+      ),
+    ).toEqual([{ name: 't', language: 'id', event: 'PAUSED', reason: 'FIRST_PAUSE' }]);
+    expect(
+      parseWhatsAppTemplateUpdates(
+        change('template_category_update', {
+          message_template_name: 't',
+          message_template_language: 'id',
+          previous_category: 'UTILITY',
+          new_category: 'MARKETING',
+        }),
+      ),
+    ).toEqual([{ name: 't', language: 'id', newCategory: 'MARKETING', previousCategory: 'UTILITY' }]);
+    for (const bad of [
+      change('message_template_status_update', { event: 'APPROVED' }),
+      change('messages', { event: 'APPROVED', message_template_name: 't', message_template_language: 'id' }),
+      null,
+      'x',
+    ])
       expect(parseWhatsAppTemplateUpdates(bad)).toEqual([]);
   });
 
@@ -73,7 +161,13 @@ describe("WhatsApp pricing and Meta's template verdicts", () => {
 describe('Twilio status callback', () => {
   const token = '12345';
   const url = 'https://kabar.example/webhooks/sms/tenant-1';
-  const params = { MessageSid: 'SM1', MessageStatus: 'delivered', AccountSid: 'AC1', To: '+6281234567890', From: '+15005550006' };
+  const params = {
+    MessageSid: 'SM1',
+    MessageStatus: 'delivered',
+    AccountSid: 'AC1',
+    To: '+6281234567890',
+    From: '+15005550006',
+  };
 
   it('accepts a correct signature', () => {
     expect(verifyTwilioSignature(token, url, params, twilioSignature(token, url, params))).toBe(true);
@@ -81,8 +175,21 @@ describe('Twilio status callback', () => {
 
   it('matches Twilio’s documented example', () => {
     // The worked example from Twilio's "Validating requests" documentation.
-    const docParams = { CallSid: 'CA1234567890ABCDE', Caller: '+14158675310', Digits: '1234', From: '+14158675310', To: '+18005551212' };
-    expect(verifyTwilioSignature('12345', 'https://mycompany.com/myapp.php?foo=1&bar=2', docParams, 'GvWf1cFY/Q7PnoempGyD5oXAezc=')).toBe(true);
+    const docParams = {
+      CallSid: 'CA1234567890ABCDE',
+      Caller: '+14158675310',
+      Digits: '1234',
+      From: '+14158675310',
+      To: '+18005551212',
+    };
+    expect(
+      verifyTwilioSignature(
+        '12345',
+        'https://mycompany.com/myapp.php?foo=1&bar=2',
+        docParams,
+        'GvWf1cFY/Q7PnoempGyD5oXAezc=',
+      ),
+    ).toBe(true);
   });
 
   it('rejects a wrong token, a tampered parameter, another URL, or no header', () => {
@@ -105,11 +212,26 @@ describe('Twilio status callback', () => {
     const now = new Date('2026-01-01T00:00:00Z');
     expect(parseSmsStatus({ MessageSid: 'SM1', MessageStatus: 'queued' }, now)).toBeNull();
     expect(parseSmsStatus({ MessageSid: 'SM1', MessageStatus: 'sending' }, now)).toBeNull();
-    expect(parseSmsStatus({ MessageSid: 'SM1', MessageStatus: 'sent' }, now)).toEqual({ providerMessageId: 'SM1', status: 'SENT', at: now });
-    expect(parseSmsStatus({ MessageSid: 'SM1', MessageStatus: 'delivered' }, now)).toEqual({ providerMessageId: 'SM1', status: 'DELIVERED', at: now });
+    expect(parseSmsStatus({ MessageSid: 'SM1', MessageStatus: 'sent' }, now)).toEqual({
+      providerMessageId: 'SM1',
+      status: 'SENT',
+      at: now,
+    });
+    expect(parseSmsStatus({ MessageSid: 'SM1', MessageStatus: 'delivered' }, now)).toEqual({
+      providerMessageId: 'SM1',
+      status: 'DELIVERED',
+      at: now,
+    });
     expect(parseSmsStatus({ MessageSid: 'SM1', MessageStatus: 'read' }, now)?.status).toBe('READ');
-    expect(parseSmsStatus({ MessageSid: 'SM1', MessageStatus: 'undelivered', ErrorCode: '30003' }, now)).toEqual({ providerMessageId: 'SM1', status: 'FAILED', at: now, reason: '30003' });
-    expect(parseSmsStatus({ MessageSid: 'SM1', MessageStatus: 'failed', ErrorCode: '30008' }, now)?.reason).toBe('30008');
+    expect(parseSmsStatus({ MessageSid: 'SM1', MessageStatus: 'undelivered', ErrorCode: '30003' }, now)).toEqual({
+      providerMessageId: 'SM1',
+      status: 'FAILED',
+      at: now,
+      reason: '30003',
+    });
+    expect(parseSmsStatus({ MessageSid: 'SM1', MessageStatus: 'failed', ErrorCode: '30008' }, now)?.reason).toBe(
+      '30008',
+    );
     expect(parseSmsStatus({ MessageStatus: 'delivered' }, now)).toBeNull();
   });
 });
@@ -124,7 +246,12 @@ describe('SNS signature', () => {
   });
 
   it('accepts SignatureVersion 2 (SHA256withRSA) and a Subject', async () => {
-    expect(await verifySnsMessage(signer.notification(sesDeliveryMessage('m-2'), { version: 2, subject: 'Amazon SES Email Event' }), opts)).toBe(true);
+    expect(
+      await verifySnsMessage(
+        signer.notification(sesDeliveryMessage('m-2'), { version: 2, subject: 'Amazon SES Email Event' }),
+        opts,
+      ),
+    ).toBe(true);
   });
 
   it('accepts subscription confirmations (their own field order)', async () => {
@@ -165,7 +292,14 @@ describe('SNS signature', () => {
 
   it('returns false when the certificate cannot be fetched', async () => {
     const env = signer.notification('x');
-    expect(await verifySnsMessage(env, { certHostPattern, fetchCert: async () => { throw new Error('404'); } })).toBe(false);
+    expect(
+      await verifySnsMessage(env, {
+        certHostPattern,
+        fetchCert: async () => {
+          throw new Error('404');
+        },
+      }),
+    ).toBe(false);
   });
 });
 
@@ -174,13 +308,22 @@ describe('SES notifications', () => {
 
   it('Delivery → DELIVERED at the delivery time, joined on mail.messageId', () => {
     const at = new Date('2026-03-01T10:00:00.000Z');
-    expect(parseSesNotification(signer.notification(sesDeliveryMessage('0100abc-1', 'a@b.c', at)))).toEqual([{ providerMessageId: '0100abc-1', status: 'DELIVERED', at }]);
+    expect(parseSesNotification(signer.notification(sesDeliveryMessage('0100abc-1', 'a@b.c', at)))).toEqual([
+      { providerMessageId: '0100abc-1', status: 'DELIVERED', at },
+    ]);
   });
 
   it('permanent Bounce → FAILED with type/subtype and diagnostic', () => {
     const at = new Date('2026-03-01T10:00:00.000Z');
-    const [s] = parseSesNotification(signer.notification(sesBounceMessage('0100abc-2', 'Permanent', 'NoEmail', 'a@b.c', at)));
-    expect(s).toEqual({ providerMessageId: '0100abc-2', status: 'FAILED', at, reason: 'Bounce Permanent/NoEmail: smtp; 550 5.1.1 user unknown' });
+    const [s] = parseSesNotification(
+      signer.notification(sesBounceMessage('0100abc-2', 'Permanent', 'NoEmail', 'a@b.c', at)),
+    );
+    expect(s).toEqual({
+      providerMessageId: '0100abc-2',
+      status: 'FAILED',
+      at,
+      reason: 'Bounce Permanent/NoEmail: smtp; 550 5.1.1 user unknown',
+    });
   });
 
   it('transient/undetermined bounces and complaints change nothing', () => {

@@ -10,7 +10,11 @@ export async function resendOne(ctx, id) {
   if (!s) return;
   try {
     const { resendDeliveries: r } = await gql(s.token, Q.RESEND, { ids: [id] });
-    ctx.notify(r.requeued ? 'Resent: the message is queued again.' : 'Not resent: it is no longer skipped or failed, or its fallback is on its way.');
+    ctx.notify(
+      r.requeued
+        ? 'Resent: the message is queued again.'
+        : 'Not resent: it is no longer skipped or failed, or its fallback is on its way.',
+    );
   } catch (err) {
     ctx.fail(err);
   }

@@ -1,11 +1,18 @@
 // Kabar's API as the dashboard uses it: GraphQL over HTTP POST, and the CSV export.
 
-export const GRAPHQL_URL = new URL(document.querySelector('meta[name="kabar-graphql"]')?.getAttribute('content') || '/graphql', location.href);
-export const EXPORT_URL = new URL(document.querySelector('meta[name="kabar-export"]')?.getAttribute('content') || '/deliveries.csv', location.href);
+export const GRAPHQL_URL = new URL(
+  document.querySelector('meta[name="kabar-graphql"]')?.getAttribute('content') || '/graphql',
+  location.href,
+);
+export const EXPORT_URL = new URL(
+  document.querySelector('meta[name="kabar-export"]')?.getAttribute('content') || '/deliveries.csv',
+  location.href,
+);
 export const WS_URL = new URL(GRAPHQL_URL);
 WS_URL.protocol = GRAPHQL_URL.protocol === 'https:' ? 'wss:' : 'ws:';
 
-const FIELDS = 'id eventId eventType channel recipient recipientKind language status reason providerMessageId cost createdAt updatedAt patientId bookingReference';
+const FIELDS =
+  'id eventId eventType channel recipient recipientKind language status reason providerMessageId cost createdAt updatedAt patientId bookingReference';
 export const Q = {
   VIEWER: 'query DashboardViewer { viewer { subject tenantId roles } }',
   INITIAL: `query DashboardInitial {
@@ -23,7 +30,8 @@ export const Q = {
     channels: deliveryStats(filter: $anyChannel) { byChannel { key count } }
   }`,
   DETAILS: `query DashboardDelivery($id: ID!) { delivery(id: $id) { ${FIELDS} renderedBody history { status at reason } } }`,
-  RESEND: 'mutation DashboardResend($ids: [ID!], $filter: DeliveryFilter) { resendDeliveries(ids: $ids, filter: $filter) { requeued unchanged } }',
+  RESEND:
+    'mutation DashboardResend($ids: [ID!], $filter: DeliveryFilter) { resendDeliveries(ids: $ids, filter: $filter) { requeued unchanged } }',
   ON_DELIVERY: `subscription DashboardDeliveries { deliveryStatusChanged { ${FIELDS} } }`,
   ON_BALANCE: 'subscription DashboardBalance { creditBalanceChanged { currency balance updatedAt } }',
 };

@@ -22,9 +22,18 @@ const LIVE_REFRESH_MS = 400;
 let session = null;
 const current = () => session;
 const rowUi = { open: (id) => session && openDetails(session, id, detailsUi), resend: (id) => resendOne(actionUi, id) };
-const detailsUi = { session: current, upsert: (row) => session && (upsert(session, row, rowUi, false), renderFooter()), fail: (err) => handleError(err) };
+const detailsUi = {
+  session: current,
+  upsert: (row) => session && (upsert(session, row, rowUi, false), renderFooter()),
+  fail: (err) => handleError(err),
+};
 const apiFilter = (s = session) => filterFor(s.clock.timeZone);
-const actionUi = { session: current, apiFilter: () => apiFilter(), notify: (text) => notify(text), fail: (err) => handleError(err) };
+const actionUi = {
+  session: current,
+  apiFilter: () => apiFilter(),
+  notify: (text) => notify(text),
+  fail: (err) => handleError(err),
+};
 
 // ---------------------------------------------------------------------------------------------
 // Sign in / out
@@ -65,14 +74,19 @@ async function signIn(rawToken) {
   submit.textContent = 'Signing in…';
   try {
     const { viewer } = await gql(token, Q.VIEWER);
-    if (!viewer.tenantId) return showSignIn('Sign-in failed: this token does not belong to an organisation. Use a token issued for a tenant (for example a tenant admin or support token).');
+    if (!viewer.tenantId)
+      return showSignIn(
+        'Sign-in failed: this token does not belong to an organisation. Use a token issued for a tenant (for example a tenant admin or support token).',
+      );
     const initial = await gql(token, Q.INITIAL);
     sessionStorage.setItem(TOKEN_KEY, token);
     start(token, viewer, initial);
   } catch (err) {
     if (err instanceof AuthError) {
       sessionStorage.removeItem(TOKEN_KEY);
-      showSignIn('Sign-in failed: this token was not accepted. It may be mistyped, expired, or issued for another Kabar. Paste a fresh token and try again.');
+      showSignIn(
+        'Sign-in failed: this token was not accepted. It may be mistyped, expired, or issued for another Kabar. Paste a fresh token and try again.',
+      );
     } else showSignIn(`Sign-in failed: ${err.message}`);
   } finally {
     submit.disabled = false;
@@ -83,10 +97,22 @@ async function signIn(rawToken) {
 function start(token, viewer, initial) {
   const { timezone, currency, name } = initial.tenant;
   const s = {
-    token, client: null, deliveries: new Map(), rows: new Map(), endCursor: null, hasNextPage: false, totalCount: 0, openId: null, stopped: false,
+    token,
+    client: null,
+    deliveries: new Map(),
+    rows: new Map(),
+    endCursor: null,
+    hasNextPage: false,
+    totalCount: 0,
+    openId: null,
+    stopped: false,
     /** The newest reload asked for, whether one of those since then replaces the rows, the last stats. */
-    seq: 0, fresh: false, stats: null,
-    isAdmin: viewer.roles.includes('TENANT_ADMIN'), clock: clock(timezone), currency,
+    seq: 0,
+    fresh: false,
+    stats: null,
+    isAdmin: viewer.roles.includes('TENANT_ADMIN'),
+    clock: clock(timezone),
+    currency,
     refresh: debounce(() => liveRefresh(s), LIVE_REFRESH_MS),
   };
   session = s;
@@ -100,11 +126,20 @@ function start(token, viewer, initial) {
   $('tz-label').textContent = `Times in ${timezone} (${offsetLabel(timezone)})`;
   $('th-time').textContent = `Updated (${timezone})`;
   for (const el of document.querySelectorAll('[data-admin-only]')) /** @type {HTMLElement} */ (el).hidden = !s.isAdmin;
-  $('f-event').replaceChildren(h('option', { value: '' }, 'All event types'), ...initial.eventTypes.map((t) => h('option', { value: t }, t)));
+  $('f-event').replaceChildren(
+    h('option', { value: '' }, 'All event types'),
+    ...initial.eventTypes.map((t) => h('option', { value: t }, t)),
+  );
   syncInputs();
   setBalance(initial.creditBalance, false);
   reload(s);
-  connect(s, current, { delivery: onDelivery, balance: (b) => setBalance(b, true), reconnected: () => reload(s, false), error: handleError, fatal: (e) => fatal(s, e) });
+  connect(s, current, {
+    delivery: onDelivery,
+    balance: (b) => setBalance(b, true),
+    reconnected: () => reload(s, false),
+    error: handleError,
+    fatal: (e) => fatal(s, e),
+  });
   $('main').focus();
 }
 
@@ -117,7 +152,10 @@ async function reload(s, fresh = true) {
   // A live refresh overtaking a new filter's reload still replaces the rows.
   s.fresh ||= fresh;
   try {
-    const [page, stats] = await Promise.all([gql(s.token, Q.PAGE, { first: PAGE_SIZE, filter: apiFilter(s) }), gql(s.token, Q.STATS, statsVariables(apiFilter(s)))]);
+    const [page, stats] = await Promise.all([
+      gql(s.token, Q.PAGE, { first: PAGE_SIZE, filter: apiFilter(s) }),
+      gql(s.token, Q.STATS, statsVariables(apiFilter(s))),
+    ]);
     if (session !== s || seq !== s.seq) return; // a newer one answered, or will
     if (s.fresh) {
       clearRows(s);
@@ -156,7 +194,7 @@ function showStats(s, stats) {
 
 async function loadMore() {
   const s = session;
-  if (!s || !s.hasNextPage) return;
+  if (!s?.hasNextPage) return;
   const btn = /** @type {HTMLButtonElement} */ ($('load-more'));
   btn.disabled = true;
   try {
@@ -179,7 +217,8 @@ function setBalance(b, live) {
 }
 
 function handleError(err) {
-  if (err instanceof AuthError) return signOut('Your session has ended: the token is no longer accepted. Sign in again with a fresh token.');
+  if (err instanceof AuthError)
+    return signOut('Your session has ended: the token is no longer accepted. Sign in again with a fresh token.');
   const banner = $('board-error');
   banner.textContent = err.message;
   banner.hidden = false;
@@ -191,9 +230,14 @@ function notify(text) {
 
 function fatal(s, e) {
   if (s.stopped || session !== s) return;
-  if (isCloseEvent(e) && e.code === 4403) return signOut('Your session has ended: the token is no longer accepted. Sign in again with a fresh token.');
+  if (isCloseEvent(e) && e.code === 4403)
+    return signOut('Your session has ended: the token is no longer accepted. Sign in again with a fresh token.');
   setConn('offline', 'Disconnected');
-  handleError(new Error(`Live updates stopped: ${isCloseEvent(e) ? e.reason || `closed (${e.code})` : e?.message ?? 'connection error'}. Reload the page to reconnect.`));
+  handleError(
+    new Error(
+      `Live updates stopped: ${isCloseEvent(e) ? e.reason || `closed (${e.code})` : (e?.message ?? 'connection error')}. Reload the page to reconnect.`,
+    ),
+  );
 }
 
 function onDelivery(d) {
@@ -223,7 +267,10 @@ function renderFooter() {
   $('shown').textContent = `${loaded} loaded · ${s.totalCount} match`;
   const empty = $('empty');
   empty.hidden = loaded > 0;
-  empty.textContent = filtering() || period.kind !== 'all' ? 'No delivery matches the filter and period.' : 'No deliveries yet. New ones appear here as they happen.';
+  empty.textContent =
+    filtering() || period.kind !== 'all'
+      ? 'No delivery matches the filter and period.'
+      : 'No deliveries yet. New ones appear here as they happen.';
   $('load-more').hidden = !s.hasNextPage;
 }
 

@@ -33,12 +33,24 @@ export async function loadDetails(s, id, ui) {
     renderFacts(s, d);
     const history = [...d.history].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
     $('details-history').replaceChildren(
-      ...history.map((c) => h('li', { dataset: { status: c.status } }, statusBadge(c.status), ' ', s.clock.timeEl(c.at, true), c.reason ? h('span', { class: 'sub reason' }, c.reason) : null)),
+      ...history.map((c) =>
+        h(
+          'li',
+          { dataset: { status: c.status } },
+          statusBadge(c.status),
+          ' ',
+          s.clock.timeEl(c.at, true),
+          c.reason ? h('span', { class: 'sub reason' }, c.reason) : null,
+        ),
+      ),
     );
     $('details-body').textContent = d.renderedBody;
   } catch (err) {
     if (err instanceof AuthError) return ui.fail(err);
-    if (ui.session() === s && s.openId === id) $('details-history').replaceChildren(h('li', { class: 'form-error' }, `Could not load the history: ${err.message}`));
+    if (ui.session() === s && s.openId === id)
+      $('details-history').replaceChildren(
+        h('li', { class: 'form-error' }, `Could not load the history: ${err.message}`),
+      );
   }
 }
 
@@ -48,7 +60,10 @@ function renderFacts(s, d) {
   $('details-facts').replaceChildren(
     ...fact('Status', statusBadge(d.status), d.reason ? h('span', { class: 'reason' }, ` ${d.reason}`) : null),
     ...fact('Recipient', d.recipient),
-    ...fact('Audience', `${d.recipientKind === 'staff' ? 'Staff' : 'Patient'}, in ${LANGUAGE_LABEL[d.language] ?? d.language}`),
+    ...fact(
+      'Audience',
+      `${d.recipientKind === 'staff' ? 'Staff' : 'Patient'}, in ${LANGUAGE_LABEL[d.language] ?? d.language}`,
+    ),
     ...(d.patientId ? fact('Patient id', h('code', {}, d.patientId)) : []),
     ...(d.bookingReference ? fact('Booking reference', h('code', {}, d.bookingReference)) : []),
     ...fact('Event id', h('code', {}, d.eventId)),

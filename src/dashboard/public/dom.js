@@ -30,7 +30,8 @@ export function h(tag, props = {}, ...children) {
     else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
     else el.setAttribute(k, v === true ? '' : String(v));
   }
-  for (const c of children.flat()) if (c !== undefined && c !== null && c !== false) el.append(c instanceof Node ? c : String(c));
+  for (const c of children.flat())
+    if (c !== undefined && c !== null && c !== false) el.append(c instanceof Node ? c : String(c));
   return el;
 }
 
@@ -63,8 +64,15 @@ export function formatMoney(amount, currency) {
   }
 }
 
-export const statusBadge = (status) => h('span', { class: 'status', 'data-status': status }, h('span', { class: 'status-dot', 'aria-hidden': 'true' }), STATUS_LABEL[status] ?? status);
-export const channelBadge = (channel) => h('span', { class: 'channel', 'data-channel': channel }, CHANNEL_LABEL[channel] ?? channel);
+export const statusBadge = (status) =>
+  h(
+    'span',
+    { class: 'status', 'data-status': status },
+    h('span', { class: 'status-dot', 'aria-hidden': 'true' }),
+    STATUS_LABEL[status] ?? status,
+  );
+export const channelBadge = (channel) =>
+  h('span', { class: 'channel', 'data-channel': channel }, CHANNEL_LABEL[channel] ?? channel);
 
 export function flash(el) {
   el.classList.remove('flash');

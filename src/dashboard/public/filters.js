@@ -21,7 +21,12 @@ export function clearFilters() {
 
 /** The form shows the state (a tile or a reason click sets it from outside the form). */
 export function syncInputs() {
-  for (const [key, id] of [['channel', 'f-channel'], ['status', 'f-status'], ['eventType', 'f-event'], ['search', 'f-search']]) {
+  for (const [key, id] of [
+    ['channel', 'f-channel'],
+    ['status', 'f-status'],
+    ['eventType', 'f-event'],
+    ['search', 'f-search'],
+  ]) {
     const input = /** @type {HTMLInputElement} */ ($(id));
     if (input.value !== filter[key]) input.value = filter[key];
   }

@@ -32,7 +32,8 @@ export function connect(s, current, on) {
     },
     onNonLazyError: (e) => on.fatal(e),
     on: {
-      connecting: (isRetry) => !s.stopped && setConn(isRetry ? 'reconnecting' : 'connecting', isRetry ? 'Reconnecting…' : 'Connecting…'),
+      connecting: (isRetry) =>
+        !s.stopped && setConn(isRetry ? 'reconnecting' : 'connecting', isRetry ? 'Reconnecting…' : 'Connecting…'),
       connected: (_socket, _payload, wasRetry) => {
         if (s.stopped) return;
         setConn('live', 'Live');
@@ -51,6 +52,12 @@ export function connect(s, current, on) {
     error: (e) => on.fatal(e),
     complete: () => {},
   });
-  client.subscribe({ query: Q.ON_DELIVERY }, sink((data) => on.delivery(data.deliveryStatusChanged)));
-  client.subscribe({ query: Q.ON_BALANCE }, sink((data) => on.balance(data.creditBalanceChanged)));
+  client.subscribe(
+    { query: Q.ON_DELIVERY },
+    sink((data) => on.delivery(data.deliveryStatusChanged)),
+  );
+  client.subscribe(
+    { query: Q.ON_BALANCE },
+    sink((data) => on.balance(data.creditBalanceChanged)),
+  );
 }

@@ -2,12 +2,16 @@
 // position survive live updates), newest first.
 import { $, channelBadge, flash, h, statusBadge } from './dom.js';
 
-export const byNewest = (a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.id < b.id ? 1 : -1);
+export const byNewest = (a, b) =>
+  a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.id < b.id ? 1 : -1;
 export const resendable = (d) => d.status === 'SKIPPED' || d.status === 'FAILED';
 
 /** Who the message is about: the patient id and the booking reference, when known. */
 function about(d) {
-  const bits = [d.patientId ? `Patient ${d.patientId}` : null, d.bookingReference ? `Booking ${d.bookingReference}` : null].filter(Boolean);
+  const bits = [
+    d.patientId ? `Patient ${d.patientId}` : null,
+    d.bookingReference ? `Booking ${d.bookingReference}` : null,
+  ].filter(Boolean);
   return bits.length ? h('span', { class: 'sub about' }, bits.join(' · ')) : null;
 }
 
@@ -26,15 +30,36 @@ export function upsert(s, d, ui, live) {
 
 function renderRow(s, d, ui, highlight) {
   let tr = s.rows.get(d.id);
-  const action = s.isAdmin && resendable(d)
-    ? h('button', { type: 'button', class: 'btn btn-small', 'data-action': 'resend', title: 'Send it again: the consent, quiet-hours and credit checks run again', onclick: (e) => (e.stopPropagation(), ui.resend(d.id)) }, 'Resend')
-    : null;
+  const action =
+    s.isAdmin && resendable(d)
+      ? h(
+          'button',
+          {
+            type: 'button',
+            class: 'btn btn-small',
+            'data-action': 'resend',
+            title: 'Send it again: the consent, quiet-hours and credit checks run again',
+            onclick: (e) => (e.stopPropagation(), ui.resend(d.id)),
+          },
+          'Resend',
+        )
+      : null;
   const cells = [
     h('td', { class: 'c-time' }, s.clock.timeEl(d.updatedAt)),
-    h('td', { class: 'c-event' }, h('button', { type: 'button', class: 'link', 'aria-haspopup': 'dialog', title: 'Show history' }, d.eventType), h('span', { class: 'sub' }, d.recipientKind === 'staff' ? 'to staff' : 'to patient')),
+    h(
+      'td',
+      { class: 'c-event' },
+      h('button', { type: 'button', class: 'link', 'aria-haspopup': 'dialog', title: 'Show history' }, d.eventType),
+      h('span', { class: 'sub' }, d.recipientKind === 'staff' ? 'to staff' : 'to patient'),
+    ),
     h('td', { class: 'c-channel' }, channelBadge(d.channel)),
     h('td', { class: 'c-recipient' }, h('span', { class: 'recipient' }, d.recipient), about(d)),
-    h('td', { class: 'c-status' }, statusBadge(d.status), d.reason ? h('span', { class: 'sub reason' }, d.reason) : null),
+    h(
+      'td',
+      { class: 'c-status' },
+      statusBadge(d.status),
+      d.reason ? h('span', { class: 'sub reason' }, d.reason) : null,
+    ),
     ...(s.isAdmin ? [h('td', { class: 'c-action' }, action)] : []),
   ];
   if (!tr) {

@@ -26,7 +26,9 @@ export function renderStats(data, ui) {
 
 /** Keeps keyboard focus on the same value when a list is redrawn. */
 function replaceKeepingFocus(list, items) {
-  const focused = list.contains(document.activeElement) ? /** @type {HTMLElement} */ (document.activeElement).dataset.value : null;
+  const focused = list.contains(document.activeElement)
+    ? /** @type {HTMLElement} */ (document.activeElement).dataset.value
+    : null;
   list.replaceChildren(...items);
   if (focused) /** @type {HTMLElement|null} */ (list.querySelector(`[data-value="${CSS.escape(focused)}"]`))?.focus();
 }
@@ -41,10 +43,23 @@ function renderTiles(list, values, key, counts, ui) {
       {},
       h(
         'button',
-        { type: 'button', class: 'tile', 'data-key': key, 'data-value': value, 'aria-pressed': pressed ? 'true' : 'false', title: pressed ? `Show every ${key}` : `Show only ${label}`, onclick: () => ui.setFilter(key, pressed ? '' : value) },
+        {
+          type: 'button',
+          class: 'tile',
+          'data-key': key,
+          'data-value': value,
+          'aria-pressed': pressed ? 'true' : 'false',
+          title: pressed ? `Show every ${key}` : `Show only ${label}`,
+          onclick: () => ui.setFilter(key, pressed ? '' : value),
+        },
         h('span', { class: 'tile-count' }, String(n[value] ?? 0)),
         key === 'status'
-          ? h('span', { class: 'tile-label', 'data-status': value }, h('span', { class: 'status-dot', 'aria-hidden': 'true' }), label)
+          ? h(
+              'span',
+              { class: 'tile-label', 'data-status': value },
+              h('span', { class: 'status-dot', 'aria-hidden': 'true' }),
+              label,
+            )
           : h('span', { class: 'tile-label' }, label),
       ),
     );
@@ -73,7 +88,14 @@ function renderReasons(list, reasons, ui) {
       {},
       h(
         'button',
-        { type: 'button', class: 'reason-row', 'data-value': r.key, 'aria-pressed': pressed ? 'true' : 'false', title: pressed ? 'Show every reason' : `Show only ${r.key}`, onclick: () => ui.setFilter('reason', pressed ? '' : r.key) },
+        {
+          type: 'button',
+          class: 'reason-row',
+          'data-value': r.key,
+          'aria-pressed': pressed ? 'true' : 'false',
+          title: pressed ? 'Show every reason' : `Show only ${r.key}`,
+          onclick: () => ui.setFilter('reason', pressed ? '' : r.key),
+        },
         h('span', { class: 'reason-key' }, r.key),
         h('span', { class: 'reason-count' }, String(r.count)),
         bar(r.count / max),

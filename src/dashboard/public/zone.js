@@ -5,7 +5,16 @@ const partsFormatters = new Map();
 function parts(t, timeZone) {
   let f = partsFormatters.get(timeZone);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
     partsFormatters.set(timeZone, f);
   }
   const p = Object.fromEntries(f.formatToParts(new Date(t)).map((x) => [x.type, Number(x.value)]));
@@ -60,7 +69,10 @@ export function windowRange(kind, timeZone, custom = {}, now = Date.now()) {
   if (kind === '7d') {
     const [y, m, d] = ymd(today);
     const first = new Date(Date.UTC(y, m - 1, d - 6));
-    return { since: startOfDay(first.getUTCFullYear(), first.getUTCMonth() + 1, first.getUTCDate(), timeZone).toISOString(), until: null };
+    return {
+      since: startOfDay(first.getUTCFullYear(), first.getUTCMonth() + 1, first.getUTCDate(), timeZone).toISOString(),
+      until: null,
+    };
   }
   const since = custom.from ? startOfDay(...ymd(custom.from), timeZone).toISOString() : null;
   const until = custom.to ? new Date(startOfDay(...nextDay(custom.to), timeZone).getTime() - 1).toISOString() : null;

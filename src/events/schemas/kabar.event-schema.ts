@@ -37,7 +37,8 @@ export const KABAR_SPECS: Record<string, Spec> = {
   },
   'whatsapp.template_status': {
     title: 'whatsapp.template_status',
-    description: "Produced by Kabar: Meta changed its verdict on, or the category of, one of the tenant's WhatsApp templates (to the tenant's administrators).",
+    description:
+      "Produced by Kabar: Meta changed its verdict on, or the category of, one of the tenant's WhatsApp templates (to the tenant's administrators).",
     required: ['template'],
     properties: {
       template: {
@@ -46,10 +47,16 @@ export const KABAR_SPECS: Record<string, Spec> = {
         properties: {
           name: text,
           language: { ...text, description: "Meta's language code" },
-          status: { enum: ['APPROVED', 'PENDING', 'REJECTED', 'PAUSED', 'DISABLED', 'UNKNOWN'], description: 'What Kabar makes of the verdict: REJECTED, PAUSED and DISABLED templates are not sent' },
+          status: {
+            enum: ['APPROVED', 'PENDING', 'REJECTED', 'PAUSED', 'DISABLED', 'UNKNOWN'],
+            description: 'What Kabar makes of the verdict: REJECTED, PAUSED and DISABLED templates are not sent',
+          },
           event: { ...text, description: "Meta's own event (e.g. FLAGGED, REINSTATED, PENDING_DELETION)" },
           reason: text,
-          category: { enum: ['MARKETING', 'UTILITY', 'AUTHENTICATION', 'SERVICE'], description: "The category Meta put the template in (it decides the price)" },
+          category: {
+            enum: ['MARKETING', 'UTILITY', 'AUTHENTICATION', 'SERVICE'],
+            description: 'The category Meta put the template in (it decides the price)',
+          },
           previousCategory: { enum: ['MARKETING', 'UTILITY', 'AUTHENTICATION', 'SERVICE'] },
         },
       },

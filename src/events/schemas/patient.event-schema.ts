@@ -3,7 +3,12 @@
 import { EVENT_CATEGORIES } from '../categories.js';
 import { nonNegativeInteger, ref, text, type Spec } from './shared.event-schema.js';
 
-const apptBase = { patient: ref('patient'), appointment: ref('appointment'), doctor: ref('doctor'), centre: ref('centre') };
+const apptBase = {
+  patient: ref('patient'),
+  appointment: ref('appointment'),
+  doctor: ref('doctor'),
+  centre: ref('centre'),
+};
 const apptRequired = ['patient', 'appointment', 'doctor', 'centre'];
 
 export const PATIENT_SPECS: Record<string, Spec> = {
@@ -65,7 +70,11 @@ export const PATIENT_SPECS: Record<string, Spec> = {
     description: "The patient's token is called to a counter or room.",
     required: ['patient', 'walkIn', 'centre'],
     // EVENTS.md: walkIn "with room" — the patient must know where to go.
-    properties: { patient: ref('patient'), walkIn: { allOf: [ref('walkIn'), { type: 'object', required: ['room'] }] }, centre: ref('centre') },
+    properties: {
+      patient: ref('patient'),
+      walkIn: { allOf: [ref('walkIn'), { type: 'object', required: ['room'] }] },
+      centre: ref('centre'),
+    },
   },
   'walkin.queue_updated': {
     title: 'walkin.queue_updated',
@@ -77,7 +86,12 @@ export const PATIENT_SPECS: Record<string, Spec> = {
     title: 'walkin.approaching_turn',
     description: "Produced by Kabar: the patient is within the tenant's threshold of being served.",
     required: ['patient', 'walkIn', 'centre', 'threshold'],
-    properties: { patient: ref('patient'), walkIn: ref('walkIn'), centre: ref('centre'), threshold: nonNegativeInteger },
+    properties: {
+      patient: ref('patient'),
+      walkIn: ref('walkIn'),
+      centre: ref('centre'),
+      threshold: nonNegativeInteger,
+    },
   },
   'prescription.ready': {
     title: 'prescription.ready',
@@ -125,7 +139,8 @@ export const PATIENT_SPECS: Record<string, Spec> = {
   },
   'patient.preferences_updated': {
     title: 'patient.preferences_updated',
-    description: "A patient's choices changed in a partner system: Kabar records each (source event, actor = the event id) and notifies nobody.",
+    description:
+      "A patient's choices changed in a partner system: Kabar records each (source event, actor = the event id) and notifies nobody.",
     required: ['patient', 'preferences'],
     properties: {
       patient: ref('patient'),
@@ -138,9 +153,17 @@ export const PATIENT_SPECS: Record<string, Spec> = {
           required: ['channel', 'status'],
           properties: {
             channel: { enum: ['whatsapp', 'email', 'sms', 'push'] },
-            category: { enum: [...EVENT_CATEGORIES], description: 'An event category (eventCatalogue); absent = the whole channel' },
+            category: {
+              enum: [...EVENT_CATEGORIES],
+              description: 'An event category (eventCatalogue); absent = the whole channel',
+            },
             status: { enum: ['opted_in', 'opted_out'] },
-            evidence: { type: 'string', minLength: 1, maxLength: 500, description: 'What proves it, e.g. a consent form reference' },
+            evidence: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 500,
+              description: 'What proves it, e.g. a consent form reference',
+            },
           },
         },
       },

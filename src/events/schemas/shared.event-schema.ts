@@ -19,12 +19,23 @@ export const nonNegativeInteger: Schema = { type: 'integer', minimum: 0 };
 export const SHARED_DEFS: Readonly<Record<string, Schema>> = {
   id: { type: 'string', minLength: 1 },
   // Its country is known only with the tenant: Kabar reads a national number there and stores E.164.
-  phone: { type: 'string', pattern: PHONE_SHAPE, description: "Phone number: E.164 (\"+6281234567890\"), or national in the tenant's country (\"081234567890\"); stored and sent as E.164" },
+  phone: {
+    type: 'string',
+    pattern: PHONE_SHAPE,
+    description:
+      'Phone number: E.164 ("+6281234567890"), or national in the tenant\'s country ("081234567890"); stored and sent as E.164',
+  },
   money: { type: 'string', pattern: '^[0-9]+(\\.[0-9]+)?$', description: 'Decimal amount as a string' },
   currency: { type: 'string', pattern: '^[A-Z]{3}$', description: 'ISO 4217 currency code' },
   // Bounded: reminders are computed from these and stored as timestamps, and year 0 or 10000
   // (reachable through an offset, e.g. 9999-12-31T23:59:59-14:00) cannot be stored.
-  dateTime: { type: 'string', format: 'date-time', formatMinimum: '1900-01-01T00:00:00Z', formatMaximum: '9999-01-01T00:00:00Z', description: 'ISO-8601 date-time with an offset' },
+  dateTime: {
+    type: 'string',
+    format: 'date-time',
+    formatMinimum: '1900-01-01T00:00:00Z',
+    formatMaximum: '9999-01-01T00:00:00Z',
+    description: 'ISO-8601 date-time with an offset',
+  },
   language: { enum: ['id', 'en', 'fr'] },
   patient: {
     type: 'object',

@@ -31,13 +31,21 @@ export const STAFF_SPECS: Record<string, Spec> = {
     title: 'billing.bill_generated',
     description: 'A bill was generated (staff event, billing).',
     required: ['bill', 'centre'],
-    properties: { bill: amountObject('The bill', { number: text }, ['number']), patient: ref('patient'), centre: ref('centre') },
+    properties: {
+      bill: amountObject('The bill', { number: text }, ['number']),
+      patient: ref('patient'),
+      centre: ref('centre'),
+    },
   },
   'billing.refund_processed': {
     title: 'billing.refund_processed',
     description: 'A refund was processed (staff event, finance).',
     required: ['refund', 'centre'],
-    properties: { refund: amountObject('The refund', { reason: text }), patient: ref('patient'), centre: ref('centre') },
+    properties: {
+      refund: amountObject('The refund', { reason: text }),
+      patient: ref('patient'),
+      centre: ref('centre'),
+    },
   },
   'billing.deposit_received': {
     title: 'billing.deposit_received',
