@@ -191,6 +191,11 @@ const schema = z
       .positive()
       .default(500)
       .meta({ description: 'Backoff base (doubles per attempt, full jitter, 5 min cap)' }),
+    // How long a dispatcher that died without leaving (kill -9) holds its partitions.
+    KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(300_000).default(30_000).meta({
+      description:
+        "Dispatchers' consumer session timeout: a dispatcher that dies without leaving keeps its partitions this long",
+    }),
     // A send still "sending" after this long was cut off by a crash (more than twice the provider timeout).
     KABAR_SEND_LEASE_MS: z.coerce
       .number()

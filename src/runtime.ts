@@ -94,6 +94,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions): Promis
         groupId: config.KAFKA_CONSUMER_GROUP,
         maxInFlight: config.KABAR_MAX_IN_FLIGHT,
         maxBatchEvents: config.KABAR_DISPATCH_BATCH,
+        sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
       };
       consumers.push(await startEventsConsumer(kafka.kafka, kafka.producer, dispatcher, eventsOpts, log));
     }

@@ -28,6 +28,8 @@ export interface EventsConsumerOptions {
   /** Events of one tenant recorded in one transaction. */
   maxBatchEvents: number;
   partitionsConsumedConcurrently?: number;
+  /** How long a member that died without leaving keeps its partitions (KAFKA_SESSION_TIMEOUT_MS). */
+  sessionTimeoutMs?: number;
 }
 
 /**
@@ -50,7 +52,7 @@ export async function startEventsConsumer(
 ): Promise<Consumer> {
   const consumer = kafka.consumer({
     groupId: opts.groupId,
-    sessionTimeout: 30_000,
+    sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
     heartbeatInterval: 3_000,
     maxWaitTimeInMs: 250,
     maxBytesPerPartition: 256 * 1024,

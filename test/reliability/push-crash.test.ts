@@ -45,6 +45,8 @@ describe('a dispatcher killed mid-send: push, and a channel without receipts', (
       KABAR_ROLES: 'dispatcher',
       KABAR_PUBLIC_URL: api.url.replace(/\/graphql$/, ''),
       KABAR_SEND_LEASE_MS: String(LEASE_MS),
+      // The killed dispatcher's partitions move to the next one after this, not after 30 s.
+      KAFKA_SESSION_TIMEOUT_MS: '8000',
       PROVIDER_TIMEOUT_MS: '4000',
       KABAR_RETRY_BASE_MS: '100',
       KABAR_CONFIG_CACHE_MS: '0',
